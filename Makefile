@@ -1,0 +1,83 @@
+# Primer: build, run and test. `make run` and `make test` are the two commands a newcomer
+# needs; each installs what it needs first (scripts/setup.sh) and skips what is there.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# Build output and tools live outside the checkout, so a fresh clone builds warm. The
+# checkout's `target` is a link to that directory, so `target/release/primer` and
+# `target/site` are where everyone expects them.
+CACHE_DIR ?= $(HOME)/.cache/primer
+export CARGO_TARGET_DIR ?= $(CACHE_DIR)/target
+export PRIMER_TOOLS_DIR ?= $(CACHE_DIR)/tools
+# Someone ran plain cargo before make created the link: use that directory as it is.
+ifeq ($(shell test -d target -a ! -L target && echo real),real)
+export CARGO_TARGET_DIR := $(CURDIR)/target
+endif
+export PATH := $(PRIMER_TOOLS_DIR)/bin:$(HOME)/.cargo/bin:$(PATH)
+
+SITE := target/site
+PKG := $(SITE)/pkg
+# The name of the JS/wasm/CSS bundle; the server's HydrationScripts use the same name.
+OUTPUT_NAME := primer
+WASM := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/frontend.wasm
+
+.PHONY: help run build test test-rust test-e2e setup-build setup-test target-link wasm site server fmt lint clean
+
+help:
+	@echo "make run    build, migrate, load demo data, serve on http://127.0.0.1:3000"
+	@echo "make test   every test: unit, HTTP (SQLite + PostgreSQL), end2end (Chromium)"
+	@echo "make build  the release binary (target/release/primer) and site (target/site)"
+	@echo "make lint   rustfmt --check and clippy"
+
+run: build
+	./target/release/primer demo
+	exec ./target/release/primer serve
+
+build: setup-build target-link wasm site server
+
+test: setup-test build test-rust test-e2e
+
+setup-build:
+	@scripts/setup.sh build
+
+setup-test:
+	@scripts/setup.sh test
+
+target-link:
+	@mkdir -p "$(CARGO_TARGET_DIR)"
+	@if [[ "$(CARGO_TARGET_DIR)" != "$(CURDIR)/target" ]]; then ln -sfn "$(CARGO_TARGET_DIR)" target; fi
+
+wasm:
+	cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
+	@mkdir -p $(PKG)
+	wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
+	  --out-dir $(PKG) --out-name $(OUTPUT_NAME) $(WASM)
+
+site:
+	@mkdir -p $(PKG)
+	cat style/*.css > $(PKG)/$(OUTPUT_NAME).css
+	cp -R public/. $(SITE)/
+
+server:
+	cargo build -p server --release
+
+# Unit and HTTP-level tests; PostgreSQL tests run against a throwaway server that
+# scripts/with-postgres.sh starts and stops (or PRIMER_TEST_POSTGRES_URL).
+test-rust:
+	cargo fmt --all --check
+	scripts/with-postgres.sh cargo test -p app -p server
+
+test-e2e:
+	cd end2end && npx playwright test
+
+lint:
+	cargo fmt --all --check
+	cargo clippy -p app -p server --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+clean:
+	rm -rf "$(CARGO_TARGET_DIR)" target

@@ -1,0 +1,161 @@
+//! The API's error vocabulary: stable codes that clients can branch on, each with its HTTP
+//! status, and the JSON body every error response carries.
+
+use serde::{Deserialize, Serialize};
+
+/// A stable, machine-readable error code. The wire form is the snake_case name; never
+/// rename one, clients depend on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is not valid JSON, or not the expected shape.
+    MalformedRequest,
+    /// The request's content type is not the one the route takes.
+    UnsupportedMediaType,
+    /// A field failed validation; `field` names it.
+    InvalidInput,
+    /// No session, or it expired.
+    Unauthenticated,
+    /// Wrong email or password (deliberately not saying which).
+    InvalidCredentials,
+    /// The account exists but has been deactivated.
+    AccountInactive,
+    /// Signed in, but this role may not do this.
+    Forbidden,
+    /// A state-changing request came from another site.
+    Csrf,
+    NotFound,
+    MethodNotAllowed,
+    /// Another account already uses this email address.
+    EmailTaken,
+    /// Another team already has this name.
+    TeamNameTaken,
+    /// The change would leave Primer without an active admin.
+    LastAdmin,
+    /// The one-time link is unknown, used or expired.
+    InvalidResetLink,
+    /// Too many failed sign-ins; see `Retry-After`.
+    TooManyAttempts,
+    PayloadTooLarge,
+    /// The server or its database is not available.
+    Unavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status that goes with the code.
+    pub fn status(self) -> u16 {
+        use ErrorCode::*;
+        match self {
+            MalformedRequest | InvalidResetLink => 400,
+            Unauthenticated | InvalidCredentials => 401,
+            AccountInactive | Forbidden | Csrf => 403,
+            NotFound => 404,
+            MethodNotAllowed => 405,
+            EmailTaken | TeamNameTaken | LastAdmin => 409,
+            PayloadTooLarge => 413,
+            UnsupportedMediaType => 415,
+            InvalidInput => 422,
+            TooManyAttempts => 429,
+            Internal => 500,
+            Unavailable => 503,
+        }
+    }
+
+    /// The wire name, e.g. `email_taken`.
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            MalformedRequest => "malformed_request",
+            UnsupportedMediaType => "unsupported_media_type",
+            InvalidInput => "invalid_input",
+            Unauthenticated => "unauthenticated",
+            InvalidCredentials => "invalid_credentials",
+            AccountInactive => "account_inactive",
+            Forbidden => "forbidden",
+            Csrf => "csrf",
+            NotFound => "not_found",
+            MethodNotAllowed => "method_not_allowed",
+            EmailTaken => "email_taken",
+            TeamNameTaken => "team_name_taken",
+            LastAdmin => "last_admin",
+            InvalidResetLink => "invalid_reset_link",
+            TooManyAttempts => "too_many_attempts",
+            PayloadTooLarge => "payload_too_large",
+            Unavailable => "unavailable",
+            Internal => "internal",
+        }
+    }
+}
+
+/// `{"error": {...}}`: the body of every error response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for programs (`code`) and for people (`message`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    pub message: String,
+    /// The input field at fault, for `invalid_input`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// A request to the API that did not succeed, as a page sees it: the API's error, or no
+/// answer at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum RequestError {
+    #[error("{}", .0.message)]
+    Api(ErrorDetail),
+    /// The request never got an answer (offline, or the server is down).
+    #[error("Primer can't be reached right now. Check your connection and try again.")]
+    Network,
+}
+
+impl RequestError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        RequestError::Api(ErrorDetail { code, message: message.into(), field: None })
+    }
+
+    /// The error code, if the server answered.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            RequestError::Api(d) => Some(d.code),
+            RequestError::Network => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_name_matches_serde() {
+        for code in [
+            ErrorCode::MalformedRequest,
+            ErrorCode::Csrf,
+            ErrorCode::EmailTaken,
+            ErrorCode::TooManyAttempts,
+            ErrorCode::InvalidInput,
+        ] {
+            assert_eq!(serde_json::to_string(&code).unwrap(), format!("\"{}\"", code.as_str()));
+        }
+    }
+
+    #[test]
+    fn body_shape_is_stable() {
+        let body =
+            ErrorBody { error: ErrorDetail { code: ErrorCode::EmailTaken, message: "taken".into(), field: None } };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            serde_json::json!({"error": {"code": "email_taken", "message": "taken"}})
+        );
+    }
+}

@@ -1,0 +1,297 @@
+//! The JSON API's wire types, shared by the server (which produces them) and the browser
+//! (which consumes them), so both sides agree on shapes and validation.
+
+mod error;
+pub mod validate;
+
+pub use error::{ErrorBody, ErrorCode, ErrorDetail, RequestError};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// What a person may do in Primer. Everyone learns; the role adds authoring, team
+/// oversight or administration on top.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Takes assigned and suggested learning.
+    #[default]
+    Learner,
+    /// Learns, and builds and publishes modules and learning paths.
+    Author,
+    /// Learns, and sees the readiness of the teams they are responsible for.
+    Manager,
+    /// Everything, including people and teams.
+    Admin,
+}
+
+impl Role {
+    /// Every role, least to most privileged.
+    pub const ALL: [Role; 4] = [Role::Learner, Role::Author, Role::Manager, Role::Admin];
+
+    /// The stable identifier used in the API, the database and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Learner => "learner",
+            Role::Author => "author",
+            Role::Manager => "manager",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// A label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Learner => "Learner",
+            Role::Author => "Author",
+            Role::Manager => "Manager",
+            Role::Admin => "Admin",
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim().to_ascii_lowercase())
+            .ok_or_else(|| format!("unknown role {s:?}: expected learner, author, manager or admin"))
+    }
+}
+
+/// A team, by id and name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TeamRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A person with a Primer account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct User {
+    pub id: i64,
+    /// Sign-in address, stored lower-case.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    pub role: Role,
+    /// The job role content is assigned by, e.g. "Account Executive".
+    pub job_role: Option<String>,
+    pub team_id: Option<i64>,
+    /// The name of the team this person belongs to.
+    pub team: Option<String>,
+    /// Teams this person is responsible for (managers).
+    pub manages: Vec<TeamRef>,
+    /// IANA time zone, e.g. "Europe/Berlin".
+    pub time_zone: String,
+    /// First day at the company: the 30/60/90-day onboarding tiers count from here.
+    pub start_date: Option<NaiveDate>,
+    /// Inactive people cannot sign in.
+    pub active: bool,
+    /// False until the person has set a password (through a one-time link).
+    pub has_password: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    /// Days since the start date (day 1 is the start date), if there is one and it has
+    /// passed.
+    pub fn onboarding_day(&self, today: NaiveDate) -> Option<i64> {
+        let start = self.start_date?;
+        let days = (today - start).num_days();
+        (days >= 0).then_some(days + 1)
+    }
+}
+
+/// `POST /api/v1/auth/login`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// The signed-in user, as returned by sign-in and `GET /api/v1/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Me {
+    pub user: User,
+    /// Today's date in the user's time zone (from the server's clock, so every device
+    /// agrees on which day it is for this person).
+    pub today: NaiveDate,
+}
+
+/// `POST /api/v1/users`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub job_role: Option<String>,
+    #[serde(default)]
+    pub team_id: Option<i64>,
+    #[serde(default)]
+    pub manages: Vec<i64>,
+    #[serde(default)]
+    pub start_date: Option<NaiveDate>,
+    /// Defaults to "UTC".
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Optional: without one, the person sets their own through a one-time link.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// `PATCH /api/v1/users/{id}`: only the fields present change. For the nullable fields,
+/// `null` clears the value and an absent field leaves it alone.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct UserPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub job_role: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<i64>))]
+    pub team_id: Option<Option<i64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manages: Option<Vec<i64>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<NaiveDate>))]
+    pub start_date: Option<Option<NaiveDate>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// `false` deactivates the account and ends its sessions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+}
+
+/// Distinguishes an absent field (outer `None`) from an explicit `null` (`Some(None)`).
+fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A team with its size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Team {
+    pub id: i64,
+    pub name: String,
+    /// Active members.
+    pub member_count: u64,
+    /// People responsible for this team.
+    pub managers: Vec<String>,
+}
+
+/// `POST /api/v1/teams` and `PATCH /api/v1/teams/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TeamInput {
+    pub name: String,
+}
+
+/// A one-time link that lets a person set a new password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PasswordResetLink {
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `POST /api/v1/auth/password-reset`: use a one-time link's token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ResetPassword {
+    pub token: String,
+    pub password: String,
+}
+
+/// `PUT /api/v1/me/password`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ChangePassword {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Health {
+    pub status: String,
+    pub database: String,
+    pub version: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_round_trips_through_its_identifier() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+            assert_eq!(serde_json::to_string(&role).unwrap(), format!("\"{role}\""));
+        }
+        assert_eq!(" Admin ".parse::<Role>(), Ok(Role::Admin));
+        assert!("owner".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn patch_tells_null_from_absent() {
+        let p: UserPatch = serde_json::from_str(r#"{"job_role": null}"#).unwrap();
+        assert_eq!(p.job_role, Some(None));
+        assert_eq!(p.team_id, None);
+        let p: UserPatch = serde_json::from_str(r#"{"team_id": 4}"#).unwrap();
+        assert_eq!(p.team_id, Some(Some(4)));
+        assert_eq!(p.job_role, None);
+    }
+
+    #[test]
+    fn onboarding_day_counts_from_one() {
+        let mut u = User {
+            id: 1,
+            email: "a@b.co".into(),
+            name: "A".into(),
+            role: Role::Learner,
+            job_role: None,
+            team_id: None,
+            team: None,
+            manages: vec![],
+            time_zone: "UTC".into(),
+            start_date: None,
+            active: true,
+            has_password: true,
+            created_at: Utc::now(),
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+        assert_eq!(u.onboarding_day(today), None);
+        u.start_date = NaiveDate::from_ymd_opt(2026, 3, 10);
+        assert_eq!(u.onboarding_day(today), Some(1));
+        u.start_date = NaiveDate::from_ymd_opt(2026, 2, 8);
+        assert_eq!(u.onboarding_day(today), Some(31));
+        u.start_date = NaiveDate::from_ymd_opt(2026, 4, 1);
+        assert_eq!(u.onboarding_day(today), None);
+    }
+}

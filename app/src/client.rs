@@ -1,0 +1,213 @@
+//! How pages get their data. Every read goes through the REST API's domain functions:
+//! on the server (while rendering) in-process through [`Backend`], which the server
+//! provides as context; in the browser over HTTP from the same REST routes. Writes only
+//! ever happen in the browser, from event handlers.
+
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::api::{
+    ChangePassword, LoginRequest, Me, NewUser, PasswordResetLink, RequestError, ResetPassword, Team, TeamInput, User,
+    UserPatch,
+};
+
+/// Server-side access to Primer's data for rendering pages, implemented by the server
+/// with the same functions (and the same role checks) as the REST handlers. `request`
+/// is the page request, which carries the session cookie.
+#[cfg(feature = "ssr")]
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// The signed-in person, if any (`GET /api/v1/me`).
+    async fn me(&self, request: &http::request::Parts) -> Result<Option<Me>, RequestError>;
+    /// Every account (`GET /api/v1/users`; admins).
+    async fn users(&self, request: &http::request::Parts) -> Result<Vec<User>, RequestError>;
+    /// Every team (`GET /api/v1/teams`; admins).
+    async fn teams(&self, request: &http::request::Parts) -> Result<Vec<Team>, RequestError>;
+    /// The people a manager is responsible for (`GET /api/v1/me/people`).
+    async fn my_people(&self, request: &http::request::Parts) -> Result<Vec<User>, RequestError>;
+    /// The name of the person a one-time password link is for, if it is still usable.
+    async fn reset_link_owner(&self, token: &str) -> Result<Option<String>, RequestError>;
+}
+
+/// The [`Backend`] as the server provides it in context.
+#[cfg(feature = "ssr")]
+pub type SharedBackend = std::sync::Arc<dyn Backend>;
+
+#[cfg(feature = "ssr")]
+fn backend_and_request() -> Result<(SharedBackend, http::request::Parts), RequestError> {
+    use leptos::prelude::use_context;
+    let backend = use_context::<SharedBackend>()
+        .ok_or_else(|| RequestError::new(crate::api::ErrorCode::Internal, "no backend in context"))?;
+    let request = use_context::<http::request::Parts>()
+        .ok_or_else(|| RequestError::new(crate::api::ErrorCode::Internal, "no request in context"))?;
+    Ok((backend, request))
+}
+
+/// Defines a read that runs in-process on the server and over HTTP in the browser.
+macro_rules! read {
+    ($(#[$doc:meta])* $name:ident -> $out:ty, GET $path:literal, |$b:ident, $r:ident| $server:expr) => {
+        $(#[$doc])*
+        pub async fn $name() -> Result<$out, RequestError> {
+            #[cfg(feature = "ssr")]
+            {
+                let ($b, $r) = backend_and_request()?;
+                $server.await
+            }
+            #[cfg(not(feature = "ssr"))]
+            {
+                transport::get($path).await
+            }
+        }
+    };
+}
+
+read!(
+    /// The signed-in person, or `None`.
+    me -> Option<Me>, GET "/api/v1/me", |b, r| b.me(&r)
+);
+read!(
+    /// Every account (admins).
+    users -> Vec<User>, GET "/api/v1/users", |b, r| b.users(&r)
+);
+read!(
+    /// Every team (admins).
+    teams -> Vec<Team>, GET "/api/v1/teams", |b, r| b.teams(&r)
+);
+read!(
+    /// The people the signed-in manager is responsible for.
+    my_people -> Vec<User>, GET "/api/v1/me/people", |b, r| b.my_people(&r)
+);
+
+/// The name of the person a password link is for, or `None` if the link is not usable.
+pub async fn reset_link_owner(token: String) -> Result<Option<String>, RequestError> {
+    #[cfg(feature = "ssr")]
+    {
+        let (backend, _) = backend_and_request()?;
+        backend.reset_link_owner(&token).await
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        // The page is rendered on the server; the browser never needs to ask again.
+        let _ = token;
+        Ok(None)
+    }
+}
+
+/// Sign in (the browser's version of the sign-in form).
+pub async fn login(email: String, password: String) -> Result<Me, RequestError> {
+    transport::send("POST", "/api/v1/auth/login", Some(&LoginRequest { email, password })).await
+}
+
+/// Set a password through a one-time link.
+pub async fn reset_password(token: String, password: String) -> Result<(), RequestError> {
+    transport::send("POST", "/api/v1/auth/password-reset", Some(&ResetPassword { token, password })).await
+}
+
+/// Change one's own password.
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), RequestError> {
+    transport::send("PUT", "/api/v1/me/password", Some(&ChangePassword { current_password, new_password })).await
+}
+
+/// Create an account (admins).
+pub async fn create_user(new_user: NewUser) -> Result<User, RequestError> {
+    transport::send("POST", "/api/v1/users", Some(&new_user)).await
+}
+
+/// Change an account (admins).
+pub async fn update_user(id: i64, patch: UserPatch) -> Result<User, RequestError> {
+    transport::send("PATCH", &format!("/api/v1/users/{id}"), Some(&patch)).await
+}
+
+/// Make a one-time password link for an account (admins).
+pub async fn create_reset_link(id: i64) -> Result<PasswordResetLink, RequestError> {
+    transport::send::<(), _>("POST", &format!("/api/v1/users/{id}/password-reset"), None).await
+}
+
+/// Create a team (admins).
+pub async fn create_team(name: String) -> Result<Team, RequestError> {
+    transport::send("POST", "/api/v1/teams", Some(&TeamInput { name })).await
+}
+
+/// Rename a team (admins).
+pub async fn rename_team(id: i64, name: String) -> Result<Team, RequestError> {
+    transport::send("PATCH", &format!("/api/v1/teams/{id}"), Some(&TeamInput { name })).await
+}
+
+/// Lets a future that is not `Send` (browser fetches) be used where Leptos asks for
+/// `Send`. The browser runs everything on one thread, so nothing is ever sent.
+#[cfg(feature = "hydrate")]
+pub fn sendable<F: std::future::Future>(f: F) -> send_wrapper::SendWrapper<F> {
+    send_wrapper::SendWrapper::new(f)
+}
+
+/// On the server, futures are already `Send`.
+#[cfg(not(feature = "hydrate"))]
+pub fn sendable<F: std::future::Future>(f: F) -> F {
+    f
+}
+
+#[cfg(feature = "hydrate")]
+mod transport {
+    use gloo_net::http::{Request, RequestBuilder, Response};
+
+    use super::*;
+    use crate::api::{ErrorBody, ErrorCode};
+
+    pub async fn get<T: DeserializeOwned>(url: &str) -> Result<T, RequestError> {
+        finish(Request::get(url).header("Accept", "application/json").send().await).await
+    }
+
+    pub async fn send<B: Serialize, T: DeserializeOwned>(
+        method: &str,
+        url: &str,
+        body: Option<&B>,
+    ) -> Result<T, RequestError> {
+        let builder = RequestBuilder::new(url).method(method.parse().unwrap_or(gloo_net::http::Method::POST));
+        let builder = builder.header("Accept", "application/json");
+        let result = match body {
+            Some(body) => match builder.json(body) {
+                Ok(request) => request.send().await,
+                Err(_) => return Err(RequestError::new(ErrorCode::MalformedRequest, "Could not encode the request.")),
+            },
+            None => builder.send().await,
+        };
+        finish(result).await
+    }
+
+    async fn finish<T: DeserializeOwned>(result: Result<Response, gloo_net::Error>) -> Result<T, RequestError> {
+        let response = result.map_err(|_| RequestError::Network)?;
+        let status = response.status();
+        let text = response.text().await.map_err(|_| RequestError::Network)?;
+        if response.ok() {
+            let text = if text.is_empty() { "null" } else { text.as_str() };
+            serde_json::from_str(text)
+                .map_err(|e| RequestError::new(ErrorCode::Internal, format!("Unexpected answer from Primer: {e}")))
+        } else if status == 401 && text.is_empty() {
+            Err(RequestError::new(ErrorCode::Unauthenticated, "Sign in to continue."))
+        } else {
+            match serde_json::from_str::<ErrorBody>(&text) {
+                Ok(body) => Err(RequestError::Api(body.error)),
+                Err(_) => Err(RequestError::new(ErrorCode::Internal, format!("Primer answered {status}."))),
+            }
+        }
+    }
+}
+
+/// Writes and browser reads happen only in the browser (event handlers and resources
+/// that re-run after hydration); a server render never reaches these.
+#[cfg(not(feature = "hydrate"))]
+mod transport {
+    use super::*;
+
+    #[allow(dead_code)]
+    pub async fn get<T: DeserializeOwned>(_url: &str) -> Result<T, RequestError> {
+        Err(RequestError::Network)
+    }
+
+    pub async fn send<B: Serialize, T: DeserializeOwned>(
+        _method: &str,
+        _url: &str,
+        _body: Option<&B>,
+    ) -> Result<T, RequestError> {
+        Err(RequestError::Network)
+    }
+}

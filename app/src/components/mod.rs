@@ -1,0 +1,39 @@
+//! View pieces shared by several pages.
+
+pub mod gate;
+pub mod icons;
+pub mod layout;
+
+use leptos::prelude::*;
+
+use crate::api::RequestError;
+
+/// Sets the HTTP status of the page being rendered (server only; no-op in the browser).
+pub fn set_status(code: u16) {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::from_u16(code).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = code;
+}
+
+/// Copies text to the clipboard; true if it worked (browser only).
+pub async fn copy_to_clipboard(text: String) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        let promise = window().navigator().clipboard().write_text(&text);
+        wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = text;
+        false
+    }
+}
+
+/// A message box for an error from the API.
+#[component]
+pub fn ErrorMessage(error: RequestError) -> impl IntoView {
+    view! { <p class="alert error" role="alert">{error.to_string()}</p> }
+}

@@ -1,0 +1,81 @@
+//! Primer's web app: the pages and components both the server (rendering) and the
+//! browser (hydrating) compile, and the API types they share.
+
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod client;
+mod components;
+mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+
+use crate::{
+    api::{Me, RequestError},
+    components::layout::SignedInLayout,
+    pages::{
+        account::AccountPage, home::HomePage, login::LoginPage, not_found::NotFound, people::PeoplePage,
+        reset::ResetPasswordPage, team::TeamPage, teams::TeamsPage,
+    },
+};
+
+/// The HTML document around the app (rendered on the server only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let css = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+                <meta name="theme-color" content="#1f5eff"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" href=css/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The signed-in person (or nobody), loaded once per page load and shared by every page.
+#[derive(Clone, Copy)]
+pub struct ViewerResource(pub Resource<Result<Option<Me>, RequestError>>);
+
+/// The app: routes and the shared viewer.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let viewer = Resource::new(|| (), |_| client::sendable(client::me()));
+    provide_context(ViewerResource(viewer));
+
+    // Every page renders completely on the server (`SsrMode::Async`), so the sign-in
+    // form, and later the library and tip cards, work with JavaScript off, and status
+    // codes and redirects are set before the first byte.
+    view! {
+        <Title formatter=|page: String| if page.is_empty() { "Primer".to_string() } else { format!("{page} · Primer") }/>
+        <Router>
+            <Routes fallback=|| view! { <NotFound/> }>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/reset/:token") view=ResetPasswordPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=HomePage/>
+                    <Route path=path!("account") view=AccountPage/>
+                    <Route path=path!("team") view=TeamPage/>
+                    <Route path=path!("admin/people") view=PeoplePage/>
+                    <Route path=path!("admin/teams") view=TeamsPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

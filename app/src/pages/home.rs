@@ -1,0 +1,160 @@
+//! Home: what a person should do next. It grows with later features (meeting prep,
+//! "continue", due soon); today it shows onboarding progress and, by role, the teams a
+//! manager looks after and the admin's tools.
+
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    api::{Me, Role, User},
+    components::gate::signed_in,
+};
+
+/// Where someone is in the 30/60/90-day onboarding tiers.
+pub fn onboarding_summary(user: &User, today: NaiveDate) -> Option<String> {
+    let start = user.start_date?;
+    if today < start {
+        let days = (start - today).num_days();
+        return Some(format!(
+            "Starts on {} ({days} day{} from now).",
+            start.format("%-d %B %Y"),
+            if days == 1 { "" } else { "s" }
+        ));
+    }
+    let day = user.onboarding_day(today)?;
+    Some(match day {
+        1..=30 => format!("Day {day} of onboarding: your first 30 days."),
+        31..=60 => format!("Day {day} of onboarding: days 31 to 60."),
+        61..=90 => format!("Day {day} of onboarding: days 61 to 90."),
+        _ => format!("Onboarding complete: started {} days ago.", day - 1),
+    })
+}
+
+fn first_name(name: &str) -> &str {
+    name.split_whitespace().next().unwrap_or(name)
+}
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    view! {
+        <Title text="Home"/>
+        {signed_in(&Role::ALL, |me: Me| view! { <Home me/> })}
+    }
+}
+
+#[component]
+fn Home(me: Me) -> impl IntoView {
+    let user = me.user.clone();
+    let onboarding = onboarding_summary(&user, me.today);
+    let role = user.role;
+    view! {
+        <h1 data-testid="home-title">{format!("Welcome, {}", first_name(&user.name))}</h1>
+        <p class="muted">{user.job_role.clone().map(|j| format!("{j} · ")).unwrap_or_default()} {user.role.label()}</p>
+
+        {onboarding.map(|text| view! {
+            <section class="card" data-testid="onboarding">
+                <h2>"Onboarding"</h2>
+                <p>{text}</p>
+            </section>
+        })}
+
+        <section class="card" data-testid="learning">
+            <h2>"Your learning"</h2>
+            <p>"Nothing is assigned to you yet."</p>
+            <p class="muted small">
+                "When authors publish modules and learning paths for your role, they show up here: what's due, what to continue, and quick prep before a meeting."
+            </p>
+        </section>
+
+        {(role == Role::Manager).then(|| {
+            let teams = user.manages.clone();
+            view! {
+                <section class="card" data-testid="manager-teams">
+                    <h2>"Teams you look after"</h2>
+                    {if teams.is_empty() {
+                        view! { <p class="muted">"No teams yet. An admin can add the teams you're responsible for."</p> }.into_any()
+                    } else {
+                        view! {
+                            <p>{teams.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", ")}</p>
+                            <a class="button secondary" href="/team">"See your people"</a>
+                        }.into_any()
+                    }}
+                </section>
+            }
+        })}
+
+        {(role == Role::Admin).then(|| view! {
+            <section class="card" data-testid="admin-tools">
+                <h2>"Administration"</h2>
+                <div class="actions">
+                    <a class="button secondary" href="/admin/people">"People"</a>
+                    <a class="button secondary" href="/admin/teams">"Teams"</a>
+                    <a class="button secondary" href="/team">"Everyone's progress"</a>
+                    <a class="button secondary" href="/api/docs/" rel="external">"API reference"</a>
+                </div>
+            </section>
+        })}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    fn user(start: Option<NaiveDate>) -> User {
+        User {
+            id: 1,
+            email: "a@b.co".into(),
+            name: "Dana Lee".into(),
+            role: Role::Learner,
+            job_role: None,
+            team_id: None,
+            team: None,
+            manages: vec![],
+            time_zone: "UTC".into(),
+            start_date: start,
+            active: true,
+            has_password: true,
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn onboarding_tiers() {
+        let today = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+        let start = |y, m, d| Some(NaiveDate::from_ymd_opt(y, m, d).unwrap());
+        assert_eq!(onboarding_summary(&user(None), today), None);
+        assert!(onboarding_summary(&user(start(2026, 6, 30)), today).unwrap().starts_with("Day 1 of"));
+        // Day 30 is the last of the first tier, day 31 the first of the second.
+        assert!(
+            onboarding_summary(&user(start(2026, 6, 1)), today)
+                .unwrap()
+                .starts_with("Day 30 of onboarding: your first 30")
+        );
+        assert!(
+            onboarding_summary(&user(start(2026, 5, 31)), today)
+                .unwrap()
+                .starts_with("Day 31 of onboarding: days 31 to 60")
+        );
+        assert!(
+            onboarding_summary(&user(start(2026, 4, 2)), today)
+                .unwrap()
+                .starts_with("Day 90 of onboarding: days 61 to 90")
+        );
+        assert!(
+            onboarding_summary(&user(start(2026, 4, 1)), today)
+                .unwrap()
+                .starts_with("Onboarding complete: started 90 days ago")
+        );
+        assert!(onboarding_summary(&user(start(2026, 1, 1)), today).unwrap().starts_with("Onboarding complete"));
+        assert!(onboarding_summary(&user(start(2026, 7, 1)), today).unwrap().contains("1 day from now"));
+    }
+
+    #[test]
+    fn first_names() {
+        assert_eq!(first_name("Dana Lee"), "Dana");
+        assert_eq!(first_name("Cher"), "Cher");
+    }
+}

@@ -1,0 +1,10 @@
+//! One module per screen.
+
+pub mod account;
+pub mod home;
+pub mod login;
+pub mod not_found;
+pub mod people;
+pub mod reset;
+pub mod team;
+pub mod teams;

@@ -1,0 +1,12 @@
+//! The browser entry point: hydrates the server-rendered page into the live app.
+
+#![recursion_limit = "256"]
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// Called by the script Leptos puts in every page, once the wasm module has loaded.
+#[wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what Primer's build (and, with `test`, its test suite) needs on a Debian machine,
+# skipping whatever is already there. Safe to run any number of times.
+#
+#   scripts/setup.sh build   # wasm32 target, wasm-bindgen CLI
+#   scripts/setup.sh test    # the above + Chromium, PostgreSQL, end2end npm packages
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+what="${1:-build}"
+tools_dir="${PRIMER_TOOLS_DIR:-$HOME/.cache/primer/tools}"
+say() { printf '\033[1;34m==> %s\033[0m\n' "$*"; }
+
+# --- Debian packages ---------------------------------------------------------------
+debs=()
+if [[ "$what" == test ]]; then
+  command -v chromium >/dev/null || debs+=(chromium fonts-dejavu-core)
+  # Debian's postgresql keeps its server binaries (initdb, pg_ctl) off PATH.
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null \
+    || debs+=(postgresql)
+fi
+if ((${#debs[@]})); then
+  say "installing Debian packages: ${debs[*]}"
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${debs[@]}"
+fi
+
+# --- Rust: the browser target ------------------------------------------------------
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# --- wasm-bindgen CLI ----------------------------------------------------------------
+# The CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock (the JS glue
+# it writes is tied to the crate's internals), so the version is read from the lockfile.
+want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+have=$("$tools_dir/bin/wasm-bindgen" --version 2>/dev/null | awk '{print $2}' || true)
+if [[ "$have" != "$want" ]]; then
+  say "installing wasm-bindgen-cli $want into $tools_dir"
+  # Not --locked: the CLI's own lockfile pins a crate version this registry lacks.
+  cargo install wasm-bindgen-cli --version "$want" --root "$tools_dir" --force
+fi
+
+# --- end2end: Playwright's test runner (never its browser download) ------------------
+if [[ "$what" == test ]]; then
+  if [[ ! -f end2end/node_modules/.package-lock.json \
+        || end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]]; then
+    say "installing end2end npm packages"
+    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi

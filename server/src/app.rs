@@ -1,0 +1,152 @@
+//! The whole HTTP application: [`app`] builds it from an [`AppState`], with no socket,
+//! so tests drive exactly what `primer serve` serves.
+
+use std::sync::Arc;
+
+use app::api::{ErrorBody, Health};
+use axum::{
+    Router,
+    extract::{FromRef, State},
+    http::{HeaderName, HeaderValue, Request, StatusCode, header},
+    middleware,
+    response::IntoResponse,
+    routing::any,
+};
+use leptos::prelude::LeptosOptions;
+use sea_orm::{DatabaseConnection, DbBackend};
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+};
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{accounts, auth, config::Config, error::ApiError, openapi::ApiDoc, web};
+
+/// What every request handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, config: Config) -> AppState {
+        let leptos_options = LeptosOptions::builder()
+            .output_name("primer")
+            .site_root(config.site_root.to_string_lossy().into_owned())
+            .site_pkg_dir("pkg")
+            .env(leptos::prelude::Env::PROD)
+            .build();
+        AppState { db, config: Arc::new(config), leptos_options }
+    }
+}
+
+/// The REST API (with its OpenAPI document) on its own, without pages.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .merge(auth::router())
+        .merge(accounts::router())
+        .split_for_parts()
+}
+
+/// Builds Primer's HTTP application.
+pub fn app(state: AppState) -> Router {
+    let (api, openapi) = api();
+    let x_request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(api)
+        // Unknown API paths get a JSON 404, not the HTML page.
+        .route("/api/{*rest}", any(api_not_found))
+        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
+        .merge(web::router(&state))
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(middleware::from_fn_with_state(state.clone(), auth::csrf::reject_cross_site))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|request: &Request<_>| {
+                            let id = request
+                                .extensions()
+                                .get::<RequestId>()
+                                .and_then(|id| id.header_value().to_str().ok())
+                                .unwrap_or("-");
+                            tracing::info_span!(
+                                "request",
+                                request_id = %id,
+                                method = %request.method(),
+                                path = %loggable_path(request.uri().path()),
+                            )
+                        })
+                        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+                )
+                .layer(PropagateRequestIdLayer::new(x_request_id))
+                .layer(CatchPanicLayer::new())
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("same-origin"),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::X_FRAME_OPTIONS,
+                    HeaderValue::from_static("DENY"),
+                ))
+                .layer(CompressionLayer::new()),
+        )
+        .with_state(state)
+}
+
+/// Paths as they may appear in logs: one-time link tokens are secrets.
+fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/reset/") { "/reset/[token]" } else { path }
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::NotFound("There is no such API route.".into())
+}
+
+/// Liveness and database check, for load balancers and monitoring.
+#[utoipa::path(
+    get, path = "/healthz", tag = "operations",
+    responses(
+        (status = 200, description = "Serving, and the database answers", body = Health),
+        (status = 503, description = "`unavailable`: the database does not answer", body = ErrorBody),
+    )
+)]
+async fn healthz(State(state): State<AppState>) -> Result<axum::response::Response, ApiError> {
+    state.db.ping().await.map_err(ApiError::Unavailable)?;
+    let database = match state.db.get_database_backend() {
+        DbBackend::Postgres => "postgres",
+        DbBackend::Sqlite => "sqlite",
+        _ => "other",
+    };
+    let health = Health { status: "ok".into(), database: database.into(), version: env!("CARGO_PKG_VERSION").into() };
+    Ok((StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], axum::Json(health)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reset_tokens_stay_out_of_logs() {
+        assert_eq!(super::loggable_path("/reset/abc123"), "/reset/[token]");
+        assert_eq!(super::loggable_path("/api/v1/me"), "/api/v1/me");
+    }
+}

@@ -1,0 +1,196 @@
+//! Signing in and out, sessions, one-time password links, and the rules that protect
+//! them: throttling, cross-site request checks, and per-route role policies.
+
+pub mod client_ip;
+pub mod csrf;
+pub mod password;
+pub mod policy;
+pub mod reset;
+pub mod session;
+pub mod throttle;
+pub mod tokens;
+
+use std::net::IpAddr;
+
+use app::api::{ChangePassword, ErrorBody, LoginRequest, Me, ResetPassword, User};
+use axum::{
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+};
+use axum_extra::extract::CookieJar;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    accounts,
+    app::AppState,
+    db::{self, entities::user},
+    error::{ApiError, Json},
+};
+pub use client_ip::ClientIp;
+pub use policy::{Admins, AnyRole, Auth, Authors, Managers, MaybeViewer, Policy, Viewer};
+
+/// The `/api/v1/auth` and `/api/v1/me` routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(reset_password))
+        .routes(routes!(me))
+        .routes(routes!(change_password))
+}
+
+/// Resolves the signed-in person from a request's session cookie.
+pub async fn viewer_from_headers(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>, ApiError> {
+    let Some(token) = session::token_from_headers(headers) else { return Ok(None) };
+    let Some((session, account)) = session::resolve(&state.db, &token, state.config.session_ttl).await? else {
+        return Ok(None);
+    };
+    let user = accounts::users::view(&state.db, account).await?;
+    Ok(Some(Viewer { user, session_hash: session.token_hash }))
+}
+
+/// A successful sign-in.
+pub struct SignedIn {
+    pub user: User,
+    pub session: session::NewSession,
+}
+
+/// Signs a person in: throttling first, then the password, then a new session. A wrong
+/// email and a wrong password fail the same way, in the same time.
+pub async fn sign_in(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    ip: IpAddr,
+    user_agent: Option<String>,
+) -> Result<SignedIn, ApiError> {
+    let db = &state.db;
+    let cfg = &state.config.throttle;
+    let email = email.trim().to_lowercase();
+    let ip = ip.to_string();
+    throttle::check(db, cfg, &email, &ip).await?;
+
+    let account = user::Entity::find().filter(user::Column::Email.eq(&email)).one(db).await?;
+    let stored_hash = account.as_ref().and_then(|a| a.password_hash.clone());
+    let matches = password::verify(password.to_owned(), stored_hash).await?;
+    let Some(account) = account.filter(|_| matches) else {
+        throttle::record_failure(db, cfg, &email, &ip).await?;
+        tracing::info!(%ip, "sign-in failed");
+        return Err(ApiError::InvalidCredentials);
+    };
+    if !account.active {
+        return Err(ApiError::AccountInactive);
+    }
+    throttle::clear_account(db, &email).await?;
+    let session = session::start(db, account.id, state.config.session_ttl, user_agent, Some(ip)).await?;
+    tracing::info!(user_id = account.id, "signed in");
+    let user = accounts::users::view(db, account).await?;
+    Ok(SignedIn { user, session })
+}
+
+/// The `User-Agent` header, for the session list.
+pub fn user_agent(headers: &HeaderMap) -> Option<String> {
+    headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// Sign in with email and password. Sets the `primer_session` cookie.
+#[utoipa::path(
+    post, path = "/api/v1/auth/login", tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set", body = Me),
+        (status = 401, description = "`invalid_credentials`: wrong email or password", body = ErrorBody),
+        (status = 403, description = "`account_inactive` or `csrf`", body = ErrorBody),
+        (status = 429, description = "`too_many_attempts`; see `Retry-After`", body = ErrorBody),
+    )
+)]
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Json(body): Json<LoginRequest>,
+) -> Result<(CookieJar, Json<Me>), ApiError> {
+    let signed_in = sign_in(&state, &body.email, &body.password, ip, user_agent(&headers)).await?;
+    let cookie = session::cookie(signed_in.session.token, state.config.session_ttl, state.config.secure_cookies());
+    Ok((jar.add(cookie), Json(accounts::me(signed_in.user))))
+}
+
+/// Sign out: ends this session (if any) and clears the cookie. Always 204.
+#[utoipa::path(
+    post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204, description = "Signed out"), (status = 403, description = "`csrf`", body = ErrorBody))
+)]
+async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<(StatusCode, CookieJar), ApiError> {
+    sign_out(&state, &jar).await?;
+    Ok((StatusCode::NO_CONTENT, jar.add(session::removal_cookie(state.config.secure_cookies()))))
+}
+
+/// Ends the session in the request's cookie, if any.
+pub async fn sign_out(state: &AppState, jar: &CookieJar) -> Result<(), ApiError> {
+    if let Some(cookie) = jar.get(session::COOKIE_NAME) {
+        session::end(&state.db, cookie.value()).await?;
+    }
+    Ok(())
+}
+
+/// Set a password with a one-time link's token. Ends every session of the account.
+#[utoipa::path(
+    post, path = "/api/v1/auth/password-reset", tag = "auth",
+    request_body = ResetPassword,
+    responses(
+        (status = 204, description = "Password set; sign in with it"),
+        (status = 400, description = "`invalid_reset_link`", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: the password is too short or too long", body = ErrorBody),
+    )
+)]
+async fn reset_password(
+    State(state): State<AppState>,
+    Json(body): Json<ResetPassword>,
+) -> Result<StatusCode, ApiError> {
+    let account = reset::use_link(&state.db, &body.token, &body.password).await?;
+    tracing::info!(user_id = account.id, "password set through a one-time link");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in person. Roles: any.
+#[utoipa::path(
+    get, path = "/api/v1/me", tag = "auth",
+    responses((status = 200, body = Me), (status = 401, description = "`unauthenticated`", body = ErrorBody)),
+    security(("primer_session" = []))
+)]
+async fn me(auth: Auth<AnyRole>) -> Json<Me> {
+    Json(accounts::me(auth.viewer.user))
+}
+
+/// Change one's own password. Other sessions of the account end; this one stays.
+/// Roles: any.
+#[utoipa::path(
+    put, path = "/api/v1/me/password", tag = "auth",
+    request_body = ChangePassword,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: wrong current password, or the new one is too short", body = ErrorBody),
+    ),
+    security(("primer_session" = []))
+)]
+async fn change_password(
+    State(state): State<AppState>,
+    auth: Auth<AnyRole>,
+    Json(body): Json<ChangePassword>,
+) -> Result<StatusCode, ApiError> {
+    let new_password = app::api::validate::new_password("new_password", &body.new_password)?;
+    let account = user::Entity::find_by_id(auth.user().id).one(&state.db).await?.ok_or(ApiError::Unauthenticated)?;
+    if !password::verify(body.current_password, account.password_hash.clone()).await? {
+        return Err(ApiError::invalid("current_password", "That is not your current password."));
+    }
+    let hash = password::hash(new_password).await?;
+    let mut active = account.into_active_model();
+    active.password_hash = Set(Some(hash));
+    active.updated_at = Set(db::now());
+    active.update(&state.db).await?;
+    session::end_all_for_user(&state.db, auth.user().id, Some(&auth.viewer.session_hash)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,200 @@
+//! Runtime configuration: command-line flags, each with a `PRIMER_*` environment
+//! variable, turned into a checked [`Config`].
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::Args;
+use ipnet::IpNet;
+
+/// Where the data lives; shared by every command.
+#[derive(Args, Debug, Clone)]
+pub struct StorageArgs {
+    /// Directory for the SQLite database and, later, uploaded media.
+    #[arg(long, env = "PRIMER_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Database URL: `sqlite://PATH` or `postgres://USER@HOST/DB`.
+    /// Defaults to a SQLite file in the data directory.
+    #[arg(long, env = "PRIMER_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// The address people use to reach Primer, e.g. `https://primer.example.com`. Used for
+    /// links, the cross-site check and `Secure` cookies (when it is https).
+    #[arg(long, env = "PRIMER_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+}
+
+impl StorageArgs {
+    /// The database URL to use, creating the data directory for the default SQLite file.
+    pub fn database_url(&self) -> std::io::Result<String> {
+        match &self.database_url {
+            Some(url) => Ok(url.clone()),
+            None => {
+                std::fs::create_dir_all(&self.data_dir)?;
+                Ok(format!("sqlite://{}?mode=rwc", self.data_dir.join("primer.db").display()))
+            }
+        }
+    }
+
+    /// `PRIMER_PUBLIC_URL`, checked and reduced to an origin.
+    pub fn public_origin(&self) -> Result<Option<Origin>, String> {
+        self.public_url.as_deref().map(Origin::parse).transpose()
+    }
+}
+
+/// Settings of `primer serve`.
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "PRIMER_BIND", default_value = "127.0.0.1:3000")]
+    pub bind: SocketAddr,
+
+    /// Directory of the built site (JS, wasm, CSS, icons).
+    #[arg(long, env = "PRIMER_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+
+    /// Proxies whose `X-Forwarded-For` is believed, as addresses or CIDR ranges,
+    /// comma-separated (e.g. `10.0.0.0/8,127.0.0.1`). Empty: the peer address is the client.
+    #[arg(long, env = "PRIMER_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
+    pub trusted_proxies: Vec<IpNet>,
+
+    /// Failed sign-ins allowed per account within the window.
+    #[arg(long, env = "PRIMER_LOGIN_MAX_FAILURES_PER_ACCOUNT", default_value_t = 10)]
+    pub login_max_failures_per_account: u32,
+
+    /// Failed sign-ins allowed per client address within the window.
+    #[arg(long, env = "PRIMER_LOGIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 50)]
+    pub login_max_failures_per_address: u32,
+
+    /// The sign-in throttling window, in minutes.
+    #[arg(long, env = "PRIMER_LOGIN_WINDOW_MINUTES", default_value_t = 15)]
+    pub login_window_minutes: u32,
+
+    /// How long a session lasts without being used, in days. Field staff work offline
+    /// for days, so this is generous.
+    #[arg(long, env = "PRIMER_SESSION_DAYS", default_value_t = 30)]
+    pub session_days: u32,
+
+    /// How long a one-time password link stays valid, in hours.
+    #[arg(long, env = "PRIMER_RESET_LINK_HOURS", default_value_t = 72)]
+    pub reset_link_hours: u32,
+}
+
+fn parse_net(s: &str) -> Result<IpNet, String> {
+    let s = s.trim();
+    s.parse::<IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{s:?} is not an IP address or CIDR range"))
+}
+
+/// A scheme, host and port: what a browser sends in `Origin`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// `https://primer.example.com` (default ports left out, lower case).
+    pub origin: String,
+    pub https: bool,
+}
+
+impl Origin {
+    pub fn parse(url: &str) -> Result<Origin, String> {
+        let uri: http::Uri = url.trim().parse().map_err(|_| format!("{url:?} is not a URL"))?;
+        let scheme = uri.scheme_str().ok_or_else(|| format!("{url:?} needs http:// or https://"))?;
+        let https = match scheme {
+            "https" => true,
+            "http" => false,
+            _ => return Err(format!("{url:?} must start with http:// or https://")),
+        };
+        let host = uri.host().ok_or_else(|| format!("{url:?} has no host"))?.to_ascii_lowercase();
+        let port = match (uri.port_u16(), https) {
+            (Some(443), true) | (Some(80), false) | (None, _) => String::new(),
+            (Some(p), _) => format!(":{p}"),
+        };
+        if !matches!(uri.path(), "" | "/") {
+            return Err(format!("{url:?}: Primer must be served at the root of its address, without a path"));
+        }
+        Ok(Origin { origin: format!("{scheme}://{host}{port}"), https })
+    }
+}
+
+/// Sign-in throttling limits.
+#[derive(Debug, Clone)]
+pub struct ThrottleConfig {
+    pub per_account: u32,
+    pub per_address: u32,
+    pub window: Duration,
+}
+
+/// Everything the running app needs to know, checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The public origin, when configured.
+    pub public_origin: Option<Origin>,
+    pub trusted_proxies: Vec<IpNet>,
+    pub throttle: ThrottleConfig,
+    pub session_ttl: Duration,
+    pub reset_link_ttl: Duration,
+    pub site_root: PathBuf,
+    /// Data directory (SQLite file, later media).
+    pub data_dir: PathBuf,
+}
+
+impl Config {
+    pub fn new(storage: &StorageArgs, serve: &ServeArgs) -> Result<Config, String> {
+        Ok(Config {
+            public_origin: storage.public_origin()?,
+            trusted_proxies: serve.trusted_proxies.clone(),
+            throttle: ThrottleConfig {
+                per_account: serve.login_max_failures_per_account.max(1),
+                per_address: serve.login_max_failures_per_address.max(1),
+                window: Duration::from_secs(u64::from(serve.login_window_minutes.max(1)) * 60),
+            },
+            session_ttl: Duration::from_secs(u64::from(serve.session_days.max(1)) * 86_400),
+            reset_link_ttl: Duration::from_secs(u64::from(serve.reset_link_hours.max(1)) * 3_600),
+            site_root: serve.site_root.clone(),
+            data_dir: storage.data_dir.clone(),
+        })
+    }
+
+    /// Cookies get `Secure` when Primer is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_origin.as_ref().is_some_and(|o| o.https)
+    }
+}
+
+impl Default for Config {
+    /// The defaults of `primer serve` with no flags and no environment.
+    fn default() -> Self {
+        Config {
+            public_origin: None,
+            trusted_proxies: Vec::new(),
+            throttle: ThrottleConfig { per_account: 10, per_address: 50, window: Duration::from_secs(15 * 60) },
+            session_ttl: Duration::from_secs(30 * 86_400),
+            reset_link_ttl: Duration::from_secs(72 * 3_600),
+            site_root: PathBuf::from("target/site"),
+            data_dir: PathBuf::from("data"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_normalised() {
+        assert_eq!(Origin::parse("https://Primer.Example.com/").unwrap().origin, "https://primer.example.com");
+        assert_eq!(Origin::parse("https://x.io:443").unwrap().origin, "https://x.io");
+        assert_eq!(Origin::parse("http://x.io:8080").unwrap().origin, "http://x.io:8080");
+        assert!(Origin::parse("https://x.io").unwrap().https);
+        assert!(Origin::parse("ftp://x.io").is_err());
+        assert!(Origin::parse("x.io").is_err());
+        assert!(Origin::parse("https://x.io/primer").is_err());
+    }
+
+    #[test]
+    fn proxies_take_addresses_and_ranges() {
+        assert_eq!(parse_net("10.0.0.0/8").unwrap().to_string(), "10.0.0.0/8");
+        assert_eq!(parse_net(" 127.0.0.1 ").unwrap().to_string(), "127.0.0.1/32");
+        assert!(parse_net("nope").is_err());
+    }
+}

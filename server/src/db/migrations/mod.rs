@@ -1,0 +1,16 @@
+//! Schema migrations, applied in order at start-up (and by `primer migrate`). Never edit
+//! a migration that has shipped; add a new one.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_accounts;
+
+/// The list of every migration Primer has.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_accounts::Migration)]
+    }
+}

@@ -1,0 +1,18 @@
+//! Primer's server: the HTTP API, the server-rendered pages, accounts and sessions, and
+//! the database. `primer` (src/main.rs) is the command line around it.
+
+#![recursion_limit = "256"]
+
+pub mod accounts;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod openapi;
+pub mod telemetry;
+pub mod web;
+
+pub use app::{AppState, app};

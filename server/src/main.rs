@@ -1,0 +1,173 @@
+//! `primer`: serve Primer, migrate its database, manage accounts, back up, load demo data.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use server::{
+    AppState, app,
+    cli::{self, UserAddArgs},
+    config::{Config, ServeArgs, StorageArgs},
+    db, demo, telemetry,
+};
+
+#[derive(Parser, Debug)]
+#[command(name = "primer", version, about = "Primer: microlearning for people in the field")]
+struct Cli {
+    #[command(flatten)]
+    storage: StorageArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve Primer (applies pending migrations first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Write a consistent copy of the (live) SQLite database to PATH.
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        path: PathBuf,
+    },
+    /// Load demo people and teams (safe to run again; existing ones are kept).
+    Demo,
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Add an account.
+    Add(UserAddArgs),
+    /// Create or update accounts from a CSV file (all or nothing). Columns:
+    /// email,name,role,team,job_role,manages,start_date,time_zone
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    telemetry::init();
+    let url = cli.storage.database_url().context("creating the data directory")?;
+    let connection =
+        db::connect(&url).await.with_context(|| format!("connecting to the database ({})", redact(&url)))?;
+    db::migrate(&connection).await.context("migrating the database")?;
+    let base_url = cli
+        .storage
+        .public_origin()
+        .map_err(anyhow::Error::msg)?
+        .map(|o| o.origin)
+        .unwrap_or_else(|| "http://127.0.0.1:3000".into());
+    let link_ttl = Config::default().reset_link_ttl;
+
+    match cli.command {
+        Command::Serve(args) => serve(connection, &cli.storage, args).await,
+        Command::Migrate => {
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::User(UserCommand::Add(args)) => cli::user_add(&connection, args, &base_url, link_ttl).await,
+        Command::User(UserCommand::Import { file }) => {
+            let report = cli::user_import(&connection, &file, &base_url, link_ttl).await?;
+            eprintln!("Imported: {} created, {} updated.", report.created, report.updated);
+            if !report.links.is_empty() {
+                eprintln!("One-time links for the new accounts to set a password:");
+                println!("email,link");
+                for (email, link) in report.links {
+                    println!("{email},{link}");
+                }
+            }
+            Ok(())
+        }
+        Command::Backup { path } => {
+            db::backup(&connection, &path).await?;
+            println!("Backed up to {}", path.display());
+            Ok(())
+        }
+        Command::Demo => {
+            let report = demo::load(&connection).await?;
+            println!(
+                "Demo data: {} account(s) created, {} already there.",
+                report.created.len(),
+                report.existing.len()
+            );
+            println!("Sign in with any of these (password: {}):", demo::DEMO_PASSWORD);
+            for (email, _, role, ..) in demo::PEOPLE.iter().take(4) {
+                println!("  {:<8} {email}", role.as_str());
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve(db: sea_orm::DatabaseConnection, storage: &StorageArgs, args: ServeArgs) -> anyhow::Result<()> {
+    let config = Config::new(storage, &args).map_err(anyhow::Error::msg)?;
+    if !config.site_root.join("pkg/primer.js").exists() {
+        tracing::warn!(site_root = %config.site_root.display(), "the site is not built: pages will have no styles or scripts (run `make build`)");
+    }
+    server::auth::password::warm_up();
+    let state = AppState::new(db.clone(), config);
+    tokio::spawn(housekeeping(db));
+
+    let listener =
+        tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("listening on {}", args.bind))?;
+    let shown = match args.bind.ip().is_unspecified() {
+        true => format!("http://127.0.0.1:{}", args.bind.port()),
+        false => format!("http://{}", args.bind),
+    };
+    println!("Primer is running at {shown}  (Ctrl+C stops it)");
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving")?;
+    Ok(())
+}
+
+/// Deletes expired sessions every hour.
+async fn housekeeping(db: sea_orm::DatabaseConnection) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match server::auth::session::purge_expired(&db).await {
+            Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions deleted"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "session housekeeping failed"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,180 @@
+//! The web pages: Leptos server rendering (with data from the same domain functions as
+//! the REST API), the form posts that make sign-in and sign-out work without
+//! JavaScript, and the built site's static files.
+
+use std::sync::Arc;
+
+use app::{
+    App,
+    api::{
+        Me, RequestError,
+        validate::{safe_next, url_encode},
+    },
+    client::{Backend, SharedBackend},
+    shell,
+};
+use axum::{
+    Form, Router,
+    extract::State,
+    http::{HeaderMap, HeaderValue, header, request::Parts},
+    response::{IntoResponse, Redirect, Response},
+    routing::post,
+};
+use axum_extra::extract::CookieJar;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use serde::Deserialize;
+use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
+
+use crate::{
+    accounts::{self, teams, users},
+    app::AppState,
+    auth::{self, Admins, Auth, ClientIp, Managers, reset, session},
+    error::{ApiError, Path},
+};
+
+/// Pages, form posts and static files.
+pub fn router(state: &AppState) -> Router<AppState> {
+    let options = state.leptos_options.clone();
+    let backend: SharedBackend = Arc::new(PageBackend { state: state.clone() });
+    let context = move || provide_context(backend.clone());
+    let pkg_dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+
+    Router::new()
+        .route("/login", post(form_login))
+        .route("/logout", post(form_logout))
+        .route("/reset/{token}", post(form_reset))
+        .leptos_routes_with_context(state, generate_route_list(App), context.clone(), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        // The bundle's names don't change between builds yet, so browsers must revalidate
+        // (Last-Modified makes that a cheap 304).
+        .nest_service(
+            "/pkg",
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+                .service(ServeDir::new(pkg_dir)),
+        )
+        // Other files of the site (icons, manifest) and, for anything else, the 404 page.
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+}
+
+/// Serves the pages' data from the same functions, with the same role checks, as the
+/// REST handlers.
+struct PageBackend {
+    state: AppState,
+}
+
+impl PageBackend {
+    async fn viewer(&self, request: &Parts) -> Result<Option<auth::Viewer>, RequestError> {
+        auth::viewer_from_headers(&self.state, &request.headers).await.map_err(to_request_error)
+    }
+}
+
+fn to_request_error(e: ApiError) -> RequestError {
+    if e.code().status() >= 500 {
+        tracing::error!(error = ?e, "page data failed");
+    }
+    RequestError::Api(e.detail())
+}
+
+#[async_trait::async_trait]
+impl Backend for PageBackend {
+    async fn me(&self, request: &Parts) -> Result<Option<Me>, RequestError> {
+        Ok(self.viewer(request).await?.map(|v| accounts::me(v.user)))
+    }
+
+    async fn users(&self, request: &Parts) -> Result<Vec<app::api::User>, RequestError> {
+        Auth::<Admins>::check(self.viewer(request).await?).map_err(to_request_error)?;
+        users::list(&self.state.db, &users::UserFilter::default()).await.map_err(to_request_error)
+    }
+
+    async fn teams(&self, request: &Parts) -> Result<Vec<app::api::Team>, RequestError> {
+        Auth::<Admins>::check(self.viewer(request).await?).map_err(to_request_error)?;
+        teams::list(&self.state.db).await.map_err(to_request_error)
+    }
+
+    async fn my_people(&self, request: &Parts) -> Result<Vec<app::api::User>, RequestError> {
+        let auth = Auth::<Managers>::check(self.viewer(request).await?).map_err(to_request_error)?;
+        users::people_for(&self.state.db, auth.user()).await.map_err(to_request_error)
+    }
+
+    async fn reset_link_owner(&self, token: &str) -> Result<Option<String>, RequestError> {
+        match reset::check(&self.state.db, token).await {
+            Ok(account) => Ok(Some(account.name)),
+            Err(ApiError::InvalidResetLink) => Ok(None),
+            Err(e) => Err(to_request_error(e)),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// `POST /login`: the sign-in form without JavaScript. Redirects (303) to where the
+/// person was going, or back to the form with the error's code.
+async fn form_login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    jar: CookieJar,
+    form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else { return Redirect::to("/login?error=malformed_request").into_response() };
+    let next = safe_next(form.next.as_deref());
+    match auth::sign_in(&state, &form.email, &form.password, ip, auth::user_agent(&headers)).await {
+        Ok(signed_in) => {
+            let cookie =
+                session::cookie(signed_in.session.token, state.config.session_ttl, state.config.secure_cookies());
+            (jar.add(cookie), Redirect::to(&next)).into_response()
+        }
+        Err(error) => {
+            let mut back = format!("/login?error={}&email={}", error.code().as_str(), url_encode(form.email.trim()));
+            if next != "/" {
+                back.push_str(&format!("&next={}", url_encode(&next)));
+            }
+            if let ApiError::TooManyAttempts { retry_after } = &error {
+                back.push_str(&format!("&retry={}", retry_after.as_secs()));
+            }
+            Redirect::to(&back).into_response()
+        }
+    }
+}
+
+/// `POST /logout`: signs out and returns to the sign-in page.
+async fn form_logout(State(state): State<AppState>, jar: CookieJar) -> Result<Response, ApiError> {
+    auth::sign_out(&state, &jar).await?;
+    let jar = jar.add(session::removal_cookie(state.config.secure_cookies()));
+    Ok((jar, Redirect::to("/login?signed_out=1")).into_response())
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    password: String,
+    confirm: String,
+}
+
+/// `POST /reset/{token}`: sets a password through a one-time link without JavaScript.
+async fn form_reset(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    form: Result<Form<ResetForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let back = |code: &str| Redirect::to(&format!("/reset/{}?error={code}", url_encode(&token))).into_response();
+    let Ok(Form(form)) = form else { return back("malformed_request") };
+    if form.password != form.confirm {
+        return back("mismatch");
+    }
+    match reset::use_link(&state.db, &token, &form.password).await {
+        Ok(_) => Redirect::to("/login?reset=1").into_response(),
+        Err(e @ ApiError::Invalid(_)) => back(e.code().as_str()),
+        // The page explains that the link is no longer valid.
+        Err(ApiError::InvalidResetLink) => Redirect::to(&format!("/reset/{}", url_encode(&token))).into_response(),
+        Err(e) => e.into_response(),
+    }
+}

@@ -1,0 +1,11 @@
+//! HTTP-level tests: the real application against real databases (SQLite and
+//! PostgreSQL), one fresh database per test.
+
+mod support;
+
+mod accounts;
+mod auth;
+mod cli;
+mod database;
+mod pages;
+mod role_matrix;

@@ -1,0 +1,145 @@
+//! Server-rendered pages and the form posts that make them work without JavaScript.
+
+use app::api::Role;
+use serde_json::json;
+
+use crate::{db_tests, support::TestApp};
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn sign_in_form_works_without_javascript(app: TestApp) {
+    app.create_user("dana@primer.test", Role::Learner, Some(PASSWORD)).await;
+    let page = app.get("/login?next=/account").html().send().await;
+    page.assert_status(200);
+    let html = page.text();
+    assert!(html.contains(r#"action="/login""#) && html.contains(r#"method="post""#), "a real form");
+    assert!(html.contains(r#"name="email""#) && html.contains(r#"name="password""#));
+    assert!(html.contains(r#"value="/account""#), "remembers where to go next");
+    assert!(html.contains("/pkg/primer.js"), "and hydrates when scripts run");
+
+    let reply = app
+        .post("/login")
+        .form(&[("email", "dana@primer.test"), ("password", PASSWORD), ("next", "/account")])
+        .send()
+        .await;
+    reply.assert_status(303);
+    assert_eq!(reply.header("location").as_deref(), Some("/account"));
+    let cookie = reply.session_cookie().expect("signed in");
+    let account = app.get("/account").html().header("cookie", &cookie).send().await;
+    account.assert_status(200);
+    assert!(account.text().contains("dana@primer.test"));
+
+    // Signed in, the sign-in page sends you on.
+    let again = app.get("/login").html().header("cookie", &cookie).send().await;
+    assert_eq!(again.status.as_u16(), 302);
+
+    let out = app.post("/logout").header("cookie", &cookie).form(&[]).send().await;
+    out.assert_status(303);
+    assert_eq!(out.header("location").as_deref(), Some("/login?signed_out=1"));
+    app.get("/account").html().header("cookie", &cookie).send().await.assert_status(302);
+    let signed_out = app.get("/login?signed_out=1").html().send().await.text();
+    assert!(signed_out.contains("signed out"));
+}
+
+async fn sign_in_form_reports_errors_in_place(app: TestApp) {
+    let reply = app
+        .post("/login")
+        .form(&[("email", "Who@primer.test"), ("password", "nope nope nope"), ("next", "//evil.example")])
+        .send()
+        .await;
+    reply.assert_status(303);
+    let location = reply.header("location").unwrap();
+    assert_eq!(location, "/login?error=invalid_credentials&email=Who%40primer.test", "never sends anyone off-site");
+    let page = app.get(&location).html().send().await.text();
+    assert!(page.contains("don&#x27;t match an account") || page.contains("don't match an account"), "{page}");
+    assert!(page.contains(r#"value="Who@primer.test""#), "keeps the email typed");
+
+    let app = app.reconfigured(|c| c.throttle.per_account = 1);
+    app.post("/login").form(&[("email", "who@primer.test"), ("password", "nope nope nope")]).send().await;
+    let reply = app.post("/login").form(&[("email", "who@primer.test"), ("password", "nope nope nope")]).send().await;
+    let location = reply.header("location").unwrap();
+    assert!(location.contains("error=too_many_attempts") && location.contains("retry="), "{location}");
+    assert!(app.get(&location).html().send().await.text().contains("Too many failed sign-ins"));
+}
+
+async fn home_depends_on_the_role(app: TestApp) {
+    let admin = app.signed_in(Role::Admin).await;
+    let north = app.post("/api/v1/teams").session(&admin).json(&json!({"name": "North"})).send().await.value();
+    let manager = app
+        .post("/api/v1/users")
+        .session(&admin)
+        .json(&json!({"email": "m@primer.test", "name": "Maya Manager", "role": "manager", "manages": [north["id"]]}))
+        .send()
+        .await
+        .json();
+    let manager = app.session_for(manager).await;
+    let learner = app.signed_in(Role::Learner).await;
+
+    let home = |s| {
+        let app = app.clone();
+        async move { app.get("/").html().session(&s).send().await.text() }
+    };
+    let learner_home = home(learner).await;
+    assert!(learner_home.contains("Your learning"));
+    assert!(
+        !learner_home.contains("/admin/people") && !learner_home.contains(r#"href="/team""#),
+        "no admin or team entries"
+    );
+    let manager_home = home(manager).await;
+    assert!(manager_home.contains("Welcome, Maya"));
+    assert!(manager_home.contains("Teams you look after") && manager_home.contains("North"));
+    assert!(manager_home.contains(r#"href="/team""#) && !manager_home.contains("/admin/people"));
+    let admin_home = home(admin).await;
+    assert!(admin_home.contains("Administration") && admin_home.contains(r#"href="/admin/people""#));
+}
+
+async fn admin_pages_render_their_data(app: TestApp) {
+    let admin = app.signed_in(Role::Admin).await;
+    app.post("/api/v1/teams")
+        .session(&admin)
+        .json(&json!({"name": "Enterprise Accounts"}))
+        .send()
+        .await
+        .assert_status(201);
+    app.create_user("zoe@primer.test", Role::Author, None).await;
+    let people = app.get("/admin/people").html().session(&admin).send().await;
+    people.assert_status(200);
+    assert!(people.text().contains("zoe@primer.test") && people.text().contains("No password yet"));
+    let teams = app.get("/admin/teams").html().session(&admin).send().await;
+    assert!(teams.text().contains("Enterprise Accounts"));
+}
+
+async fn password_link_page_works_without_javascript(app: TestApp) {
+    let admin = app.signed_in(Role::Admin).await;
+    let user = app.create_user("new@primer.test", Role::Learner, None).await;
+    let link = app.post(&format!("/api/v1/users/{}/password-reset", user.id)).session(&admin).send().await.value();
+    let path = link["url"].as_str().unwrap().trim_start_matches("http://primer.test").to_string();
+
+    let page = app.get(&path).html().send().await;
+    page.assert_status(200);
+    assert!(page.text().contains("Set your password") && page.text().contains(&format!(r#"action="{path}""#)));
+
+    let mismatch = app.post(&path).form(&[("password", PASSWORD), ("confirm", "something else")]).send().await;
+    assert!(mismatch.header("location").unwrap().ends_with("?error=mismatch"));
+    let short = app.post(&path).form(&[("password", "short"), ("confirm", "short")]).send().await;
+    assert!(short.header("location").unwrap().ends_with("?error=invalid_input"));
+    let done = app.post(&path).form(&[("password", PASSWORD), ("confirm", PASSWORD)]).send().await;
+    assert_eq!(done.header("location").as_deref(), Some("/login?reset=1"));
+    app.post("/api/v1/auth/login")
+        .json(&json!({"email": "new@primer.test", "password": PASSWORD}))
+        .send()
+        .await
+        .assert_status(200);
+
+    // The link is spent: the page says so.
+    let spent = app.get(&path).html().send().await.text();
+    assert!(spent.contains("doesn't work any more") || spent.contains("doesn&#x27;t work any more"));
+}
+
+db_tests!(
+    sign_in_form_works_without_javascript,
+    sign_in_form_reports_errors_in_place,
+    home_depends_on_the_role,
+    admin_pages_render_their_data,
+    password_link_page_works_without_javascript,
+);

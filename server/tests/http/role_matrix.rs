@@ -1,0 +1,159 @@
+//! The role matrix: every route, called by every role and by nobody, is allowed or
+//! refused exactly as declared here. The declaration is checked against the OpenAPI
+//! document, so a new API route without a row here fails the test.
+
+use std::collections::BTreeSet;
+
+use app::api::Role;
+use axum::http::Method;
+use serde_json::{Value, json};
+
+use crate::{db_tests, support::TestApp};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy)]
+enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Signed in with one of these roles.
+    Roles(&'static [Role]),
+}
+
+const ANY: Access = Access::Roles(&Role::ALL);
+const ADMIN: Access = Access::Roles(&[Role::Admin]);
+const MANAGER: Access = Access::Roles(&[Role::Manager, Role::Admin]);
+
+/// Every API route (`{id}` is filled in with a real account or team).
+const API: &[(&str, &str, Access)] = &[
+    ("GET", "/healthz", Access::Public),
+    ("POST", "/api/v1/auth/login", Access::Public),
+    ("POST", "/api/v1/auth/logout", Access::Public),
+    ("POST", "/api/v1/auth/password-reset", Access::Public),
+    ("GET", "/api/v1/me", ANY),
+    ("PUT", "/api/v1/me/password", ANY),
+    ("GET", "/api/v1/me/people", MANAGER),
+    ("GET", "/api/v1/users", ADMIN),
+    ("POST", "/api/v1/users", ADMIN),
+    ("GET", "/api/v1/users/{id}", ADMIN),
+    ("PATCH", "/api/v1/users/{id}", ADMIN),
+    ("POST", "/api/v1/users/{id}/password-reset", ADMIN),
+    ("GET", "/api/v1/teams", ADMIN),
+    ("POST", "/api/v1/teams", ADMIN),
+    ("PATCH", "/api/v1/teams/{id}", ADMIN),
+];
+
+/// Routes outside the OpenAPI document: the document itself, its viewer, the pages and
+/// their form posts.
+const OTHER: &[(&str, &str, Access)] = &[
+    ("GET", "/api/v1/openapi.json", Access::Public),
+    ("GET", "/api/docs/", Access::Public),
+    ("GET", "/login", Access::Public),
+    ("POST", "/login", Access::Public),
+    ("POST", "/logout", Access::Public),
+    ("GET", "/reset/{id}", Access::Public),
+    ("POST", "/reset/{id}", Access::Public),
+];
+
+/// Pages that need a signed-in person: nobody is redirected to sign in, other roles get 403.
+const PAGES: &[(&str, Access)] =
+    &[("/", ANY), ("/account", ANY), ("/team", MANAGER), ("/admin/people", ADMIN), ("/admin/teams", ADMIN)];
+
+fn allows(access: Access, role: Option<Role>) -> bool {
+    match (access, role) {
+        (Access::Public, _) => true,
+        (Access::Roles(_), None) => false,
+        (Access::Roles(roles), Some(role)) => roles.contains(&role),
+    }
+}
+
+async fn every_api_route_is_in_the_matrix(app: TestApp) {
+    let doc = app.get("/api/v1/openapi.json").send().await.value();
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, ops)| ops.as_object().unwrap().keys().map(move |m| (m.to_uppercase(), path.clone())))
+        .collect();
+    let declared: BTreeSet<(String, String)> = API.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+    assert_eq!(documented, declared, "the OpenAPI document and the role matrix list the same routes");
+}
+
+async fn api_routes_allow_exactly_their_roles(app: TestApp) {
+    let subject = app.create_user("subject@primer.test", Role::Learner, None).await;
+    let team = app
+        .post("/api/v1/teams")
+        .session(&app.signed_in(Role::Admin).await)
+        .json(&json!({"name": "Subjects"}))
+        .send()
+        .await;
+    let team_id = team.value()["id"].as_i64().unwrap();
+
+    for &(method, path, access) in API.iter().chain(OTHER) {
+        let id = if path.contains("/teams/") { team_id } else { subject.id };
+        let path = path.replace("{id}", &id.to_string());
+        for role in [None, Some(Role::Learner), Some(Role::Author), Some(Role::Manager), Some(Role::Admin)] {
+            // A fresh session for each call: some routes (sign-out) end the session.
+            let mut call = app.request(Method::from_bytes(method.as_bytes()).unwrap(), &path);
+            if let Some(role) = role {
+                call = call.session(&app.signed_in(role).await);
+            }
+            if method != "GET" {
+                call = if path.starts_with("/api/") { call.json(&json!({})) } else { call.form(&[]) };
+            }
+            let reply = call.send().await;
+            let code = reply.error_code();
+            let who = role.map_or("nobody".to_string(), |r| r.to_string());
+            if allows(access, role) {
+                assert!(
+                    !matches!(code.as_deref(), Some("unauthenticated" | "forbidden")) && reply.status.as_u16() != 405,
+                    "{method} {path} must be allowed for {who}, got {} {}",
+                    reply.status,
+                    reply.text()
+                );
+            } else {
+                let expected = if role.is_none() { (401, "unauthenticated") } else { (403, "forbidden") };
+                assert_eq!(
+                    (reply.status.as_u16(), code.as_deref()),
+                    (expected.0, Some(expected.1)),
+                    "{method} {path} must be refused for {who}: {}",
+                    reply.text()
+                );
+            }
+        }
+    }
+}
+
+async fn pages_allow_exactly_their_roles(app: TestApp) {
+    for &(path, access) in PAGES {
+        let reply = app.get(path).html().send().await;
+        assert_eq!(reply.status.as_u16(), 302, "{path} sends nobody to sign in: {}", reply.text());
+        let location = reply.header("location").unwrap_or_default();
+        assert!(location.starts_with("/login"), "{path} → {location}");
+        if path != "/" {
+            assert!(location.contains(&format!("next={path}")), "{path} returns here after signing in: {location}");
+        }
+        for role in Role::ALL {
+            let session = app.signed_in(role).await;
+            let reply = app.get(path).html().session(&session).send().await;
+            let expected = if allows(access, Some(role)) { 200 } else { 403 };
+            assert_eq!(reply.status.as_u16(), expected, "{path} for {role}: {}", reply.text());
+            assert!(reply.header("content-type").unwrap_or_default().starts_with("text/html"));
+        }
+    }
+}
+
+async fn unknown_routes_answer_in_their_own_format(app: TestApp) {
+    app.get("/api/v1/nothing-here").send().await.assert_error(404, "not_found");
+    let page = app.get("/nothing-here").html().send().await;
+    page.assert_status(404);
+    assert!(page.text().contains("nothing here"), "a friendly page");
+    app.request(Method::DELETE, "/api/v1/me").send().await.assert_error(405, "method_not_allowed");
+    let _: Value = app.get("/healthz").send().await.value();
+}
+
+db_tests!(
+    every_api_route_is_in_the_matrix,
+    api_routes_allow_exactly_their_roles,
+    pages_allow_exactly_their_roles,
+    unknown_routes_answer_in_their_own_format,
+);
