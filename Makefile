@@ -54,10 +54,14 @@ wasm:
 	wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
 	  --out-dir $(PKG) --out-name $(OUTPUT_NAME) $(WASM)
 
-site:
+site: wasm
 	@mkdir -p $(PKG)
 	cat style/*.css > $(PKG)/$(OUTPUT_NAME).css
 	cp -R public/. $(SITE)/
+	@# Compressed once, at the highest levels, so phones on a weak signal download the
+	@# smallest bundle; the server sends these files as they are.
+	cd $(PKG) && for f in $(OUTPUT_NAME).js $(OUTPUT_NAME)_bg.wasm $(OUTPUT_NAME).css; do \
+	  brotli --force --best --keep "$$f" && gzip --force --best --keep "$$f"; done
 
 server:
 	cargo build -p server --release

@@ -13,6 +13,8 @@ say() { printf '\033[1;34m==> %s\033[0m\n' "$*"; }
 
 # --- Debian packages ---------------------------------------------------------------
 debs=()
+# brotli compresses the browser bundle at build time.
+command -v brotli >/dev/null || debs+=(brotli)
 if [[ "$what" == test ]]; then
   command -v chromium >/dev/null || debs+=(chromium fonts-dejavu-core)
   # Debian's postgresql keeps its server binaries (initdb, pg_ctl) off PATH.

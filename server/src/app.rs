@@ -66,14 +66,21 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 /// Builds Primer's HTTP application.
 pub fn app(state: AppState) -> Router {
     let (api, openapi) = api();
-    let x_request_id = HeaderName::from_static("x-request-id");
-    Router::new()
+    let routes = Router::new()
         .merge(api)
         // Unknown API paths get a JSON 404, not the HTML page.
         .route("/api/{*rest}", any(api_not_found))
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
         .merge(web::router(&state))
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });
+    with_middleware(routes, state)
+}
+
+/// Wraps routes in the middleware every request passes through: request ids, tracing,
+/// panic handling, security headers, compression, and the cross-site check.
+pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
+    let x_request_id = HeaderName::from_static("x-request-id");
+    routes
         .layer(middleware::from_fn_with_state(state.clone(), auth::csrf::reject_cross_site))
         .layer(
             ServiceBuilder::new()
@@ -96,7 +103,8 @@ pub fn app(state: AppState) -> Router {
                         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
                 )
                 .layer(PropagateRequestIdLayer::new(x_request_id))
-                .layer(CatchPanicLayer::new())
+                .layer(middleware::from_fn(friendly_server_errors))
+                .layer(CatchPanicLayer::custom(panic_response))
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::X_CONTENT_TYPE_OPTIONS,
                     HeaderValue::from_static("nosniff"),
@@ -113,6 +121,44 @@ pub fn app(state: AppState) -> Router {
         )
         .with_state(state)
 }
+
+/// A bug (a panic) answers like any other internal error, and is logged.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = %detail, "a request handler panicked");
+    let mut response = ApiError::Internal("a request handler panicked".into()).into_response();
+    response.extensions_mut().insert(Panicked);
+    response
+}
+
+/// Marks a response made from a panic.
+#[derive(Clone, Copy)]
+struct Panicked;
+
+/// People who navigated to a page that failed see a page, not JSON.
+async fn friendly_server_errors(request: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    let wants_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    let response = next.run(request).await;
+    if wants_html && response.extensions().get::<Panicked>().is_some() {
+        return (StatusCode::INTERNAL_SERVER_ERROR, axum::response::Html(SERVER_ERROR_PAGE)).into_response();
+    }
+    response
+}
+
+const SERVER_ERROR_PAGE: &str = r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Something went wrong · Primer</title><link rel="stylesheet" href="/pkg/primer.css"></head>
+<body><main id="main"><div class="state"><div class="code">500</div><h1>Something went wrong on our side</h1>
+<p class="muted">It's not you. Please try again in a moment; if it keeps happening, tell your administrator.</p>
+<a class="button" href="/">Go to Primer's home</a></div></main></body></html>"#;
 
 /// Paths as they may appear in logs: one-time link tokens are secrets.
 fn loggable_path(path: &str) -> &str {

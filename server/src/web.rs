@@ -54,7 +54,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/pkg",
             tower::ServiceBuilder::new()
                 .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
-                .service(ServeDir::new(pkg_dir)),
+                .service(ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip()),
         )
         // Other files of the site (icons, manifest) and, for anything else, the 404 page.
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))

@@ -49,21 +49,27 @@ pub fn PeoplePage() -> impl IntoView {
 fn People(me: Me, users: UsersResource, teams: TeamsResource) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let me_id = me.user.id;
+    // The form and the list load separately: refreshing the list after a change must not
+    // rebuild the form (and lose the link it just showed).
     view! {
         <h1>"People"</h1>
         <noscript><p class="alert info">"Adding and editing people needs JavaScript."</p></noscript>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                let teams = match teams.await {
-                    Ok(t) => t,
-                    Err(error) => return view! { <ErrorMessage error/> }.into_any(),
-                };
+                match teams.await {
+                    Ok(teams) => view! { <NewPerson teams users/> }.into_any(),
+                    Err(error) => view! { <ErrorMessage error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+        <label class="visually-hidden" for="people-search">"Search people"</label>
+        <input id="people-search" type="search" placeholder="Search by name or email"
+            bind:value=search style="margin: 0.5rem 0 1rem"/>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let teams = teams.await.unwrap_or_default();
                 match users.await {
                     Ok(list) => view! {
-                        <NewPerson teams=teams.clone() users/>
-                        <label class="visually-hidden" for="people-search">"Search people"</label>
-                        <input id="people-search" type="search" placeholder="Search by name or email"
-                            bind:value=search style="margin: 0.5rem 0 1rem"/>
                         <ul class="people" data-testid="people-list">
                             {list.into_iter().map(|person| {
                                 let is_me = person.id == me_id;
@@ -80,7 +86,7 @@ fn People(me: Me, users: UsersResource, teams: TeamsResource) -> impl IntoView {
                     Err(error) => view! { <ErrorMessage error/> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

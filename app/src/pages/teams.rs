@@ -51,7 +51,7 @@ fn Teams(teams: TeamsResource) -> impl IntoView {
             </label>
             <div><button type="submit" disabled=move || pending.get()>"Create team"</button></div>
         </form>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match teams.await {
                     Ok(list) if list.is_empty() => view! { <p class="muted">"No teams yet."</p> }.into_any(),
@@ -63,7 +63,7 @@ fn Teams(teams: TeamsResource) -> impl IntoView {
                     Err(error) => view! { <ErrorMessage error/> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

@@ -102,3 +102,33 @@ db_tests!(
     health_fails_when_the_database_is_gone,
     openapi_document_and_viewer
 );
+
+async fn boom() -> &'static str {
+    panic!("boom")
+}
+
+#[tokio::test]
+async fn a_panicking_handler_gets_a_clear_answer() {
+    use axum::{body::Body, http::Request, routing::get};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let app = TestApp::sqlite().await;
+    // Production's middleware stack around a handler with a bug.
+    let router = server::app::with_middleware(axum::Router::new().route("/boom", get(boom)), app.state.clone());
+    let call = |accept: &'static str| {
+        let router = router.clone();
+        async move {
+            let request = Request::get("/boom").header("accept", accept).body(Body::empty()).unwrap();
+            let response = router.oneshot(request).await.unwrap();
+            let status = response.status().as_u16();
+            (status, String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap())
+        }
+    };
+    let (status, body) = call("application/json").await;
+    assert_eq!(status, 500);
+    assert!(body.contains(r#""code":"internal""#), "{body}");
+    assert!(!body.contains("boom"), "no internals leak");
+    let (status, body) = call("text/html").await;
+    assert_eq!(status, 500);
+    assert!(body.contains("Something went wrong on our side"), "{body}");
+}

@@ -1,0 +1,49 @@
+import { expect, type Page } from '@playwright/test';
+
+/** Every demo account shares this password (see `primer demo`). */
+export const DEMO_PASSWORD = 'primer-demo';
+
+export const DEMO = {
+  learner: { email: 'learner@primer.example', first: 'Leo' },
+  author: { email: 'author@primer.example', first: 'Ava' },
+  manager: { email: 'manager@primer.example', first: 'Maya' },
+  admin: { email: 'admin@primer.example', first: 'Adam' },
+} as const;
+
+export type DemoRole = keyof typeof DEMO;
+
+/**
+ * Collects uncaught page errors and console errors, so a test can assert there were none.
+ * `expectedStatuses` are HTTP answers the test provokes on purpose (Chromium logs every
+ * failed request as a console error).
+ */
+export function watchErrors(page: Page, expectedStatuses: number[] = []): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const text = m.text();
+    if (expectedStatuses.some((s) => text.includes(`status of ${s} `))) return;
+    errors.push(`console: ${text}`);
+  });
+  return errors;
+}
+
+/** Waits until the page has hydrated (the wasm app has taken over the server's HTML). */
+export async function hydrated(page: Page) {
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached', timeout: 15_000 });
+}
+
+/** Signs in through the form, as a person would. */
+export async function signIn(page: Page, email: string, password = DEMO_PASSWORD) {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** The labels of the main navigation, in order. */
+export async function navLabels(page: Page): Promise<string[]> {
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await expect(nav).toBeVisible();
+  return (await nav.getByRole('link').allInnerTexts()).map((t) => t.trim());
+}
