@@ -129,7 +129,7 @@ async fn serve(db: sea_orm::DatabaseConnection, storage: &StorageArgs, args: Ser
     Ok(())
 }
 
-/// Deletes expired sessions every hour.
+/// Deletes expired sessions and stale one-time links every hour.
 async fn housekeeping(db: sea_orm::DatabaseConnection) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
@@ -138,6 +138,11 @@ async fn housekeeping(db: sea_orm::DatabaseConnection) {
             Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions deleted"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "session housekeeping failed"),
+        }
+        match server::auth::reset::purge_stale(&db).await {
+            Ok(n) if n > 0 => tracing::info!(links = n, "stale one-time links deleted"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "link housekeeping failed"),
         }
     }
 }

@@ -33,6 +33,15 @@ use crate::{
     error::{ApiError, Path},
 };
 
+/// The app's page routes, worked out once per process. Leptos pauses resource loading
+/// process-wide while it generates a route list, and a page render that starts meanwhile
+/// never finishes (leptos-rs/leptos#4773); generating it once, before any router exists,
+/// rules that out even when one process builds several apps (as the tests do).
+fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Pages, form posts and static files.
 pub fn router(state: &AppState) -> Router<AppState> {
     let options = state.leptos_options.clone();
@@ -44,7 +53,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/login", post(form_login))
         .route("/logout", post(form_logout))
         .route("/reset/{token}", post(form_reset))
-        .leptos_routes_with_context(state, generate_route_list(App), context.clone(), {
+        .leptos_routes_with_context(state, page_routes(), context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
         })

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use app::api::{ErrorBody, Team, TeamInput, validate};
 use axum::{extract::State, http::StatusCode};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 
 use crate::{
@@ -23,15 +23,19 @@ use crate::{
 /// Every team with its active member count and managers.
 pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Team>, ApiError> {
     let teams = team::Entity::find().order_by_asc(team::Column::Name).all(db).await?;
-    let mut members: HashMap<i64, u64> = HashMap::new();
-    for account in user::Entity::find()
+    let members: HashMap<i64, u64> = user::Entity::find()
+        .select_only()
+        .column(user::Column::TeamId)
+        .column_as(Expr::col(user::Column::Id).count(), "members")
         .filter(user::Column::Active.eq(true))
         .filter(user::Column::TeamId.is_not_null())
+        .group_by(user::Column::TeamId)
+        .into_tuple::<(Option<i64>, i64)>()
         .all(db)
         .await?
-    {
-        *members.entry(account.team_id.unwrap_or_default()).or_default() += 1;
-    }
+        .into_iter()
+        .filter_map(|(team, n)| Some((team?, n as u64)))
+        .collect();
     let mut managers: HashMap<i64, Vec<String>> = HashMap::new();
     for (link, manager) in team_manager::Entity::find().find_also_related(user::Entity).all(db).await? {
         if let Some(manager) = manager.filter(|m| m.active) {

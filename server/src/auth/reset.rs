@@ -93,3 +93,13 @@ pub async fn use_link<C: TransactionTrait + ConnectionTrait>(
     txn.commit().await?;
     Ok(account)
 }
+
+/// Deletes links that expired more than a week ago (housekeeping); used links go with
+/// them, since a used link has served its purpose.
+pub async fn purge_stale(db: &impl ConnectionTrait) -> Result<u64, sea_orm::DbErr> {
+    Ok(password_reset::Entity::delete_many()
+        .filter(password_reset::Column::ExpiresAt.lt(db::now() - chrono::TimeDelta::days(7)))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
