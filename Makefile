@@ -1,5 +1,10 @@
 # Primer: build, run and test. `make run` and `make test` are the two commands a newcomer
 # needs; each installs what it needs first (scripts/setup.sh) and skips what is there.
+#
+# The build is four plain steps rather than cargo-leptos, which takes ~18 minutes to
+# install on a 2-core machine (its latest release also needs a newer rustc): the wasm
+# bundle, wasm-bindgen (pinned to Cargo.lock's version by scripts/setup.sh), the CSS and
+# public files, and the server.
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help

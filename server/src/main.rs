@@ -53,7 +53,10 @@ enum UserCommand {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    telemetry::init();
+    telemetry::init(match cli.command {
+        Command::Serve(_) => telemetry::SERVER_LOG,
+        _ => telemetry::COMMAND_LOG,
+    });
     let url = cli.storage.database_url().context("creating the data directory")?;
     let connection =
         db::connect(&url).await.with_context(|| format!("connecting to the database ({})", redact(&url)))?;

@@ -144,7 +144,7 @@ async fn throttles_per_address(app: TestApp) {
     let attempt = |email: String, password: &'static str, ip: &'static str| {
         let app = app.clone();
         async move {
-            app.post("/api/v1/auth/login").from_ip(ip).json(&json!({"email": email, "password": password})).send().await
+            app.post("/api/v1/auth/login").peer(ip).json(&json!({"email": email, "password": password})).send().await
         }
     };
     // Spraying many accounts from one address.
@@ -166,7 +166,7 @@ async fn trusted_proxies_forward_the_client_address(app: TestApp) {
         let app = app.clone();
         async move {
             app.post("/api/v1/auth/login")
-                .from_ip("10.1.2.3")
+                .peer("10.1.2.3")
                 .header("x-forwarded-for", client)
                 .json(&json!({"email": "dana@primer.test", "password": password}))
                 .send()

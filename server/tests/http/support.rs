@@ -251,7 +251,7 @@ impl Call<'_> {
     }
 
     /// The address the request comes from (the socket's peer).
-    pub fn from_ip(mut self, ip: &str) -> Self {
+    pub fn peer(mut self, ip: &str) -> Self {
         self.peer = Some(ip.parse().unwrap());
         self
     }
