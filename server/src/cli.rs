@@ -82,7 +82,7 @@ pub async fn user_add(
     } else {
         None
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let team_id = team_ids(&txn, args.team.as_slice()).await?.first().copied();
     let manages = team_ids(&txn, &args.manages).await?;
     let draft = UserDraft::parse(NewUser {
@@ -183,7 +183,7 @@ pub async fn user_import(
         bail!("nothing was imported; fix these and run again:\n  {}", problems.join("\n  "));
     }
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut report = ImportReport::default();
     for (line, row) in rows {
         let at = |e: ApiError| anyhow::anyhow!("nothing was imported; line {line}: {e}");

@@ -75,7 +75,7 @@ pub struct DemoReport {
 pub async fn load(db: &DatabaseConnection) -> Result<DemoReport, ApiError> {
     // One hash for all: argon2 is slow on purpose, and they share the password anyway.
     let hash = password::hash(DEMO_PASSWORD.to_string()).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut report = DemoReport::default();
     let today = Utc::now().date_naive();
     for &(email, name, role, job_role, team, manages, started_days_ago) in PEOPLE {

@@ -14,8 +14,8 @@ use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
     sea_query::{Expr, Func, LikeExpr},
 };
 use serde::Deserialize;
@@ -148,7 +148,7 @@ pub async fn create<C: TransactionTrait + ConnectionTrait>(db: &C, draft: UserDr
         Some(p) => Some(password::hash(p).await?),
         None => None,
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let account = insert(&txn, &draft, password_hash).await?;
     let user = view(&txn, account).await?;
     txn.commit().await?;
@@ -208,7 +208,7 @@ pub async fn update<C: TransactionTrait + ConnectionTrait>(
     patch: UserPatch,
     by: Option<i64>,
 ) -> Result<User, ApiError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let account = user::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| ApiError::not_found("Person"))?;
     let was_active_admin = account.active && role_of(&account) == Role::Admin;
     let current_role = role_of(&account);
@@ -244,13 +244,18 @@ pub async fn update<C: TransactionTrait + ConnectionTrait>(
     }
     let stays_active_admin = role == Role::Admin && patch.active.unwrap_or(account.active);
     if was_active_admin && !stays_active_admin {
-        let other_admins = user::Entity::find()
+        let mut admins = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
             .filter(user::Column::Role.eq(Role::Admin.as_str()))
-            .filter(user::Column::Active.eq(true))
-            .filter(user::Column::Id.ne(id))
-            .count(&txn)
-            .await?;
-        if other_admins == 0 {
+            .filter(user::Column::Active.eq(true));
+        if txn.get_database_backend() == DbBackend::Postgres {
+            // Lock the admins' rows, so two admins can't both step down at the same moment.
+            // (SQLite's write transactions already run one at a time.)
+            admins = admins.lock_exclusive();
+        }
+        let admin_ids: Vec<i64> = admins.into_tuple().all(&txn).await?;
+        if !admin_ids.iter().any(|&other| other != id) {
             return Err(ApiError::LastAdmin);
         }
     }

@@ -173,17 +173,24 @@ async fn me(auth: Auth<AnyRole>) -> Json<Me> {
         (status = 204, description = "Changed"),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 422, description = "`invalid_input`: wrong current password, or the new one is too short", body = ErrorBody),
+        (status = 429, description = "`too_many_attempts`: too many wrong current passwords; see `Retry-After`", body = ErrorBody),
     ),
     security(("primer_session" = []))
 )]
 async fn change_password(
     State(state): State<AppState>,
     auth: Auth<AnyRole>,
+    ClientIp(ip): ClientIp,
     Json(body): Json<ChangePassword>,
 ) -> Result<StatusCode, ApiError> {
     let new_password = app::api::validate::new_password("new_password", &body.new_password)?;
     let account = user::Entity::find_by_id(auth.user().id).one(&state.db).await?.ok_or(ApiError::Unauthenticated)?;
+    // Wrong current passwords count like failed sign-ins: a borrowed or stolen session
+    // must not become a way to guess the password itself.
+    let (throttle_cfg, ip) = (&state.config.throttle, ip.to_string());
+    throttle::check(&state.db, throttle_cfg, &account.email, &ip).await?;
     if !password::verify(body.current_password, account.password_hash.clone()).await? {
+        throttle::record_failure(&state.db, throttle_cfg, &account.email, &ip).await?;
         return Err(ApiError::invalid("current_password", "That is not your current password."));
     }
     let hash = password::hash(new_password).await?;

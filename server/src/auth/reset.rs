@@ -72,7 +72,7 @@ pub async fn use_link<C: TransactionTrait + ConnectionTrait>(
     // Check before the slow hash, and again inside the transaction.
     check(db, token).await?;
     let hash = password::hash(new_password).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let account = check(&txn, token).await?;
     let now = db::now();
     let marked = password_reset::Entity::update_many()

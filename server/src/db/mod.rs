@@ -8,7 +8,8 @@ use std::{path::Path, time::Duration};
 
 use chrono::{DateTime, DurationRound, Utc};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 use sea_orm_migration::MigratorTrait;
@@ -104,6 +105,18 @@ pub async fn backup(db: &DatabaseConnection, dest: &Path) -> Result<(), DbErr> {
     ))
     .await?;
     Ok(())
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`): a transaction that reads first and writes later would otherwise
+/// fail, not wait, if another writer committed in between. Inside a transaction it is a
+/// savepoint.
+pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 /// The current time at the precision both databases store (microseconds), so a value

@@ -225,6 +225,26 @@ async fn managers_see_only_their_teams(app: TestApp) {
     assert_eq!(everyone.len(), 4);
 }
 
+async fn concurrent_changes_all_succeed(app: TestApp) {
+    let admin = app.signed_in(Role::Admin).await;
+    let team: Team = app.post("/api/v1/teams").session(&admin).json(&json!({"name": "Busy"})).send().await.json();
+    // Many admins' browsers writing at once: each change either happens or is refused for
+    // a reason, never lost to a locking error.
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let (app, admin) = (app.clone(), admin.clone());
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"email": format!("p{i}@primer.test"), "name": format!("P {i}"), "role": "learner", "team_id": team.id});
+            app.post("/api/v1/users").session(&admin).json(&body).send().await.status.as_u16()
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 201);
+    }
+    let teams: Vec<Team> = app.get("/api/v1/teams").session(&admin).send().await.json();
+    assert_eq!(teams[0].member_count, 16);
+}
+
 db_tests!(
     admin_creates_and_edits_people,
     bad_input_is_refused_with_the_field,
@@ -232,4 +252,5 @@ db_tests!(
     emails_and_team_names_are_unique,
     primer_keeps_an_active_admin,
     managers_see_only_their_teams,
+    concurrent_changes_all_succeed,
 );

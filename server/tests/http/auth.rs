@@ -348,6 +348,23 @@ async fn changing_ones_password_signs_out_other_devices(app: TestApp) {
     login(&app, "dana@primer.test", "a new password!").await.assert_status(200);
 }
 
+async fn guessing_the_current_password_is_throttled(app: TestApp) {
+    let app = app.reconfigured(|c| c.throttle.per_account = 3);
+    app.create_user("dana@primer.test", Role::Learner, Some(PASSWORD)).await;
+    let session = login(&app, "dana@primer.test", PASSWORD).await.session_cookie().unwrap();
+    let change = |current: &'static str| {
+        app.put("/api/v1/me/password")
+            .header("cookie", &session)
+            .json(&json!({"current_password": current, "new_password": "a new password!"}))
+    };
+    for _ in 0..3 {
+        change("guess guess guess").send().await.assert_error(422, "invalid_input");
+    }
+    change(PASSWORD).send().await.assert_error(429, "too_many_attempts");
+    // And sign-in for that account is held back too.
+    login(&app, "dana@primer.test", PASSWORD).await.assert_error(429, "too_many_attempts");
+}
+
 async fn forged_and_expired_cookies_are_not_sessions(app: TestApp) {
     app.get("/api/v1/me").header("cookie", "primer_session=forged").send().await.assert_error(401, "unauthenticated");
     app.get("/api/v1/me").header("cookie", "primer_session=").send().await.assert_error(401, "unauthenticated");
@@ -374,5 +391,6 @@ db_tests!(
     one_time_links_set_a_password_once,
     reset_links_expire_and_end_sessions,
     changing_ones_password_signs_out_other_devices,
+    guessing_the_current_password_is_throttled,
     forged_and_expired_cookies_are_not_sessions,
 );
