@@ -60,10 +60,24 @@ macro_rules! read {
     };
 }
 
-read!(
-    /// The signed-in person, or `None`.
-    me -> Option<Me>, GET "/api/v1/me", |b, r| b.me(&r)
-);
+/// The signed-in person, or `None`.
+pub async fn me() -> Result<Option<Me>, RequestError> {
+    #[cfg(feature = "ssr")]
+    {
+        let (backend, request) = backend_and_request()?;
+        backend.me(&request).await
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        // Not being signed in is an answer here, not an error.
+        match transport::get::<Me>("/api/v1/me").await {
+            Ok(me) => Ok(Some(me)),
+            Err(e) if e.code() == Some(crate::api::ErrorCode::Unauthenticated) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 read!(
     /// Every account (admins).
     users -> Vec<User>, GET "/api/v1/users", |b, r| b.users(&r)

@@ -44,6 +44,28 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code (add new ones here too: the tests check each of them).
+    pub const ALL: [ErrorCode; 18] = [
+        ErrorCode::MalformedRequest,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::InvalidInput,
+        ErrorCode::Unauthenticated,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::AccountInactive,
+        ErrorCode::Forbidden,
+        ErrorCode::Csrf,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::EmailTaken,
+        ErrorCode::TeamNameTaken,
+        ErrorCode::LastAdmin,
+        ErrorCode::InvalidResetLink,
+        ErrorCode::TooManyAttempts,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::Unavailable,
+        ErrorCode::Internal,
+    ];
+
     /// The HTTP status that goes with the code.
     pub fn status(self) -> u16 {
         use ErrorCode::*;
@@ -138,15 +160,12 @@ mod tests {
 
     #[test]
     fn wire_name_matches_serde() {
-        for code in [
-            ErrorCode::MalformedRequest,
-            ErrorCode::Csrf,
-            ErrorCode::EmailTaken,
-            ErrorCode::TooManyAttempts,
-            ErrorCode::InvalidInput,
-        ] {
+        for code in ErrorCode::ALL {
             assert_eq!(serde_json::to_string(&code).unwrap(), format!("\"{}\"", code.as_str()));
+            assert!((400..600).contains(&code.status()), "{code:?} is an error status");
         }
+        let names: std::collections::HashSet<_> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names.len(), ErrorCode::ALL.len(), "codes are distinct");
     }
 
     #[test]
