@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use app::api::{NewUser, Role, UserPatch};
 use chrono::NaiveDate;
 use clap::Args;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
 use crate::{

@@ -3,7 +3,7 @@
 
 use app::api::{NewUser, Role};
 use chrono::{Days, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::{
     accounts::{

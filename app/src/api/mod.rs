@@ -244,6 +244,26 @@ pub struct Health {
     pub version: String,
 }
 
+/// A learner with no team or start date, for tests.
+#[cfg(test)]
+pub(crate) fn sample_user() -> User {
+    User {
+        id: 1,
+        email: "dana@primer.test".into(),
+        name: "Dana Lee".into(),
+        role: Role::Learner,
+        job_role: None,
+        team_id: None,
+        team: None,
+        manages: vec![],
+        time_zone: "UTC".into(),
+        start_date: None,
+        active: true,
+        has_password: true,
+        created_at: Utc::now(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,21 +290,7 @@ mod tests {
 
     #[test]
     fn onboarding_day_counts_from_one() {
-        let mut u = User {
-            id: 1,
-            email: "a@b.co".into(),
-            name: "A".into(),
-            role: Role::Learner,
-            job_role: None,
-            team_id: None,
-            team: None,
-            manages: vec![],
-            time_zone: "UTC".into(),
-            start_date: None,
-            active: true,
-            has_password: true,
-            created_at: Utc::now(),
-        };
+        let mut u = sample_user();
         let today = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
         assert_eq!(u.onboarding_day(today), None);
         u.start_date = NaiveDate::from_ymd_opt(2026, 3, 10);

@@ -18,6 +18,30 @@ pub fn set_status(code: u16) {
     let _ = code;
 }
 
+/// Sends a form's request; on success loads `to` (a full page load, so the next page
+/// starts from the server's view of the session), on failure shows the error and lets
+/// the person try again.
+pub fn submit_then_go<T: 'static>(
+    request: impl std::future::Future<Output = Result<T, RequestError>> + 'static,
+    to: String,
+    error: RwSignal<Option<String>>,
+    pending: RwSignal<bool>,
+) {
+    pending.set(true);
+    error.set(None);
+    leptos::task::spawn_local(async move {
+        match request.await {
+            Ok(_) => {
+                let _ = window().location().assign(&to);
+            }
+            Err(e) => {
+                error.set(Some(e.to_string()));
+                pending.set(false);
+            }
+        }
+    });
+}
+
 /// Copies text to the clipboard; true if it worked (browser only).
 pub async fn copy_to_clipboard(text: String) -> bool {
     #[cfg(feature = "hydrate")]

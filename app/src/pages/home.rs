@@ -101,24 +101,9 @@ fn Home(me: Me) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
 
     fn user(start: Option<NaiveDate>) -> User {
-        User {
-            id: 1,
-            email: "a@b.co".into(),
-            name: "Dana Lee".into(),
-            role: Role::Learner,
-            job_role: None,
-            team_id: None,
-            team: None,
-            manages: vec![],
-            time_zone: "UTC".into(),
-            start_date: start,
-            active: true,
-            has_password: true,
-            created_at: Utc::now(),
-        }
+        User { start_date: start, ..crate::api::sample_user() }
     }
 
     #[test]

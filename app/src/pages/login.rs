@@ -1,11 +1,11 @@
 //! Sign-in. A plain form that posts to `/login` (so it works with JavaScript off);
 //! once hydrated, it signs in through the JSON API instead and shows errors in place.
 
-use leptos::{html, prelude::*, task::spawn_local};
+use leptos::{html, prelude::*};
 use leptos_meta::Title;
 use leptos_router::{components::Redirect, hooks::use_query_map};
 
-use crate::{ViewerResource, api::validate::safe_next, client};
+use crate::{ViewerResource, api::validate::safe_next, client, components::submit_then_go};
 
 /// The message for an error code the form handler put in the URL.
 fn error_message(code: &str, retry_seconds: Option<u64>) -> String {
@@ -73,20 +73,7 @@ fn LoginForm(next: Memo<String>) -> impl IntoView {
         ev.prevent_default();
         let (Some(email), Some(password)) = (email.get(), password.get()) else { return };
         let (email, password) = (email.value(), password.value());
-        pending.set(true);
-        error.set(None);
-        spawn_local(async move {
-            match client::login(email, password).await {
-                Ok(_) => {
-                    // A full load, so every page starts from the server's view of the session.
-                    let _ = window().location().assign(&next.get_untracked());
-                }
-                Err(e) => {
-                    error.set(Some(e.to_string()));
-                    pending.set(false);
-                }
-            }
-        });
+        submit_then_go(client::login(email, password), next.get_untracked(), error, pending);
     };
 
     view! {

@@ -1,11 +1,11 @@
 //! Setting a password through a one-time link (a new account's first password, or a
 //! replacement). Works with JavaScript off: the form posts to the same address.
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::{api::validate, client};
+use crate::{api::validate, client, components::submit_then_go};
 
 fn error_message(code: &str) -> String {
     match code {
@@ -66,19 +66,7 @@ fn ResetForm(token: String, name: String) -> impl IntoView {
             error.set(Some(e.message));
             return;
         }
-        pending.set(true);
-        let token = token.clone();
-        spawn_local(async move {
-            match client::reset_password(token, pw).await {
-                Ok(()) => {
-                    let _ = window().location().assign("/login?reset=1");
-                }
-                Err(e) => {
-                    error.set(Some(e.to_string()));
-                    pending.set(false);
-                }
-            }
-        });
+        submit_then_go(client::reset_password(token.clone(), pw), "/login?reset=1".into(), error, pending);
     };
     view! {
         <div class="card">
