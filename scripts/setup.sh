@@ -13,8 +13,10 @@ say() { printf '\033[1;34m==> %s\033[0m\n' "$*"; }
 
 # --- Debian packages ---------------------------------------------------------------
 debs=()
-# brotli compresses the browser bundle at build time.
+# brotli compresses the browser bundle at build time; ffmpeg reads uploaded videos
+# (duration, size, a poster frame) and makes the demo's videos.
 command -v brotli >/dev/null || debs+=(brotli)
+{ command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null; } || debs+=(ffmpeg)
 if [[ "$what" == test ]]; then
   command -v chromium >/dev/null || debs+=(chromium fonts-dejavu-core)
   # Debian's postgresql keeps its server binaries (initdb, pg_ctl) off PATH.

@@ -17,7 +17,10 @@ use sea_orm::{DatabaseConnection, DbBackend};
 use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
-    compression::CompressionLayer,
+    compression::{
+        CompressionLayer,
+        predicate::{DefaultPredicate, NotForContentType, Predicate},
+    },
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
     trace::{DefaultOnResponse, TraceLayer},
@@ -26,13 +29,21 @@ use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{accounts, auth, config::Config, error::ApiError, openapi::ApiDoc, web};
+use crate::{
+    accounts, auth,
+    config::Config,
+    error::ApiError,
+    media::{self, MediaStore, store::StoreError},
+    openapi::ApiDoc,
+    web,
+};
 
 /// What every request handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
+    pub media: Arc<MediaStore>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -43,29 +54,33 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, config: Config) -> AppState {
+    /// The state for a database and a configuration; fails if the media store can't be
+    /// opened.
+    pub fn new(db: DatabaseConnection, config: Config) -> Result<AppState, StoreError> {
         let leptos_options = LeptosOptions::builder()
             .output_name("primer")
             .site_root(config.site_root.to_string_lossy().into_owned())
             .site_pkg_dir("pkg")
             .env(leptos::prelude::Env::PROD)
             .build();
-        AppState { db, config: Arc::new(config), leptos_options }
+        let media = Arc::new(MediaStore::open(&config.media, &config.data_dir)?);
+        Ok(AppState { db, config: Arc::new(config), media, leptos_options })
     }
 }
 
 /// The REST API (with its OpenAPI document) on its own, without pages.
-pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
         .merge(auth::router())
         .merge(accounts::router())
+        .merge(media::router(state))
         .split_for_parts()
 }
 
 /// Builds Primer's HTTP application.
 pub fn app(state: AppState) -> Router {
-    let (api, openapi) = api();
+    let (api, openapi) = api(&state);
     let routes = Router::new()
         .merge(api)
         // Unknown API paths get a JSON 404, not the HTML page.
@@ -117,7 +132,15 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
                     header::X_FRAME_OPTIONS,
                     HeaderValue::from_static("DENY"),
                 ))
-                .layer(CompressionLayer::new()),
+                // Media is already compressed, and a compressed video can't answer ranges.
+                .layer(
+                    CompressionLayer::new().compress_when(
+                        DefaultPredicate::new()
+                            .and(NotForContentType::const_new("video/"))
+                            .and(NotForContentType::const_new("image/"))
+                            .and(NotForContentType::const_new("application/octet-stream")),
+                    ),
+                ),
         )
         .with_state(state)
 }

@@ -22,6 +22,24 @@ pub struct StorageArgs {
     /// links, the cross-site check and `Secure` cookies (when it is https).
     #[arg(long, env = "PRIMER_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+
+    /// Where uploaded media is kept: empty for a directory under the data directory, or an
+    /// `s3://BUCKET[/PREFIX]` URL (credentials and region from the usual `AWS_*` variables;
+    /// `AWS_ENDPOINT_URL` for S3-compatible stores).
+    #[arg(long, env = "PRIMER_MEDIA_STORE", global = true)]
+    pub media_store: Option<String>,
+
+    /// Largest video upload, in bytes (default 1 GiB).
+    #[arg(long, env = "PRIMER_MAX_VIDEO_BYTES", default_value_t = 1 << 30, global = true)]
+    pub max_video_bytes: u64,
+
+    /// Largest image upload, in bytes (default 10 MiB).
+    #[arg(long, env = "PRIMER_MAX_IMAGE_BYTES", default_value_t = 10 << 20, global = true)]
+    pub max_image_bytes: u64,
+
+    /// Largest captions (WebVTT) upload, in bytes (default 1 MiB).
+    #[arg(long, env = "PRIMER_MAX_CAPTIONS_BYTES", default_value_t = 1 << 20, global = true)]
+    pub max_captions_bytes: u64,
 }
 
 impl StorageArgs {
@@ -33,6 +51,18 @@ impl StorageArgs {
                 std::fs::create_dir_all(&self.data_dir)?;
                 Ok(format!("sqlite://{}?mode=rwc", self.data_dir.join("primer.db").display()))
             }
+        }
+    }
+
+    /// The media settings.
+    pub fn media(&self) -> MediaConfig {
+        MediaConfig {
+            store_url: self.media_store.clone().filter(|s| !s.trim().is_empty()),
+            limits: MediaLimits {
+                video: self.max_video_bytes,
+                image: self.max_image_bytes,
+                captions: self.max_captions_bytes,
+            },
         }
     }
 
@@ -116,6 +146,28 @@ impl Origin {
     }
 }
 
+/// Upload size limits, per kind of media.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaLimits {
+    pub video: u64,
+    pub image: u64,
+    pub captions: u64,
+}
+
+impl Default for MediaLimits {
+    fn default() -> Self {
+        MediaLimits { video: 1 << 30, image: 10 << 20, captions: 1 << 20 }
+    }
+}
+
+/// Where media is stored, and how large it may be.
+#[derive(Debug, Clone, Default)]
+pub struct MediaConfig {
+    /// `None`: a directory under the data directory. `s3://...`: a bucket.
+    pub store_url: Option<String>,
+    pub limits: MediaLimits,
+}
+
 /// Sign-in throttling limits.
 #[derive(Debug, Clone)]
 pub struct ThrottleConfig {
@@ -134,8 +186,9 @@ pub struct Config {
     pub session_ttl: Duration,
     pub reset_link_ttl: Duration,
     pub site_root: PathBuf,
-    /// Data directory (SQLite file, later media).
+    /// Data directory (SQLite file, local media store, temporary uploads).
     pub data_dir: PathBuf,
+    pub media: MediaConfig,
 }
 
 impl Config {
@@ -152,6 +205,7 @@ impl Config {
             reset_link_ttl: Duration::from_secs(u64::from(serve.reset_link_hours.max(1)) * 3_600),
             site_root: serve.site_root.clone(),
             data_dir: storage.data_dir.clone(),
+            media: storage.media(),
         })
     }
 
@@ -172,6 +226,7 @@ impl Default for Config {
             reset_link_ttl: Duration::from_secs(72 * 3_600),
             site_root: PathBuf::from("target/site"),
             data_dir: PathBuf::from("data"),
+            media: MediaConfig::default(),
         }
     }
 }

@@ -46,8 +46,14 @@ pub enum ApiError {
     InvalidResetLink,
     #[error("Too many failed sign-ins. Try again in {} minute(s).", retry_after.as_secs().div_ceil(60).max(1))]
     TooManyAttempts { retry_after: Duration },
-    #[error("The request body is too large.")]
-    PayloadTooLarge,
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("The file is empty. Choose a file with something in it.")]
+    EmptyUpload,
+    #[error("{0}")]
+    InvalidMedia(String),
+    #[error("{0}")]
+    NotPublishable(String),
     #[error("The database is not available right now.")]
     Unavailable(#[source] DbErr),
     #[error("Something went wrong on our side. Please try again.")]
@@ -83,7 +89,10 @@ impl ApiError {
             ApiError::LastAdmin => ErrorCode::LastAdmin,
             ApiError::InvalidResetLink => ErrorCode::InvalidResetLink,
             ApiError::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
-            ApiError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            ApiError::TooLarge(_) => ErrorCode::TooLarge,
+            ApiError::EmptyUpload => ErrorCode::EmptyUpload,
+            ApiError::InvalidMedia(_) => ErrorCode::InvalidMedia,
+            ApiError::NotPublishable(_) => ErrorCode::NotPublishable,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::Database(_) | ApiError::Internal(_) => ErrorCode::Internal,
         }
@@ -122,7 +131,7 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::MissingJsonContentType(_) => {
                 ApiError::UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.".into())
             }
-            JsonRejection::BytesRejection(_) => ApiError::PayloadTooLarge,
+            JsonRejection::BytesRejection(_) => ApiError::TooLarge("The request body is too large.".into()),
             other => ApiError::Malformed(format!("The request body is not valid: {}", other.body_text())),
         }
     }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod media;
 pub mod openapi;
 pub mod telemetry;
 pub mod web;

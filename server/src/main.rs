@@ -115,7 +115,7 @@ async fn serve(db: sea_orm::DatabaseConnection, storage: &StorageArgs, args: Ser
         tracing::warn!(site_root = %config.site_root.display(), "the site is not built: pages will have no styles or scripts (run `make build`)");
     }
     server::auth::password::warm_up();
-    let state = AppState::new(db.clone(), config);
+    let state = AppState::new(db.clone(), config)?;
     tokio::spawn(housekeeping(db));
 
     let listener =

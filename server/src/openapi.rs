@@ -19,6 +19,7 @@ use crate::auth::session::COOKIE_NAME;
     tags(
         (name = "auth", description = "Signing in and out, one's own account"),
         (name = "people", description = "Accounts and teams"),
+        (name = "media", description = "Uploading and serving videos, images and captions"),
         (name = "operations", description = "Health"),
     ),
     modifiers(&SessionCookie)

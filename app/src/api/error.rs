@@ -37,7 +37,14 @@ pub enum ErrorCode {
     InvalidResetLink,
     /// Too many failed sign-ins; see `Retry-After`.
     TooManyAttempts,
-    PayloadTooLarge,
+    /// The body or the uploaded file is over its size limit.
+    TooLarge,
+    /// An upload with no bytes in it.
+    EmptyUpload,
+    /// A file of a supported type that can't be read (damaged, or cut short).
+    InvalidMedia,
+    /// The module can't be published yet (e.g. its media is missing).
+    NotPublishable,
     /// The server or its database is not available.
     Unavailable,
     Internal,
@@ -45,7 +52,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code (add new ones here too: the tests check each of them).
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::MalformedRequest,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::InvalidInput,
@@ -61,7 +68,10 @@ impl ErrorCode {
         ErrorCode::LastAdmin,
         ErrorCode::InvalidResetLink,
         ErrorCode::TooManyAttempts,
-        ErrorCode::PayloadTooLarge,
+        ErrorCode::TooLarge,
+        ErrorCode::EmptyUpload,
+        ErrorCode::InvalidMedia,
+        ErrorCode::NotPublishable,
         ErrorCode::Unavailable,
         ErrorCode::Internal,
     ];
@@ -75,10 +85,10 @@ impl ErrorCode {
             AccountInactive | Forbidden | Csrf => 403,
             NotFound => 404,
             MethodNotAllowed => 405,
-            EmailTaken | TeamNameTaken | LastAdmin => 409,
-            PayloadTooLarge => 413,
+            EmailTaken | TeamNameTaken | LastAdmin | NotPublishable => 409,
+            TooLarge => 413,
             UnsupportedMediaType => 415,
-            InvalidInput => 422,
+            InvalidInput | EmptyUpload | InvalidMedia => 422,
             TooManyAttempts => 429,
             Internal => 500,
             Unavailable => 503,
@@ -104,7 +114,10 @@ impl ErrorCode {
             LastAdmin => "last_admin",
             InvalidResetLink => "invalid_reset_link",
             TooManyAttempts => "too_many_attempts",
-            PayloadTooLarge => "payload_too_large",
+            TooLarge => "too_large",
+            EmptyUpload => "empty_upload",
+            InvalidMedia => "invalid_media",
+            NotPublishable => "not_publishable",
             Unavailable => "unavailable",
             Internal => "internal",
         }

@@ -1,9 +1,11 @@
 //! The JSON API's wire types, shared by the server (which produces them) and the browser
 //! (which consumes them), so both sides agree on shapes and validation.
 
+pub mod content;
 mod error;
 pub mod validate;
 
+pub use content::*;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, RequestError};
 
 use chrono::{DateTime, NaiveDate, Utc};

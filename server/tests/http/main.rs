@@ -1,11 +1,13 @@
 //! HTTP-level tests: the real application against real databases (SQLite and
 //! PostgreSQL), one fresh database per test.
 
+mod fixtures;
 mod support;
 
 mod accounts;
 mod auth;
 mod cli;
 mod database;
+mod media;
 mod pages;
 mod role_matrix;

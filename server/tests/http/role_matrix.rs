@@ -22,6 +22,7 @@ enum Access {
 const ANY: Access = Access::Roles(&Role::ALL);
 const ADMIN: Access = Access::Roles(&[Role::Admin]);
 const MANAGER: Access = Access::Roles(&[Role::Manager, Role::Admin]);
+const AUTHOR: Access = Access::Roles(&[Role::Author, Role::Admin]);
 
 /// Every API route (`{id}` is filled in with a real account or team).
 const API: &[(&str, &str, Access)] = &[
@@ -40,6 +41,8 @@ const API: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/teams", ADMIN),
     ("POST", "/api/v1/teams", ADMIN),
     ("PATCH", "/api/v1/teams/{id}", ADMIN),
+    ("POST", "/api/v1/media", AUTHOR),
+    ("GET", "/media/{id}", ANY),
 ];
 
 /// Routes outside the OpenAPI document: the document itself, its viewer, the pages and

@@ -128,7 +128,7 @@ impl TestApp {
         };
         let conn = db::connect(&url).await.expect("connecting");
         db::migrate(&conn).await.expect("migrating");
-        let state = AppState::new(conn, config);
+        let state = AppState::new(conn, config).expect("opening the media store");
         TestApp { router: server::app(state.clone()), state, kind, _dir: std::sync::Arc::new(dir), pg }
     }
 
@@ -136,7 +136,7 @@ impl TestApp {
     pub fn reconfigured(&self, change: impl FnOnce(&mut Config)) -> TestApp {
         let mut config = (*self.state.config).clone();
         change(&mut config);
-        let state = AppState::new(self.state.db.clone(), config);
+        let state = AppState::new(self.state.db.clone(), config).expect("opening the media store");
         TestApp { router: server::app(state.clone()), state, ..self.clone() }
     }
 
@@ -229,6 +229,12 @@ impl Call<'_> {
     pub fn session(self, session: &Session) -> Self {
         let cookie = session.cookie.clone();
         self.header("cookie", &cookie)
+    }
+
+    /// A body as it is, with whatever content type the test sets.
+    pub fn raw(mut self, body: Vec<u8>) -> Self {
+        self.body = body;
+        self
     }
 
     pub fn json(mut self, body: &Value) -> Self {

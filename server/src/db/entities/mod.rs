@@ -1,7 +1,13 @@
 //! sea-orm entities: one file per table.
 
+pub mod assignment;
 pub mod login_failure;
+pub mod media;
+pub mod module;
+pub mod module_version;
 pub mod password_reset;
+pub mod path;
+pub mod path_module;
 pub mod session;
 pub mod team;
 pub mod team_manager;

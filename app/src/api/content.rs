@@ -1,0 +1,667 @@
+//! Authoring and learning content on the wire: media, modules (video, tip card, quiz),
+//! learning paths, assignments, and the learner's catalog.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::validate::FieldError;
+
+/// The three kinds of micro-module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ModuleKind {
+    /// One short video, with a poster image and optional captions.
+    Video,
+    /// A tip card: Markdown with images.
+    Tip,
+    /// A quick quiz: 1–5 questions with explanations and a pass mark.
+    Quiz,
+}
+
+impl ModuleKind {
+    pub const ALL: [ModuleKind; 3] = [ModuleKind::Video, ModuleKind::Tip, ModuleKind::Quiz];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModuleKind::Video => "video",
+            ModuleKind::Tip => "tip",
+            ModuleKind::Quiz => "quiz",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ModuleKind::Video => "Video",
+            ModuleKind::Tip => "Tip card",
+            ModuleKind::Quiz => "Quiz",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ModuleKind> {
+        ModuleKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Where a module stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ModuleStatus {
+    /// Never published; only authors see it.
+    Draft,
+    /// Learners see its latest published version.
+    Published,
+    /// Withdrawn: learners no longer get it (what they recorded stays).
+    Archived,
+}
+
+impl ModuleStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModuleStatus::Draft => "draft",
+            ModuleStatus::Published => "published",
+            ModuleStatus::Archived => "archived",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ModuleStatus::Draft => "Draft",
+            ModuleStatus::Published => "Published",
+            ModuleStatus::Archived => "Archived",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ModuleStatus> {
+        [ModuleStatus::Draft, ModuleStatus::Published, ModuleStatus::Archived].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// An uploaded file. Its id is the SHA-256 of its bytes; its URL never changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Media {
+    pub id: String,
+    pub url: String,
+    /// `video`, `image` or `captions`.
+    pub kind: String,
+    pub content_type: String,
+    pub bytes: u64,
+    pub sha256: String,
+    /// Videos only.
+    pub duration_s: Option<f64>,
+    /// Videos and images.
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// Videos: a poster frame taken from the video, ready to use.
+    pub poster: Option<MediaRef>,
+    pub original_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A media file as a module refers to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MediaRef {
+    pub id: String,
+    pub url: String,
+    pub content_type: String,
+    pub bytes: u64,
+}
+
+/// The URL a media file is served at.
+pub fn media_url(id: &str) -> String {
+    format!("/media/{id}")
+}
+
+/// One answer of a quiz question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct QuizOption {
+    pub text: String,
+    #[serde(default)]
+    pub correct: bool,
+    /// Shown after answering: why this answer is right or wrong.
+    #[serde(default)]
+    pub explanation: String,
+}
+
+/// A quiz question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Question {
+    pub prompt: String,
+    /// Several answers may be right (otherwise exactly one is).
+    #[serde(default)]
+    pub multiple: bool,
+    pub options: Vec<QuizOption>,
+}
+
+/// Who may see a published module when it isn't assigned to them: everyone, unless the
+/// author limits it to job roles and/or teams.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Audience {
+    #[serde(default)]
+    pub job_roles: Vec<String>,
+    #[serde(default)]
+    pub team_ids: Vec<i64>,
+}
+
+impl Audience {
+    pub fn is_everyone(&self) -> bool {
+        self.job_roles.is_empty() && self.team_ids.is_empty()
+    }
+}
+
+/// A module's content, by kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ModuleContent {
+    Video {
+        video_media_id: Option<String>,
+        poster_media_id: Option<String>,
+        captions_media_id: Option<String>,
+    },
+    Tip {
+        body_markdown: String,
+        /// The Markdown rendered to sanitised HTML, as learners see it.
+        #[serde(default)]
+        body_html: String,
+    },
+    Quiz {
+        questions: Vec<Question>,
+        /// The share of questions to answer right to pass, in percent.
+        pass_percent: u8,
+    },
+}
+
+impl ModuleContent {
+    pub fn kind(&self) -> ModuleKind {
+        match self {
+            ModuleContent::Video { .. } => ModuleKind::Video,
+            ModuleContent::Tip { .. } => ModuleKind::Tip,
+            ModuleContent::Quiz { .. } => ModuleKind::Quiz,
+        }
+    }
+}
+
+/// `POST /api/v1/modules` and `PUT /api/v1/modules/{id}`: the whole working copy. Fields
+/// of other kinds are ignored.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ModuleInput {
+    pub kind: Option<ModuleKind>,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub estimated_seconds: u32,
+    /// Defaults to `en`.
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub video_media_id: Option<String>,
+    #[serde(default)]
+    pub poster_media_id: Option<String>,
+    #[serde(default)]
+    pub captions_media_id: Option<String>,
+    #[serde(default)]
+    pub body_markdown: Option<String>,
+    #[serde(default)]
+    pub questions: Option<Vec<Question>>,
+    /// Defaults to 80.
+    #[serde(default)]
+    pub pass_percent: Option<u8>,
+    #[serde(default)]
+    pub audience: Audience,
+}
+
+/// A module as authors see it: the working copy and where it stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Module {
+    pub id: i64,
+    pub kind: ModuleKind,
+    pub status: ModuleStatus,
+    /// The version of the working copy: the published one, or the next one if there are
+    /// unpublished changes (or nothing was published yet).
+    pub version: i32,
+    pub published_version: Option<i32>,
+    pub has_unpublished_changes: bool,
+    pub title: String,
+    pub summary: String,
+    pub tags: Vec<String>,
+    pub estimated_seconds: u32,
+    pub language: String,
+    pub content: ModuleContent,
+    pub audience: Audience,
+    /// The media the working copy uses.
+    pub media: Vec<MediaRef>,
+    /// What a learner downloads to have it offline.
+    pub download_bytes: u64,
+    /// What stops it being published, in words (empty when it can be).
+    pub problems: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A line of the authors' module list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ModuleSummary {
+    pub id: i64,
+    pub kind: ModuleKind,
+    pub status: ModuleStatus,
+    pub version: i32,
+    pub published_version: Option<i32>,
+    pub has_unpublished_changes: bool,
+    pub title: String,
+    pub summary: String,
+    pub tags: Vec<String>,
+    pub estimated_seconds: u32,
+    pub language: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `POST /api/v1/paths` and `PUT /api/v1/paths/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PathInput {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// The modules, in order.
+    #[serde(default)]
+    pub module_ids: Vec<i64>,
+}
+
+/// One step of a learning path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PathStep {
+    pub module_id: i64,
+    pub title: String,
+    pub kind: ModuleKind,
+    pub status: ModuleStatus,
+    pub estimated_seconds: u32,
+}
+
+/// A learning path: an ordered list of modules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LearningPath {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub archived: bool,
+    pub steps: Vec<PathStep>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `POST /api/v1/assignments` and `PUT /api/v1/assignments/{id}`: a module or a path, to
+/// a job role and/or a team, required or suggested, due some days after each person's
+/// start date or on a date (or neither).
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AssignmentInput {
+    #[serde(default)]
+    pub module_id: Option<i64>,
+    #[serde(default)]
+    pub path_id: Option<i64>,
+    #[serde(default)]
+    pub job_role: Option<String>,
+    #[serde(default)]
+    pub team_id: Option<i64>,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub due_days: Option<u32>,
+    #[serde(default)]
+    pub due_date: Option<NaiveDate>,
+}
+
+/// An assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Assignment {
+    pub id: i64,
+    pub module_id: Option<i64>,
+    pub path_id: Option<i64>,
+    /// The module's or path's title.
+    pub title: String,
+    pub job_role: Option<String>,
+    pub team_id: Option<i64>,
+    pub team: Option<String>,
+    pub required: bool,
+    pub due_days: Option<u32>,
+    pub due_date: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// How something reached a learner, if by assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Assigned {
+    pub required: bool,
+    /// This learner's due date (from their start date, or the assignment's date).
+    pub due_date: Option<NaiveDate>,
+}
+
+/// A module in a learner's catalog: its latest published version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CatalogModule {
+    pub id: i64,
+    pub version: i32,
+    pub kind: ModuleKind,
+    pub title: String,
+    pub summary: String,
+    pub tags: Vec<String>,
+    pub estimated_seconds: u32,
+    pub language: String,
+    /// What to download to have it offline.
+    pub media: Vec<MediaRef>,
+    pub download_bytes: u64,
+    /// Set when it is assigned to this learner (directly or through a path).
+    pub assigned: Option<Assigned>,
+}
+
+/// A learning path in a learner's catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CatalogPath {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    /// The path's modules this learner can open, in order.
+    pub module_ids: Vec<i64>,
+    pub assigned: Option<Assigned>,
+}
+
+/// `GET /api/v1/catalog`: everything the signed-in learner may open.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Catalog {
+    pub modules: Vec<CatalogModule>,
+    pub paths: Vec<CatalogPath>,
+}
+
+/// `GET /api/v1/catalog/{id}`: one module as the learner gets it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LearnerModule {
+    pub id: i64,
+    pub version: i32,
+    pub kind: ModuleKind,
+    pub title: String,
+    pub summary: String,
+    pub tags: Vec<String>,
+    pub estimated_seconds: u32,
+    pub language: String,
+    pub content: ModuleContent,
+    pub media: Vec<MediaRef>,
+    pub download_bytes: u64,
+    pub assigned: Option<Assigned>,
+}
+
+// --- Rules shared by the Studio (as you type) and the server (on save). --------------
+
+/// Limits on a module's fields.
+pub mod limits {
+    pub const TITLE_CHARS: usize = 120;
+    pub const SUMMARY_CHARS: usize = 500;
+    pub const TAGS: usize = 20;
+    pub const TAG_CHARS: usize = 60;
+    pub const MAX_SECONDS: u32 = 3600;
+    pub const MARKDOWN_CHARS: usize = 20_000;
+    pub const QUESTIONS: usize = 5;
+    pub const OPTIONS: usize = 6;
+    pub const PROMPT_CHARS: usize = 500;
+    pub const OPTION_CHARS: usize = 300;
+    pub const EXPLANATION_CHARS: usize = 1000;
+    pub const PATH_MODULES: usize = 50;
+}
+
+fn too_long(field: &'static str, what: &str, max: usize) -> FieldError {
+    FieldError::new(field, format!("Keep {what} under {max} characters."))
+}
+
+/// A title: required, one line.
+pub fn module_title(title: &str) -> Result<String, FieldError> {
+    super::validate::required_text("title", "a title", title, limits::TITLE_CHARS)
+}
+
+/// A summary: optional, a few sentences.
+pub fn module_summary(summary: &str) -> Result<String, FieldError> {
+    let summary = summary.trim();
+    if summary.chars().count() > limits::SUMMARY_CHARS {
+        return Err(too_long("summary", "the summary", limits::SUMMARY_CHARS));
+    }
+    Ok(summary.to_string())
+}
+
+/// Tags: trimmed, blank ones dropped, duplicates removed (any case). A facet is written
+/// `facet:value` (`product:Aurora`); the facet is lower-cased, the value kept as written.
+pub fn tags(tags: &[String]) -> Result<Vec<String>, FieldError> {
+    let mut out: Vec<String> = Vec::new();
+    for raw in tags {
+        let tag = raw.trim();
+        if tag.is_empty() {
+            continue;
+        }
+        if tag.chars().count() > limits::TAG_CHARS {
+            return Err(FieldError::new("tags", format!("Keep each tag under {} characters.", limits::TAG_CHARS)));
+        }
+        if tag.chars().any(|c| c.is_control() || c == ',') {
+            return Err(FieldError::new("tags", "Tags can't contain commas; add each tag on its own."));
+        }
+        let tag = match tag.split_once(':') {
+            Some((facet, value)) => {
+                let (facet, value) = (facet.trim(), value.trim());
+                if facet.is_empty() || value.is_empty() || facet.contains(char::is_whitespace) {
+                    return Err(FieldError::new(
+                        "tags",
+                        format!("{tag:?}: write a facet tag as facet:value, like product:Aurora."),
+                    ));
+                }
+                format!("{}:{value}", facet.to_lowercase())
+            }
+            None => tag.to_string(),
+        };
+        if !out.iter().any(|t| t.eq_ignore_ascii_case(&tag)) {
+            out.push(tag);
+        }
+    }
+    if out.len() > limits::TAGS {
+        return Err(FieldError::new("tags", format!("Use at most {} tags.", limits::TAGS)));
+    }
+    Ok(out)
+}
+
+/// An estimated duration: 1 second to an hour (these are micro-modules).
+pub fn estimated_seconds(seconds: u32) -> Result<u32, FieldError> {
+    if seconds == 0 || seconds > limits::MAX_SECONDS {
+        return Err(FieldError::new(
+            "estimated_seconds",
+            format!("Estimate the time in seconds, between 1 and {}.", limits::MAX_SECONDS),
+        ));
+    }
+    Ok(seconds)
+}
+
+/// A language tag such as `en`, `de` or `pt-BR`.
+pub fn language(language: Option<&str>) -> Result<String, FieldError> {
+    let tag = language.map(str::trim).filter(|l| !l.is_empty()).unwrap_or("en");
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or("");
+    let ok = (2..=3).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_alphabetic())
+        && parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    if !ok {
+        return Err(FieldError::new("language", "Use a language code such as en, de or pt-BR."));
+    }
+    Ok(tag.to_string())
+}
+
+/// A pass mark in percent.
+pub fn pass_percent(percent: u8) -> Result<u8, FieldError> {
+    if !(1..=100).contains(&percent) {
+        return Err(FieldError::new("pass_percent", "Set a pass mark between 1 and 100 percent."));
+    }
+    Ok(percent)
+}
+
+/// Quiz questions: shape and length limits (saving a draft). Whether the quiz is complete
+/// enough to publish is [`quiz_problems`].
+pub fn questions(questions: &[Question]) -> Result<Vec<Question>, FieldError> {
+    if questions.len() > limits::QUESTIONS {
+        return Err(FieldError::new("questions", format!("A quiz has at most {} questions.", limits::QUESTIONS)));
+    }
+    let mut out = Vec::with_capacity(questions.len());
+    for (i, q) in questions.iter().enumerate() {
+        let n = i + 1;
+        let prompt = q.prompt.trim();
+        if prompt.chars().count() > limits::PROMPT_CHARS {
+            return Err(FieldError::new(
+                "questions",
+                format!("Question {n}: keep it under {} characters.", limits::PROMPT_CHARS),
+            ));
+        }
+        if q.options.len() > limits::OPTIONS {
+            return Err(FieldError::new(
+                "questions",
+                format!("Question {n}: use at most {} answers.", limits::OPTIONS),
+            ));
+        }
+        let mut options = Vec::with_capacity(q.options.len());
+        for (j, o) in q.options.iter().enumerate() {
+            if o.text.trim().chars().count() > limits::OPTION_CHARS
+                || o.explanation.trim().chars().count() > limits::EXPLANATION_CHARS
+            {
+                return Err(FieldError::new("questions", format!("Question {n}, answer {}: too long.", j + 1)));
+            }
+            options.push(QuizOption {
+                text: o.text.trim().to_string(),
+                correct: o.correct,
+                explanation: o.explanation.trim().to_string(),
+            });
+        }
+        out.push(Question { prompt: prompt.to_string(), multiple: q.multiple, options });
+    }
+    Ok(out)
+}
+
+/// What stops a quiz from being published, in words.
+pub fn quiz_problems(questions: &[Question]) -> Vec<String> {
+    let mut problems = Vec::new();
+    if questions.is_empty() {
+        problems.push("Add at least one question.".to_string());
+    }
+    for (i, q) in questions.iter().enumerate() {
+        let n = i + 1;
+        if q.prompt.is_empty() {
+            problems.push(format!("Question {n} has no text."));
+        }
+        if q.options.len() < 2 {
+            problems.push(format!("Question {n} needs at least two answers."));
+        }
+        if q.options.iter().any(|o| o.text.is_empty()) {
+            problems.push(format!("Question {n} has an empty answer."));
+        }
+        let correct = q.options.iter().filter(|o| o.correct).count();
+        match (q.multiple, correct) {
+            (_, 0) => problems.push(format!("Question {n}: mark the right answer.")),
+            (false, c) if c > 1 => problems.push(format!(
+                "Question {n} allows one answer but marks {c} as right; make it multiple choice or mark one."
+            )),
+            _ => {}
+        }
+    }
+    problems
+}
+
+/// Markdown for a tip card: length only (it is sanitised when rendered).
+pub fn markdown(body: &str) -> Result<String, FieldError> {
+    if body.chars().count() > limits::MARKDOWN_CHARS {
+        return Err(too_long("body_markdown", "the card", limits::MARKDOWN_CHARS));
+    }
+    Ok(body.trim_end().to_string())
+}
+
+/// A path's title.
+pub fn path_title(title: &str) -> Result<String, FieldError> {
+    super::validate::required_text("title", "a title", title, limits::TITLE_CHARS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn tags_are_tidied() {
+        assert_eq!(
+            tags(&s(&[" Product:Aurora ", "retail", "", "PRODUCT:Aurora", "stage: negotiation"])).unwrap(),
+            s(&["product:Aurora", "retail", "stage:negotiation"])
+        );
+        assert!(tags(&s(&["a,b"])).is_err());
+        assert!(tags(&s(&[":x"])).is_err());
+        assert!(tags(&s(&["pro duct:x"])).is_err());
+        assert!(tags(&(0..21).map(|i| format!("t{i}")).collect::<Vec<_>>()).is_err());
+    }
+
+    #[test]
+    fn languages() {
+        assert_eq!(language(None).unwrap(), "en");
+        assert_eq!(language(Some("pt-BR")).unwrap(), "pt-BR");
+        assert_eq!(language(Some(" de ")).unwrap(), "de");
+        assert!(language(Some("english")).is_err());
+        assert!(language(Some("e")).is_err());
+        assert!(language(Some("en_GB")).is_err());
+    }
+
+    #[test]
+    fn durations_and_pass_marks() {
+        assert!(estimated_seconds(0).is_err());
+        assert!(estimated_seconds(90).is_ok());
+        assert!(estimated_seconds(3601).is_err());
+        assert!(pass_percent(0).is_err());
+        assert!(pass_percent(80).is_ok());
+        assert!(pass_percent(101).is_err());
+    }
+
+    fn q(multiple: bool, correct: &[bool]) -> Question {
+        Question {
+            prompt: "Which?".into(),
+            multiple,
+            options: correct
+                .iter()
+                .enumerate()
+                .map(|(i, c)| QuizOption { text: format!("Option {i}"), correct: *c, explanation: String::new() })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn quiz_completeness() {
+        assert_eq!(quiz_problems(&[]), ["Add at least one question."]);
+        assert!(quiz_problems(&[q(false, &[true, false])]).is_empty());
+        assert!(quiz_problems(&[q(true, &[true, true, false])]).is_empty());
+        assert_eq!(quiz_problems(&[q(false, &[true])]).len(), 1, "two answers at least");
+        assert!(quiz_problems(&[q(false, &[false, false])])[0].contains("mark the right answer"));
+        assert!(quiz_problems(&[q(false, &[true, true])])[0].contains("allows one answer"));
+        assert!(questions(&vec![q(false, &[true, false]); 6]).is_err());
+        assert!(questions(&[q(false, &[true; 7])]).is_err());
+    }
+}

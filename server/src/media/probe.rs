@@ -1,0 +1,139 @@
+//! What is inside a file: a video's duration and size (ffprobe) and a poster frame
+//! (ffmpeg), an image's size, whether captions are readable text.
+
+use std::{path::Path, process::Stdio, time::Duration};
+
+use serde::Deserialize;
+use tokio::process::Command;
+
+use crate::error::ApiError;
+
+/// How long ffprobe or ffmpeg may take on one file.
+const TOOL_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A video's properties.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VideoInfo {
+    pub duration_s: f64,
+    pub width: i32,
+    pub height: i32,
+}
+
+#[derive(Deserialize)]
+struct FfprobeOutput {
+    #[serde(default)]
+    streams: Vec<FfprobeStream>,
+    format: Option<FfprobeFormat>,
+}
+
+#[derive(Deserialize)]
+struct FfprobeStream {
+    codec_type: Option<String>,
+    width: Option<i32>,
+    height: Option<i32>,
+}
+
+#[derive(Deserialize)]
+struct FfprobeFormat {
+    duration: Option<String>,
+}
+
+fn unreadable_video() -> ApiError {
+    ApiError::InvalidMedia(
+        "This video can't be read: it may be damaged or incomplete. Export it again and upload it.".into(),
+    )
+}
+
+async fn run(command: &mut Command) -> Result<std::process::Output, ApiError> {
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+    let child = command
+        .spawn()
+        .map_err(|e| ApiError::Internal(format!("could not start {command:?}: {e} (is ffmpeg installed?)")))?;
+    tokio::time::timeout(TOOL_TIMEOUT, child.wait_with_output())
+        .await
+        .map_err(|_| ApiError::InvalidMedia("This file took too long to read.".into()))?
+        .map_err(|e| ApiError::Internal(format!("media tool failed: {e}")))
+}
+
+/// Reads a video's duration and frame size, and checks that its frames decode (a file
+/// cut short fails here even though its header looks right).
+pub async fn video(path: &Path) -> Result<VideoInfo, ApiError> {
+    let output = run(Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_entries",
+            "format=duration:stream=codec_type,width,height",
+        ])
+        .arg(path))
+    .await?;
+    if !output.status.success() {
+        return Err(unreadable_video());
+    }
+    let parsed: FfprobeOutput = serde_json::from_slice(&output.stdout).map_err(|_| unreadable_video())?;
+    let stream = parsed
+        .streams
+        .iter()
+        .find(|s| s.codec_type.as_deref() == Some("video"))
+        .ok_or_else(|| ApiError::InvalidMedia("This file has no video picture in it.".into()))?;
+    let duration_s = parsed
+        .format
+        .and_then(|f| f.duration)
+        .and_then(|d| d.parse::<f64>().ok())
+        .filter(|d| d.is_finite() && *d > 0.0)
+        .ok_or_else(unreadable_video)?;
+    let (Some(width), Some(height)) = (stream.width, stream.height) else { return Err(unreadable_video()) };
+    // Read every packet without decoding (fast, disk-bound even for 1 GiB): a file cut
+    // short, or with damaged packets, reports errors here even when its header is intact.
+    let decoded = run(Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-map", "0", "-c", "copy", "-f", "null", "-"]))
+    .await?;
+    if !decoded.status.success() || !decoded.stderr.is_empty() {
+        return Err(unreadable_video());
+    }
+    Ok(VideoInfo { duration_s: (duration_s * 1000.0).round() / 1000.0, width, height })
+}
+
+/// Writes a JPEG poster frame taken a little into the video (or from its middle, for very
+/// short ones).
+pub async fn poster(video: &Path, duration_s: f64, out: &Path) -> Result<(), ApiError> {
+    let at = if duration_s > 2.0 { 1.0 } else { duration_s / 2.0 };
+    let output = run(Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-ss", &format!("{at:.3}"), "-i"])
+        .arg(video)
+        .args(["-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg"])
+        .arg(out))
+    .await?;
+    if !output.status.success() {
+        return Err(ApiError::Internal(format!("poster frame failed: {}", String::from_utf8_lossy(&output.stderr))));
+    }
+    Ok(())
+}
+
+/// An image's width and height, read from its header.
+pub async fn image(path: &Path) -> Result<(i32, i32), ApiError> {
+    let path = path.to_owned();
+    let size = tokio::task::spawn_blocking(move || imagesize::size(path))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|_| ApiError::InvalidMedia("This image can't be read: it may be damaged or incomplete.".into()))?;
+    let (Ok(w), Ok(h)) = (i32::try_from(size.width), i32::try_from(size.height)) else {
+        return Err(ApiError::InvalidMedia("This image is too large in pixels.".into()));
+    };
+    if w == 0 || h == 0 {
+        return Err(ApiError::InvalidMedia("This image has no pixels.".into()));
+    }
+    Ok((w, h))
+}
+
+/// Captions must be UTF-8 text (WebVTT requires it).
+pub async fn captions(path: &Path) -> Result<(), ApiError> {
+    let text = tokio::fs::read(path).await.map_err(|e| ApiError::Internal(e.to_string()))?;
+    std::str::from_utf8(&text)
+        .map_err(|_| ApiError::InvalidMedia("Captions must be a WebVTT file saved as UTF-8 text.".into()))?;
+    Ok(())
+}

@@ -1,0 +1,152 @@
+//! Where media bytes live, through the `object_store` crate: a directory under the data
+//! directory by default, or an S3-compatible bucket (`PRIMER_MEDIA_STORE=s3://...`), so
+//! organisations running several servers switch by configuration.
+//!
+//! Objects are content-addressed: `ab/abcdef…` for a file whose SHA-256 is `abcdef…`, so
+//! the same bytes are stored once and a stored object never changes.
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use object_store::{
+    ObjectStore, ObjectStoreExt, WriteMultipart, aws::AmazonS3, aws::AmazonS3Builder, local::LocalFileSystem,
+    path::Path as ObjectPath, signer::Signer,
+};
+use tempfile::NamedTempFile;
+use tokio::io::AsyncReadExt;
+
+use crate::config::{MediaConfig, MediaLimits};
+
+/// Errors of the media store (configuration and I/O).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("PRIMER_MEDIA_STORE {0:?} is not a media store: use an s3://BUCKET[/PREFIX] URL, or leave it empty")]
+    BadUrl(String),
+    #[error("media store: {0}")]
+    ObjectStore(#[from] object_store::Error),
+    #[error("media store: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+enum Backend {
+    Local { store: Arc<LocalFileSystem> },
+    S3 { store: Arc<AmazonS3> },
+}
+
+/// The media store, with the upload limits and a place for files being received.
+pub struct MediaStore {
+    backend: Backend,
+    /// Uploads in progress; on the same file system as a local store, so finished uploads
+    /// are moved into place by an atomic rename.
+    tmp_dir: PathBuf,
+    pub limits: MediaLimits,
+}
+
+impl std::fmt::Debug for MediaStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaStore").field("s3", &self.is_s3()).field("tmp_dir", &self.tmp_dir).finish()
+    }
+}
+
+impl MediaStore {
+    /// Opens the store the configuration names.
+    pub fn open(config: &MediaConfig, data_dir: &std::path::Path) -> Result<MediaStore, StoreError> {
+        let tmp_dir = data_dir.join("tmp");
+        std::fs::create_dir_all(&tmp_dir)?;
+        let backend = match config.store_url.as_deref() {
+            None => {
+                let root = data_dir.join("media");
+                std::fs::create_dir_all(&root)?;
+                Backend::Local { store: Arc::new(LocalFileSystem::new_with_prefix(&root)?) }
+            }
+            Some(url) if url.starts_with("s3://") => {
+                // Region, credentials and (for S3-compatible stores) AWS_ENDPOINT_URL come
+                // from the environment, as every AWS tool reads them.
+                let store = AmazonS3Builder::from_env().with_url(url).build()?;
+                Backend::S3 { store: Arc::new(store) }
+            }
+            Some(other) => return Err(StoreError::BadUrl(other.to_string())),
+        };
+        Ok(MediaStore { backend, tmp_dir, limits: config.limits })
+    }
+
+    pub fn is_s3(&self) -> bool {
+        matches!(self.backend, Backend::S3 { .. })
+    }
+
+    fn objects(&self) -> &dyn ObjectStore {
+        match &self.backend {
+            Backend::Local { store } => store.as_ref(),
+            Backend::S3 { store } => store.as_ref(),
+        }
+    }
+
+    /// Where a file with this SHA-256 lives in the store.
+    pub fn location(sha256: &str) -> ObjectPath {
+        ObjectPath::from(format!("{}/{sha256}", &sha256[..2.min(sha256.len())]))
+    }
+
+    /// A new temporary file for an upload; deleted when dropped unless kept.
+    pub fn temp_file(&self) -> std::io::Result<NamedTempFile> {
+        tempfile::Builder::new().prefix("upload-").tempfile_in(&self.tmp_dir)
+    }
+
+    /// True if the store holds this file.
+    pub async fn contains(&self, sha256: &str) -> Result<bool, StoreError> {
+        match self.objects().head(&Self::location(sha256)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Moves a received file into the store under its hash. Locally that is a rename
+    /// (atomic: the file is either wholly there or not at all); for S3 a streamed multipart
+    /// upload, which S3 only makes visible when complete.
+    pub async fn put_file(&self, sha256: &str, file: NamedTempFile) -> Result<(), StoreError> {
+        let location = Self::location(sha256);
+        match &self.backend {
+            Backend::Local { store } => {
+                let target = store.path_to_filesystem(&location)?;
+                if let Some(parent) = target.parent() {
+                    tokio::fs::create_dir_all(parent).await?;
+                }
+                file.persist(&target).map_err(|e| StoreError::Io(e.error))?;
+            }
+            Backend::S3 { store } => {
+                let mut upload = WriteMultipart::new(store.put_multipart(&location).await?);
+                let mut reader = tokio::fs::File::open(file.path()).await?;
+                let mut buffer = vec![0u8; 8 << 20];
+                loop {
+                    let n = reader.read(&mut buffer).await?;
+                    if n == 0 {
+                        break;
+                    }
+                    upload.wait_for_capacity(4).await?;
+                    upload.write(&buffer[..n]);
+                }
+                upload.finish().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The file on disk, for a local store.
+    pub fn local_path(&self, sha256: &str) -> Option<PathBuf> {
+        match &self.backend {
+            Backend::Local { store } => store.path_to_filesystem(&Self::location(sha256)).ok(),
+            Backend::S3 { .. } => None,
+        }
+    }
+
+    /// A URL that lets a browser fetch the file straight from the bucket for a while
+    /// (S3 only).
+    pub async fn presigned_url(&self, sha256: &str, valid_for: Duration) -> Result<Option<String>, StoreError> {
+        match &self.backend {
+            Backend::Local { .. } => Ok(None),
+            Backend::S3 { store } => {
+                let url = store.signed_url(http::Method::GET, &Self::location(sha256), valid_for).await?;
+                Ok(Some(url.to_string()))
+            }
+        }
+    }
+}
