@@ -34,6 +34,7 @@ use crate::{
     config::Config,
     error::ApiError,
     media::{self, MediaStore, store::StoreError},
+    modules,
     openapi::ApiDoc,
     web,
 };
@@ -75,6 +76,7 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(auth::router())
         .merge(accounts::router())
         .merge(media::router(state))
+        .merge(modules::router())
         .split_for_parts()
 }
 

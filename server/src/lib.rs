@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod media;
+pub mod modules;
 pub mod openapi;
 pub mod telemetry;
 pub mod web;

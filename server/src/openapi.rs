@@ -20,6 +20,8 @@ use crate::auth::session::COOKIE_NAME;
         (name = "auth", description = "Signing in and out, one's own account"),
         (name = "people", description = "Accounts and teams"),
         (name = "media", description = "Uploading and serving videos, images and captions"),
+        (name = "authoring", description = "Modules, learning paths and assignments"),
+        (name = "learning", description = "What learners get: the catalog"),
         (name = "operations", description = "Health"),
     ),
     modifiers(&SessionCookie)

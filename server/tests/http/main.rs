@@ -9,5 +9,6 @@ mod auth;
 mod cli;
 mod database;
 mod media;
+mod modules;
 mod pages;
 mod role_matrix;

@@ -43,6 +43,22 @@ const API: &[(&str, &str, Access)] = &[
     ("PATCH", "/api/v1/teams/{id}", ADMIN),
     ("POST", "/api/v1/media", AUTHOR),
     ("GET", "/media/{id}", ANY),
+    ("GET", "/api/v1/modules", AUTHOR),
+    ("POST", "/api/v1/modules", AUTHOR),
+    ("GET", "/api/v1/modules/{id}", AUTHOR),
+    ("PUT", "/api/v1/modules/{id}", AUTHOR),
+    ("POST", "/api/v1/modules/{id}/publish", AUTHOR),
+    ("POST", "/api/v1/modules/{id}/archive", AUTHOR),
+    ("GET", "/api/v1/paths", AUTHOR),
+    ("POST", "/api/v1/paths", AUTHOR),
+    ("GET", "/api/v1/paths/{id}", AUTHOR),
+    ("PUT", "/api/v1/paths/{id}", AUTHOR),
+    ("GET", "/api/v1/assignments", AUTHOR),
+    ("POST", "/api/v1/assignments", AUTHOR),
+    ("PUT", "/api/v1/assignments/{id}", AUTHOR),
+    ("DELETE", "/api/v1/assignments/{id}", AUTHOR),
+    ("GET", "/api/v1/catalog", ANY),
+    ("GET", "/api/v1/catalog/{id}", ANY),
 ];
 
 /// Routes outside the OpenAPI document: the document itself, its viewer, the pages and

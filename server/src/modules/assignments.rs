@@ -1,0 +1,191 @@
+//! Assignments: a module or a path, to a job role and/or a team, required or suggested,
+//! due a number of days after each person's start date (the 30/60/90-day tiers) or on a
+//! date.
+
+use app::api::{Assignment, AssignmentInput, ErrorBody};
+use axum::{extract::State, http::StatusCode};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel, QueryOrder, TryIntoModel,
+};
+
+use crate::{
+    app::AppState,
+    auth::{Auth, Authors},
+    db::{
+        self,
+        entities::{assignment, module, path, team},
+    },
+    error::{ApiError, Json, Path},
+};
+
+/// The longest "due after start" an assignment may have (ten years).
+const MAX_DUE_DAYS: u32 = 3650;
+
+/// Checks an assignment: exactly one module or path that exists, a job role and/or a team
+/// that exists, and at most one kind of due date.
+pub async fn parse(db: &impl ConnectionTrait, input: AssignmentInput) -> Result<AssignmentInput, ApiError> {
+    match (input.module_id, input.path_id) {
+        (Some(_), Some(_)) => return Err(ApiError::invalid("module_id", "Assign a module or a path, not both.")),
+        (None, None) => return Err(ApiError::invalid("module_id", "Choose the module or path to assign.")),
+        (Some(id), None) => {
+            module::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::invalid("module_id", "That module doesn't exist."))?;
+        }
+        (None, Some(id)) => {
+            path::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::invalid("path_id", "That path doesn't exist."))?;
+        }
+    }
+    let job_role = app::api::validate::job_role(input.job_role.as_deref())?;
+    if let Some(id) = input.team_id {
+        team::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or_else(|| ApiError::invalid("team_id", "That team doesn't exist."))?;
+    }
+    if job_role.is_none() && input.team_id.is_none() {
+        return Err(ApiError::invalid("job_role", "Assign to a job role, a team, or both."));
+    }
+    if input.due_days.is_some() && input.due_date.is_some() {
+        return Err(ApiError::invalid("due_days", "Set days after the start date or a date, not both."));
+    }
+    if input.due_days.is_some_and(|d| d > MAX_DUE_DAYS) {
+        return Err(ApiError::invalid("due_days", format!("Use at most {MAX_DUE_DAYS} days.")));
+    }
+    Ok(AssignmentInput { job_role, ..input })
+}
+
+/// An assignment with the names people need.
+pub async fn view(db: &impl ConnectionTrait, a: assignment::Model) -> Result<Assignment, ApiError> {
+    let title = match (a.module_id, a.path_id) {
+        (Some(id), _) => module::Entity::find_by_id(id).one(db).await?.map(|m| m.title),
+        (_, Some(id)) => path::Entity::find_by_id(id).one(db).await?.map(|p| p.title),
+        _ => None,
+    };
+    let team = match a.team_id {
+        Some(id) => team::Entity::find_by_id(id).one(db).await?.map(|t| t.name),
+        None => None,
+    };
+    Ok(Assignment {
+        id: a.id,
+        module_id: a.module_id,
+        path_id: a.path_id,
+        title: title.unwrap_or_default(),
+        job_role: a.job_role,
+        team_id: a.team_id,
+        team,
+        required: a.required,
+        due_days: a.due_days.map(|d| d as u32),
+        due_date: a.due_date,
+        created_at: a.created_at,
+    })
+}
+
+/// Stores a checked assignment (new, or replacing `existing`).
+pub async fn save(
+    db: &impl ConnectionTrait,
+    existing: Option<assignment::Model>,
+    input: AssignmentInput,
+    by: Option<i64>,
+    source_key: Option<String>,
+) -> Result<assignment::Model, ApiError> {
+    let mut active = match existing {
+        Some(a) => a.into_active_model(),
+        None => assignment::ActiveModel {
+            created_by: Set(by),
+            created_at: Set(db::now()),
+            source_key: Set(source_key),
+            ..Default::default()
+        },
+    };
+    active.module_id = Set(input.module_id);
+    active.path_id = Set(input.path_id);
+    active.job_role = Set(input.job_role);
+    active.team_id = Set(input.team_id);
+    active.required = Set(input.required);
+    active.due_days = Set(input.due_days.map(|d| d as i32));
+    active.due_date = Set(input.due_date);
+    Ok(active.save(db).await?.try_into_model()?)
+}
+
+/// Every assignment. Roles: author, admin.
+#[utoipa::path(
+    get, path = "/api/v1/assignments", tag = "authoring",
+    responses((status = 200, body = Vec<Assignment>), (status = 403, description = "`forbidden`", body = ErrorBody)),
+    security(("primer_session" = []))
+)]
+pub async fn list_assignments(
+    State(state): State<AppState>,
+    _auth: Auth<Authors>,
+) -> Result<Json<Vec<Assignment>>, ApiError> {
+    let mut out = Vec::new();
+    for a in assignment::Entity::find().order_by_asc(assignment::Column::Id).all(&state.db).await? {
+        out.push(view(&state.db, a).await?);
+    }
+    Ok(Json(out))
+}
+
+/// Assign a module or a path. Roles: author, admin.
+#[utoipa::path(
+    post, path = "/api/v1/assignments", tag = "authoring",
+    request_body = AssignmentInput,
+    responses((status = 201, body = Assignment), (status = 422, description = "`invalid_input`", body = ErrorBody)),
+    security(("primer_session" = []))
+)]
+pub async fn create_assignment(
+    State(state): State<AppState>,
+    auth: Auth<Authors>,
+    Json(input): Json<AssignmentInput>,
+) -> Result<(StatusCode, Json<Assignment>), ApiError> {
+    let input = parse(&state.db, input).await?;
+    let a = save(&state.db, None, input, Some(auth.user().id), None).await?;
+    Ok((StatusCode::CREATED, Json(view(&state.db, a).await?)))
+}
+
+/// Change an assignment. Roles: author, admin.
+#[utoipa::path(
+    put, path = "/api/v1/assignments/{id}", tag = "authoring",
+    params(("id" = i64, Path, description = "Assignment id")),
+    request_body = AssignmentInput,
+    responses(
+        (status = 200, body = Assignment),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 422, description = "`invalid_input`", body = ErrorBody),
+    ),
+    security(("primer_session" = []))
+)]
+pub async fn update_assignment(
+    State(state): State<AppState>,
+    _auth: Auth<Authors>,
+    Path(id): Path<i64>,
+    Json(input): Json<AssignmentInput>,
+) -> Result<Json<Assignment>, ApiError> {
+    let existing =
+        assignment::Entity::find_by_id(id).one(&state.db).await?.ok_or_else(|| ApiError::not_found("Assignment"))?;
+    let input = parse(&state.db, input).await?;
+    let a = save(&state.db, Some(existing), input, None, None).await?;
+    Ok(Json(view(&state.db, a).await?))
+}
+
+/// Remove an assignment. Roles: author, admin.
+#[utoipa::path(
+    delete, path = "/api/v1/assignments/{id}", tag = "authoring",
+    params(("id" = i64, Path, description = "Assignment id")),
+    responses((status = 204, description = "Removed"), (status = 404, description = "`not_found`", body = ErrorBody)),
+    security(("primer_session" = []))
+)]
+pub async fn delete_assignment(
+    State(state): State<AppState>,
+    _auth: Auth<Authors>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    let result = assignment::Entity::delete_by_id(id).exec(&state.db).await?;
+    if result.rows_affected == 0 {
+        return Err(ApiError::not_found("Assignment"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

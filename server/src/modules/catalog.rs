@@ -1,0 +1,307 @@
+//! What a learner may open: the latest published version of every module assigned to
+//! them (directly or through a path) or open to them (a published module is open to
+//! every learner unless its author limits it to job roles or teams), and the paths that
+//! hold them.
+
+use std::collections::HashMap;
+
+use app::api::{
+    Assigned, Audience, Catalog, CatalogModule, CatalogPath, ErrorBody, LearnerModule, ModuleContent, ModuleKind,
+    ModuleStatus, User,
+};
+use axum::extract::State;
+use chrono::{Days, NaiveDate};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::authoring::ordered_refs;
+use crate::{
+    app::AppState,
+    auth::{AnyRole, Auth},
+    db::entities::{assignment, module, module_version, path, path_module},
+    error::{ApiError, Json, Path},
+};
+
+/// Whether an assignment is for this person.
+fn applies(a: &assignment::Model, user: &User) -> bool {
+    let role_ok = match &a.job_role {
+        Some(role) => user.job_role.as_deref().is_some_and(|j| j.eq_ignore_ascii_case(role)),
+        None => true,
+    };
+    let team_ok = a.team_id.is_none_or(|t| user.team_id == Some(t));
+    (a.job_role.is_some() || a.team_id.is_some()) && role_ok && team_ok
+}
+
+/// This person's due date for an assignment: days after their start date (or, without
+/// one, after their account was made), or the assignment's date.
+fn due_date(a: &assignment::Model, user: &User) -> Option<NaiveDate> {
+    a.due_date.or_else(|| {
+        let start = user.start_date.unwrap_or_else(|| user.created_at.date_naive());
+        a.due_days.and_then(|d| start.checked_add_days(Days::new(d as u64)))
+    })
+}
+
+/// Two ways something reached the same person: required wins; the earliest due date of
+/// the required ones (or of all, if none is required) counts.
+fn merge(current: Option<Assigned>, next: Assigned) -> Assigned {
+    let Some(current) = current else { return next };
+    let earliest = |a: Option<NaiveDate>, b: Option<NaiveDate>| match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    match (current.required, next.required) {
+        (true, false) => current,
+        (false, true) => next,
+        _ => Assigned { required: current.required, due_date: earliest(current.due_date, next.due_date) },
+    }
+}
+
+fn open_to(audience: &Audience, user: &User) -> bool {
+    audience.is_everyone()
+        || user.job_role.as_deref().is_some_and(|j| audience.job_roles.iter().any(|r| r.eq_ignore_ascii_case(j)))
+        || user.team_id.is_some_and(|t| audience.team_ids.contains(&t))
+}
+
+/// Everything the catalog is built from, for one person.
+struct Visible {
+    /// Published modules this person may open, with their latest version.
+    modules: Vec<(module::Model, module_version::Model, Option<Assigned>)>,
+    /// Non-archived paths with their steps, and how each reached the person.
+    paths: Vec<(path::Model, Vec<i64>, Option<Assigned>)>,
+}
+
+async fn visible_to(db: &impl ConnectionTrait, user: &User) -> Result<Visible, ApiError> {
+    let published = module::Entity::find()
+        .filter(module::Column::Status.eq(ModuleStatus::Published.as_str()))
+        .filter(module::Column::PublishedVersion.is_not_null())
+        .all(db)
+        .await?;
+    let mut latest = Condition::any();
+    for m in &published {
+        latest = latest.add(
+            Condition::all()
+                .add(module_version::Column::ModuleId.eq(m.id))
+                .add(module_version::Column::Version.eq(m.published_version.unwrap_or(0))),
+        );
+    }
+    let mut versions: HashMap<i64, module_version::Model> = if published.is_empty() {
+        HashMap::new()
+    } else {
+        module_version::Entity::find().filter(latest).all(db).await?.into_iter().map(|v| (v.module_id, v)).collect()
+    };
+
+    let paths =
+        path::Entity::find().filter(path::Column::Archived.eq(false)).order_by_asc(path::Column::Title).all(db).await?;
+    let mut steps: HashMap<i64, Vec<i64>> = HashMap::new();
+    for step in path_module::Entity::find().order_by_asc(path_module::Column::Position).all(db).await? {
+        steps.entry(step.path_id).or_default().push(step.module_id);
+    }
+
+    let mut module_assigned: HashMap<i64, Assigned> = HashMap::new();
+    let mut path_assigned: HashMap<i64, Assigned> = HashMap::new();
+    for a in assignment::Entity::find().all(db).await?.iter().filter(|a| applies(a, user)) {
+        let this = Assigned { required: a.required, due_date: due_date(a, user) };
+        if let Some(id) = a.module_id {
+            let merged = merge(module_assigned.remove(&id), this.clone());
+            module_assigned.insert(id, merged);
+        }
+        if let Some(id) = a.path_id {
+            let merged = merge(path_assigned.remove(&id), this.clone());
+            path_assigned.insert(id, merged);
+            for module_id in steps.get(&id).into_iter().flatten() {
+                let merged = merge(module_assigned.remove(module_id), this.clone());
+                module_assigned.insert(*module_id, merged);
+            }
+        }
+    }
+
+    let mut modules = Vec::new();
+    for m in published {
+        let Some(version) = versions.remove(&m.id) else { continue };
+        let assigned = module_assigned.get(&m.id).cloned();
+        let audience: Audience = serde_json::from_value(version.audience.clone()).unwrap_or_default();
+        if assigned.is_some() || open_to(&audience, user) {
+            modules.push((m, version, assigned));
+        }
+    }
+    let visible_ids: std::collections::HashSet<i64> = modules.iter().map(|(m, ..)| m.id).collect();
+    let paths = paths
+        .into_iter()
+        .filter_map(|p| {
+            let ids: Vec<i64> =
+                steps.get(&p.id).into_iter().flatten().copied().filter(|id| visible_ids.contains(id)).collect();
+            let assigned = path_assigned.get(&p.id).cloned();
+            (!ids.is_empty()).then_some((p, ids, assigned))
+        })
+        .collect();
+    Ok(Visible { modules, paths })
+}
+
+fn media_ids(version: &module_version::Model) -> Vec<String> {
+    serde_json::from_value(version.media.clone()).unwrap_or_default()
+}
+
+fn kind(version: &module_version::Model) -> ModuleKind {
+    ModuleKind::parse(&version.kind).unwrap_or(ModuleKind::Tip)
+}
+
+/// Required and due first (soonest first), then the rest by title.
+fn order_key(m: &CatalogModule) -> (bool, Option<NaiveDate>, String) {
+    let required = m.assigned.as_ref().is_some_and(|a| a.required);
+    (!required, m.assigned.as_ref().and_then(|a| a.due_date), m.title.to_lowercase())
+}
+
+/// The catalog of one person.
+pub async fn for_learner(db: &impl ConnectionTrait, user: &User) -> Result<Catalog, ApiError> {
+    let visible = visible_to(db, user).await?;
+    let mut modules = Vec::with_capacity(visible.modules.len());
+    for (m, version, assigned) in visible.modules {
+        let media = ordered_refs(db, &media_ids(&version)).await?;
+        modules.push(CatalogModule {
+            id: m.id,
+            version: version.version,
+            kind: kind(&version),
+            title: version.title,
+            summary: version.summary,
+            tags: serde_json::from_value(version.tags).unwrap_or_default(),
+            estimated_seconds: version.estimated_seconds as u32,
+            language: version.language,
+            download_bytes: media.iter().map(|r| r.bytes).sum(),
+            media,
+            assigned,
+        });
+    }
+    modules.sort_by_key(order_key);
+    let paths = visible
+        .paths
+        .into_iter()
+        .map(|(p, module_ids, assigned)| CatalogPath {
+            id: p.id,
+            title: p.title,
+            description: p.description,
+            module_ids,
+            assigned,
+        })
+        .collect();
+    Ok(Catalog { modules, paths })
+}
+
+/// One module as this person gets it: its latest published version, if they may open it.
+pub async fn module_for(db: &impl ConnectionTrait, user: &User, id: i64) -> Result<LearnerModule, ApiError> {
+    let visible = visible_to(db, user).await?;
+    let (m, version, assigned) =
+        visible.modules.into_iter().find(|(m, ..)| m.id == id).ok_or_else(|| ApiError::not_found("Module"))?;
+    let media = ordered_refs(db, &media_ids(&version)).await?;
+    let content: ModuleContent = serde_json::from_value(version.content.clone())
+        .map_err(|e| ApiError::Internal(format!("module {} v{} content: {e}", m.id, version.version)))?;
+    Ok(LearnerModule {
+        id: m.id,
+        version: version.version,
+        kind: kind(&version),
+        title: version.title,
+        summary: version.summary,
+        tags: serde_json::from_value(version.tags).unwrap_or_default(),
+        estimated_seconds: version.estimated_seconds as u32,
+        language: version.language,
+        content,
+        download_bytes: media.iter().map(|r| r.bytes).sum(),
+        media,
+        assigned,
+    })
+}
+
+/// The signed-in person's catalog: every module assigned or open to them (latest
+/// published version, with what it takes to download), and the paths that hold them.
+/// Roles: any (everyone learns).
+#[utoipa::path(
+    get, path = "/api/v1/catalog", tag = "learning",
+    responses((status = 200, body = Catalog), (status = 401, description = "`unauthenticated`", body = ErrorBody)),
+    security(("primer_session" = []))
+)]
+pub async fn get_catalog(State(state): State<AppState>, auth: Auth<AnyRole>) -> Result<Json<Catalog>, ApiError> {
+    Ok(Json(for_learner(&state.db, auth.user()).await?))
+}
+
+/// One module as the signed-in person gets it (404 if they may not open it).
+/// Roles: any.
+#[utoipa::path(
+    get, path = "/api/v1/catalog/{id}", tag = "learning",
+    params(("id" = i64, Path, description = "Module id")),
+    responses((status = 200, body = LearnerModule), (status = 404, description = "`not_found`", body = ErrorBody)),
+    security(("primer_session" = []))
+)]
+pub async fn get_catalog_module(
+    State(state): State<AppState>,
+    auth: Auth<AnyRole>,
+    Path(id): Path<i64>,
+) -> Result<Json<LearnerModule>, ApiError> {
+    Ok(Json(module_for(&state.db, auth.user(), id).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(job: Option<&str>, team: Option<i64>, start: Option<&str>) -> User {
+        let mut u = crate::accounts::users::sample();
+        u.job_role = job.map(Into::into);
+        u.team_id = team;
+        u.start_date = start.map(|s| s.parse().unwrap());
+        u
+    }
+
+    fn assignment(job: Option<&str>, team: Option<i64>, required: bool, due_days: Option<i32>) -> assignment::Model {
+        assignment::Model {
+            id: 1,
+            module_id: Some(1),
+            path_id: None,
+            job_role: job.map(Into::into),
+            team_id: team,
+            required,
+            due_days,
+            due_date: None,
+            source_key: None,
+            created_by: None,
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn assignments_match_job_role_and_team() {
+        let ae_north = user(Some("Account Executive"), Some(7), None);
+        assert!(applies(&assignment(Some("account executive"), None, true, None), &ae_north));
+        assert!(applies(&assignment(None, Some(7), true, None), &ae_north));
+        assert!(applies(&assignment(Some("Account Executive"), Some(7), true, None), &ae_north));
+        assert!(!applies(&assignment(Some("Account Executive"), Some(8), true, None), &ae_north));
+        assert!(!applies(&assignment(Some("Sales Engineer"), None, true, None), &ae_north));
+        assert!(!applies(&assignment(None, None, true, None), &ae_north), "an assignment to nobody");
+    }
+
+    #[test]
+    fn due_dates_count_from_the_start_date() {
+        let u = user(Some("AE"), None, Some("2026-03-01"));
+        assert_eq!(due_date(&assignment(Some("AE"), None, true, Some(30)), &u), "2026-03-31".parse().ok());
+        let mut dated = assignment(Some("AE"), None, true, None);
+        dated.due_date = "2026-05-01".parse().ok();
+        assert_eq!(due_date(&dated, &u), "2026-05-01".parse().ok());
+    }
+
+    #[test]
+    fn required_wins_when_merging() {
+        let d = |s: &str| s.parse().ok();
+        let suggested = Assigned { required: false, due_date: d("2026-01-10") };
+        let required = Assigned { required: true, due_date: d("2026-02-01") };
+        assert_eq!(merge(Some(suggested.clone()), required.clone()), required);
+        assert_eq!(merge(Some(required.clone()), suggested), required);
+        let sooner = Assigned { required: true, due_date: d("2026-01-15") };
+        assert_eq!(merge(Some(required), sooner.clone()), sooner);
+    }
+
+    #[test]
+    fn audiences() {
+        let u = user(Some("AE"), Some(3), None);
+        assert!(open_to(&Audience::default(), &u));
+        assert!(open_to(&Audience { job_roles: vec!["ae".into()], team_ids: vec![] }, &u));
+        assert!(open_to(&Audience { job_roles: vec![], team_ids: vec![3] }, &u));
+        assert!(!open_to(&Audience { job_roles: vec!["SE".into()], team_ids: vec![4] }, &u));
+    }
+}
