@@ -17,6 +17,8 @@ debs=()
 # (duration, size, a poster frame) and makes the demo's videos.
 command -v brotli >/dev/null || debs+=(brotli)
 { command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null; } || debs+=(ffmpeg)
+# The demo's videos carry titles drawn in this font.
+[[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || debs+=(fonts-dejavu-core)
 if [[ "$what" == test ]]; then
   command -v chromium >/dev/null || debs+=(chromium fonts-dejavu-core)
   # Debian's postgresql keeps its server binaries (initdb, pg_ctl) off PATH.

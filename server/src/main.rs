@@ -8,7 +8,7 @@ use server::{
     AppState, app,
     cli::{self, UserAddArgs},
     config::{Config, ServeArgs, StorageArgs},
-    db, demo, telemetry,
+    db, demo, import, telemetry,
 };
 
 #[derive(Parser, Debug)]
@@ -34,7 +34,14 @@ enum Command {
         /// Where to write the copy; must not exist yet.
         path: PathBuf,
     },
-    /// Load demo people and teams (safe to run again; existing ones are kept).
+    /// Load a folder of modules (Markdown with front matter, plus media and an optional
+    /// primer.toml of paths and assignments). Safe to run again: only changes publish.
+    Import {
+        /// The folder.
+        dir: PathBuf,
+    },
+    /// Load demo people, teams and a small catalog (safe to run again; existing ones are
+    /// kept).
     Demo,
 }
 
@@ -93,6 +100,21 @@ async fn main() -> anyhow::Result<()> {
             println!("Backed up to {}", path.display());
             Ok(())
         }
+        Command::Import { dir } => {
+            let state = cli_state(connection, &cli.storage)?;
+            let report = import::import_dir(&state, &dir, None).await?;
+            println!(
+                "Imported {}: {} module(s) created, {} updated (new version), {} unchanged; {} media file(s) stored; {} path(s), {} assignment(s).",
+                dir.display(),
+                report.modules_created,
+                report.modules_updated,
+                report.modules_unchanged,
+                report.media_stored,
+                report.paths,
+                report.assignments
+            );
+            Ok(())
+        }
         Command::Demo => {
             let report = demo::load(&connection).await?;
             println!(
@@ -100,6 +122,16 @@ async fn main() -> anyhow::Result<()> {
                 report.created.len(),
                 report.existing.len()
             );
+            let state = cli_state(connection, &cli.storage)?;
+            match demo::load_content(&state).await? {
+                Some(content) => println!(
+                    "Demo catalog: {} modules, {} learning paths, {} assignments.",
+                    content.modules_created + content.modules_updated + content.modules_unchanged,
+                    content.paths,
+                    content.assignments
+                ),
+                None => println!("Demo catalog: already there."),
+            }
             println!("Sign in with any of these (password: {}):", demo::DEMO_PASSWORD);
             for (email, _, role, ..) in demo::PEOPLE.iter().take(4) {
                 println!("  {:<8} {email}", role.as_str());
@@ -107,6 +139,17 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The app state for one-off commands (no server: default limits, the configured store).
+fn cli_state(db: sea_orm::DatabaseConnection, storage: &StorageArgs) -> anyhow::Result<AppState> {
+    let config = Config {
+        data_dir: storage.data_dir.clone(),
+        media: storage.media(),
+        public_origin: storage.public_origin().map_err(anyhow::Error::msg)?,
+        ..Config::default()
+    };
+    Ok(AppState::new(db, config)?)
 }
 
 async fn serve(db: sea_orm::DatabaseConnection, storage: &StorageArgs, args: ServeArgs) -> anyhow::Result<()> {

@@ -316,27 +316,37 @@ pub async fn update(
 /// archived module with no changes comes back as it was).
 pub async fn publish(state: &AppState, id: i64, by: Option<i64>) -> Result<module::Model, ApiError> {
     let txn = db::begin_write(&state.db).await?;
-    let m = module::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| ApiError::not_found("Module"))?;
+    let m = publish_in(&txn, &state.media, id, by).await?;
+    txn.commit().await?;
+    Ok(m)
+}
+
+/// [`publish`], inside the caller's transaction.
+pub async fn publish_in(
+    txn: &impl ConnectionTrait,
+    store: &MediaStore,
+    id: i64,
+    by: Option<i64>,
+) -> Result<module::Model, ApiError> {
+    let m = module::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| ApiError::not_found("Module"))?;
     if !m.has_unpublished_changes && m.published_version.is_some() {
         let mut active = m.into_active_model();
         active.status = Set(ModuleStatus::Published.as_str().to_string());
-        let m = active.update(&txn).await?;
-        txn.commit().await?;
-        return Ok(m);
+        return Ok(active.update(txn).await?);
     }
-    let problems = problems(&state.media, &txn, &m).await?;
+    let problems = problems(store, txn, &m).await?;
     if !problems.is_empty() {
         return Err(ApiError::NotPublishable(format!("It can't be published yet: {}", problems.join(" "))));
     }
     let mut content = content_of(&m)?;
     // A video without a chosen poster gets the frame taken from it at upload.
-    if let Some(poster) = video_poster(&txn, &content).await?
+    if let Some(poster) = video_poster(txn, &content).await?
         && let ModuleContent::Video { poster_media_id, .. } = &mut content
     {
         *poster_media_id = Some(poster);
     }
     let ids = media_ids(&content, None);
-    let media_bytes: i64 = crate::media::find_many(&txn, &ids).await?.iter().map(|m| m.bytes).sum();
+    let media_bytes: i64 = crate::media::find_many(txn, &ids).await?.iter().map(|m| m.bytes).sum();
     let version = m.published_version.unwrap_or(0) + 1;
     let now = db::now();
     module_version::ActiveModel {
@@ -355,7 +365,7 @@ pub async fn publish(state: &AppState, id: i64, by: Option<i64>) -> Result<modul
         published_by: Set(by),
         published_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let mut active = m.into_active_model();
     active.status = Set(ModuleStatus::Published.as_str().to_string());
@@ -363,8 +373,7 @@ pub async fn publish(state: &AppState, id: i64, by: Option<i64>) -> Result<modul
     active.has_unpublished_changes = Set(false);
     active.content = Set(json(&content));
     active.updated_at = Set(now);
-    let m = active.update(&txn).await?;
-    txn.commit().await?;
+    let m = active.update(txn).await?;
     tracing::info!(module_id = id, version, "module published");
     Ok(m)
 }

@@ -8,6 +8,7 @@ mod accounts;
 mod auth;
 mod cli;
 mod database;
+mod import;
 mod media;
 mod modules;
 mod pages;
