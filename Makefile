@@ -27,13 +27,14 @@ PKG := $(SITE)/pkg
 OUTPUT_NAME := primer
 WASM := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/frontend.wasm
 
-.PHONY: help run build test test-rust test-e2e setup-build setup-test target-link wasm site server fmt lint clean
+.PHONY: help run build test bench test-rust test-e2e setup-build setup-test setup-bench target-link wasm site server fmt lint clean
 
 help:
 	@echo "make run    build, migrate, load demo data, serve on http://127.0.0.1:3000"
 	@echo "make test   every test: unit, HTTP (SQLite + PostgreSQL), end2end (Chromium)"
 	@echo "make build  the release binary (target/release/primer) and site (target/site)"
 	@echo "make lint   rustfmt --check and clippy"
+	@echo "make bench  media serving against nginx, memory during a 1 GiB upload"
 
 run: build
 	./target/release/primer demo
@@ -48,6 +49,14 @@ setup-build:
 
 setup-test:
 	@scripts/setup.sh test
+
+setup-bench:
+	@scripts/setup.sh bench
+
+# Benchmarks report ratios against a baseline measured in the same run (never a pass/fail
+# timing): see scripts/bench.sh.
+bench: setup-bench build
+	scripts/bench.sh
 
 target-link:
 	@mkdir -p "$(CARGO_TARGET_DIR)"

@@ -4,6 +4,7 @@
 #
 #   scripts/setup.sh build   # wasm32 target, wasm-bindgen CLI
 #   scripts/setup.sh test    # the above + Chromium, PostgreSQL, end2end npm packages
+#   scripts/setup.sh bench   # build + nginx (the baseline) and wrk (the load generator)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,12 @@ if [[ "$what" == test ]]; then
   # Debian's postgresql keeps its server binaries (initdb, pg_ctl) off PATH.
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null \
     || debs+=(postgresql)
+fi
+if [[ "$what" == bench ]]; then
+  # nginx is only the benchmark's baseline: installed, never started as a service.
+  [[ -x /usr/sbin/nginx ]] || debs+=(nginx-light)
+  command -v wrk >/dev/null || debs+=(wrk)
+  command -v curl >/dev/null || debs+=(curl)
 fi
 if ((${#debs[@]})); then
   say "installing Debian packages: ${debs[*]}"

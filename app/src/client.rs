@@ -6,8 +6,9 @@
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::api::{
-    ChangePassword, LoginRequest, Me, NewUser, PasswordResetLink, RequestError, ResetPassword, Team, TeamInput, User,
-    UserPatch,
+    Assignment, AssignmentInput, Catalog, ChangePassword, LearnerModule, LearningPath, LoginRequest, Me, Module,
+    ModuleInput, ModuleSummary, NewUser, PasswordResetLink, PathInput, RequestError, ResetPassword, Team, TeamInput,
+    User, UserPatch,
 };
 
 /// Server-side access to Primer's data for rendering pages, implemented by the server
@@ -26,6 +27,18 @@ pub trait Backend: Send + Sync + 'static {
     async fn my_people(&self, request: &http::request::Parts) -> Result<Vec<User>, RequestError>;
     /// The name of the person a one-time password link is for, if it is still usable.
     async fn reset_link_owner(&self, token: &str) -> Result<Option<String>, RequestError>;
+    /// Every module (`GET /api/v1/modules`; authors).
+    async fn modules(&self, request: &http::request::Parts) -> Result<Vec<ModuleSummary>, RequestError>;
+    /// One module's working copy (`GET /api/v1/modules/{id}`; authors).
+    async fn module(&self, request: &http::request::Parts, id: i64) -> Result<Module, RequestError>;
+    /// Every learning path (`GET /api/v1/paths`; authors).
+    async fn paths(&self, request: &http::request::Parts) -> Result<Vec<LearningPath>, RequestError>;
+    /// Every assignment (`GET /api/v1/assignments`; authors).
+    async fn assignments(&self, request: &http::request::Parts) -> Result<Vec<Assignment>, RequestError>;
+    /// The signed-in person's catalog (`GET /api/v1/catalog`).
+    async fn catalog(&self, request: &http::request::Parts) -> Result<Catalog, RequestError>;
+    /// One module as the signed-in person gets it (`GET /api/v1/catalog/{id}`).
+    async fn catalog_module(&self, request: &http::request::Parts, id: i64) -> Result<LearnerModule, RequestError>;
 }
 
 /// The [`Backend`] as the server provides it in context.
@@ -83,9 +96,52 @@ read!(
     users -> Vec<User>, GET "/api/v1/users", |b, r| b.users(&r)
 );
 read!(
-    /// Every team (admins).
+    /// Every team (authors, managers, admins).
     teams -> Vec<Team>, GET "/api/v1/teams", |b, r| b.teams(&r)
 );
+read!(
+    /// Every module (authors).
+    modules -> Vec<ModuleSummary>, GET "/api/v1/modules", |b, r| b.modules(&r)
+);
+read!(
+    /// Every learning path (authors).
+    paths -> Vec<LearningPath>, GET "/api/v1/paths", |b, r| b.paths(&r)
+);
+read!(
+    /// Every assignment (authors).
+    assignments -> Vec<Assignment>, GET "/api/v1/assignments", |b, r| b.assignments(&r)
+);
+read!(
+    /// The signed-in person's catalog.
+    catalog -> Catalog, GET "/api/v1/catalog", |b, r| b.catalog(&r)
+);
+
+/// One module's working copy (authors).
+pub async fn module(id: i64) -> Result<Module, RequestError> {
+    #[cfg(feature = "ssr")]
+    {
+        let (backend, request) = backend_and_request()?;
+        backend.module(&request, id).await
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        transport::get(&format!("/api/v1/modules/{id}")).await
+    }
+}
+
+/// One module as the signed-in person gets it.
+pub async fn catalog_module(id: i64) -> Result<LearnerModule, RequestError> {
+    #[cfg(feature = "ssr")]
+    {
+        let (backend, request) = backend_and_request()?;
+        backend.catalog_module(&request, id).await
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        transport::get(&format!("/api/v1/catalog/{id}")).await
+    }
+}
+
 read!(
     /// The people the signed-in manager is responsible for.
     my_people -> Vec<User>, GET "/api/v1/me/people", |b, r| b.my_people(&r)
@@ -144,6 +200,46 @@ pub async fn create_team(name: String) -> Result<Team, RequestError> {
 /// Rename a team (admins).
 pub async fn rename_team(id: i64, name: String) -> Result<Team, RequestError> {
     transport::send("PATCH", &format!("/api/v1/teams/{id}"), Some(&TeamInput { name })).await
+}
+
+/// Create a module (authors).
+pub async fn create_module(input: ModuleInput) -> Result<Module, RequestError> {
+    transport::send("POST", "/api/v1/modules", Some(&input)).await
+}
+
+/// Save a module's working copy (authors).
+pub async fn update_module(id: i64, input: ModuleInput) -> Result<Module, RequestError> {
+    transport::send("PUT", &format!("/api/v1/modules/{id}"), Some(&input)).await
+}
+
+/// Publish a module's working copy (authors).
+pub async fn publish_module(id: i64) -> Result<Module, RequestError> {
+    transport::send::<(), _>("POST", &format!("/api/v1/modules/{id}/publish"), None).await
+}
+
+/// Archive a module (authors).
+pub async fn archive_module(id: i64) -> Result<Module, RequestError> {
+    transport::send::<(), _>("POST", &format!("/api/v1/modules/{id}/archive"), None).await
+}
+
+/// Create a learning path (authors).
+pub async fn create_path(input: PathInput) -> Result<LearningPath, RequestError> {
+    transport::send("POST", "/api/v1/paths", Some(&input)).await
+}
+
+/// Change a learning path (authors).
+pub async fn update_path(id: i64, input: PathInput) -> Result<LearningPath, RequestError> {
+    transport::send("PUT", &format!("/api/v1/paths/{id}"), Some(&input)).await
+}
+
+/// Assign a module or path (authors).
+pub async fn create_assignment(input: AssignmentInput) -> Result<Assignment, RequestError> {
+    transport::send("POST", "/api/v1/assignments", Some(&input)).await
+}
+
+/// Remove an assignment (authors).
+pub async fn delete_assignment(id: i64) -> Result<(), RequestError> {
+    transport::send::<(), _>("DELETE", &format!("/api/v1/assignments/{id}"), None).await
 }
 
 /// Lets a future that is not `Send` (browser fetches) be used where Leptos asks for
@@ -224,4 +320,60 @@ mod transport {
     ) -> Result<T, RequestError> {
         Err(RequestError::Network)
     }
+}
+
+/// Uploads a file (authors), reporting `(bytes sent, total)` as it goes: `fetch` can't
+/// report upload progress, so this uses `XMLHttpRequest`.
+#[cfg(feature = "hydrate")]
+pub async fn upload_media(
+    file: web_sys::File,
+    on_progress: impl Fn(f64, f64) + 'static,
+) -> Result<crate::api::Media, RequestError> {
+    use wasm_bindgen::{JsCast, closure::Closure};
+    let fail = |m: &str| RequestError::new(crate::api::ErrorCode::Internal, m);
+    let xhr = web_sys::XmlHttpRequest::new().map_err(|_| fail("This browser can't upload files."))?;
+    xhr.open("POST", "/api/v1/media").map_err(|_| fail("Could not start the upload."))?;
+    xhr.set_request_header("Accept", "application/json").ok();
+    let form = web_sys::FormData::new().map_err(|_| fail("Could not prepare the upload."))?;
+    form.append_with_blob_and_filename("file", &file, &file.name())
+        .map_err(|_| fail("Could not prepare the upload."))?;
+    let progress = Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+        if e.length_computable() {
+            on_progress(e.loaded(), e.total());
+        }
+    });
+    if let Ok(upload) = xhr.upload() {
+        upload.set_onprogress(Some(progress.as_ref().unchecked_ref()));
+    }
+    // Resolves when the request ends, however it ends; the status says how.
+    let done = web_sys::js_sys::Promise::new(&mut |resolve, _reject| {
+        // Called once, then freed.
+        let on_end = Closure::once_into_js(move || {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        });
+        xhr.set_onloadend(Some(on_end.unchecked_ref()));
+    });
+    xhr.send_with_opt_form_data(Some(&form)).map_err(|_| RequestError::Network)?;
+    let _ = wasm_bindgen_futures::JsFuture::from(done).await;
+    drop(progress);
+    let status = xhr.status().unwrap_or(0);
+    let text = xhr.response_text().ok().flatten().unwrap_or_default();
+    match status {
+        0 => Err(RequestError::Network),
+        200 | 201 => serde_json::from_str(&text).map_err(|e| fail(&format!("Unexpected answer from Primer: {e}"))),
+        _ => match serde_json::from_str::<crate::api::ErrorBody>(&text) {
+            Ok(body) => Err(RequestError::Api(body.error)),
+            Err(_) => Err(fail(&format!("The upload failed (Primer answered {status})."))),
+        },
+    }
+}
+
+/// Uploads happen only in the browser, from event handlers; a server render never
+/// reaches this.
+#[cfg(not(feature = "hydrate"))]
+pub async fn upload_media(
+    _file: web_sys::File,
+    _on_progress: impl Fn(f64, f64) + 'static,
+) -> Result<crate::api::Media, RequestError> {
+    Err(RequestError::Network)
 }

@@ -20,8 +20,20 @@ use crate::{
     api::{Me, RequestError},
     components::layout::SignedInLayout,
     pages::{
-        account::AccountPage, home::HomePage, login::LoginPage, not_found::NotFound, people::PeoplePage,
-        reset::ResetPasswordPage, team::TeamPage, teams::TeamsPage,
+        account::AccountPage,
+        home::HomePage,
+        login::LoginPage,
+        not_found::NotFound,
+        people::PeoplePage,
+        reset::ResetPasswordPage,
+        studio::{
+            assignments::AssignmentsPage,
+            editor::{EditModulePage, NewModulePage},
+            list::StudioPage,
+            paths::PathsPage,
+        },
+        team::TeamPage,
+        teams::TeamsPage,
     },
 };
 
@@ -73,7 +85,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account") view=AccountPage/>
                     <Route path=path!("team") view=TeamPage/>
                     <Route path=path!("admin/people") view=PeoplePage/>
-                    <Route path=path!("admin/teams") view=TeamsPage/>
+                                        <Route path=path!("admin/teams") view=TeamsPage/>
+                    <Route path=path!("studio") view=StudioPage/>
+                    <Route path=path!("studio/new/:kind") view=NewModulePage/>
+                    <Route path=path!("studio/modules/:id") view=EditModulePage/>
+                    <Route path=path!("studio/paths") view=PathsPage/>
+                    <Route path=path!("studio/assignments") view=AssignmentsPage/>
                 </ParentRoute>
             </Routes>
         </Router>

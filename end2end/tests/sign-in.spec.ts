@@ -4,9 +4,9 @@ import { DEMO, DEMO_PASSWORD, type DemoRole, hydrated, navLabels, signIn, watchE
 // What each role finds on its home screen and in its navigation.
 const HOMES: Record<DemoRole, { nav: string[]; section?: RegExp }> = {
   learner: { nav: ['Home', 'Account'] },
-  author: { nav: ['Home', 'Account'] },
+  author: { nav: ['Home', 'Studio', 'Account'] },
   manager: { nav: ['Home', 'Team', 'Account'], section: /Teams you look after/ },
-  admin: { nav: ['Home', 'Team', 'People', 'Teams', 'Account'], section: /Administration/ },
+  admin: { nav: ['Home', 'Studio', 'Team', 'People', 'Teams', 'Account'], section: /Administration/ },
 };
 
 for (const role of Object.keys(HOMES) as DemoRole[]) {

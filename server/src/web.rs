@@ -29,9 +29,12 @@ use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 use crate::{
     accounts::{self, teams, users},
     app::AppState,
-    auth::{self, Admins, Auth, ClientIp, Managers, reset, session},
+    auth::{self, Admins, AnyRole, Auth, Authors, ClientIp, Managers, Staff, reset, session},
+    db::entities::module,
     error::{ApiError, Path},
+    modules::{assignments, authoring, catalog, paths},
 };
+use sea_orm::EntityTrait;
 
 /// The app's page routes, worked out once per process. Leptos pauses resource loading
 /// process-wide while it generates a route list, and a page render that starts meanwhile
@@ -100,13 +103,45 @@ impl Backend for PageBackend {
     }
 
     async fn teams(&self, request: &Parts) -> Result<Vec<app::api::Team>, RequestError> {
-        Auth::<Admins>::check(self.viewer(request).await?).map_err(to_request_error)?;
+        Auth::<Staff>::check(self.viewer(request).await?).map_err(to_request_error)?;
         teams::list(&self.state.db).await.map_err(to_request_error)
     }
 
     async fn my_people(&self, request: &Parts) -> Result<Vec<app::api::User>, RequestError> {
         let auth = Auth::<Managers>::check(self.viewer(request).await?).map_err(to_request_error)?;
         users::people_for(&self.state.db, auth.user()).await.map_err(to_request_error)
+    }
+
+    async fn modules(&self, request: &Parts) -> Result<Vec<app::api::ModuleSummary>, RequestError> {
+        Auth::<Authors>::check(self.viewer(request).await?).map_err(to_request_error)?;
+        authoring::list(&self.state.db, &authoring::ModuleFilter::default()).await.map_err(to_request_error)
+    }
+
+    async fn module(&self, request: &Parts, id: i64) -> Result<app::api::Module, RequestError> {
+        Auth::<Authors>::check(self.viewer(request).await?).map_err(to_request_error)?;
+        let found = module::Entity::find_by_id(id).one(&self.state.db).await.map_err(|e| to_request_error(e.into()))?;
+        let found = found.ok_or_else(|| to_request_error(ApiError::not_found("Module")))?;
+        authoring::view(&self.state, found).await.map_err(to_request_error)
+    }
+
+    async fn paths(&self, request: &Parts) -> Result<Vec<app::api::LearningPath>, RequestError> {
+        Auth::<Authors>::check(self.viewer(request).await?).map_err(to_request_error)?;
+        paths::list(&self.state.db).await.map_err(to_request_error)
+    }
+
+    async fn assignments(&self, request: &Parts) -> Result<Vec<app::api::Assignment>, RequestError> {
+        Auth::<Authors>::check(self.viewer(request).await?).map_err(to_request_error)?;
+        assignments::list(&self.state.db).await.map_err(to_request_error)
+    }
+
+    async fn catalog(&self, request: &Parts) -> Result<app::api::Catalog, RequestError> {
+        let auth = Auth::<AnyRole>::check(self.viewer(request).await?).map_err(to_request_error)?;
+        catalog::for_learner(&self.state.db, auth.user()).await.map_err(to_request_error)
+    }
+
+    async fn catalog_module(&self, request: &Parts, id: i64) -> Result<app::api::LearnerModule, RequestError> {
+        let auth = Auth::<AnyRole>::check(self.viewer(request).await?).map_err(to_request_error)?;
+        catalog::module_for(&self.state.db, auth.user(), id).await.map_err(to_request_error)
     }
 
     async fn reset_link_owner(&self, token: &str) -> Result<Option<String>, RequestError> {

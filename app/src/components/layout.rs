@@ -21,6 +21,12 @@ struct NavEntry {
 /// Every navigation entry, in order; each lists the roles that see it.
 const NAV: &[NavEntry] = &[
     NavEntry { href: "/", label: "Home", icon: || icons::home().into_any(), roles: &Role::ALL },
+    NavEntry {
+        href: "/studio",
+        label: "Studio",
+        icon: || icons::studio().into_any(),
+        roles: &[Role::Author, Role::Admin],
+    },
     NavEntry { href: "/team", label: "Team", icon: || icons::team().into_any(), roles: &[Role::Manager, Role::Admin] },
     NavEntry { href: "/admin/people", label: "People", icon: || icons::people().into_any(), roles: &[Role::Admin] },
     NavEntry { href: "/admin/teams", label: "Teams", icon: || icons::teams().into_any(), roles: &[Role::Admin] },
@@ -82,7 +88,7 @@ fn Nav(role: Role) -> impl IntoView {
         .filter(|e| e.roles.contains(&role))
         .map(|e| {
             view! {
-                <A href=e.href exact=true>
+                                <A href=e.href exact=e.href == "/">
                     {(e.icon)()}
                     <span>{e.label}</span>
                 </A>
@@ -103,8 +109,8 @@ mod tests {
     #[test]
     fn navigation_depends_on_the_role() {
         assert_eq!(entries(Role::Learner), ["Home", "Account"]);
-        assert_eq!(entries(Role::Author), ["Home", "Account"]);
+        assert_eq!(entries(Role::Author), ["Home", "Studio", "Account"]);
         assert_eq!(entries(Role::Manager), ["Home", "Team", "Account"]);
-        assert_eq!(entries(Role::Admin), ["Home", "Team", "People", "Teams", "Account"]);
+        assert_eq!(entries(Role::Admin), ["Home", "Studio", "Team", "People", "Teams", "Account"]);
     }
 }

@@ -3,6 +3,8 @@
 pub mod gate;
 pub mod icons;
 pub mod layout;
+pub mod module_view;
+pub mod upload;
 
 use leptos::prelude::*;
 

@@ -6,5 +6,6 @@ pub mod login;
 pub mod not_found;
 pub mod people;
 pub mod reset;
+pub mod studio;
 pub mod team;
 pub mod teams;

@@ -12,7 +12,7 @@ use sea_orm::{
 
 use crate::{
     app::AppState,
-    auth::{Admins, Auth},
+    auth::{Admins, Auth, Staff},
     db::{
         self,
         entities::{team, team_manager, user},
@@ -96,13 +96,14 @@ pub async fn rename(db: &impl ConnectionTrait, id: i64, name: &str) -> Result<Te
     list(db).await?.into_iter().find(|t| t.id == id).ok_or_else(|| ApiError::not_found("Team"))
 }
 
-/// Every team. Roles: admin.
+/// Every team (to assign content to teams and to read reports by team).
+/// Roles: author, manager, admin.
 #[utoipa::path(
     get, path = "/api/v1/teams", tag = "people",
     responses((status = 200, body = Vec<Team>), (status = 403, description = "`forbidden`", body = ErrorBody)),
     security(("primer_session" = []))
 )]
-pub async fn list_teams(State(state): State<AppState>, _auth: Auth<Admins>) -> Result<Json<Vec<Team>>, ApiError> {
+pub async fn list_teams(State(state): State<AppState>, _auth: Auth<Staff>) -> Result<Json<Vec<Team>>, ApiError> {
     Ok(Json(list(&state.db).await?))
 }
 

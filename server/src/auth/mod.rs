@@ -28,7 +28,7 @@ use crate::{
     error::{ApiError, Json},
 };
 pub use client_ip::ClientIp;
-pub use policy::{Admins, AnyRole, Auth, Authors, Managers, MaybeViewer, Policy, Viewer};
+pub use policy::{Admins, AnyRole, Auth, Authors, Managers, MaybeViewer, Policy, Staff, Viewer};
 
 /// The `/api/v1/auth` and `/api/v1/me` routes.
 pub fn router() -> OpenApiRouter<AppState> {

@@ -41,6 +41,13 @@ impl Policy for Managers {
     const ROLES: &'static [Role] = &[Role::Manager, Role::Admin];
 }
 
+/// Everyone who works on content or people rather than only learning: authors,
+/// managers and admins.
+pub struct Staff;
+impl Policy for Staff {
+    const ROLES: &'static [Role] = &[Role::Author, Role::Manager, Role::Admin];
+}
+
 /// Authors and admins: content.
 pub struct Authors;
 impl Policy for Authors {

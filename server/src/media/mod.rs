@@ -94,7 +94,7 @@ pub fn human_bytes(bytes: u64) -> String {
 
 fn unsupported() -> ApiError {
     ApiError::UnsupportedMediaType(
-        "Primer takes MP4, WebM or QuickTime videos, PNG, JPEG or WebP images, and WebVTT captions.".into(),
+        "That file is not one Primer can use: it takes MP4, WebM or QuickTime videos, PNG, JPEG or WebP images, and WebVTT captions.".into(),
     )
 }
 

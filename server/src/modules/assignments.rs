@@ -122,11 +122,16 @@ pub async fn list_assignments(
     State(state): State<AppState>,
     _auth: Auth<Authors>,
 ) -> Result<Json<Vec<Assignment>>, ApiError> {
+    Ok(Json(list(&state.db).await?))
+}
+
+/// Every assignment, oldest first.
+pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Assignment>, ApiError> {
     let mut out = Vec::new();
-    for a in assignment::Entity::find().order_by_asc(assignment::Column::Id).all(&state.db).await? {
-        out.push(view(&state.db, a).await?);
+    for a in assignment::Entity::find().order_by_asc(assignment::Column::Id).all(db).await? {
+        out.push(view(db, a).await?);
     }
-    Ok(Json(out))
+    Ok(out)
 }
 
 /// Assign a module or a path. Roles: author, admin.

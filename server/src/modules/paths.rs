@@ -153,11 +153,16 @@ pub async fn list_paths(
     State(state): State<AppState>,
     _auth: Auth<Authors>,
 ) -> Result<Json<Vec<LearningPath>>, ApiError> {
+    Ok(Json(list(&state.db).await?))
+}
+
+/// Every path, by title.
+pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<LearningPath>, ApiError> {
     let mut out = Vec::new();
-    for p in path::Entity::find().order_by_asc(path::Column::Title).all(&state.db).await? {
-        out.push(view(&state.db, p).await?);
+    for p in path::Entity::find().order_by_asc(path::Column::Title).all(db).await? {
+        out.push(view(db, p).await?);
     }
-    Ok(Json(out))
+    Ok(out)
 }
 
 /// Create a learning path. Roles: author, admin.

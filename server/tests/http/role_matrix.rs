@@ -23,6 +23,7 @@ const ANY: Access = Access::Roles(&Role::ALL);
 const ADMIN: Access = Access::Roles(&[Role::Admin]);
 const MANAGER: Access = Access::Roles(&[Role::Manager, Role::Admin]);
 const AUTHOR: Access = Access::Roles(&[Role::Author, Role::Admin]);
+const STAFF: Access = Access::Roles(&[Role::Author, Role::Manager, Role::Admin]);
 
 /// Every API route (`{id}` is filled in with a real account or team).
 const API: &[(&str, &str, Access)] = &[
@@ -38,7 +39,7 @@ const API: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/users/{id}", ADMIN),
     ("PATCH", "/api/v1/users/{id}", ADMIN),
     ("POST", "/api/v1/users/{id}/password-reset", ADMIN),
-    ("GET", "/api/v1/teams", ADMIN),
+    ("GET", "/api/v1/teams", STAFF),
     ("POST", "/api/v1/teams", ADMIN),
     ("PATCH", "/api/v1/teams/{id}", ADMIN),
     ("POST", "/api/v1/media", AUTHOR),
@@ -74,8 +75,17 @@ const OTHER: &[(&str, &str, Access)] = &[
 ];
 
 /// Pages that need a signed-in person: nobody is redirected to sign in, other roles get 403.
-const PAGES: &[(&str, Access)] =
-    &[("/", ANY), ("/account", ANY), ("/team", MANAGER), ("/admin/people", ADMIN), ("/admin/teams", ADMIN)];
+const PAGES: &[(&str, Access)] = &[
+    ("/", ANY),
+    ("/account", ANY),
+    ("/team", MANAGER),
+    ("/admin/people", ADMIN),
+    ("/admin/teams", ADMIN),
+    ("/studio", AUTHOR),
+    ("/studio/new/video", AUTHOR),
+    ("/studio/paths", AUTHOR),
+    ("/studio/assignments", AUTHOR),
+];
 
 fn allows(access: Access, role: Option<Role>) -> bool {
     match (access, role) {

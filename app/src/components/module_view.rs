@@ -1,0 +1,156 @@
+//! A module as a learner sees it: the video with its poster and captions, the tip card,
+//! or the quiz with immediate feedback. The Studio's preview shows exactly this.
+
+use leptos::prelude::*;
+
+use crate::api::{ModuleContent, ModuleKind, Question, media_url};
+
+/// What a module view needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Viewable {
+    pub kind: ModuleKind,
+    pub title: String,
+    pub summary: String,
+    pub estimated_seconds: u32,
+    pub language: String,
+    pub content: ModuleContent,
+}
+
+/// "90 s", "2 min", "1 min 30 s".
+pub fn duration_label(seconds: u32) -> String {
+    match (seconds / 60, seconds % 60) {
+        (0, s) => format!("{s} s"),
+        (m, 0) => format!("{m} min"),
+        (m, s) => format!("{m} min {s} s"),
+    }
+}
+
+#[component]
+pub fn ModuleView(module: Viewable) -> impl IntoView {
+    let Viewable { kind, title, summary, estimated_seconds, language, content } = module;
+    let body = match content {
+        ModuleContent::Video { video_media_id, poster_media_id, captions_media_id } => match video_media_id {
+            Some(video) => view! {
+                <video class="player" controls playsinline preload="metadata" data-testid="module-video"
+                    src=media_url(&video) poster=poster_media_id.as_deref().map(media_url)>
+                    {captions_media_id.map(|c| view! {
+                        <track kind="captions" src=media_url(&c) srclang=language.clone() label="Captions" default/>
+                    })}
+                </video>
+            }
+            .into_any(),
+            None => view! { <div class="player empty">"No video yet"</div> }.into_any(),
+        },
+        ModuleContent::Tip { body_html, .. } => {
+            view! { <article class="tip-card" data-testid="tip-card" inner_html=body_html></article> }.into_any()
+        }
+        ModuleContent::Quiz { questions, pass_percent } => view! { <QuizView questions pass_percent/> }.into_any(),
+    };
+    view! {
+        <div class="module-view">
+            <div class="module-meta">
+                <span class="badge">{kind.label()}</span>
+                <span class="muted small">{duration_label(estimated_seconds)}</span>
+            </div>
+            <h1 class="module-title">{title}</h1>
+            {(!summary.is_empty()).then(|| view! { <p class="muted">{summary}</p> })}
+            {body}
+        </div>
+    }
+}
+
+/// A practice quiz: pick, check, and see right away why each answer is right or wrong.
+#[component]
+fn QuizView(questions: Vec<Question>, pass_percent: u8) -> impl IntoView {
+    let total = questions.len();
+    let results: RwSignal<Vec<Option<bool>>> = RwSignal::new(vec![None; total]);
+    let score = move || {
+        let r = results.get();
+        let answered = r.iter().filter(|x| x.is_some()).count();
+        let right = r.iter().filter(|x| **x == Some(true)).count();
+        (answered, right)
+    };
+    view! {
+        <div class="quiz" data-testid="quiz">
+            {questions.into_iter().enumerate().map(|(i, q)| view! {
+                <QuestionView index=i question=q on_checked=move |ok| results.update(|r| r[i] = Some(ok))/>
+            }).collect_view()}
+            {move || {
+                let (answered, right) = score();
+                (answered == total && total > 0).then(|| {
+                    let percent = (right * 100 / total) as u8;
+                    let passed = percent >= pass_percent;
+                    view! {
+                        <p class=if passed { "alert ok" } else { "alert error" } role="status" data-testid="quiz-result">
+                            {format!("{right} of {total} right ({percent} %). ")}
+                            {if passed { "Passed.".to_string() } else { format!("The pass mark is {pass_percent} %. Try again.") }}
+                        </p>
+                    }
+                })
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn QuestionView(index: usize, question: Question, on_checked: impl Fn(bool) + Send + Sync + 'static) -> impl IntoView {
+    let chosen: RwSignal<Vec<usize>> = RwSignal::new(Vec::new());
+    let checked = RwSignal::new(false);
+    let multiple = question.multiple;
+    let correct = StoredValue::new(
+        question.options.iter().enumerate().filter(|(_, o)| o.correct).map(|(i, _)| i).collect::<Vec<usize>>(),
+    );
+    let on_checked = Callback::new(move |ok: bool| on_checked(ok));
+    // Copy, so the button can be rendered again.
+    let check = move |_| {
+        let mut picked = chosen.get_untracked();
+        picked.sort_unstable();
+        checked.set(true);
+        on_checked.run(correct.with_value(|c| picked == *c));
+    };
+    let name = format!("q{index}");
+    let options = question.options.clone();
+    view! {
+        <fieldset class="question">
+            <legend>{format!("{}. {}", index + 1, question.prompt)}</legend>
+            {multiple.then(|| view! { <p class="muted small">"Choose all that apply."</p> })}
+            {options.into_iter().enumerate().map(|(i, o)| {
+                let name = name.clone();
+                let state = move || {
+                    if !checked.get() { "" } else if o.correct { "right" } else if chosen.get().contains(&i) { "wrong" } else { "" }
+                };
+                let explanation = o.explanation.clone();
+                view! {
+                    <label class=move || format!("option {}", state())>
+                        <input type=if multiple { "checkbox" } else { "radio" } name=name
+                            prop:disabled=move || checked.get()
+                            on:change=move |_| chosen.update(|c| {
+                                if multiple {
+                                    if let Some(p) = c.iter().position(|x| *x == i) { c.remove(p); } else { c.push(i); }
+                                } else {
+                                    *c = vec![i];
+                                }
+                            })/>
+                        <span>{o.text.clone()}</span>
+                        <Show when=move || checked.get() && !explanation.is_empty() && (o.correct || chosen.get().contains(&i))>
+                            <span class="explanation">{o.explanation.clone()}</span>
+                        </Show>
+                    </label>
+                }
+            }).collect_view()}
+            <Show when=move || !checked.get()>
+                <button type="button" class="secondary" on:click=check prop:disabled=move || chosen.get().is_empty()>"Check"</button>
+            </Show>
+        </fieldset>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(super::duration_label(45), "45 s");
+        assert_eq!(super::duration_label(120), "2 min");
+        assert_eq!(super::duration_label(90), "1 min 30 s");
+    }
+}

@@ -1,0 +1,194 @@
+//! The assignment editor: a module or a path, to a job role and/or a team, required or
+//! suggested, due some days after each person's start (30/60/90) or on a date.
+
+use leptos::{prelude::*, task::spawn_local};
+use leptos_meta::Title;
+
+use super::{STUDIO_ROLES, StudioTabs};
+use crate::{
+    api::{Assignment, AssignmentInput, LearningPath, Me, ModuleSummary, RequestError, Team},
+    client,
+    components::{ErrorMessage, gate::signed_in},
+};
+
+#[component]
+pub fn AssignmentsPage() -> impl IntoView {
+    let assignments = Resource::new(|| (), |_| client::sendable(client::assignments()));
+    let modules = Resource::new(|| (), |_| client::sendable(client::modules()));
+    let paths = Resource::new(|| (), |_| client::sendable(client::paths()));
+    let teams = Resource::new(|| (), |_| client::sendable(client::teams()));
+    view! {
+        <Title text="Assignments"/>
+        {signed_in(STUDIO_ROLES, move |_me: Me| view! {
+            <h1>"Assignments"</h1>
+            <StudioTabs current="/studio/assignments"/>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let (modules, paths, teams) = (modules.await, paths.await, teams.await);
+                    match (modules, paths, teams) {
+                        (Ok(m), Ok(p), Ok(t)) => view! { <NewAssignment modules=m paths=p teams=t assignments/> }.into_any(),
+                        (Err(error), ..) | (_, Err(error), _) | (.., Err(error)) => view! { <ErrorMessage error/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match assignments.await {
+                        Ok(list) if list.is_empty() => view! { <p class="muted">"Nothing is assigned yet."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="people" data-testid="assignment-list">
+                                {list.into_iter().map(|a| view! { <li><AssignmentRow assignment=a assignments/></li> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorMessage error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        })}
+    }
+}
+
+/// "Account Executives in Retail North", "everyone in Enterprise".
+fn audience_text(a: &Assignment) -> String {
+    match (&a.job_role, &a.team) {
+        (Some(role), Some(team)) => format!("{role}s in {team}"),
+        (Some(role), None) => format!("every {role}"),
+        (None, Some(team)) => format!("everyone in {team}"),
+        (None, None) => "nobody".into(),
+    }
+}
+
+fn due_text(a: &Assignment) -> String {
+    match (a.due_days, a.due_date) {
+        (Some(days), _) => format!("due {days} days after each person's start"),
+        (_, Some(date)) => format!("due {}", date.format("%-d %B %Y")),
+        _ => "no due date".into(),
+    }
+}
+
+#[component]
+fn AssignmentRow(
+    assignment: Assignment,
+    assignments: Resource<Result<Vec<Assignment>, RequestError>>,
+) -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    let id = assignment.id;
+    let remove = move |_| {
+        spawn_local(async move {
+            match client::delete_assignment(id).await {
+                Ok(()) => assignments.refetch(),
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <div class="line">
+            <span class="name">{assignment.title.clone()}</span>
+            <span class=if assignment.required { "badge" } else { "badge pending" }>{if assignment.required { "Required" } else { "Suggested" }}</span>
+            <span class="badge off">{if assignment.path_id.is_some() { "Path" } else { "Module" }}</span>
+        </div>
+        <div class="small">{format!("For {}, {}.", audience_text(&assignment), due_text(&assignment))}</div>
+        {move || error.get().map(|e| view! { <p class="alert error">{e}</p> })}
+        <div class="actions"><button type="button" class="secondary" on:click=remove>"Remove"</button></div>
+    }
+}
+
+#[component]
+fn NewAssignment(
+    modules: Vec<ModuleSummary>,
+    paths: Vec<LearningPath>,
+    teams: Vec<Team>,
+    assignments: Resource<Result<Vec<Assignment>, RequestError>>,
+) -> impl IntoView {
+    let target = RwSignal::new(String::new());
+    let job_role = RwSignal::new(String::new());
+    let team = RwSignal::new(String::new());
+    let required = RwSignal::new(true);
+    let due_kind = RwSignal::new("days".to_string());
+    let due_days = RwSignal::new("30".to_string());
+    let due_date = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let done = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let target_value = target.get_untracked();
+        let (module_id, path_id) = match target_value.split_once(':') {
+            Some(("module", id)) => (id.parse().ok(), None),
+            Some(("path", id)) => (None, id.parse().ok()),
+            _ => (None, None),
+        };
+        let input = AssignmentInput {
+            module_id,
+            path_id,
+            job_role: Some(job_role.get_untracked()).filter(|r| !r.trim().is_empty()),
+            team_id: team.get_untracked().parse().ok(),
+            required: required.get_untracked(),
+            due_days: (due_kind.get_untracked() == "days")
+                .then(|| due_days.get_untracked().trim().parse().ok())
+                .flatten(),
+            due_date: (due_kind.get_untracked() == "date").then(|| due_date.get_untracked().parse().ok()).flatten(),
+        };
+        pending.set(true);
+        spawn_local(async move {
+            let result = client::create_assignment(input).await;
+            pending.set(false);
+            match result {
+                Ok(a) => {
+                    error.set(None);
+                    done.set(Some(format!("Assigned {} to {}.", a.title, audience_text(&a))));
+                    assignments.refetch();
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <form class="card stack" on:submit=submit data-testid="assignment-form">
+            <h2>"Assign"</h2>
+            {move || error.get().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
+            {move || done.get().map(|d| view! { <p class="alert ok" role="status">{d}</p> })}
+            <label>"What"
+                <select required on:change=move |ev| target.set(event_target_value(&ev))>
+                    <option value="">"Choose a path or module…"</option>
+                    <optgroup label="Learning paths">
+                        {paths.iter().map(|p| view! { <option value=format!("path:{}", p.id)>{p.title.clone()}</option> }).collect_view()}
+                    </optgroup>
+                    <optgroup label="Modules">
+                        {modules.iter().map(|m| view! { <option value=format!("module:{}", m.id)>{m.title.clone()}</option> }).collect_view()}
+                    </optgroup>
+                </select>
+            </label>
+            <div class="form-row">
+                <label>"Job role"<input type="text" placeholder="e.g. Account Executive" bind:value=job_role/></label>
+                <label>"Team"
+                    <select on:change=move |ev| team.set(event_target_value(&ev))>
+                        <option value="">"Any team"</option>
+                        {teams.iter().map(|t| view! { <option value=t.id.to_string()>{t.name.clone()}</option> }).collect_view()}
+                    </select>
+                </label>
+            </div>
+            <div class="checks">
+                <label class="check"><input type="radio" name="required" prop:checked=move || required.get() on:change=move |_| required.set(true)/>"Required"</label>
+                <label class="check"><input type="radio" name="required" prop:checked=move || !required.get() on:change=move |_| required.set(false)/>"Suggested"</label>
+            </div>
+            <div class="checks">
+                <label class="check"><input type="radio" name="due" prop:checked=move || due_kind.get() == "days" on:change=move |_| due_kind.set("days".into())/>"Days after start"</label>
+                <label class="check"><input type="radio" name="due" prop:checked=move || due_kind.get() == "date" on:change=move |_| due_kind.set("date".into())/>"On a date"</label>
+                <label class="check"><input type="radio" name="due" prop:checked=move || due_kind.get() == "none" on:change=move |_| due_kind.set("none".into())/>"No due date"</label>
+            </div>
+            <Show when=move || due_kind.get() == "days">
+                <div class="tiers">
+                    {[30, 60, 90].map(|d| view! {
+                        <button type="button" class="secondary" on:click=move |_| due_days.set(d.to_string())>{format!("{d} days")}</button>
+                    }).collect_view()}
+                    <input type="number" min="0" max="3650" aria-label="Days after start" bind:value=due_days/>
+                </div>
+            </Show>
+            <Show when=move || due_kind.get() == "date">
+                <input type="date" aria-label="Due date" bind:value=due_date/>
+            </Show>
+            <div><button type="submit" prop:disabled=move || pending.get()>"Assign"</button></div>
+        </form>
+    }
+}

@@ -1,0 +1,572 @@
+//! Creating and editing a module: the form (checked as you type, with the same rules the
+//! server applies), uploads with progress, a phone-sized preview of the saved working
+//! copy exactly as learners will see it, and publishing.
+
+use std::collections::HashMap;
+
+use leptos::{prelude::*, task::spawn_local};
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::{STUDIO_ROLES, StudioTabs, status_class, status_of_module};
+use crate::{
+    api::{
+        Audience, ErrorCode, Me, Media, MediaRef, Module, ModuleContent, ModuleInput, ModuleKind, Question, QuizOption,
+        RequestError, Team,
+        content::{self as rules},
+        media_url,
+    },
+    client,
+    components::{
+        ErrorMessage,
+        gate::signed_in,
+        module_view::{ModuleView, Viewable},
+        upload::{MediaPicker, size_label},
+    },
+};
+
+#[component]
+pub fn NewModulePage() -> impl IntoView {
+    let params = use_params_map();
+    let kind = move || params.read().get("kind").and_then(|k| ModuleKind::parse(&k));
+    let teams = Resource::new(|| (), |_| client::sendable(client::teams()));
+    view! {
+        <Title text="New module"/>
+        {signed_in(STUDIO_ROLES, move |_me: Me| view! {
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let teams = teams.await.unwrap_or_default();
+                    match kind() {
+                        Some(kind) => view! { <Editor kind initial=None teams/> }.into_any(),
+                        None => view! { <p class="alert error">"Primer has video, tip card and quiz modules."</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        })}
+    }
+}
+
+#[component]
+pub fn EditModulePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok());
+    let module = Resource::new(id, |id| {
+        client::sendable(async move {
+            match id {
+                Some(id) => client::module(id).await,
+                None => Err(RequestError::new(ErrorCode::NotFound, "Module not found.")),
+            }
+        })
+    });
+    let teams = Resource::new(|| (), |_| client::sendable(client::teams()));
+    view! {
+        <Title text="Edit module"/>
+        {signed_in(STUDIO_ROLES, move |_me: Me| view! {
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let teams = teams.await.unwrap_or_default();
+                    match module.await {
+                        Ok(m) => view! { <Editor kind=m.kind initial=Some(m) teams/> }.into_any(),
+                        Err(error) => view! { <ErrorMessage error/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        })}
+    }
+}
+
+/// One answer of a question being edited.
+#[derive(Clone, Copy)]
+struct OptionForm {
+    key: usize,
+    text: RwSignal<String>,
+    correct: RwSignal<bool>,
+    explanation: RwSignal<String>,
+}
+
+/// One question being edited.
+#[derive(Clone, Copy)]
+struct QuestionForm {
+    key: usize,
+    prompt: RwSignal<String>,
+    multiple: RwSignal<bool>,
+    options: RwSignal<Vec<OptionForm>>,
+}
+
+/// Gives list items stable keys, so editing one never rebuilds the others.
+fn next_key() -> usize {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+impl OptionForm {
+    fn new(o: &QuizOption) -> Self {
+        OptionForm {
+            key: next_key(),
+            text: RwSignal::new(o.text.clone()),
+            correct: RwSignal::new(o.correct),
+            explanation: RwSignal::new(o.explanation.clone()),
+        }
+    }
+}
+
+impl QuestionForm {
+    fn new(q: &Question) -> Self {
+        QuestionForm {
+            key: next_key(),
+            prompt: RwSignal::new(q.prompt.clone()),
+            multiple: RwSignal::new(q.multiple),
+            options: RwSignal::new(q.options.iter().map(OptionForm::new).collect()),
+        }
+    }
+
+    fn blank() -> Self {
+        QuestionForm::new(&Question {
+            prompt: String::new(),
+            multiple: false,
+            options: vec![QuizOption::default(), QuizOption::default()],
+        })
+    }
+
+    fn read(&self) -> Question {
+        Question {
+            prompt: self.prompt.get(),
+            multiple: self.multiple.get(),
+            options: self
+                .options
+                .get()
+                .iter()
+                .map(|o| QuizOption { text: o.text.get(), correct: o.correct.get(), explanation: o.explanation.get() })
+                .collect(),
+        }
+    }
+}
+
+/// The form's fields.
+#[derive(Clone, Copy)]
+struct Form {
+    kind: ModuleKind,
+    title: RwSignal<String>,
+    summary: RwSignal<String>,
+    tags: RwSignal<String>,
+    seconds: RwSignal<String>,
+    language: RwSignal<String>,
+    audience_roles: RwSignal<String>,
+    audience_teams: RwSignal<Vec<i64>>,
+    video: RwSignal<Option<MediaRef>>,
+    auto_poster: RwSignal<Option<MediaRef>>,
+    poster: RwSignal<Option<MediaRef>>,
+    captions: RwSignal<Option<MediaRef>>,
+    body: RwSignal<String>,
+    questions: RwSignal<Vec<QuestionForm>>,
+    pass_percent: RwSignal<String>,
+}
+
+fn split_list(text: &str) -> Vec<String> {
+    text.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect()
+}
+
+impl Form {
+    fn new(kind: ModuleKind, m: Option<&Module>) -> Self {
+        let by_id: HashMap<String, MediaRef> =
+            m.map(|m| m.media.iter().map(|r| (r.id.clone(), r.clone())).collect()).unwrap_or_default();
+        let find = |id: &Option<String>| id.as_ref().and_then(|id| by_id.get(id).cloned());
+        let (video, poster, captions, body, questions, pass) = match m.map(|m| &m.content) {
+            Some(ModuleContent::Video { video_media_id, poster_media_id, captions_media_id }) => {
+                (find(video_media_id), find(poster_media_id), find(captions_media_id), String::new(), vec![], 80)
+            }
+            Some(ModuleContent::Tip { body_markdown, .. }) => (None, None, None, body_markdown.clone(), vec![], 80),
+            Some(ModuleContent::Quiz { questions, pass_percent }) => {
+                (None, None, None, String::new(), questions.iter().map(QuestionForm::new).collect(), *pass_percent)
+            }
+            None => (
+                None,
+                None,
+                None,
+                String::new(),
+                if kind == ModuleKind::Quiz { vec![QuestionForm::blank()] } else { vec![] },
+                80,
+            ),
+        };
+        // A video's own poster frame is in the media list after the video.
+        let auto_poster = match (&video, &poster, m) {
+            (Some(v), None, Some(m)) => {
+                m.media.iter().find(|r| r.id != v.id && r.content_type.starts_with("image/")).cloned()
+            }
+            _ => None,
+        };
+        Form {
+            kind,
+            title: RwSignal::new(m.map(|m| m.title.clone()).unwrap_or_default()),
+            summary: RwSignal::new(m.map(|m| m.summary.clone()).unwrap_or_default()),
+            tags: RwSignal::new(m.map(|m| m.tags.join(", ")).unwrap_or_default()),
+            seconds: RwSignal::new(m.map(|m| m.estimated_seconds.to_string()).unwrap_or_default()),
+            language: RwSignal::new(m.map(|m| m.language.clone()).unwrap_or_else(|| "en".into())),
+            audience_roles: RwSignal::new(m.map(|m| m.audience.job_roles.join(", ")).unwrap_or_default()),
+            audience_teams: RwSignal::new(m.map(|m| m.audience.team_ids.clone()).unwrap_or_default()),
+            video: RwSignal::new(video),
+            auto_poster: RwSignal::new(auto_poster),
+            poster: RwSignal::new(poster),
+            captions: RwSignal::new(captions),
+            body: RwSignal::new(body),
+            questions: RwSignal::new(questions),
+            pass_percent: RwSignal::new(pass.to_string()),
+        }
+    }
+
+    fn seconds_value(&self) -> u32 {
+        self.seconds.get().trim().parse().unwrap_or(0)
+    }
+
+    fn input(&self) -> ModuleInput {
+        let id = |r: RwSignal<Option<MediaRef>>| r.get().map(|r| r.id);
+        ModuleInput {
+            kind: Some(self.kind),
+            title: self.title.get(),
+            summary: self.summary.get(),
+            tags: split_list(&self.tags.get()),
+            estimated_seconds: self.seconds_value(),
+            language: Some(self.language.get()),
+            video_media_id: id(self.video),
+            poster_media_id: id(self.poster),
+            captions_media_id: id(self.captions),
+            body_markdown: Some(self.body.get()),
+            questions: Some(self.questions.get().iter().map(QuestionForm::read).collect()),
+            pass_percent: self.pass_percent.get().trim().parse().ok(),
+            audience: Audience {
+                job_roles: split_list(&self.audience_roles.get()),
+                team_ids: self.audience_teams.get(),
+            },
+        }
+    }
+
+    /// The shared rules, applied as the author types: field name → message.
+    fn errors(&self) -> HashMap<&'static str, String> {
+        let mut errors = HashMap::new();
+        let mut check = |result: Result<(), rules_error::E>| {
+            if let Err((field, message)) = result {
+                errors.entry(field).or_insert(message);
+            }
+        };
+        check(rules::module_title(&self.title.get()).map(|_| ()).map_err(rules_error::from));
+        check(rules::module_summary(&self.summary.get()).map(|_| ()).map_err(rules_error::from));
+        check(rules::tags(&split_list(&self.tags.get())).map(|_| ()).map_err(rules_error::from));
+        check(rules::language(Some(&self.language.get())).map(|_| ()).map_err(rules_error::from));
+        let from_video = self.kind == ModuleKind::Video && self.video.get().is_some() && self.seconds_value() == 0;
+        if !from_video {
+            check(rules::estimated_seconds(self.seconds_value()).map(|_| ()).map_err(rules_error::from));
+        }
+        match self.kind {
+            ModuleKind::Tip => check(rules::markdown(&self.body.get()).map(|_| ()).map_err(rules_error::from)),
+            ModuleKind::Quiz => {
+                let questions: Vec<Question> = self.questions.get().iter().map(QuestionForm::read).collect();
+                check(rules::questions(&questions).map(|_| ()).map_err(rules_error::from));
+                match self.pass_percent.get().trim().parse::<u8>() {
+                    Ok(p) => check(rules::pass_percent(p).map(|_| ()).map_err(rules_error::from)),
+                    Err(_) => check(Err(("pass_percent", "Set a pass mark between 1 and 100 percent.".into()))),
+                }
+            }
+            ModuleKind::Video => {}
+        }
+        errors
+    }
+}
+
+mod rules_error {
+    pub type E = (&'static str, String);
+    pub fn from(e: crate::api::validate::FieldError) -> E {
+        (e.field, e.message)
+    }
+}
+
+fn viewable(m: &Module) -> Viewable {
+    Viewable {
+        kind: m.kind,
+        title: m.title.clone(),
+        summary: m.summary.clone(),
+        estimated_seconds: m.estimated_seconds,
+        language: m.language.clone(),
+        content: m.content.clone(),
+    }
+}
+
+#[component]
+fn Editor(kind: ModuleKind, initial: Option<Module>, teams: Vec<Team>) -> impl IntoView {
+    let form = Form::new(kind, initial.as_ref());
+    let saved: RwSignal<Option<Module>> = RwSignal::new(initial);
+    let notice: RwSignal<Option<Result<String, String>>> = RwSignal::new(None);
+    let server_error: RwSignal<Option<(String, String)>> = RwSignal::new(None);
+    let pending = RwSignal::new(false);
+    let tried = RwSignal::new(false);
+    // Fields the author has been in (by their `name`): a blank new form is not scolded.
+    let touched: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
+    let errors = Memo::new(move |_| form.errors());
+
+    // Shows the rule a field breaks, once the author has left it or tried to save.
+    let field_error = move |field: &'static str| {
+        move || {
+            let server = server_error.get().filter(|(f, _)| f == field).map(|(_, m)| m);
+            let seen = tried.get() || touched.with(|t| t.iter().any(|f| f == field));
+            let local = errors.get().get(field).cloned().filter(|_| seen);
+            server.or(local).map(|m| view! { <span class="field-error" role="alert">{m}</span> }.into_any())
+        }
+    };
+
+    // Saves the working copy; `then_publish` publishes it straight after.
+    let run = move |then_publish: bool| {
+        tried.set(true);
+        server_error.set(None);
+        if !errors.get_untracked().is_empty() {
+            notice.set(Some(Err("Fix the fields marked in red first.".into())));
+            return;
+        }
+        pending.set(true);
+        notice.set(None);
+        spawn_local(async move {
+            let input = form.input();
+            let existing = saved.get_untracked().map(|m| m.id);
+            let result = match existing {
+                Some(id) => client::update_module(id, input).await,
+                None => client::create_module(input).await,
+            };
+            let result = match result {
+                Ok(m) if then_publish => {
+                    saved.set(Some(m.clone()));
+                    client::publish_module(m.id).await
+                }
+                other => other,
+            };
+            pending.set(false);
+            match result {
+                Ok(m) => {
+                    if existing.is_none() {
+                        // Now it has an address: keep it in the URL without reloading.
+                        let _ = window().history().map(|h| {
+                            h.replace_state_with_url(
+                                &wasm_bindgen_null(),
+                                "",
+                                Some(&format!("/studio/modules/{}", m.id)),
+                            )
+                        });
+                    }
+                    let text = if then_publish {
+                        format!("Published version {}.", m.published_version.unwrap_or(1))
+                    } else {
+                        "Saved.".to_string()
+                    };
+                    saved.set(Some(m));
+                    notice.set(Some(Ok(text)));
+                }
+                Err(RequestError::Api(detail)) => {
+                    if let Some(field) = detail.field.clone() {
+                        server_error.set(Some((field, detail.message.clone())));
+                    }
+                    notice.set(Some(Err(detail.message)));
+                }
+                Err(e) => notice.set(Some(Err(e.to_string()))),
+            }
+        });
+    };
+    let archive = move |_| {
+        let Some(id) = saved.get_untracked().map(|m| m.id) else { return };
+        pending.set(true);
+        spawn_local(async move {
+            let result = client::archive_module(id).await;
+            pending.set(false);
+            match result {
+                Ok(m) => {
+                    saved.set(Some(m));
+                    notice.set(Some(Ok("Archived: learners no longer get it. Publish to bring it back.".into())));
+                }
+                Err(e) => notice.set(Some(Err(e.to_string()))),
+            }
+        });
+    };
+
+    view! {
+        <h1>{move || saved.get().map(|m| m.title).filter(|t| !t.is_empty()).unwrap_or_else(|| format!("New {}", kind.label().to_lowercase()))}</h1>
+        <StudioTabs current="/studio"/>
+        <div class="editor">
+            <form class="stack editor-form" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); run(false); }
+                on:focusout=move |ev| {
+                    use leptos::wasm_bindgen::JsCast;
+                    let name = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|e| e.get_attribute("name"));
+                    if let Some(name) = name.filter(|n| !touched.with_untracked(|t| t.contains(n))) {
+                        touched.update(|t| t.push(name));
+                    }
+                }
+                data-testid="module-form">
+                <div class="card status-panel">
+                    {move || saved.get().map(|m| view! {
+                        <p><span class=status_class(m.status) data-testid="module-status">{status_of_module(&m)}</span>
+                           " " <span class="muted small">{format!("Download: {}", size_label(m.download_bytes as f64))}</span></p>
+                        {(!m.problems.is_empty()).then(|| view! {
+                            <div class="muted small">"Before it can be published:"
+                                <ul>{m.problems.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}</ul>
+                            </div>
+                        })}
+                    })}
+                    {move || saved.get().is_none().then(|| view! { <p class="muted small">"Not saved yet."</p> })}
+                    {move || notice.get().map(|n| match n {
+                        Ok(text) => view! { <p class="alert ok" role="status" data-testid="editor-notice">{text}</p> }.into_any(),
+                        Err(text) => view! { <p class="alert error" role="alert" data-testid="editor-error">{text}</p> }.into_any(),
+                    })}
+                    <div class="actions">
+                        <button type="submit" class="secondary" prop:disabled=move || pending.get()>"Save draft"</button>
+                        <button type="button" prop:disabled=move || pending.get() on:click=move |_| run(true)>"Publish"</button>
+                        {move || saved.get().filter(|m| m.status != crate::api::ModuleStatus::Archived).map(|_| view! {
+                            <button type="button" class="secondary" prop:disabled=move || pending.get() on:click=archive>"Archive"</button>
+                        })}
+                    </div>
+                </div>
+
+                <label>"Title"<input type="text" name="title" bind:value=form.title required maxlength=rules::limits::TITLE_CHARS/>{field_error("title")}</label>
+                <label>"Summary"<textarea rows="2" name="summary" bind:value=form.summary></textarea>{field_error("summary")}</label>
+                {match kind {
+                    ModuleKind::Video => view! { <VideoFields form/> }.into_any(),
+                    ModuleKind::Tip => view! { <TipFields form field_error=field_error("body_markdown")/> }.into_any(),
+                    ModuleKind::Quiz => view! { <QuizFields form field_error=field_error("questions") pass_error=field_error("pass_percent")/> }.into_any(),
+                }}
+                <div class="form-row">
+                    <label>"Tags"<input type="text" name="tags" placeholder="product:Aurora, stage:negotiation" bind:value=form.tags/>{field_error("tags")}</label>
+                    <label>{if kind == ModuleKind::Video { "Time (seconds; empty: the video's length)" } else { "Time to complete (seconds)" }}
+                        <input type="number" name="estimated_seconds" min="1" max=rules::limits::MAX_SECONDS inputmode="numeric" bind:value=form.seconds/>{field_error("estimated_seconds")}</label>
+                    <label>"Language"<input type="text" name="language" bind:value=form.language/>{field_error("language")}</label>
+                </div>
+                <details class="card">
+                    <summary>"Who can find it"</summary>
+                    <p class="muted small">"Published modules are open to every learner. Limit this one to job roles or teams (assignments reach people either way)."</p>
+                    <label>"Job roles"<input type="text" placeholder="Account Executive, Solutions Engineer" bind:value=form.audience_roles/></label>
+                    <div class="checks">
+                        {teams.into_iter().map(|t| {
+                            let id = t.id;
+                            view! {
+                                <label class="check">
+                                    <input type="checkbox" prop:checked=move || form.audience_teams.get().contains(&id)
+                                        on:change=move |ev| { let on = event_target_checked(&ev); form.audience_teams.update(|v| { v.retain(|x| *x != id); if on { v.push(id); } }); }/>
+                                    {t.name}
+                                </label>
+                            }
+                        }).collect_view()}
+                    </div>
+                </details>
+            </form>
+            <aside class="preview">
+                <h2>"Preview on a phone"</h2>
+                <p class="muted small">"The last saved version, as learners will see it."</p>
+                <div class="phone" data-testid="preview">
+                    {move || match saved.get() {
+                        Some(m) => view! { <ModuleView module=viewable(&m)/> }.into_any(),
+                        None => view! { <p class="muted">"Save to see the preview."</p> }.into_any(),
+                    }}
+                </div>
+            </aside>
+        </div>
+    }
+}
+
+fn wasm_bindgen_null() -> leptos::wasm_bindgen::JsValue {
+    leptos::wasm_bindgen::JsValue::NULL
+}
+
+/// The video, its poster and its captions.
+#[component]
+fn VideoFields(form: Form) -> impl IntoView {
+    let on_video = Callback::new(move |m: Media| {
+        form.auto_poster.set(m.poster.clone());
+        form.video.set(Some(MediaRef { id: m.id, url: m.url, content_type: m.content_type, bytes: m.bytes }));
+    });
+    let as_ref = |m: Media| MediaRef { id: m.id, url: m.url, content_type: m.content_type, bytes: m.bytes };
+    view! {
+        <fieldset class="card">
+            <legend>"Video"</legend>
+            {move || form.video.get().map(|v| view! {
+                <p class="small" data-testid="video-chosen">{format!("Video: {} ", size_label(v.bytes as f64))}
+                    <a href=v.url.clone() target="_blank">"open"</a></p>
+            })}
+            <MediaPicker label="Choose or drop a video" accept="video/mp4,video/webm,video/quicktime"
+                hint="MP4, WebM or QuickTime; up to 1 GiB. Keep it short: 90 seconds is plenty." on_uploaded=on_video test_id="video-upload"/>
+            <p class="small">{move || match (form.poster.get(), form.auto_poster.get()) {
+                (Some(_), _) => "Poster: your image.".to_string(),
+                (None, Some(_)) => "Poster: a frame taken from the video (upload an image to use your own).".to_string(),
+                (None, None) => "Poster: taken from the video once it is uploaded.".to_string(),
+            }}</p>
+            {move || form.poster.get().or(form.auto_poster.get()).map(|p| view! { <img class="poster-thumb" src=p.url alt="Poster"/> })}
+            <MediaPicker label="Choose or drop a poster image" accept="image/png,image/jpeg,image/webp"
+                hint="PNG, JPEG or WebP; up to 10 MiB." on_uploaded=Callback::new(move |m: Media| form.poster.set(Some(as_ref(m))))/>
+            <p class="small">{move || if form.captions.get().is_some() { "Captions: added." } else { "Captions: none yet (recommended: many watch without sound)." }}</p>
+            <MediaPicker label="Choose or drop captions" accept=".vtt,text/vtt"
+                hint="WebVTT (.vtt)." on_uploaded=Callback::new(move |m: Media| form.captions.set(Some(as_ref(m))))/>
+        </fieldset>
+    }
+}
+
+/// The card's Markdown, and images for it.
+#[component]
+fn TipFields(form: Form, field_error: impl Fn() -> Option<AnyView> + Send + Sync + 'static) -> impl IntoView {
+    let on_image = Callback::new(move |m: Media| {
+        let name = m.original_name.clone().unwrap_or_else(|| "image".into());
+        let alt = name.rsplit_once('.').map(|(stem, _)| stem.to_string()).unwrap_or(name);
+        form.body.update(|b| {
+            if !b.is_empty() && !b.ends_with('\n') {
+                b.push('\n');
+            }
+            b.push_str(&format!("\n![{alt}]({})\n", media_url(&m.id)));
+        });
+    });
+    view! {
+        <label>"Card (Markdown)"
+            <textarea rows="12" class="markdown" name="body_markdown" bind:value=form.body data-testid="tip-body"
+                placeholder="## A heading\n\n- A point\n- Another point\n\n**Bold** and *italic* work."></textarea>
+            {field_error}
+        </label>
+        <MediaPicker label="Add an image" accept="image/png,image/jpeg,image/webp"
+            hint="It is added at the end of the card; move the line where you want it." on_uploaded=on_image/>
+    }
+}
+
+/// Questions, answers, explanations, and the pass mark.
+#[component]
+fn QuizFields(
+    form: Form,
+    field_error: impl Fn() -> Option<AnyView> + Send + Sync + 'static,
+    pass_error: impl Fn() -> Option<AnyView> + Send + Sync + 'static,
+) -> impl IntoView {
+    let questions = form.questions;
+    view! {
+        <fieldset class="card quiz-editor">
+            <legend>"Questions"</legend>
+            <For each=move || questions.get().into_iter().enumerate() key=|(_, q)| q.key let:item>
+                {
+                    let (i, q) = item;
+                    view! {
+                        <div class="question-editor">
+                            <label>{format!("Question {}", i + 1)}<input type="text" name="questions" bind:value=q.prompt/></label>
+                            <label class="check"><input type="checkbox" bind:checked=q.multiple/>"Several answers can be right"</label>
+                            <For each=move || q.options.get() key=|o| o.key let:option>
+                                <div class="option-editor">
+                                    <label class="check" title="Right answer"><input type="checkbox" bind:checked=option.correct/>"Right"</label>
+                                    <input type="text" name="questions" placeholder="Answer" bind:value=option.text aria-label="Answer"/>
+                                    <input type="text" name="questions" placeholder="Why (shown after answering)" bind:value=option.explanation aria-label="Explanation"/>
+                                    <button type="button" class="secondary" aria-label="Remove answer"
+                                        on:click=move |_| q.options.update(|os| os.retain(|o| o.key != option.key))>"✕"</button>
+                                </div>
+                            </For>
+                            <div class="actions">
+                                <button type="button" class="secondary" prop:disabled=move || { q.options.get().len() >= rules::limits::OPTIONS }
+                                    on:click=move |_| q.options.update(|os| os.push(OptionForm::new(&QuizOption::default())))>"Add answer"</button>
+                                <button type="button" class="secondary"
+                                    on:click=move |_| questions.update(|qs| qs.retain(|x| x.key != q.key))>"Remove question"</button>
+                            </div>
+                        </div>
+                    }
+                }
+            </For>
+            <button type="button" class="secondary" prop:disabled=move || { questions.get().len() >= rules::limits::QUESTIONS }
+                on:click=move |_| questions.update(|qs| qs.push(QuestionForm::blank()))>"Add question"</button>
+            {field_error}
+            <label>"Pass mark (%)"<input type="number" name="pass_percent" min="1" max="100" bind:value=form.pass_percent/>{pass_error}</label>
+        </fieldset>
+    }
+}

@@ -1,0 +1,127 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { DEMO, hydrated, signIn, watchErrors } from './helpers';
+
+// A real video, made here so the test carries no binary: four seconds of moving test
+// pattern at a high bitrate (a few MB), enough for a throttled upload to show progress.
+let dir = '';
+let video = '';
+test.beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'primer-e2e-media-'));
+  video = join(dir, 'aurora-pitch.mp4');
+  execFileSync('ffmpeg', [
+    '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '4',
+    '-c:v', 'libx264', '-b:v', '6M', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', video,
+  ]);
+});
+test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test('an author uploads a video and writes a tip card, publishes both, and a learner gets them', async ({ page, browser }) => {
+  test.setTimeout(90_000);
+  const errors = watchErrors(page);
+  const stamp = Date.now();
+  await page.goto('/login');
+  await hydrated(page);
+  await signIn(page, DEMO.author.email);
+  await expect(page.getByTestId('home-title')).toBeVisible();
+
+  // The video, uploaded over a slow uplink (about 1 MB/s), as from a hotel's Wi-Fi.
+  await page.goto('/studio/new/video');
+  await hydrated(page);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 1_000_000,
+  });
+  const bytes = statSync(video).size;
+  await page.getByTestId('video-upload').locator('input[type=file]').setInputFiles(video);
+  const bar = page.getByTestId('upload-progress');
+  await expect(bar).toBeVisible();
+  // The bar shows real bytes: its maximum is the file's size, and it moves before it ends.
+  expect(Number(await bar.getAttribute('max'))).toBe(bytes);
+  // (A vanished bar reads as -1: the upload must be seen part-way, not only at the end.)
+  const sent = async () => Number((await bar.getAttribute('value', { timeout: 500 }).catch(() => null)) ?? -1);
+  await expect.poll(sent, { intervals: [100] }).toBeGreaterThan(0);
+  expect(await sent()).toBeLessThan(bytes);
+  await expect(page.getByTestId('video-upload')).toContainText(/Uploading: .* of /);
+  await expect(page.getByTestId('video-chosen')).toBeVisible({ timeout: 30_000 });
+  await expect(bar).toHaveCount(0);
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1,
+  });
+  await expect(page.getByText('Poster: a frame taken from the video')).toBeVisible();
+
+  const videoTitle = `Aurora pitch ${stamp}`;
+  await page.getByLabel('Title').fill(videoTitle);
+  await page.getByLabel('Summary').fill('The product in four seconds.');
+  await page.getByLabel('Tags').fill('product:Aurora, stage:discovery');
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.getByTestId('editor-notice')).toHaveText('Published version 1.');
+  await expect(page.getByTestId('module-status')).toContainText('Published');
+  await expect(page).toHaveURL(/\/studio\/modules\/\d+$/);
+  // The preview is the learner's view: the video with its poster.
+  await expect(page.getByTestId('preview').locator('video')).toHaveAttribute('poster', /\/media\//);
+
+  // A server error is shown in words: a text file dressed up as a video.
+  await page.goto('/studio/new/video');
+  await hydrated(page);
+  await page.getByTestId('video-upload').locator('input[type=file]').setInputFiles({
+    name: 'not-a-video.mp4', mimeType: 'video/mp4', buffer: Buffer.from('these are meeting notes, not a video\n'),
+  });
+  await expect(page.getByTestId('upload-error')).toContainText('That file is not one Primer can use');
+  await expect(page.getByTestId('video-chosen')).toHaveCount(0);
+
+  // The tip card, checked as it is typed.
+  await page.goto('/studio/new/tip');
+  await hydrated(page);
+  const tipTitle = `Three objections ${stamp}`;
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.getByTestId('editor-error')).toHaveText('Fix the fields marked in red first.');
+  await page.getByLabel('Title').fill(tipTitle);
+  await page.getByLabel('Summary').fill('What to say when the price comes up.');
+  await page.getByTestId('tip-body').fill(
+    '## Price\n\n- Agree first, then **size the problem**.\n\n<script>alert(1)</script>\n\n[A sneaky link](javascript:alert(1))\n',
+  );
+  await page.getByLabel('Tags').fill('product:Aurora, stage:negotiation');
+  await page.getByLabel('Time to complete (seconds)').fill('60');
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.getByTestId('editor-notice')).toHaveText('Published version 1.');
+  const preview = page.getByTestId('preview');
+  await expect(preview.getByRole('heading', { name: 'Price' })).toBeVisible();
+  await expect(preview.locator('strong')).toHaveText('size the problem');
+  await expect(preview.locator('script')).toHaveCount(0);
+  await expect(preview.locator('a[href^="javascript:"]')).toHaveCount(0);
+
+  // Both are in the studio's list as published.
+  await page.goto('/studio');
+  await hydrated(page);
+  const list = page.getByTestId('module-list');
+  await expect(list.locator('li', { hasText: videoTitle })).toContainText('Published · v1');
+  await expect(list.locator('li', { hasText: tipTitle })).toContainText('Published · v1');
+  expect(errors.filter((e) => !e.includes('status of 415 '))).toEqual([]);
+
+  // A learner, on their phone, gets both in the catalog, with the video's size to download.
+  const phone = await browser.newContext();
+  const learner = await phone.newPage();
+  await learner.goto('/login');
+  await hydrated(learner);
+  await signIn(learner, DEMO.learner.email);
+  await expect(learner.getByTestId('home-title')).toBeVisible();
+  const response = await learner.request.get('/api/v1/catalog');
+  expect(response.status()).toBe(200);
+  const catalog = await response.json();
+  const byTitle = (t: string) => catalog.modules.find((m: { title: string }) => m.title === t);
+  const got = byTitle(videoTitle);
+  expect(got).toMatchObject({ kind: 'video', version: 1, estimated_seconds: 4 });
+  expect(got.media.map((m: { bytes: number }) => m.bytes)).toContain(bytes);
+  expect(got.download_bytes).toBeGreaterThan(bytes);
+  expect(byTitle(tipTitle)).toMatchObject({ kind: 'tip', version: 1, estimated_seconds: 60 });
+  const tip = await (await learner.request.get(`/api/v1/catalog/${byTitle(tipTitle).id}`)).json();
+  expect(tip.content.body_html).toContain('<strong>size the problem</strong>');
+  expect(tip.content.body_html).not.toMatch(/<script|javascript:/);
+  expect(tip.content.body_html).toContain('A sneaky link');
+  await phone.close();
+});
