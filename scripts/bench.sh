@@ -3,8 +3,9 @@
 #
 #   1. Range serving: Primer's `/media/{sha256}` against Debian's nginx serving the very same
 #      file from Primer's store, under the same wrk load (random byte ranges, keep-alive).
-#      Two sizes: 1 MiB ranges (what a video player and the offline download ask for:
-#      bandwidth-bound) and 4 KiB ranges (per-request cost: session check, lookup, headers).
+#      Three kinds: open-ended ranges from a random point (what a video player asks for
+#      while playing and seeking; bandwidth-bound), 1 MiB ranges, and 4 KiB ranges (the
+#      per-request cost: session check, lookup, headers).
 #   2. Memory while a ~1 GiB video upload streams in: the server's resident memory before,
 #      at its peak during the upload, and after.
 #
@@ -39,11 +40,14 @@ log() { printf '%s\n' "$*" | tee -a "$report"; }
 port=$(free_port)
 export PRIMER_DATA_DIR="$work/data" PRIMER_LOG="${PRIMER_LOG:-warn}"
 "$primer" demo >/dev/null
-"$primer" serve --bind "127.0.0.1:$port" &
-primer_pid=$!
-pids+=("$primer_pid")
 base="http://127.0.0.1:$port"
-wait_for "$base/healthz"
+start_primer() {
+  "$primer" serve --bind "127.0.0.1:$port" &
+  primer_pid=$!
+  pids+=("$primer_pid")
+  wait_for "$base/healthz"
+}
+start_primer
 
 sign_in() {
   curl -fsS -c "$work/$1.cookies" -H 'content-type: application/json' \
@@ -66,6 +70,8 @@ nginx_port=$(free_port)
 mkdir -p "$work/nginx"
 cat > "$work/nginx/nginx.conf" <<EOF
 # nginx as it is usually tuned for static files: a worker per core, sendfile, no access log.
+# Its workers run as this user, so they can read Primer's private store.
+user $(id -un);
 worker_processes auto;
 pid $work/nginx/nginx.pid;
 error_log $work/nginx/error.log warn;
@@ -109,8 +115,13 @@ local counter = 0
 function setup(thread) counter = counter + 1; thread:set("seed", counter) end
 function init() math.randomseed(seed) end
 function request()
-  local first = math.random(0, size - span)
-  local headers = { ["Range"] = "bytes=" .. first .. "-" .. (first + span - 1) }
+  local headers
+  if span == 0 then -- open-ended, as a video player asks: from a random point to the end
+    headers = { ["Range"] = "bytes=" .. math.random(0, size - 1) .. "-" }
+  else
+    local first = math.random(0, size - span)
+    headers = { ["Range"] = "bytes=" .. first .. "-" .. (first + span - 1) }
+  end
   if cookie ~= "" then headers["Cookie"] = cookie end
   return wrk.format("GET", nil, headers)
 end
@@ -136,8 +147,8 @@ log "File: $((size / 1000000)) MB video, random byte ranges; Primer checks the s
 log ""
 printf -v header '%-10s %-8s %12s %10s %9s' range server "requests/s" "MB/s" "p99 ms"
 log "$header"
-for range in 1048576 4096; do
-  label=$([[ $range == 4096 ]] && echo "4 KiB" || echo "1 MiB")
+for range in 0 1048576 4096; do
+  case $range in 0) label="open" ;; 1048576) label="1 MiB" ;; *) label="4 KiB" ;; esac
   # Warm both (page cache, connections), then measure nginx, Primer, nginx, Primer and
   # keep each server's better run, so one noisy moment does not decide the ratio.
   BENCH_FILE_SIZE=$size BENCH_RANGE=$range BENCH_COOKIE="" wrk -t1 -c2 -d1s -s "$work/ranges.lua" \
@@ -157,13 +168,20 @@ for range in 1048576 4096; do
   log ""
 done
 
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$primer_pid/status"; }
+log "Primer's resident memory after the range runs: $(($(rss) / 1024)) MiB"
+log ""
+
 # --- 2. Memory while a ~1 GiB upload streams ---------------------------------------------
-# Raw 720p frames in a QuickTime file: a valid video of just under 1 GiB (the default
-# limit), written at disk speed rather than encoded.
-ffmpeg -v error -f lavfi -i testsrc2=size=1280x720:rate=25 -frames:v 770 -c:v rawvideo -pix_fmt yuv420p \
+# On a freshly started server, so memory the allocator kept from the range runs does not
+# hide what the upload needs.
+kill "$primer_pid"; wait "$primer_pid" 2>/dev/null || true
+start_primer
+# Raw 720p frames (4:2:2, 1.8 MB each) in a QuickTime file: a valid video of just under
+# 1 GiB (the default limit), written at disk speed rather than encoded.
+ffmpeg -v error -f lavfi -i testsrc2=size=1280x720:rate=25 -frames:v 580 -c:v rawvideo -pix_fmt uyvy422 \
   -f mov "$work/big.mov"
 big=$(stat -c %s "$work/big.mov")
-rss() { awk '/^VmRSS/ { print $2 }' "/proc/$primer_pid/status"; }
 before=$(rss)
 peak=$before
 start=$(date +%s.%N)

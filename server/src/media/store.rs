@@ -39,6 +39,10 @@ pub struct MediaStore {
     /// are moved into place by an atomic rename.
     tmp_dir: PathBuf,
     pub limits: MediaLimits,
+    /// The content type of files recently served, by hash. A file's bytes (and so its
+    /// type) never change under its hash, so entries never go stale; this saves a
+    /// database query on every range a video player asks for.
+    served_types: quick_cache::sync::Cache<String, mime::Mime>,
 }
 
 impl std::fmt::Debug for MediaStore {
@@ -66,7 +70,7 @@ impl MediaStore {
             }
             Some(other) => return Err(StoreError::BadUrl(other.to_string())),
         };
-        Ok(MediaStore { backend, tmp_dir, limits: config.limits })
+        Ok(MediaStore { backend, tmp_dir, limits: config.limits, served_types: quick_cache::sync::Cache::new(10_000) })
     }
 
     pub fn is_s3(&self) -> bool {
@@ -128,6 +132,23 @@ impl MediaStore {
             }
         }
         Ok(())
+    }
+
+    /// The content type of a stored file, from the cache or else from `lookup` (which
+    /// answers `None` for a hash Primer doesn't know).
+    pub async fn served_type<E>(
+        &self,
+        sha256: &str,
+        lookup: impl Future<Output = Result<Option<mime::Mime>, E>>,
+    ) -> Result<Option<mime::Mime>, E> {
+        if let Some(found) = self.served_types.get(sha256) {
+            return Ok(Some(found));
+        }
+        let found = lookup.await?;
+        if let Some(mime) = &found {
+            self.served_types.insert(sha256.to_string(), mime.clone());
+        }
+        Ok(found)
     }
 
     /// The file on disk, for a local store.
