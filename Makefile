@@ -81,12 +81,15 @@ server:
 	cargo build -p server --release
 
 # Unit and HTTP-level tests; PostgreSQL tests run against a throwaway server that
-# scripts/with-postgres.sh starts and stops (or PRIMER_TEST_POSTGRES_URL).
+# scripts/with-postgres.sh starts and stops (or PRIMER_TEST_POSTGRES_URL), the S3 media
+# store against a throwaway moto server from scripts/with-s3.sh (or PRIMER_TEST_S3_URL).
 test-rust:
 	cargo fmt --all --check
-	scripts/with-postgres.sh cargo test -p app -p server
+	scripts/with-postgres.sh scripts/with-s3.sh cargo test -p app -p server
 
+# The service worker's own logic first (node --test, no browser), then Chromium.
 test-e2e:
+	cd end2end && node --test unit/
 	cd end2end && npx playwright test
 
 lint:

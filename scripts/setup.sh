@@ -25,6 +25,10 @@ if [[ "$what" == test ]]; then
   # Debian's postgresql keeps its server binaries (initdb, pg_ctl) off PATH.
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null \
     || debs+=(postgresql)
+  # The S3 media store is tested against moto, an S3-compatible server from PyPI, in a
+  # virtual environment of its own.
+  command -v curl >/dev/null || debs+=(curl)
+  python3 -c 'import venv, ensurepip' 2>/dev/null || debs+=(python3-venv)
 fi
 if [[ "$what" == bench ]]; then
   # nginx is only the benchmark's baseline: installed, never started as a service.
@@ -54,6 +58,16 @@ if [[ "$have" != "$want" ]]; then
   say "installing wasm-bindgen-cli $want into $tools_dir"
   # Not --locked: the CLI's own lockfile pins a crate version this registry lacks.
   cargo install wasm-bindgen-cli --version "$want" --root "$tools_dir" --force
+fi
+
+# --- moto: the S3-compatible server the media store's S3 tests run against -------------
+moto_version=5.2.5
+if [[ "$what" == test && "$(cat "$tools_dir/moto/.primer-version" 2>/dev/null)" != "$moto_version" ]]; then
+  say "installing moto $moto_version (S3-compatible test server) into $tools_dir/moto"
+  rm -rf "$tools_dir/moto"
+  python3 -m venv "$tools_dir/moto"
+  "$tools_dir/moto/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$moto_version"
+  echo "$moto_version" > "$tools_dir/moto/.primer-version"
 fi
 
 # --- end2end: Playwright's test runner (never its browser download) ------------------

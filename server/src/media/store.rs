@@ -28,8 +28,15 @@ pub enum StoreError {
 }
 
 enum Backend {
-    Local { store: Arc<LocalFileSystem> },
-    S3 { store: Arc<AmazonS3> },
+    Local {
+        store: Arc<LocalFileSystem>,
+    },
+    /// `prefix`: the path after the bucket in `s3://bucket/prefix`, so several
+    /// organisations (or environments) can share a bucket.
+    S3 {
+        store: Arc<AmazonS3>,
+        prefix: Option<String>,
+    },
 }
 
 /// The media store, with the upload limits and a place for files being received.
@@ -54,22 +61,43 @@ impl std::fmt::Debug for MediaStore {
 impl MediaStore {
     /// Opens the store the configuration names.
     pub fn open(config: &MediaConfig, data_dir: &std::path::Path) -> Result<MediaStore, StoreError> {
-        let tmp_dir = data_dir.join("tmp");
-        std::fs::create_dir_all(&tmp_dir)?;
-        let backend = match config.store_url.as_deref() {
+        match config.store_url.as_deref() {
             None => {
                 let root = data_dir.join("media");
                 std::fs::create_dir_all(&root)?;
-                Backend::Local { store: Arc::new(LocalFileSystem::new_with_prefix(&root)?) }
+                let backend = Backend::Local { store: Arc::new(LocalFileSystem::new_with_prefix(&root)?) };
+                MediaStore::with_backend(backend, config, data_dir)
             }
-            Some(url) if url.starts_with("s3://") => {
-                // Region, credentials and (for S3-compatible stores) AWS_ENDPOINT_URL come
-                // from the environment, as every AWS tool reads them.
-                let store = AmazonS3Builder::from_env().with_url(url).build()?;
-                Backend::S3 { store: Arc::new(store) }
-            }
-            Some(other) => return Err(StoreError::BadUrl(other.to_string())),
-        };
+            // Region, credentials and (for S3-compatible stores) AWS_ENDPOINT_URL come from
+            // the environment, as every AWS tool reads them.
+            Some(url) if url.starts_with("s3://") => MediaStore::s3(AmazonS3Builder::from_env(), url, config, data_dir),
+            Some(other) => Err(StoreError::BadUrl(other.to_string())),
+        }
+    }
+
+    /// An S3 store at `s3://bucket[/prefix]`, with connection settings already in
+    /// `builder` (tests give an endpoint and keys here rather than through the process
+    /// environment).
+    pub fn s3(
+        builder: AmazonS3Builder,
+        url: &str,
+        config: &MediaConfig,
+        data_dir: &std::path::Path,
+    ) -> Result<MediaStore, StoreError> {
+        let Some(rest) = url.strip_prefix("s3://") else { return Err(StoreError::BadUrl(url.to_string())) };
+        let store = builder.with_url(url).build()?;
+        // The builder takes only the bucket from the URL; the rest is our prefix.
+        let prefix = rest.split_once('/').map(|(_, p)| p.trim_matches('/').to_string()).filter(|p| !p.is_empty());
+        MediaStore::with_backend(Backend::S3 { store: Arc::new(store), prefix }, config, data_dir)
+    }
+
+    fn with_backend(
+        backend: Backend,
+        config: &MediaConfig,
+        data_dir: &std::path::Path,
+    ) -> Result<MediaStore, StoreError> {
+        let tmp_dir = data_dir.join("tmp");
+        std::fs::create_dir_all(&tmp_dir)?;
         Ok(MediaStore { backend, tmp_dir, limits: config.limits, served_types: quick_cache::sync::Cache::new(10_000) })
     }
 
@@ -80,13 +108,18 @@ impl MediaStore {
     fn objects(&self) -> &dyn ObjectStore {
         match &self.backend {
             Backend::Local { store } => store.as_ref(),
-            Backend::S3 { store } => store.as_ref(),
+            Backend::S3 { store, .. } => store.as_ref(),
         }
     }
 
-    /// Where a file with this SHA-256 lives in the store.
-    pub fn location(sha256: &str) -> ObjectPath {
-        ObjectPath::from(format!("{}/{sha256}", &sha256[..2.min(sha256.len())]))
+    /// Where a file with this SHA-256 lives in the store: `ab/abcdef…`, under the
+    /// bucket's prefix if there is one.
+    pub fn location(&self, sha256: &str) -> ObjectPath {
+        let key = format!("{}/{sha256}", &sha256[..2.min(sha256.len())]);
+        match &self.backend {
+            Backend::S3 { prefix: Some(prefix), .. } => ObjectPath::from(format!("{prefix}/{key}")),
+            _ => ObjectPath::from(key),
+        }
     }
 
     /// A new temporary file for an upload; deleted when dropped unless kept.
@@ -96,7 +129,7 @@ impl MediaStore {
 
     /// True if the store holds this file.
     pub async fn contains(&self, sha256: &str) -> Result<bool, StoreError> {
-        match self.objects().head(&Self::location(sha256)).await {
+        match self.objects().head(&self.location(sha256)).await {
             Ok(_) => Ok(true),
             Err(object_store::Error::NotFound { .. }) => Ok(false),
             Err(e) => Err(e.into()),
@@ -107,7 +140,7 @@ impl MediaStore {
     /// (atomic: the file is either wholly there or not at all); for S3 a streamed multipart
     /// upload, which S3 only makes visible when complete.
     pub async fn put_file(&self, sha256: &str, file: NamedTempFile) -> Result<(), StoreError> {
-        let location = Self::location(sha256);
+        let location = self.location(sha256);
         match &self.backend {
             Backend::Local { store } => {
                 let target = store.path_to_filesystem(&location)?;
@@ -116,7 +149,7 @@ impl MediaStore {
                 }
                 file.persist(&target).map_err(|e| StoreError::Io(e.error))?;
             }
-            Backend::S3 { store } => {
+            Backend::S3 { store, .. } => {
                 let mut upload = WriteMultipart::new(store.put_multipart(&location).await?);
                 let mut reader = tokio::fs::File::open(file.path()).await?;
                 let mut buffer = vec![0u8; 8 << 20];
@@ -154,7 +187,7 @@ impl MediaStore {
     /// The file on disk, for a local store.
     pub fn local_path(&self, sha256: &str) -> Option<PathBuf> {
         match &self.backend {
-            Backend::Local { store } => store.path_to_filesystem(&Self::location(sha256)).ok(),
+            Backend::Local { store } => store.path_to_filesystem(&self.location(sha256)).ok(),
             Backend::S3 { .. } => None,
         }
     }
@@ -164,8 +197,8 @@ impl MediaStore {
     pub async fn presigned_url(&self, sha256: &str, valid_for: Duration) -> Result<Option<String>, StoreError> {
         match &self.backend {
             Backend::Local { .. } => Ok(None),
-            Backend::S3 { store } => {
-                let url = store.signed_url(http::Method::GET, &Self::location(sha256), valid_for).await?;
+            Backend::S3 { store, .. } => {
+                let url = store.signed_url(http::Method::GET, &self.location(sha256), valid_for).await?;
                 Ok(Some(url.to_string()))
             }
         }

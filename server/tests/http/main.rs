@@ -10,6 +10,7 @@ mod cli;
 mod database;
 mod import;
 mod media;
+mod media_s3;
 mod modules;
 mod pages;
 mod role_matrix;

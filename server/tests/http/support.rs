@@ -97,6 +97,15 @@ pub fn database_url(server_url: &str, name: &str) -> String {
 }
 
 /// Creates an empty PostgreSQL database and returns its URL.
+/// An S3-compatible server for the media store tests, with a bucket `primer-test`:
+/// `make test` starts one (scripts/with-s3.sh); set `PRIMER_TEST_S3_URL` to use another.
+pub fn s3_endpoint() -> String {
+    std::env::var("PRIMER_TEST_S3_URL").expect(
+        "PRIMER_TEST_S3_URL is not set: run the tests through `make test` (which starts a throwaway \
+         S3-compatible server), or point it at one with a bucket called primer-test",
+    )
+}
+
 pub async fn create_pg_database() -> (String, String, String) {
     let server = postgres_server_url();
     let name = format!("primer_test_{}", uuid::Uuid::new_v4().simple());
@@ -137,6 +146,12 @@ impl TestApp {
         let mut config = (*self.state.config).clone();
         change(&mut config);
         let state = AppState::new(self.state.db.clone(), config).expect("opening the media store");
+        TestApp { router: server::app(state.clone()), state, ..self.clone() }
+    }
+
+    /// The same app and database with another media store (an S3 bucket, for one).
+    pub fn with_media(&self, media: server::media::MediaStore) -> TestApp {
+        let state = AppState { media: std::sync::Arc::new(media), ..self.state.clone() };
         TestApp { router: server::app(state.clone()), state, ..self.clone() }
     }
 
