@@ -49,7 +49,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="theme-color" content="#1f5eff"/>
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png"/>
+                <link rel="manifest" href="/manifest.webmanifest"/>
                 <link rel="stylesheet" href=css/>
+                <script src="/sw-register.js" defer></script>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>

@@ -34,7 +34,7 @@ use crate::{
     config::Config,
     error::ApiError,
     media::{self, MediaStore, store::StoreError},
-    modules,
+    modules, offline,
     openapi::ApiDoc,
     web,
 };
@@ -88,6 +88,7 @@ pub fn app(state: AppState) -> Router {
         // Unknown API paths get a JSON 404, not the HTML page.
         .route("/api/{*rest}", any(api_not_found))
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
+        .merge(offline::router(&state))
         .merge(web::router(&state))
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });
     with_middleware(routes, state)

@@ -14,6 +14,7 @@ pub mod error;
 pub mod import;
 pub mod media;
 pub mod modules;
+pub mod offline;
 pub mod openapi;
 pub mod telemetry;
 pub mod web;

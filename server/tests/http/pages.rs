@@ -7,6 +7,21 @@ use crate::{db_tests, support::TestApp};
 
 const PASSWORD: &str = "correct horse battery";
 
+async fn every_page_offers_the_manifest_and_the_service_worker(app: TestApp) {
+    let html = app.get("/login").html().send().await.text();
+    assert!(html.contains(r#"<link rel="manifest" href="/manifest.webmanifest""#), "{html}");
+    assert!(html.contains(r#"<script src="/sw-register.js" defer"#), "{html}");
+
+    // The worker itself, to anyone (it must load before sign-in), never cached stale.
+    let worker = app.get("/sw.js").send().await;
+    worker.assert_status(200);
+    assert_eq!(worker.header("content-type").as_deref(), Some("text/javascript; charset=utf-8"));
+    assert_eq!(worker.header("cache-control").as_deref(), Some("no-cache"));
+    let script = worker.text();
+    assert!(script.contains("importScripts('/sw-range.js')"));
+    assert!(!script.contains("__PRIMER_"), "every placeholder is filled in");
+}
+
 async fn sign_in_form_works_without_javascript(app: TestApp) {
     app.create_user("dana@primer.test", Role::Learner, Some(PASSWORD)).await;
     let page = app.get("/login?next=/account").html().send().await;
@@ -137,6 +152,7 @@ async fn password_link_page_works_without_javascript(app: TestApp) {
 }
 
 db_tests!(
+    every_page_offers_the_manifest_and_the_service_worker,
     sign_in_form_works_without_javascript,
     sign_in_form_reports_errors_in_place,
     home_depends_on_the_role,

@@ -1,0 +1,105 @@
+//! The service worker: `/sw.js`, filled in at start-up from the site being served, so
+//! its precache list names exactly this build's files and its cache is versioned by
+//! them (a hash of their bytes). Served with `Cache-Control: no-cache`, so browsers
+//! check for a new worker on every visit.
+
+use std::path::Path;
+
+use axum::{
+    Router,
+    http::{HeaderValue, header},
+    response::IntoResponse,
+    routing::get,
+};
+use sha2::{Digest, Sha256};
+
+use crate::app::AppState;
+
+const TEMPLATE: &str = include_str!("../assets/service-worker.js");
+
+/// What a phone needs to start Primer with no signal: the bundle, the styles, the
+/// scripts the pages load, the manifest and icons, and the page shown for anything not
+/// saved. Paths under the site root.
+pub const PRECACHE: &[&str] = &[
+    "/pkg/primer.js",
+    "/pkg/primer_bg.wasm",
+    "/pkg/primer.css",
+    "/sw-range.js",
+    "/sw-register.js",
+    "/offline.html",
+    "/manifest.webmanifest",
+    "/favicon.svg",
+    "/icons/icon-192.png",
+    "/icons/icon-512.png",
+    "/icons/maskable-512.png",
+    "/icons/apple-touch-icon.png",
+];
+
+/// The service worker for one build of the site.
+#[derive(Debug, Clone)]
+pub struct ServiceWorker {
+    /// A hash of the precached files: changes whenever any of them does.
+    pub build: String,
+    pub script: String,
+}
+
+impl ServiceWorker {
+    /// Reads the site's files (those that exist: a test server may have no bundle).
+    pub fn for_site(site_root: &Path) -> ServiceWorker {
+        let mut hash = Sha256::new();
+        let mut present = Vec::new();
+        for path in PRECACHE {
+            if let Ok(bytes) = std::fs::read(site_root.join(path.trim_start_matches('/'))) {
+                hash.update(path.as_bytes());
+                hash.update(&bytes);
+                present.push(*path);
+            }
+        }
+        let build = hex::encode(&hash.finalize()[..6]);
+        let list = serde_json::to_string(&present).expect("paths are JSON");
+        let script = TEMPLATE.replace("__PRIMER_BUILD__", &build).replace("__PRIMER_PRECACHE__", &list);
+        ServiceWorker { build, script }
+    }
+}
+
+/// `/sw.js`.
+pub fn router(state: &AppState) -> Router<AppState> {
+    let worker = ServiceWorker::for_site(Path::new(state.leptos_options.site_root.as_ref()));
+    tracing::debug!(build = %worker.build, "service worker ready");
+    let script = axum::body::Bytes::from(worker.script);
+    Router::new().route(
+        "/sw.js",
+        get(move || async move {
+            (
+                [
+                    (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),
+                    (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+                ],
+                script,
+            )
+                .into_response()
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_build_id_and_precache_list_follow_the_site() {
+        let site = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+        std::fs::write(site.path().join("pkg/primer.js"), "one").unwrap();
+        std::fs::write(site.path().join("offline.html"), "<p>offline</p>").unwrap();
+        let first = ServiceWorker::for_site(site.path());
+        assert!(first.script.contains(r#"const PRECACHE = ["/pkg/primer.js","/offline.html"];"#), "{}", first.script);
+        assert!(first.script.contains(&format!("const BUILD = '{}';", first.build)));
+        assert!(!first.script.contains("__PRIMER_"));
+
+        // Same files, same build; any change, a new one.
+        assert_eq!(ServiceWorker::for_site(site.path()).build, first.build);
+        std::fs::write(site.path().join("pkg/primer.js"), "two").unwrap();
+        assert_ne!(ServiceWorker::for_site(site.path()).build, first.build);
+    }
+}
