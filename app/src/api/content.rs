@@ -110,6 +110,12 @@ pub struct MediaRef {
     pub bytes: u64,
 }
 
+impl From<Media> for MediaRef {
+    fn from(m: Media) -> MediaRef {
+        MediaRef { id: m.id, url: m.url, content_type: m.content_type, bytes: m.bytes }
+    }
+}
+
 /// The URL a media file is served at.
 pub fn media_url(id: &str) -> String {
     format!("/media/{id}")

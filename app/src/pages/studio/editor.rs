@@ -475,9 +475,8 @@ fn wasm_bindgen_null() -> leptos::wasm_bindgen::JsValue {
 fn VideoFields(form: Form) -> impl IntoView {
     let on_video = Callback::new(move |m: Media| {
         form.auto_poster.set(m.poster.clone());
-        form.video.set(Some(MediaRef { id: m.id, url: m.url, content_type: m.content_type, bytes: m.bytes }));
+        form.video.set(Some(m.into()));
     });
-    let as_ref = |m: Media| MediaRef { id: m.id, url: m.url, content_type: m.content_type, bytes: m.bytes };
     view! {
         <fieldset class="card">
             <legend>"Video"</legend>
@@ -494,10 +493,10 @@ fn VideoFields(form: Form) -> impl IntoView {
             }}</p>
             {move || form.poster.get().or(form.auto_poster.get()).map(|p| view! { <img class="poster-thumb" src=p.url alt="Poster"/> })}
             <MediaPicker label="Choose or drop a poster image" accept="image/png,image/jpeg,image/webp"
-                hint="PNG, JPEG or WebP; up to 10 MiB." on_uploaded=Callback::new(move |m: Media| form.poster.set(Some(as_ref(m))))/>
+                hint="PNG, JPEG or WebP; up to 10 MiB." on_uploaded=Callback::new(move |m: Media| form.poster.set(Some(m.into())))/>
             <p class="small">{move || if form.captions.get().is_some() { "Captions: added." } else { "Captions: none yet (recommended: many watch without sound)." }}</p>
             <MediaPicker label="Choose or drop captions" accept=".vtt,text/vtt"
-                hint="WebVTT (.vtt)." on_uploaded=Callback::new(move |m: Media| form.captions.set(Some(as_ref(m))))/>
+                hint="WebVTT (.vtt)." on_uploaded=Callback::new(move |m: Media| form.captions.set(Some(m.into())))/>
         </fieldset>
     }
 }
