@@ -36,7 +36,7 @@ use crate::{
     media::{self, MediaStore, store::StoreError},
     modules, offline,
     openapi::ApiDoc,
-    web,
+    sync, web,
 };
 
 /// What every request handler can reach.
@@ -77,6 +77,7 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(accounts::router())
         .merge(media::router(state))
         .merge(modules::router())
+        .merge(sync::router())
         .split_for_parts()
 }
 

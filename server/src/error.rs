@@ -54,6 +54,8 @@ pub enum ApiError {
     InvalidMedia(String),
     #[error("{0}")]
     NotPublishable(String),
+    #[error("A sync batch holds at most {max} records; this one has {got}. Send it in smaller batches.")]
+    BatchTooLarge { max: usize, got: usize },
     #[error("The database is not available right now.")]
     Unavailable(#[source] DbErr),
     #[error("Something went wrong on our side. Please try again.")]
@@ -93,6 +95,7 @@ impl ApiError {
             ApiError::EmptyUpload => ErrorCode::EmptyUpload,
             ApiError::InvalidMedia(_) => ErrorCode::InvalidMedia,
             ApiError::NotPublishable(_) => ErrorCode::NotPublishable,
+            ApiError::BatchTooLarge { .. } => ErrorCode::BatchTooLarge,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::Database(_) | ApiError::Internal(_) => ErrorCode::Internal,
         }

@@ -16,6 +16,7 @@ pub mod media;
 pub mod modules;
 pub mod offline;
 pub mod openapi;
+pub mod sync;
 pub mod telemetry;
 pub mod web;
 

@@ -21,7 +21,7 @@ use crate::auth::session::COOKIE_NAME;
         (name = "people", description = "Accounts and teams"),
         (name = "media", description = "Uploading and serving videos, images and captions"),
         (name = "authoring", description = "Modules, learning paths and assignments"),
-        (name = "learning", description = "What learners get: the catalog"),
+        (name = "learning", description = "What learners get (the catalog), and what they do (learning records, progress)"),
         (name = "operations", description = "Health"),
     ),
     modifiers(&SessionCookie)

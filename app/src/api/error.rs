@@ -45,6 +45,8 @@ pub enum ErrorCode {
     InvalidMedia,
     /// The module can't be published yet (e.g. its media is missing).
     NotPublishable,
+    /// A sync batch with more records than one request may carry.
+    BatchTooLarge,
     /// The server or its database is not available.
     Unavailable,
     Internal,
@@ -52,7 +54,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code (add new ones here too: the tests check each of them).
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::MalformedRequest,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::InvalidInput,
@@ -72,6 +74,7 @@ impl ErrorCode {
         ErrorCode::EmptyUpload,
         ErrorCode::InvalidMedia,
         ErrorCode::NotPublishable,
+        ErrorCode::BatchTooLarge,
         ErrorCode::Unavailable,
         ErrorCode::Internal,
     ];
@@ -86,7 +89,7 @@ impl ErrorCode {
             NotFound => 404,
             MethodNotAllowed => 405,
             EmailTaken | TeamNameTaken | LastAdmin | NotPublishable => 409,
-            TooLarge => 413,
+            TooLarge | BatchTooLarge => 413,
             UnsupportedMediaType => 415,
             InvalidInput | EmptyUpload | InvalidMedia => 422,
             TooManyAttempts => 429,
@@ -118,6 +121,7 @@ impl ErrorCode {
             EmptyUpload => "empty_upload",
             InvalidMedia => "invalid_media",
             NotPublishable => "not_publishable",
+            BatchTooLarge => "batch_too_large",
             Unavailable => "unavailable",
             Internal => "internal",
         }

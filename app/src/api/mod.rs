@@ -3,10 +3,12 @@
 
 pub mod content;
 mod error;
+pub mod learning;
 pub mod validate;
 
 pub use content::*;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, RequestError};
+pub use learning::*;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize};

@@ -122,7 +122,12 @@ pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, 
 /// The current time at the precision both databases store (microseconds), so a value
 /// read back equals the value written.
 pub fn now() -> DateTime<Utc> {
-    Utc::now().duration_trunc(chrono::TimeDelta::microseconds(1)).expect("in range")
+    truncate(Utc::now())
+}
+
+/// A time at the precision both databases store (microseconds).
+pub fn truncate(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.duration_trunc(chrono::TimeDelta::microseconds(1)).unwrap_or(t)
 }
 
 /// True if the error is a unique-constraint violation.

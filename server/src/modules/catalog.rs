@@ -136,6 +136,14 @@ async fn visible_to(db: &impl ConnectionTrait, user: &User) -> Result<Visible, A
     Ok(Visible { modules, paths })
 }
 
+/// The ids of the modules this person may open now.
+pub async fn visible_module_ids(
+    db: &impl ConnectionTrait,
+    user: &User,
+) -> Result<std::collections::HashSet<i64>, ApiError> {
+    Ok(visible_to(db, user).await?.modules.into_iter().map(|(m, ..)| m.id).collect())
+}
+
 fn media_ids(version: &module_version::Model) -> Vec<String> {
     serde_json::from_value(version.media.clone()).unwrap_or_default()
 }

@@ -14,3 +14,4 @@ mod media_s3;
 mod modules;
 mod pages;
 mod role_matrix;
+mod sync;

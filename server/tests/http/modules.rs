@@ -12,16 +12,16 @@ use crate::{
     support::{Session, TestApp},
 };
 
-fn tip(title: &str, body: &str) -> Value {
+pub fn tip(title: &str, body: &str) -> Value {
     json!({"kind": "tip", "title": title, "summary": "Three things to say", "tags": ["product:Aurora", "stage:negotiation"],
            "estimated_seconds": 60, "body_markdown": body})
 }
 
-fn quiz(questions: Value) -> Value {
+pub fn quiz(questions: Value) -> Value {
     json!({"kind": "quiz", "title": "Check: Aurora pricing", "estimated_seconds": 90, "pass_percent": 50, "questions": questions})
 }
 
-fn good_questions() -> Value {
+pub fn good_questions() -> Value {
     json!([
         {"prompt": "Which plan includes offline sync?", "options": [
             {"text": "Starter", "correct": false, "explanation": "Starter is online only."},
@@ -31,11 +31,11 @@ fn good_questions() -> Value {
     ])
 }
 
-async fn create(app: &TestApp, author: &Session, body: &Value) -> Module {
+pub async fn create(app: &TestApp, author: &Session, body: &Value) -> Module {
     app.post("/api/v1/modules").session(author).json(body).send().await.assert_status(201).json()
 }
 
-async fn publish(app: &TestApp, author: &Session, id: i64) -> Module {
+pub async fn publish(app: &TestApp, author: &Session, id: i64) -> Module {
     app.post(&format!("/api/v1/modules/{id}/publish")).session(author).send().await.assert_status(200).json()
 }
 
@@ -43,7 +43,7 @@ async fn catalog(app: &TestApp, learner: &Session) -> Catalog {
     app.get("/api/v1/catalog").session(learner).send().await.assert_status(200).json()
 }
 
-async fn learner_in(app: &TestApp, job_role: Option<&str>, team_id: Option<i64>, start: Option<&str>) -> Session {
+pub async fn learner_in(app: &TestApp, job_role: Option<&str>, team_id: Option<i64>, start: Option<&str>) -> Session {
     let admin = app.signed_in(Role::Admin).await;
     let email = format!("l{}@primer.test", uuid::Uuid::new_v4().simple());
     let user: User = app

@@ -60,6 +60,8 @@ const API: &[(&str, &str, Access)] = &[
     ("DELETE", "/api/v1/assignments/{id}", AUTHOR),
     ("GET", "/api/v1/catalog", ANY),
     ("GET", "/api/v1/catalog/{id}", ANY),
+    ("POST", "/api/v1/sync", ANY),
+    ("GET", "/api/v1/progress", ANY),
 ];
 
 /// Routes outside the OpenAPI document: the document itself, its viewer, the pages and

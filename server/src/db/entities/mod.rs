@@ -1,6 +1,7 @@
 //! sea-orm entities: one file per table.
 
 pub mod assignment;
+pub mod learning_record;
 pub mod login_failure;
 pub mod media;
 pub mod module;
@@ -9,6 +10,7 @@ pub mod password_reset;
 pub mod path;
 pub mod path_module;
 pub mod session;
+pub mod sync_device;
 pub mod team;
 pub mod team_manager;
 pub mod user;

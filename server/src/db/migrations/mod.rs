@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_accounts;
 mod m20261123_000002_authoring;
+mod m20261123_000003_learning;
 
 /// The list of every migration Primer has.
 pub struct Migrator;
@@ -12,6 +13,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_accounts::Migration), Box::new(m20261123_000002_authoring::Migration)]
+        vec![
+            Box::new(m20261123_000001_accounts::Migration),
+            Box::new(m20261123_000002_authoring::Migration),
+            Box::new(m20261123_000003_learning::Migration),
+        ]
     }
 }

@@ -1,0 +1,411 @@
+//! Learning records on the wire: what a learner does (completed a module, attempted a
+//! quiz, rated a module), as the device writes them to its outbox and sends them to
+//! `POST /api/v1/sync`, and the progress the server folds them into.
+//!
+//! The rules that turn records into progress live here, so the phone shows what the
+//! server will compute before the server has seen the records.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::content::Question;
+
+/// The most records one `POST /api/v1/sync` may carry.
+pub const MAX_BATCH: usize = 5000;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// The learner finished a video or a tip card (payload `{}` or `{seconds_spent}`).
+    Completion,
+    /// The learner answered a quiz (payload `{answers, device_score}`).
+    QuizAttempt,
+    /// The learner rated a module (payload `{rating, comment}`); the latest one counts.
+    Feedback,
+}
+
+impl RecordKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Completion => "completion",
+            RecordKind::QuizAttempt => "quiz_attempt",
+            RecordKind::Feedback => "feedback",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RecordKind> {
+        [RecordKind::Completion, RecordKind::QuizAttempt, RecordKind::Feedback].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One learning record, made on the device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LearningRecord {
+    /// Made by the device (a UUID, v7): sending a record twice never counts it twice.
+    pub id: String,
+    pub kind: RecordKind,
+    pub module_id: i64,
+    /// The published version the learner used.
+    pub module_version: i32,
+    /// When it happened, by the device's clock.
+    pub occurred_at: DateTime<Utc>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub payload: serde_json::Value,
+}
+
+/// `POST /api/v1/sync`: a batch of records from one device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SyncRequest {
+    /// A random id the device keeps (one per browser profile).
+    pub device_id: String,
+    /// The device's clock when it sent the batch: the server corrects record times by
+    /// the difference to its own.
+    pub device_time: DateTime<Utc>,
+    pub records: Vec<LearningRecord>,
+}
+
+/// What became of one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RecordStatus {
+    /// Stored now.
+    Accepted,
+    /// Stored before, with the same content: nothing changed.
+    Duplicate,
+    /// A different record was stored under this id before; that one is kept.
+    Conflict,
+    /// Not stored; `code` says why. Sending it again won't help.
+    Rejected,
+}
+
+/// Why a record was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RejectCode {
+    /// No such module, or no such published version of it.
+    UnknownModule,
+    /// A module this learner can't open.
+    NotVisible,
+    /// The record or its payload is not what its kind takes.
+    InvalidPayload,
+    /// Over a year old, or more than a day ahead, after correcting the device's clock.
+    AbsurdTime,
+}
+
+impl RejectCode {
+    /// What it means, for the learner.
+    pub fn message(self) -> &'static str {
+        match self {
+            RejectCode::UnknownModule => "This module no longer exists.",
+            RejectCode::NotVisible => "This module isn't available to you any more.",
+            RejectCode::InvalidPayload => "This record couldn't be read.",
+            RejectCode::AbsurdTime => "This record's date is impossible; check the phone's clock.",
+        }
+    }
+}
+
+/// The answer for one record, in the order they were sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RecordResult {
+    pub id: String,
+    pub status: RecordStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<RejectCode>,
+}
+
+/// `POST /api/v1/sync`'s answer: per record what happened, and the learner's merged
+/// progress (so a second device converges).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SyncResponse {
+    pub results: Vec<RecordResult>,
+    pub progress: Progress,
+}
+
+/// Payload of a completion.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompletionPayload {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds_spent: Option<u32>,
+}
+
+/// Payload of a quiz attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuizAttemptPayload {
+    /// Per question, the indexes of the options picked.
+    pub answers: Vec<Vec<u32>>,
+    /// The score the device showed, in percent (the server scores again and keeps both).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_score: Option<u8>,
+}
+
+/// Payload of a rating.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackPayload {
+    /// 1 to 5.
+    pub rating: u8,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// The longest feedback comment.
+pub const COMMENT_CHARS: usize = 2000;
+
+/// A record's payload, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    Completion(CompletionPayload),
+    QuizAttempt(QuizAttemptPayload),
+    Feedback(FeedbackPayload),
+}
+
+impl Payload {
+    /// Reads and checks the payload of a record of `kind` (the device and the server
+    /// apply the same rules).
+    pub fn parse(kind: RecordKind, value: &serde_json::Value) -> Result<Payload, String> {
+        let value = if value.is_null() { serde_json::json!({}) } else { value.clone() };
+        match kind {
+            RecordKind::Completion => serde_json::from_value(value).map(Payload::Completion).map_err(|e| e.to_string()),
+            RecordKind::QuizAttempt => {
+                let p: QuizAttemptPayload = serde_json::from_value(value).map_err(|e| e.to_string())?;
+                if p.answers.is_empty() || p.answers.len() > super::content::limits::QUESTIONS {
+                    return Err("a quiz attempt answers 1 to 5 questions".into());
+                }
+                if p.device_score.is_some_and(|s| s > 100) {
+                    return Err("device_score is a percentage".into());
+                }
+                Ok(Payload::QuizAttempt(p))
+            }
+            RecordKind::Feedback => {
+                let p: FeedbackPayload = serde_json::from_value(value).map_err(|e| e.to_string())?;
+                if !(1..=5).contains(&p.rating) {
+                    return Err("a rating is 1 to 5".into());
+                }
+                if p.comment.chars().count() > COMMENT_CHARS {
+                    return Err(format!("keep comments under {COMMENT_CHARS} characters"));
+                }
+                Ok(Payload::Feedback(p))
+            }
+        }
+    }
+
+    /// The payload as stored and compared (fields in a fixed order).
+    pub fn to_value(&self) -> serde_json::Value {
+        match self {
+            Payload::Completion(p) => serde_json::to_value(p),
+            Payload::QuizAttempt(p) => serde_json::to_value(p),
+            Payload::Feedback(p) => serde_json::to_value(p),
+        }
+        .unwrap_or_default()
+    }
+}
+
+/// A quiz scored: percent right and whether that passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuizScore {
+    pub percent: u8,
+    pub passed: bool,
+}
+
+/// Scores answers against a quiz: a question counts as right when exactly its correct
+/// options were picked. Fails if the answers don't fit the quiz.
+pub fn score_quiz(questions: &[Question], pass_percent: u8, answers: &[Vec<u32>]) -> Result<QuizScore, String> {
+    if questions.is_empty() || answers.len() != questions.len() {
+        return Err(format!("the quiz has {} questions, the attempt answers {}", questions.len(), answers.len()));
+    }
+    let mut right = 0;
+    for (q, picked) in questions.iter().zip(answers) {
+        if picked.iter().any(|&i| i as usize >= q.options.len()) {
+            return Err("an answer picks an option the question doesn't have".into());
+        }
+        let mut picked = picked.clone();
+        picked.sort_unstable();
+        picked.dedup();
+        let correct: Vec<u32> =
+            q.options.iter().enumerate().filter(|(_, o)| o.correct).map(|(i, _)| i as u32).collect();
+        if picked == correct {
+            right += 1;
+        }
+    }
+    let percent = (right * 100 / questions.len()) as u8;
+    Ok(QuizScore { percent, passed: percent >= pass_percent })
+}
+
+/// What a record means for progress, once checked (and, for quizzes, scored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Completed,
+    QuizAttempted(QuizScore),
+    Rated(u8),
+}
+
+/// Where a learner stands on one module.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ModuleProgress {
+    pub module_id: i64,
+    /// When it was first completed (a passed quiz completes it). Never goes back.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// The newest version completed.
+    pub completed_version: Option<i32>,
+    /// The best quiz score, in percent.
+    pub best_score: Option<u8>,
+    pub attempts: u32,
+    /// The latest rating.
+    pub rating: Option<u8>,
+    pub last_activity_at: DateTime<Utc>,
+}
+
+/// `GET /api/v1/progress`: a learner's progress, folded from their records.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Progress {
+    /// One entry per module with any record, by module id.
+    pub modules: Vec<ModuleProgress>,
+    /// When a device of this learner last synced.
+    pub last_sync_at: Option<DateTime<Utc>>,
+}
+
+impl Progress {
+    /// Folds records (in any order) into progress: completion only moves forward, quiz
+    /// attempts add up and the best score counts, the latest rating counts.
+    pub fn fold(
+        records: impl IntoIterator<Item = (i64, i32, DateTime<Utc>, Effect)>,
+        last_sync_at: Option<DateTime<Utc>>,
+    ) -> Progress {
+        let mut by_module: BTreeMap<i64, (ModuleProgress, Option<DateTime<Utc>>)> = BTreeMap::new();
+        for (module_id, version, at, effect) in records {
+            let (p, rated_at) = by_module.entry(module_id).or_insert_with(|| {
+                (
+                    ModuleProgress {
+                        module_id,
+                        completed_at: None,
+                        completed_version: None,
+                        best_score: None,
+                        attempts: 0,
+                        rating: None,
+                        last_activity_at: at,
+                    },
+                    None,
+                )
+            });
+            p.last_activity_at = p.last_activity_at.max(at);
+            let completed = match effect {
+                Effect::Completed => true,
+                Effect::QuizAttempted(score) => {
+                    p.attempts += 1;
+                    p.best_score = Some(p.best_score.unwrap_or(0).max(score.percent));
+                    score.passed
+                }
+                Effect::Rated(rating) => {
+                    // The latest rating counts, whatever order records arrive in.
+                    if rated_at.is_none_or(|t| at >= t) {
+                        p.rating = Some(rating);
+                        *rated_at = Some(at);
+                    }
+                    false
+                }
+            };
+            if completed {
+                p.completed_at = Some(p.completed_at.map_or(at, |c| c.min(at)));
+                p.completed_version = Some(p.completed_version.map_or(version, |v| v.max(version)));
+            }
+        }
+        Progress { modules: by_module.into_values().map(|(p, _)| p).collect(), last_sync_at }
+    }
+
+    /// One module's progress, if it has any.
+    pub fn module(&self, id: i64) -> Option<&ModuleProgress> {
+        self.modules.iter().find(|m| m.module_id == id)
+    }
+
+    /// Whether a module is completed.
+    pub fn is_completed(&self, id: i64) -> bool {
+        self.module(id).is_some_and(|m| m.completed_at.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::QuizOption;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn question(correct: &[usize], options: usize) -> Question {
+        Question {
+            prompt: "?".into(),
+            multiple: correct.len() > 1,
+            options: (0..options)
+                .map(|i| QuizOption { text: format!("{i}"), correct: correct.contains(&i), explanation: String::new() })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn payloads_are_checked_by_kind() {
+        use serde_json::json;
+        assert!(Payload::parse(RecordKind::Completion, &json!({})).is_ok());
+        assert!(Payload::parse(RecordKind::Completion, &serde_json::Value::Null).is_ok());
+        assert!(Payload::parse(RecordKind::Completion, &json!({"seconds_spent": 80})).is_ok());
+        assert!(Payload::parse(RecordKind::Completion, &json!({"seconds_spent": -1})).is_err());
+        assert!(Payload::parse(RecordKind::Completion, &json!({"hack": 1})).is_err());
+        assert!(Payload::parse(RecordKind::QuizAttempt, &json!({"answers": [[0]], "device_score": 100})).is_ok());
+        assert!(Payload::parse(RecordKind::QuizAttempt, &json!({"answers": []})).is_err());
+        assert!(Payload::parse(RecordKind::QuizAttempt, &json!({"answers": [[0]], "device_score": 101})).is_err());
+        assert!(Payload::parse(RecordKind::Feedback, &json!({"rating": 5, "comment": "useful"})).is_ok());
+        assert!(Payload::parse(RecordKind::Feedback, &json!({"rating": 0})).is_err());
+        assert!(Payload::parse(RecordKind::Feedback, &json!({"rating": 3, "comment": "x".repeat(2001)})).is_err());
+    }
+
+    #[test]
+    fn quizzes_score_exact_answers() {
+        let qs = [question(&[1], 3), question(&[0, 2], 3)];
+        assert_eq!(score_quiz(&qs, 100, &[vec![1], vec![2, 0]]).unwrap(), QuizScore { percent: 100, passed: true });
+        assert_eq!(score_quiz(&qs, 60, &[vec![1], vec![0]]).unwrap(), QuizScore { percent: 50, passed: false });
+        assert_eq!(score_quiz(&qs, 50, &[vec![1], vec![0, 1, 2]]).unwrap(), QuizScore { percent: 50, passed: true });
+        assert!(score_quiz(&qs, 50, &[vec![1]]).is_err(), "too few answers");
+        assert!(score_quiz(&qs, 50, &[vec![1], vec![7]]).is_err(), "no such option");
+    }
+
+    #[test]
+    fn progress_only_moves_forward() {
+        let fail = Effect::QuizAttempted(QuizScore { percent: 50, passed: false });
+        let pass = Effect::QuizAttempted(QuizScore { percent: 100, passed: true });
+        let p = Progress::fold(
+            [
+                (2, 1, at("2026-05-03T10:00:00Z"), fail),
+                (2, 2, at("2026-05-02T10:00:00Z"), pass),
+                (2, 2, at("2026-05-04T10:00:00Z"), fail),
+                (1, 1, at("2026-05-01T10:00:00Z"), Effect::Completed),
+                (1, 2, at("2026-05-05T10:00:00Z"), Effect::Completed),
+                (1, 2, at("2026-05-06T10:00:00Z"), Effect::Rated(2)),
+                (1, 2, at("2026-05-05T12:00:00Z"), Effect::Rated(5)),
+            ],
+            None,
+        );
+        let quiz = p.module(2).unwrap();
+        assert_eq!((quiz.attempts, quiz.best_score), (3, Some(100)));
+        assert_eq!(quiz.completed_at, Some(at("2026-05-02T10:00:00Z")), "a later failed attempt doesn't un-complete");
+        let video = p.module(1).unwrap();
+        assert_eq!(video.completed_at, Some(at("2026-05-01T10:00:00Z")));
+        assert_eq!(video.completed_version, Some(2));
+        assert_eq!(video.rating, Some(2), "the latest rating counts, whatever the order");
+        assert_eq!(video.last_activity_at, at("2026-05-06T10:00:00Z"));
+        assert!(p.is_completed(1) && p.is_completed(2) && !p.is_completed(3));
+    }
+}

@@ -1,0 +1,443 @@
+//! Sync: learning records from learners' devices, stored exactly once, and the progress
+//! folded from them.
+//!
+//! A batch is checked record by record (a bad record is rejected in a 200, never the
+//! batch), then stored in one transaction; the answer goes out only after the commit,
+//! so a record the device sees acknowledged is durable, and a retry after a lost answer
+//! finds it (`duplicate`) instead of storing it twice.
+
+use std::collections::{HashMap, HashSet};
+
+use app::api::{
+    Effect, ErrorBody, LearningRecord, MAX_BATCH, ModuleContent, Payload, Progress, QuizScore, RecordKind,
+    RecordResult, RecordStatus, RejectCode, Role, SyncRequest, SyncResponse, User, score_quiz,
+};
+use axum::extract::{DefaultBodyLimit, State};
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::OnConflict,
+};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    accounts::users,
+    app::AppState,
+    auth::{AnyRole, Auth},
+    db::{
+        self,
+        entities::{learning_record, module_version, sync_device},
+    },
+    error::{ApiError, Json, Query},
+    modules::catalog,
+};
+
+/// Room for a full batch of records with long comments.
+const BODY_LIMIT: usize = 16 << 20;
+/// How old a record may be.
+const MAX_AGE: TimeDelta = TimeDelta::days(365);
+/// How far ahead of the server's clock a record may be (after skew correction).
+const MAX_AHEAD: TimeDelta = TimeDelta::days(1);
+/// Rows per insert statement (well under both databases' parameter limits).
+const INSERT_CHUNK: usize = 500;
+/// Ids per lookup statement.
+const LOOKUP_CHUNK: usize = 1000;
+
+/// `/api/v1/sync` and `/api/v1/progress`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(sync)).layer(DefaultBodyLimit::max(BODY_LIMIT)).routes(routes!(get_progress))
+}
+
+/// The envelope as it arrives. Records are read one by one, so one bad record is
+/// rejected on its own instead of failing the batch.
+#[derive(Debug, Deserialize)]
+pub struct Envelope {
+    device_id: String,
+    device_time: DateTime<Utc>,
+    records: Vec<serde_json::Value>,
+}
+
+/// A record that passed its checks (the row to store), or why it didn't.
+type Checked = Result<learning_record::Model, (String, RejectCode)>;
+
+/// Stores a batch of records for `user` and answers per record, with their progress.
+pub async fn apply_batch(state: &AppState, user: &User, request: SyncRequestIn) -> Result<SyncResponse, ApiError> {
+    let received_at = db::now();
+    let skew = received_at - request.device_time;
+    let visible = catalog::visible_module_ids(&state.db, user).await?;
+
+    // Read each record, then check it against the module versions it names.
+    let mut parsed: Vec<Result<(LearningRecord, Payload), (String, RejectCode)>> = Vec::new();
+    for raw in request.records {
+        let id = raw.get("id").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let record = match serde_json::from_value::<LearningRecord>(raw) {
+            Ok(r) => r,
+            Err(_) => {
+                parsed.push(Err((id, RejectCode::InvalidPayload)));
+                continue;
+            }
+        };
+        let Ok(uuid) = uuid::Uuid::parse_str(&record.id) else {
+            parsed.push(Err((id, RejectCode::InvalidPayload)));
+            continue;
+        };
+        let record = LearningRecord { id: uuid.hyphenated().to_string(), ..record };
+        match Payload::parse(record.kind, &record.payload) {
+            Ok(payload) => parsed.push(Ok((record, payload))),
+            Err(_) => parsed.push(Err((id, RejectCode::InvalidPayload))),
+        }
+    }
+    let versions = load_versions(&state.db, parsed.iter().filter_map(|r| r.as_ref().ok()).map(|(r, _)| r)).await?;
+
+    let checked: Vec<Checked> = parsed
+        .into_iter()
+        .map(|item| {
+            item.and_then(|(record, payload)| {
+                check(user, &request.device_id, &record, payload, &versions, &visible, skew, received_at)
+                    .map_err(|code| (record.id.clone(), code))
+            })
+        })
+        .collect();
+
+    // A retry may race another request with the same records (two tabs, a flaky
+    // network): the loser of the race sees a unique violation and tries once more, and
+    // then finds the winner's rows.
+    let mut attempt = 0;
+    let results = loop {
+        attempt += 1;
+        match store(state, user, &request.device_id, skew, received_at, &checked).await {
+            Ok(results) => break results,
+            Err(ApiError::Database(e)) if db::is_unique_violation(&e) && attempt < 3 => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    let progress = progress_of(&state.db, user.id).await?;
+    Ok(SyncResponse { results, progress })
+}
+
+/// The envelope with its device id checked.
+pub struct SyncRequestIn {
+    pub device_id: String,
+    pub device_time: DateTime<Utc>,
+    pub records: Vec<serde_json::Value>,
+}
+
+impl TryFrom<Envelope> for SyncRequestIn {
+    type Error = ApiError;
+
+    fn try_from(e: Envelope) -> Result<Self, ApiError> {
+        let device_id = e.device_id.trim().to_string();
+        if device_id.is_empty() || device_id.len() > 100 || device_id.chars().any(char::is_control) {
+            return Err(ApiError::Malformed("device_id must be 1 to 100 printable characters.".into()));
+        }
+        if e.records.len() > MAX_BATCH {
+            return Err(ApiError::BatchTooLarge { max: MAX_BATCH, got: e.records.len() });
+        }
+        Ok(SyncRequestIn { device_id, device_time: e.device_time, records: e.records })
+    }
+}
+
+type Versions = HashMap<(i64, i32), module_version::Model>;
+
+async fn load_versions<'a>(
+    db: &impl ConnectionTrait,
+    records: impl Iterator<Item = &'a LearningRecord>,
+) -> Result<Versions, ApiError> {
+    let wanted: HashSet<(i64, i32)> = records.map(|r| (r.module_id, r.module_version)).collect();
+    let mut out = HashMap::new();
+    let wanted: Vec<_> = wanted.into_iter().collect();
+    for chunk in wanted.chunks(LOOKUP_CHUNK / 2) {
+        let mut any = Condition::any();
+        for (module_id, version) in chunk {
+            any = any.add(
+                Condition::all()
+                    .add(module_version::Column::ModuleId.eq(*module_id))
+                    .add(module_version::Column::Version.eq(*version)),
+            );
+        }
+        for v in module_version::Entity::find().filter(any).all(db).await? {
+            out.insert((v.module_id, v.version), v);
+        }
+    }
+    Ok(out)
+}
+
+/// Checks one record and makes the row to store.
+#[allow(clippy::too_many_arguments)]
+fn check(
+    user: &User,
+    device_id: &str,
+    record: &LearningRecord,
+    payload: Payload,
+    versions: &Versions,
+    visible: &HashSet<i64>,
+    skew: TimeDelta,
+    received_at: DateTime<Utc>,
+) -> Result<learning_record::Model, RejectCode> {
+    let version = versions.get(&(record.module_id, record.module_version)).ok_or(RejectCode::UnknownModule)?;
+    if !visible.contains(&record.module_id) {
+        return Err(RejectCode::NotVisible);
+    }
+    let occurred_at = record.occurred_at.checked_add_signed(skew).ok_or(RejectCode::AbsurdTime)?;
+    if occurred_at < received_at - MAX_AGE || occurred_at > received_at + MAX_AHEAD {
+        return Err(RejectCode::AbsurdTime);
+    }
+    let content: ModuleContent =
+        serde_json::from_value(version.content.clone()).map_err(|_| RejectCode::UnknownModule)?;
+    let score = match (&payload, &content) {
+        (Payload::QuizAttempt(p), ModuleContent::Quiz { questions, pass_percent }) => {
+            Some(score_quiz(questions, *pass_percent, &p.answers).map_err(|_| RejectCode::InvalidPayload)?)
+        }
+        (Payload::QuizAttempt(_), _) => return Err(RejectCode::InvalidPayload),
+        // A quiz is completed by passing it, not by saying so.
+        (Payload::Completion(_), ModuleContent::Quiz { .. }) => return Err(RejectCode::InvalidPayload),
+        _ => None,
+    };
+    let payload = payload.to_value();
+    Ok(learning_record::Model {
+        id: record.id.clone(),
+        user_id: user.id,
+        device_id: device_id.to_string(),
+        kind: record.kind.as_str().to_string(),
+        module_id: record.module_id,
+        module_version: record.module_version,
+        occurred_at: db::truncate(occurred_at),
+        device_occurred_at: db::truncate(record.occurred_at),
+        received_at,
+        fingerprint: fingerprint(user.id, record, &payload),
+        payload,
+        score: score.map(|s| i32::from(s.percent)),
+        passed: score.map(|s| s.passed),
+    })
+}
+
+/// What makes two records with one id the same record.
+fn fingerprint(user_id: i64, record: &LearningRecord, payload: &serde_json::Value) -> String {
+    let canonical = serde_json::json!([
+        user_id,
+        record.kind.as_str(),
+        record.module_id,
+        record.module_version,
+        db::truncate(record.occurred_at).to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        payload,
+    ]);
+    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+}
+
+/// Stores the new records of a batch and notes the device's sync, in one transaction.
+async fn store(
+    state: &AppState,
+    user: &User,
+    device_id: &str,
+    skew: TimeDelta,
+    received_at: DateTime<Utc>,
+    checked: &[Checked],
+) -> Result<Vec<RecordResult>, ApiError> {
+    let txn = db::begin_write(&state.db).await?;
+    let ids: Vec<String> = checked.iter().filter_map(|c| c.as_ref().ok()).map(|m| m.id.clone()).collect();
+    let mut stored: HashMap<String, String> = HashMap::new();
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
+        for row in learning_record::Entity::find()
+            .filter(learning_record::Column::Id.is_in(chunk.iter().cloned()))
+            .all(&txn)
+            .await?
+        {
+            stored.insert(row.id, row.fingerprint);
+        }
+    }
+
+    let mut results = Vec::with_capacity(checked.len());
+    let mut new_rows = Vec::new();
+    for item in checked {
+        match item {
+            Err((id, code)) => {
+                results.push(RecordResult { id: id.clone(), status: RecordStatus::Rejected, code: Some(*code) })
+            }
+            Ok(model) => {
+                let status = match stored.get(&model.id) {
+                    Some(f) if *f == model.fingerprint => RecordStatus::Duplicate,
+                    Some(_) => RecordStatus::Conflict,
+                    None => {
+                        // Also covers the same id twice in one batch.
+                        stored.insert(model.id.clone(), model.fingerprint.clone());
+                        new_rows.push(active(model.clone()));
+                        RecordStatus::Accepted
+                    }
+                };
+                results.push(RecordResult { id: model.id.clone(), status, code: None });
+            }
+        }
+    }
+    let mut rows = new_rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
+        learning_record::Entity::insert_many(chunk).exec(&txn).await?;
+    }
+    sync_device::Entity::insert(sync_device::ActiveModel {
+        user_id: Set(user.id),
+        device_id: Set(device_id.to_string()),
+        last_sync_at: Set(received_at),
+        clock_skew_ms: Set(skew.num_milliseconds()),
+    })
+    .on_conflict(
+        OnConflict::columns([sync_device::Column::UserId, sync_device::Column::DeviceId])
+            .update_columns([sync_device::Column::LastSyncAt, sync_device::Column::ClockSkewMs])
+            .to_owned(),
+    )
+    .exec(&txn)
+    .await?;
+    // The answer is built only after the commit: acknowledged means durable.
+    txn.commit().await?;
+    Ok(results)
+}
+
+fn active(m: learning_record::Model) -> learning_record::ActiveModel {
+    learning_record::ActiveModel {
+        id: Set(m.id),
+        user_id: Set(m.user_id),
+        device_id: Set(m.device_id),
+        kind: Set(m.kind),
+        module_id: Set(m.module_id),
+        module_version: Set(m.module_version),
+        occurred_at: Set(m.occurred_at),
+        device_occurred_at: Set(m.device_occurred_at),
+        received_at: Set(m.received_at),
+        payload: Set(m.payload),
+        score: Set(m.score),
+        passed: Set(m.passed),
+        fingerprint: Set(m.fingerprint),
+    }
+}
+
+/// What a stored record means for progress.
+fn effect(row: &learning_record::Model) -> Option<Effect> {
+    match RecordKind::parse(&row.kind)? {
+        RecordKind::Completion => Some(Effect::Completed),
+        RecordKind::QuizAttempt => Some(Effect::QuizAttempted(QuizScore {
+            percent: row.score.unwrap_or(0).clamp(0, 100) as u8,
+            passed: row.passed.unwrap_or(false),
+        })),
+        RecordKind::Feedback => {
+            let rating = row.payload.get("rating").and_then(|r| r.as_u64()).unwrap_or(0);
+            (1..=5).contains(&rating).then_some(Effect::Rated(rating as u8))
+        }
+    }
+}
+
+/// A learner's progress, folded from all their records.
+pub async fn progress_of(db: &impl ConnectionTrait, user_id: i64) -> Result<Progress, ApiError> {
+    let rows = learning_record::Entity::find()
+        .filter(learning_record::Column::UserId.eq(user_id))
+        .order_by_asc(learning_record::Column::OccurredAt)
+        .all(db)
+        .await?;
+    let last_sync_at = sync_device::Entity::find()
+        .filter(sync_device::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| d.last_sync_at)
+        .max();
+    Ok(Progress::fold(
+        rows.iter().filter_map(|r| effect(r).map(|e| (r.module_id, r.module_version, r.occurred_at, e))),
+        last_sync_at,
+    ))
+}
+
+/// Sends learning records made on a device (completions, quiz attempts, ratings).
+/// Each record is answered `accepted`, `duplicate` (same id and content as one stored
+/// before: nothing changes), `conflict` (same id, other content: the stored one is kept)
+/// or `rejected` with a code; the answer comes after the batch is durably stored, and
+/// carries the learner's merged progress. Up to 5,000 records per batch. Roles: any.
+#[utoipa::path(
+    post, path = "/api/v1/sync", tag = "learning",
+    request_body = SyncRequest,
+    responses(
+        (status = 200, body = SyncResponse),
+        (status = 400, description = "`malformed_request`: not a sync envelope", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 413, description = "`batch_too_large`", body = ErrorBody),
+    ),
+    security(("primer_session" = []))
+)]
+pub async fn sync(
+    State(state): State<AppState>,
+    auth: Auth<AnyRole>,
+    Json(envelope): Json<Envelope>,
+) -> Result<Json<SyncResponse>, ApiError> {
+    let request = SyncRequestIn::try_from(envelope)?;
+    Ok(Json(apply_batch(&state, auth.user(), request).await?))
+}
+
+/// Whose progress to read.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProgressQuery {
+    /// Someone else's (managers: people in the teams they manage; admins: anyone).
+    pub user_id: Option<i64>,
+}
+
+/// A learner's progress: per module, completion, best quiz score, attempts and rating,
+/// folded from their records, and when they last synced. Roles: any for their own;
+/// managers and admins for the people they are responsible for.
+#[utoipa::path(
+    get, path = "/api/v1/progress", tag = "learning",
+    params(ProgressQuery),
+    responses(
+        (status = 200, body = Progress),
+        (status = 403, description = "`forbidden`: not someone you're responsible for", body = ErrorBody),
+    ),
+    security(("primer_session" = []))
+)]
+pub async fn get_progress(
+    State(state): State<AppState>,
+    auth: Auth<AnyRole>,
+    Query(query): Query<ProgressQuery>,
+) -> Result<Json<Progress>, ApiError> {
+    let me = auth.user();
+    let user_id = match query.user_id {
+        None => me.id,
+        Some(id) if id == me.id => id,
+        Some(id) => {
+            if !matches!(me.role, Role::Manager | Role::Admin) {
+                return Err(ApiError::Forbidden);
+            }
+            let people = users::people_for(&state.db, me).await?;
+            if !people.iter().any(|p| p.id == id) {
+                return Err(ApiError::Forbidden);
+            }
+            id
+        }
+    };
+    Ok(Json(progress_of(&state.db, user_id).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(payload: serde_json::Value) -> LearningRecord {
+        LearningRecord {
+            id: "0190c5a0-0000-7000-8000-000000000001".into(),
+            kind: RecordKind::Completion,
+            module_id: 1,
+            module_version: 1,
+            occurred_at: "2026-05-01T10:00:00.123456789Z".parse().unwrap(),
+            payload,
+        }
+    }
+
+    #[test]
+    fn fingerprints_see_content_not_formatting() {
+        let a = record(serde_json::json!({"seconds_spent": 5}));
+        let p = Payload::parse(a.kind, &a.payload).unwrap().to_value();
+        // Nanoseconds beyond what the databases keep don't make another record.
+        let b = LearningRecord { occurred_at: "2026-05-01T10:00:00.123456Z".parse().unwrap(), ..a.clone() };
+        assert_eq!(fingerprint(7, &a, &p), fingerprint(7, &b, &p));
+        let other = Payload::parse(a.kind, &serde_json::json!({"seconds_spent": 6})).unwrap().to_value();
+        assert_ne!(fingerprint(7, &a, &p), fingerprint(7, &a, &other));
+        assert_ne!(fingerprint(7, &a, &p), fingerprint(8, &a, &p), "another person's record is another record");
+    }
+}
