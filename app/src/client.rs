@@ -7,8 +7,8 @@ use serde::{Serialize, de::DeserializeOwned};
 
 use crate::api::{
     Assignment, AssignmentInput, Catalog, ChangePassword, LearnerModule, LearningPath, LoginRequest, Me, Module,
-    ModuleInput, ModuleSummary, NewUser, PasswordResetLink, PathInput, RequestError, ResetPassword, Team, TeamInput,
-    User, UserPatch,
+    ModuleInput, ModuleSummary, NewUser, PasswordResetLink, PathInput, Progress, RequestError, ResetPassword,
+    SyncRequest, SyncResponse, Team, TeamInput, User, UserPatch,
 };
 
 /// Server-side access to Primer's data for rendering pages, implemented by the server
@@ -39,6 +39,8 @@ pub trait Backend: Send + Sync + 'static {
     async fn catalog(&self, request: &http::request::Parts) -> Result<Catalog, RequestError>;
     /// One module as the signed-in person gets it (`GET /api/v1/catalog/{id}`).
     async fn catalog_module(&self, request: &http::request::Parts, id: i64) -> Result<LearnerModule, RequestError>;
+    /// The signed-in person's progress (`GET /api/v1/progress`).
+    async fn progress(&self, request: &http::request::Parts) -> Result<Progress, RequestError>;
 }
 
 /// The [`Backend`] as the server provides it in context.
@@ -140,6 +142,16 @@ pub async fn catalog_module(id: i64) -> Result<LearnerModule, RequestError> {
     {
         transport::get(&format!("/api/v1/catalog/{id}")).await
     }
+}
+
+read!(
+    /// The signed-in person's progress, as the server has it.
+    progress -> Progress, GET "/api/v1/progress", |b, r| b.progress(&r)
+);
+
+/// Sends learning records (the outbox's batches).
+pub async fn sync(request: &SyncRequest) -> Result<SyncResponse, RequestError> {
+    transport::send("POST", "/api/v1/sync", Some(request)).await
 }
 
 read!(

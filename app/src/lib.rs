@@ -6,6 +6,8 @@
 pub mod api;
 pub mod client;
 mod components;
+pub mod device;
+pub mod learning;
 mod pages;
 
 use leptos::prelude::*;
@@ -22,6 +24,7 @@ use crate::{
     pages::{
         account::AccountPage,
         home::HomePage,
+        learn::{device::DevicePage, library::LibraryPage, player::PlayerPage, prep::PrepPage, progress::ProgressPage},
         login::LoginPage,
         not_found::NotFound,
         people::PeoplePage,
@@ -53,6 +56,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="manifest" href="/manifest.webmanifest"/>
                 <link rel="stylesheet" href=css/>
                 <script src="/sw-register.js" defer></script>
+                <script src="/offline-store.js" defer></script>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -73,6 +77,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let viewer = Resource::new(|| (), |_| client::sendable(client::me()));
     provide_context(ViewerResource(viewer));
+    device::provide_device();
 
     // Every page renders completely on the server (`SsrMode::Async`), so the sign-in
     // form, and later the library and tip cards, work with JavaScript off, and status
@@ -85,10 +90,15 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/reset/:token") view=ResetPasswordPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage/>
+                    <Route path=path!("library") view=LibraryPage/>
+                    <Route path=path!("modules/:id") view=PlayerPage/>
+                    <Route path=path!("prep") view=PrepPage/>
+                    <Route path=path!("progress") view=ProgressPage/>
+                    <Route path=path!("device") view=DevicePage/>
                     <Route path=path!("account") view=AccountPage/>
                     <Route path=path!("team") view=TeamPage/>
                     <Route path=path!("admin/people") view=PeoplePage/>
-                                        <Route path=path!("admin/teams") view=TeamsPage/>
+                    <Route path=path!("admin/teams") view=TeamsPage/>
                     <Route path=path!("studio") view=StudioPage/>
                     <Route path=path!("studio/new/:kind") view=NewModulePage/>
                     <Route path=path!("studio/modules/:id") view=EditModulePage/>

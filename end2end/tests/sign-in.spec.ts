@@ -3,10 +3,10 @@ import { DEMO, DEMO_PASSWORD, type DemoRole, hydrated, navLabels, signIn, watchE
 
 // What each role finds on its home screen and in its navigation.
 const HOMES: Record<DemoRole, { nav: string[]; section?: RegExp }> = {
-  learner: { nav: ['Home', 'Account'] },
-  author: { nav: ['Home', 'Studio', 'Account'] },
-  manager: { nav: ['Home', 'Team', 'Account'], section: /Teams you look after/ },
-  admin: { nav: ['Home', 'Studio', 'Team', 'People', 'Teams', 'Account'], section: /Administration/ },
+  learner: { nav: ['Home', 'Library', 'Progress', 'Account'] },
+  author: { nav: ['Home', 'Library', 'Progress', 'Studio', 'Account'] },
+  manager: { nav: ['Home', 'Library', 'Progress', 'Team', 'Account'], section: /Teams you look after/ },
+  admin: { nav: ['Home', 'Library', 'Studio', 'Team', 'People', 'Teams', 'Account'], section: /Administration/ },
 };
 
 for (const role of Object.keys(HOMES) as DemoRole[]) {
@@ -23,7 +23,7 @@ for (const role of Object.keys(HOMES) as DemoRole[]) {
     expect(await navLabels(page)).toEqual(HOMES[role].nav);
     const expected = HOMES[role].section;
     if (expected) await expect(page.getByRole('heading', { name: expected })).toBeVisible();
-    await expect(page.getByTestId('learning')).toBeVisible();
+    await expect(page.getByTestId('prep-link')).toBeVisible();
 
     // On a phone the navigation is a bar along the bottom of the screen.
     const nav = await page.getByRole('navigation', { name: 'Main' }).boundingBox();

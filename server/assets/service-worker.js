@@ -63,27 +63,48 @@ async function media(request) {
   return fetch(request);
 }
 
+/** How long a page may take on a weak signal before its saved copy is shown instead. */
+const SLOW_NETWORK_MS = 4000;
+
 /** Pages: the network first (kept for later), then the last copy, then the offline page. */
 async function page(request) {
-  try {
-    const response = await fetch(request);
+  const cachedCopy = () =>
+    caches.match(request.url, { cacheName: PAGES }).then((hit) => hit || caches.match(request.url, { cacheName: SAVED }));
+  const network = fetch(request).then((response) => {
     if (response.ok && response.headers.get('content-type')?.startsWith('text/html')) {
       const copy = response.clone();
       caches.open(PAGES).then((cache) => cache.put(request.url, copy));
     }
     return response;
+  });
+  try {
+    // With one bar of signal, a saved copy after a few seconds beats a spinner.
+    const cached = await cachedCopy();
+    if (!cached) return await network;
+    const slow = new Promise((resolve) => setTimeout(() => resolve(null), SLOW_NETWORK_MS));
+    return (await Promise.race([network, slow])) || cached;
   } catch (offline) {
-    const cached = (await caches.match(request.url, { cacheName: PAGES })) || (await caches.match(request.url, { cacheName: SAVED }));
-    return cached || (await caches.match(OFFLINE_PAGE, { cacheName: SHELL })) || Response.error();
+    return (await cachedCopy()) || (await caches.match(OFFLINE_PAGE, { cacheName: SHELL })) || Response.error();
   }
 }
 
+/** The signed-in person's own data, kept as last seen so screens open offline. */
+const PERSONAL_DATA = ['/api/v1/me', '/api/v1/catalog', '/api/v1/progress'];
+const DATA = 'primer-data';
+
 /** API reads: the network first, then what was saved, then a JSON error in words. */
 async function data(request) {
+  const url = new URL(request.url);
   try {
-    return await fetch(request);
+    const response = await fetch(request);
+    if (response.ok && PERSONAL_DATA.includes(url.pathname) && !url.search) {
+      const copy = response.clone();
+      caches.open(DATA).then((cache) => cache.put(request.url, copy));
+    }
+    return response;
   } catch (offline) {
-    const cached = await caches.match(request.url, { cacheName: SAVED });
+    const cached =
+      (await caches.match(request.url, { cacheName: SAVED })) || (await caches.match(request.url, { cacheName: DATA }));
     if (cached) return cached;
     const body = { error: { code: 'offline', message: "You're offline, and this isn't saved on this phone." } };
     return new Response(JSON.stringify(body), { status: 503, headers: { 'content-type': 'application/json' } });

@@ -26,6 +26,7 @@ pub const PRECACHE: &[&str] = &[
     "/pkg/primer.css",
     "/sw-range.js",
     "/sw-register.js",
+    "/offline-store.js",
     "/offline.html",
     "/manifest.webmanifest",
     "/favicon.svg",

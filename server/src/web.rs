@@ -144,6 +144,11 @@ impl Backend for PageBackend {
         catalog::module_for(&self.state.db, auth.user(), id).await.map_err(to_request_error)
     }
 
+    async fn progress(&self, request: &Parts) -> Result<app::api::Progress, RequestError> {
+        let auth = Auth::<AnyRole>::check(self.viewer(request).await?).map_err(to_request_error)?;
+        crate::sync::progress_of(&self.state.db, auth.user().id).await.map_err(to_request_error)
+    }
+
     async fn reset_link_owner(&self, token: &str) -> Result<Option<String>, RequestError> {
         match reset::check(&self.state.db, token).await {
             Ok(account) => Ok(Some(account.name)),

@@ -49,12 +49,15 @@ pub enum ErrorCode {
     BatchTooLarge,
     /// The server or its database is not available.
     Unavailable,
+    /// Answered by the service worker, not the server: the phone is offline and has no
+    /// saved copy of what was asked for.
+    Offline,
     Internal,
 }
 
 impl ErrorCode {
     /// Every code (add new ones here too: the tests check each of them).
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::MalformedRequest,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::InvalidInput,
@@ -76,6 +79,7 @@ impl ErrorCode {
         ErrorCode::NotPublishable,
         ErrorCode::BatchTooLarge,
         ErrorCode::Unavailable,
+        ErrorCode::Offline,
         ErrorCode::Internal,
     ];
 
@@ -94,7 +98,7 @@ impl ErrorCode {
             InvalidInput | EmptyUpload | InvalidMedia => 422,
             TooManyAttempts => 429,
             Internal => 500,
-            Unavailable => 503,
+            Unavailable | Offline => 503,
         }
     }
 
@@ -123,6 +127,7 @@ impl ErrorCode {
             NotPublishable => "not_publishable",
             BatchTooLarge => "batch_too_large",
             Unavailable => "unavailable",
+            Offline => "offline",
             Internal => "internal",
         }
     }

@@ -5,8 +5,6 @@
 //! The rules that turn records into progress live here, so the phone shows what the
 //! server will compute before the server has seen the records.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -213,7 +211,7 @@ impl Payload {
 }
 
 /// A quiz scored: percent right and whether that passes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuizScore {
     pub percent: u8,
     pub passed: bool,
@@ -244,7 +242,7 @@ pub fn score_quiz(questions: &[Question], pass_percent: u8, answers: &[Vec<u32>]
 }
 
 /// What a record means for progress, once checked (and, for quizzes, scored).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Effect {
     Completed,
     QuizAttempted(QuizScore),
@@ -263,8 +261,10 @@ pub struct ModuleProgress {
     /// The best quiz score, in percent.
     pub best_score: Option<u8>,
     pub attempts: u32,
-    /// The latest rating.
+    /// The latest rating, and when it was given.
     pub rating: Option<u8>,
+    #[serde(default)]
+    pub rated_at: Option<DateTime<Utc>>,
     pub last_activity_at: DateTime<Utc>,
 }
 
@@ -285,10 +285,20 @@ impl Progress {
         records: impl IntoIterator<Item = (i64, i32, DateTime<Utc>, Effect)>,
         last_sync_at: Option<DateTime<Utc>>,
     ) -> Progress {
-        let mut by_module: BTreeMap<i64, (ModuleProgress, Option<DateTime<Utc>>)> = BTreeMap::new();
+        let mut progress = Progress { modules: Vec::new(), last_sync_at };
         for (module_id, version, at, effect) in records {
-            let (p, rated_at) = by_module.entry(module_id).or_insert_with(|| {
-                (
+            progress.apply(module_id, version, at, effect);
+        }
+        progress
+    }
+
+    /// Adds one record (the phone adds the ones still waiting in its outbox).
+    pub fn apply(&mut self, module_id: i64, version: i32, at: DateTime<Utc>, effect: Effect) {
+        let index = match self.modules.binary_search_by_key(&module_id, |m| m.module_id) {
+            Ok(i) => i,
+            Err(i) => {
+                self.modules.insert(
+                    i,
                     ModuleProgress {
                         module_id,
                         completed_at: None,
@@ -296,34 +306,35 @@ impl Progress {
                         best_score: None,
                         attempts: 0,
                         rating: None,
+                        rated_at: None,
                         last_activity_at: at,
                     },
-                    None,
-                )
-            });
-            p.last_activity_at = p.last_activity_at.max(at);
-            let completed = match effect {
-                Effect::Completed => true,
-                Effect::QuizAttempted(score) => {
-                    p.attempts += 1;
-                    p.best_score = Some(p.best_score.unwrap_or(0).max(score.percent));
-                    score.passed
-                }
-                Effect::Rated(rating) => {
-                    // The latest rating counts, whatever order records arrive in.
-                    if rated_at.is_none_or(|t| at >= t) {
-                        p.rating = Some(rating);
-                        *rated_at = Some(at);
-                    }
-                    false
-                }
-            };
-            if completed {
-                p.completed_at = Some(p.completed_at.map_or(at, |c| c.min(at)));
-                p.completed_version = Some(p.completed_version.map_or(version, |v| v.max(version)));
+                );
+                i
             }
+        };
+        let p = &mut self.modules[index];
+        p.last_activity_at = p.last_activity_at.max(at);
+        let completed = match effect {
+            Effect::Completed => true,
+            Effect::QuizAttempted(score) => {
+                p.attempts += 1;
+                p.best_score = Some(p.best_score.unwrap_or(0).max(score.percent));
+                score.passed
+            }
+            Effect::Rated(rating) => {
+                // The latest rating counts, whatever order records arrive in.
+                if p.rated_at.is_none_or(|t| at >= t) {
+                    p.rating = Some(rating);
+                    p.rated_at = Some(at);
+                }
+                false
+            }
+        };
+        if completed {
+            p.completed_at = Some(p.completed_at.map_or(at, |c| c.min(at)));
+            p.completed_version = Some(p.completed_version.map_or(version, |v| v.max(version)));
         }
-        Progress { modules: by_module.into_values().map(|(p, _)| p).collect(), last_sync_at }
     }
 
     /// One module's progress, if it has any.

@@ -38,3 +38,11 @@ pub fn account() -> impl IntoView {
 pub fn studio() -> impl IntoView {
     icon("M4 20h4L19 9l-4-4L4 16zM14 6l4 4")
 }
+
+pub fn library() -> impl IntoView {
+    icon("M4 19.5A2.5 2.5 0 0 1 6.5 17H20V3H6.5A2.5 2.5 0 0 0 4 5.5zM4 19.5A2.5 2.5 0 0 0 6.5 22H20v-5")
+}
+
+pub fn progress() -> impl IntoView {
+    icon("M3 3v18h18M7 15l4-4 3 3 5-6")
+}

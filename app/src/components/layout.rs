@@ -8,6 +8,7 @@ use super::icons;
 use crate::{
     ViewerResource,
     api::{Me, Role},
+    device::{self, use_device},
 };
 
 /// One navigation entry.
@@ -21,6 +22,14 @@ struct NavEntry {
 /// Every navigation entry, in order; each lists the roles that see it.
 const NAV: &[NavEntry] = &[
     NavEntry { href: "/", label: "Home", icon: || icons::home().into_any(), roles: &Role::ALL },
+    NavEntry { href: "/library", label: "Library", icon: || icons::library().into_any(), roles: &Role::ALL },
+    NavEntry {
+        href: "/progress",
+        label: "Progress",
+        icon: || icons::progress().into_any(),
+        // Admins reach it from Home: their bar is full of administration.
+        roles: &[Role::Learner, Role::Author, Role::Manager],
+    },
     NavEntry {
         href: "/studio",
         label: "Studio",
@@ -40,7 +49,13 @@ pub fn SignedInLayout() -> impl IntoView {
     let chrome = move || {
         Suspend::new(async move {
             match viewer.await {
-                Ok(Some(me)) => view! { <TopBar me=me.clone()/> <Nav role=me.user.role/> }.into_any(),
+                Ok(Some(me)) => {
+                    let device = use_device();
+                    let user_id = me.user.id;
+                    // The device's part (outbox, saved modules) starts once hydrated.
+                    Effect::new(move |_| device::start_for(device, user_id));
+                    view! { <TopBar me=me.clone()/> <Nav role=me.user.role/> }.into_any()
+                }
                 _ => view! { <AnonymousTopBar/> }.into_any(),
             }
         })
@@ -64,11 +79,28 @@ fn TopBar(me: Me) -> impl IntoView {
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Prim"<span>"er"</span></a>
+            <NetworkBadge/>
             <div class="who">
                 <div data-testid="viewer-name">{me.user.name.clone()}</div>
                 <div class="small">{detail}</div>
             </div>
         </header>
+    }
+}
+
+/// Always visible while offline, and counts records waiting to sync.
+#[component]
+fn NetworkBadge() -> impl IntoView {
+    let device = use_device();
+    move || {
+        let waiting = device.outbox.get().len();
+        let online = device.online.get();
+        match (online, waiting) {
+            (false, 0) => Some(view! { <span class="offline-badge" role="status" data-testid="offline-indicator">"Offline"</span> }.into_any()),
+            (false, n) => Some(view! { <span class="offline-badge" role="status" data-testid="offline-indicator">{format!("Offline · {n} to sync")}</span> }.into_any()),
+            (true, 0) => None,
+            (true, n) => Some(view! { <a class="sync-badge" href="/progress" data-testid="waiting-badge">{format!("{n} to sync")}</a> }.into_any()),
+        }
     }
 }
 
@@ -108,9 +140,9 @@ mod tests {
 
     #[test]
     fn navigation_depends_on_the_role() {
-        assert_eq!(entries(Role::Learner), ["Home", "Account"]);
-        assert_eq!(entries(Role::Author), ["Home", "Studio", "Account"]);
-        assert_eq!(entries(Role::Manager), ["Home", "Team", "Account"]);
-        assert_eq!(entries(Role::Admin), ["Home", "Studio", "Team", "People", "Teams", "Account"]);
+        assert_eq!(entries(Role::Learner), ["Home", "Library", "Progress", "Account"]);
+        assert_eq!(entries(Role::Author), ["Home", "Library", "Progress", "Studio", "Account"]);
+        assert_eq!(entries(Role::Manager), ["Home", "Library", "Progress", "Team", "Account"]);
+        assert_eq!(entries(Role::Admin), ["Home", "Library", "Studio", "Team", "People", "Teams", "Account"]);
     }
 }

@@ -3,6 +3,7 @@
 pub mod gate;
 pub mod icons;
 pub mod layout;
+pub mod learner;
 pub mod module_view;
 pub mod upload;
 

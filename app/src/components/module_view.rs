@@ -25,14 +25,32 @@ pub fn duration_label(seconds: u32) -> String {
     }
 }
 
+/// A finished quiz: per question the options picked, the score in percent, and whether
+/// it passes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuizOutcome {
+    pub answers: Vec<Vec<u32>>,
+    pub percent: u8,
+    pub passed: bool,
+}
+
 #[component]
-pub fn ModuleView(module: Viewable) -> impl IntoView {
+pub fn ModuleView(
+    module: Viewable,
+    /// Called when the video plays to its end.
+    #[prop(optional)]
+    on_video_end: Option<Callback<()>>,
+    /// Called when every question of the quiz has been checked.
+    #[prop(optional)]
+    on_quiz_done: Option<Callback<QuizOutcome>>,
+) -> impl IntoView {
     let Viewable { kind, title, summary, estimated_seconds, language, content } = module;
     let body = match content {
         ModuleContent::Video { video_media_id, poster_media_id, captions_media_id } => match video_media_id {
             Some(video) => view! {
                 <video class="player" controls playsinline preload="metadata" data-testid="module-video"
-                    src=media_url(&video) poster=poster_media_id.as_deref().map(media_url)>
+                    src=media_url(&video) poster=poster_media_id.as_deref().map(media_url)
+                    on:ended=move |_| if let Some(cb) = on_video_end { cb.run(()) }>
                     {captions_media_id.map(|c| view! {
                         <track kind="captions" src=media_url(&c) srclang=language.clone() label="Captions" default/>
                     })}
@@ -44,7 +62,9 @@ pub fn ModuleView(module: Viewable) -> impl IntoView {
         ModuleContent::Tip { body_html, .. } => {
             view! { <article class="tip-card" data-testid="tip-card" inner_html=body_html></article> }.into_any()
         }
-        ModuleContent::Quiz { questions, pass_percent } => view! { <QuizView questions pass_percent/> }.into_any(),
+        ModuleContent::Quiz { questions, pass_percent } => {
+            view! { <QuizView questions pass_percent on_done=on_quiz_done/> }.into_any()
+        }
     };
     view! {
         <div class="module-view">
@@ -61,9 +81,21 @@ pub fn ModuleView(module: Viewable) -> impl IntoView {
 
 /// A practice quiz: pick, check, and see right away why each answer is right or wrong.
 #[component]
-fn QuizView(questions: Vec<Question>, pass_percent: u8) -> impl IntoView {
+fn QuizView(questions: Vec<Question>, pass_percent: u8, on_done: Option<Callback<QuizOutcome>>) -> impl IntoView {
     let total = questions.len();
     let results: RwSignal<Vec<Option<bool>>> = RwSignal::new(vec![None; total]);
+    let answers: RwSignal<Vec<Vec<u32>>> = RwSignal::new(vec![Vec::new(); total]);
+    let report = move || {
+        let r = results.get_untracked();
+        if total == 0 || r.iter().any(|x| x.is_none()) {
+            return;
+        }
+        let right = r.iter().filter(|x| **x == Some(true)).count();
+        let percent = (right * 100 / total) as u8;
+        if let Some(cb) = on_done {
+            cb.run(QuizOutcome { answers: answers.get_untracked(), percent, passed: percent >= pass_percent });
+        }
+    };
     let score = move || {
         let r = results.get();
         let answered = r.iter().filter(|x| x.is_some()).count();
@@ -73,7 +105,11 @@ fn QuizView(questions: Vec<Question>, pass_percent: u8) -> impl IntoView {
     view! {
         <div class="quiz" data-testid="quiz">
             {questions.into_iter().enumerate().map(|(i, q)| view! {
-                <QuestionView index=i question=q on_checked=move |ok| results.update(|r| r[i] = Some(ok))/>
+                <QuestionView index=i question=q on_checked=move |ok, picked| {
+                    answers.update(|a| a[i] = picked);
+                    results.update(|r| r[i] = Some(ok));
+                    report();
+                }/>
             }).collect_view()}
             {move || {
                 let (answered, right) = score();
@@ -93,20 +129,25 @@ fn QuizView(questions: Vec<Question>, pass_percent: u8) -> impl IntoView {
 }
 
 #[component]
-fn QuestionView(index: usize, question: Question, on_checked: impl Fn(bool) + Send + Sync + 'static) -> impl IntoView {
+fn QuestionView(
+    index: usize,
+    question: Question,
+    on_checked: impl Fn(bool, Vec<u32>) + Send + Sync + 'static,
+) -> impl IntoView {
     let chosen: RwSignal<Vec<usize>> = RwSignal::new(Vec::new());
     let checked = RwSignal::new(false);
     let multiple = question.multiple;
     let correct = StoredValue::new(
         question.options.iter().enumerate().filter(|(_, o)| o.correct).map(|(i, _)| i).collect::<Vec<usize>>(),
     );
-    let on_checked = Callback::new(move |ok: bool| on_checked(ok));
+    let on_checked = Callback::new(move |(ok, picked): (bool, Vec<u32>)| on_checked(ok, picked));
     // Copy, so the button can be rendered again.
     let check = move |_| {
         let mut picked = chosen.get_untracked();
         picked.sort_unstable();
         checked.set(true);
-        on_checked.run(correct.with_value(|c| picked == *c));
+        let ok = correct.with_value(|c| picked == *c);
+        on_checked.run((ok, picked.iter().map(|&i| i as u32).collect()));
     };
     let name = format!("q{index}");
     let options = question.options.clone();

@@ -1,14 +1,19 @@
-//! Home: what a person should do next. It grows with later features (meeting prep,
-//! "continue", due soon); today it shows onboarding progress and, by role, the teams a
-//! manager looks after and the admin's tools.
+//! Home: what a person should do next: prep for a meeting, continue where they left off,
+//! what's due soon, and where their records stand; by role, the teams a manager looks
+//! after and the admin's tools.
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::{Me, Role, User},
-    components::gate::signed_in,
+    api::{Me, RequestError, Role, User},
+    components::{
+        gate::signed_in,
+        learner::{LearnerData, ModuleCard, ModuleList, SyncStatus, learner_data, live_progress, with_learner_data},
+    },
+    device::use_device,
+    learning::{continue_with, due_soon},
 };
 
 /// Where someone is in the 30/60/90-day onboarding tiers.
@@ -37,14 +42,63 @@ fn first_name(name: &str) -> &str {
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let data = learner_data();
     view! {
         <Title text="Home"/>
-        {signed_in(&Role::ALL, |me: Me| view! { <Home me/> })}
+        {signed_in(&Role::ALL, move |me: Me| view! { <Home me data/> })}
+    }
+}
+
+/// How many "due soon" items Home lists.
+const DUE_SOON_SHOWN: usize = 3;
+
+#[component]
+fn Learning(data: LearnerData) -> impl IntoView {
+    let device = use_device();
+    let progress = live_progress(device, data.progress.clone());
+    let catalog = StoredValue::new(data.catalog);
+    let nothing = catalog.with_value(|c| c.modules.is_empty());
+    view! {
+        <section class="card prep-card">
+            <h2>"Prep for a meeting"</h2>
+            <p class="muted small">"Pick the product, industry and deal stage, and how many minutes you have."</p>
+            <a class="button" href="/prep" data-testid="prep-link">"Prep now"</a>
+        </section>
+        {move || {
+            let next = catalog.with_value(|c| continue_with(c, &progress.get()).cloned());
+            next.map(|module| view! {
+                <section class="card" data-testid="continue">
+                    <h2>"Continue"</h2>
+                    <ul class="module-list"><ModuleCard module progress/></ul>
+                </section>
+            })
+        }}
+        {move || {
+            let due: Vec<_> = catalog.with_value(|c| due_soon(c, &progress.get()).into_iter().take(DUE_SOON_SHOWN).cloned().collect());
+            (!due.is_empty()).then(|| view! {
+                <section class="card" data-testid="due-soon">
+                    <h2>"Due soon"</h2>
+                    <ModuleList modules=due progress/>
+                    <a class="small" href="/progress">"All your progress"</a>
+                </section>
+            })
+        }}
+        {nothing.then(|| view! {
+            <section class="card" data-testid="learning">
+                <h2>"Your learning"</h2>
+                <p>"Nothing is published for you yet."</p>
+                <p class="muted small">"When authors publish modules and learning paths for your role, they show up here."</p>
+            </section>
+        })}
+        <div class="line">
+            <SyncStatus/>
+            <a class="small" href="/device">"On this device"</a>
+        </div>
     }
 }
 
 #[component]
-fn Home(me: Me) -> impl IntoView {
+fn Home(me: Me, data: Resource<Result<LearnerData, RequestError>>) -> impl IntoView {
     let user = me.user.clone();
     let onboarding = onboarding_summary(&user, me.today);
     let role = user.role;
@@ -59,13 +113,7 @@ fn Home(me: Me) -> impl IntoView {
             </section>
         })}
 
-        <section class="card" data-testid="learning">
-            <h2>"Your learning"</h2>
-            <p>"Nothing is assigned to you yet."</p>
-            <p class="muted small">
-                "When authors publish modules and learning paths for your role, they show up here: what's due, what to continue, and quick prep before a meeting."
-            </p>
-        </section>
+        {with_learner_data(data, |data| view! { <Learning data/> })}
 
         {(role == Role::Manager).then(|| {
             let teams = user.manages.clone();

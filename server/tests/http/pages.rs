@@ -151,8 +151,49 @@ async fn password_link_page_works_without_javascript(app: TestApp) {
     assert!(spent.contains("doesn't work any more") || spent.contains("doesn&#x27;t work any more"));
 }
 
+async fn learner_pages_render_on_the_server(app: TestApp) {
+    use crate::modules::{create, publish, tip};
+    let author = app.signed_in(Role::Author).await;
+    let price = create(&app, &author, &tip("Handling price objections", "Say **value**, not discount.")).await;
+    publish(&app, &author, price.id).await;
+    let mut other = tip("Discovery questions", "Ask *why now*.");
+    other["tags"] = json!(["stage:discovery"]);
+    let other = create(&app, &author, &other).await;
+    publish(&app, &author, other.id).await;
+    let learner = app.signed_in(Role::Learner).await;
+    let page = |path: String| {
+        let (app, learner) = (app.clone(), learner.clone());
+        async move { app.get(&path).html().session(&learner).send().await }
+    };
+
+    // The library, complete without JavaScript, filtered by its GET form. (The page also
+    // carries the whole catalog as hydration data, so look at the rendered cards.)
+    let card = |title: &str| format!(r#"<div class="title">{title}<"#);
+    let library = page("/library".into()).await.text();
+    assert!(library.contains(&card("Handling price objections")) && library.contains(&card("Discovery questions")));
+    assert!(library.contains(r#"name="q""#) && library.contains(r#"value="stage:negotiation""#), "the filters");
+    let filtered = page("/library?q=price".into()).await.text();
+    assert!(filtered.contains(&card("Handling price objections")) && !filtered.contains(&card("Discovery questions")));
+    let by_tag = page("/library?tag=stage%3Adiscovery".into()).await.text();
+    assert!(!by_tag.contains(&card("Handling price objections")) && by_tag.contains(&card("Discovery questions")));
+
+    // A tip card, as HTML in the page.
+    let module = page(format!("/modules/{}", price.id)).await;
+    module.assert_status(200);
+    assert!(module.text().contains("<strong>value</strong>"), "{}", module.text());
+    page("/modules/999999".into()).await.assert_status(404);
+
+    // Meeting prep: a 3-minute budget fits both one-minute tips.
+    let prep = page("/prep?minutes=3".into()).await.text();
+    assert!(prep.contains(r#"data-total-seconds="120""#), "{prep}");
+    for path in ["/progress", "/device"] {
+        page(path.into()).await.assert_status(200);
+    }
+}
+
 db_tests!(
     every_page_offers_the_manifest_and_the_service_worker,
+    learner_pages_render_on_the_server,
     sign_in_form_works_without_javascript,
     sign_in_form_reports_errors_in_place,
     home_depends_on_the_role,

@@ -79,6 +79,10 @@ const OTHER: &[(&str, &str, Access)] = &[
 /// Pages that need a signed-in person: nobody is redirected to sign in, other roles get 403.
 const PAGES: &[(&str, Access)] = &[
     ("/", ANY),
+    ("/library", ANY),
+    ("/prep", ANY),
+    ("/progress", ANY),
+    ("/device", ANY),
     ("/account", ANY),
     ("/team", MANAGER),
     ("/admin/people", ADMIN),

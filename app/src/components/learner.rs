@@ -1,0 +1,195 @@
+//! Pieces of the learner's screens: the catalog and progress they are built from, a
+//! module's card, "Save for offline" with its progress bar, and the sync status.
+
+use leptos::prelude::*;
+
+use super::{ErrorMessage, module_view::duration_label};
+use crate::{
+    api::{Catalog, CatalogModule, ErrorCode, Progress, RequestError},
+    client,
+    device::{self, Device, use_device},
+    learning::size_label,
+};
+
+/// What the learner's screens are built from.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LearnerData {
+    pub catalog: Catalog,
+    /// As the server had it when the page loaded (the device adds its outbox).
+    pub progress: Progress,
+}
+
+/// Loads the catalog and progress (in-process on the server, over HTTP, or from what the
+/// service worker kept, in the browser).
+pub fn learner_data() -> Resource<Result<LearnerData, RequestError>> {
+    Resource::new(
+        || (),
+        |_| {
+            client::sendable(async {
+                let catalog = client::catalog().await?;
+                let progress = client::progress().await?;
+                Ok(LearnerData { catalog, progress })
+            })
+        },
+    )
+}
+
+/// Shows `page` with the learner's data once it is there, or what went wrong in words.
+pub fn with_learner_data<IV, F>(data: Resource<Result<LearnerData, RequestError>>, page: F) -> impl IntoView
+where
+    IV: IntoView + 'static,
+    F: Fn(LearnerData) -> IV + Clone + Send + Sync + 'static,
+{
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                let page = page.clone();
+                Suspend::new(async move {
+                    match data.await {
+                        Ok(data) => page(data).into_any(),
+                        Err(error) => view! { <LoadError error/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// An error loading a screen: offline ones explained, with where to go instead.
+#[component]
+pub fn LoadError(error: RequestError) -> impl IntoView {
+    let offline = matches!(error, RequestError::Network) || error.code() == Some(ErrorCode::Offline);
+    if offline {
+        view! {
+            <div class="state" data-testid="offline-unavailable">
+                <h1>"Not saved on this phone"</h1>
+                <p class="muted">"You're offline, and this isn't saved here. What you saved still works."</p>
+                <a class="button" href="/device">"See what's saved"</a>
+            </div>
+        }
+        .into_any()
+    } else {
+        view! { <ErrorMessage error/> }.into_any()
+    }
+}
+
+/// A module in a list: kind, title, time, download size, done and saved badges.
+#[component]
+pub fn ModuleCard(module: CatalogModule, progress: Signal<Progress>) -> impl IntoView {
+    let device = use_device();
+    let id = module.id;
+    let due = module.assigned.as_ref().map(|a| match (a.required, a.due_date) {
+        (true, Some(d)) => format!("Required · due {}", d.format("%-d %b")),
+        (true, None) => "Required".to_string(),
+        (false, _) => "Suggested".to_string(),
+    });
+    view! {
+        <li class="module-card" data-testid="module-card" data-module-id=id.to_string()>
+            <a href=format!("/modules/{id}")>
+                <div class="line">
+                    <span class="badge">{module.kind.label()}</span>
+                    <span class="muted small">{duration_label(module.estimated_seconds)}</span>
+                    <span class="muted small">{size_label(module.download_bytes)}</span>
+                    {move || progress.get().is_completed(id).then(|| view! { <span class="badge ok" data-testid="done">"Done"</span> })}
+                    {move || device.saved_module(id).map(|_| view! { <span class="badge saved" data-testid="saved-badge">"Saved"</span> })}
+                </div>
+                <div class="title">{module.title.clone()}</div>
+                {due.map(|d| view! { <div class="small muted">{d}</div> })}
+            </a>
+        </li>
+    }
+}
+
+/// A list of module cards.
+#[component]
+pub fn ModuleList(modules: Vec<CatalogModule>, progress: Signal<Progress>) -> impl IntoView {
+    view! {
+        <ul class="module-list">
+            {modules.into_iter().map(|module| view! { <ModuleCard module progress/> }).collect_view()}
+        </ul>
+    }
+}
+
+/// "Save for offline" for one or more modules: a progress bar while downloading, a
+/// cancel button, and what happened afterwards. Needs JavaScript (it says so without).
+#[component]
+pub fn SaveButton(
+    /// Names the download, so its progress shows wherever the same button is.
+    job: String,
+    modules: Vec<CatalogModule>,
+    #[prop(into)] label: String,
+) -> impl IntoView {
+    let device = use_device();
+    let ids: Vec<i64> = modules.iter().map(|m| m.id).collect();
+    let bytes: u64 = modules.iter().map(|m| m.download_bytes).sum();
+    let modules = StoredValue::new(modules);
+    let job = StoredValue::new(job);
+    let all_saved = move || {
+        device.saved.get().is_some_and(|saved| {
+            modules
+                .with_value(|ms| ms.iter().all(|m| saved.iter().any(|s| s.module_id == m.id && s.version == m.version)))
+        })
+    };
+    let known = move || device.saved.get().is_some();
+    let downloading = move || job.with_value(|j| device.download(j));
+    let note = move || job.with_value(|j| device.download_note(j));
+    let ids = StoredValue::new(ids);
+    view! {
+        <div class="save-offline" data-testid="save-offline">
+            {move || match downloading() {
+                Some((done, total)) => {
+                    let max = total.max(done).max(1.0);
+                    view! {
+                        <div class="download" role="status">
+                            <progress data-testid="save-progress" max=max.to_string() value=done.to_string()></progress>
+                            <span class="small muted">{format!("{} of {}", size_label(done as u64), size_label(max as u64))}</span>
+                            <button type="button" class="secondary" data-testid="save-cancel"
+                                on:click=move |_| job.with_value(|j| device.cancel(j))>"Cancel"</button>
+                        </div>
+                    }.into_any()
+                }
+                None if !known() => view! {
+                    <p class="small muted">"Saving for offline use needs this page fully loaded."</p>
+                }.into_any(),
+                None if all_saved() => view! {
+                    <div class="line">
+                        <span class="badge saved" data-testid="saved-state">"Saved on this phone"</span>
+                        <button type="button" class="link" data-testid="save-remove"
+                            on:click=move |_| device.remove(ids.get_value())>"Remove"</button>
+                    </div>
+                }.into_any(),
+                None => view! {
+                    <button type="button" class="secondary" data-testid="save-button"
+                        on:click=move |_| job.with_value(|j| device.save(j, modules.get_value()))>
+                        {format!("{} · {}", label, size_label(bytes))}
+                    </button>
+                }.into_any(),
+            }}
+            {move || note().map(|n| view! { <p class="small muted" data-testid="save-note">{n}</p> })}
+        </div>
+    }
+}
+
+/// Where the learner's records stand, with "Sync now".
+#[component]
+pub fn SyncStatus() -> impl IntoView {
+    let device = use_device();
+    let line = move || {
+        let waiting = device.outbox.get().len();
+        device::outbox::status_line(waiting, &device.sync.get(), device.online.get(), device::now())
+    };
+    view! {
+        <div class="sync-status line" data-testid="sync-status">
+            <span class="small">{line}</span>
+            {move || (!device.outbox.get().is_empty() && device.online.get()).then(|| view! {
+                <button type="button" class="link" on:click=move |_| device::outbox::flush(device)>"Sync now"</button>
+            })}
+        </div>
+    }
+}
+
+/// The progress a screen shows: the page's, the newest the server sent, and the
+/// outbox's records.
+pub fn live_progress(device: Device, from_page: Progress) -> Signal<Progress> {
+    Signal::derive(move || device.progress(&from_page))
+}

@@ -1,0 +1,171 @@
+//! What lives on this phone: whether it is online, the modules saved for offline use
+//! (kept in Cache Storage by `public/offline-store.js`, which the service worker answers
+//! from), and the outbox of learning records waiting to reach the server.
+//!
+//! Everything here starts after hydration: the server's render knows none of it, so
+//! pages render the same on both sides and then fill in what the device knows.
+
+pub mod outbox;
+pub mod saved;
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+use crate::api::{CatalogModule, Progress};
+pub use outbox::{OutboxEntry, SyncState};
+pub use saved::SavedModule;
+
+/// The device's state, shared by every page (provided by the app).
+#[derive(Clone, Copy)]
+pub struct Device {
+    /// The browser thinks it has a network.
+    pub online: RwSignal<bool>,
+    /// Modules saved on this device; `None` until known (server render, JavaScript off).
+    pub saved: RwSignal<Option<Vec<SavedModule>>>,
+    /// Downloads under way: job key → (bytes done, bytes expected).
+    pub downloads: RwSignal<Vec<(String, f64, f64)>>,
+    /// The last thing a download said (finished, cancelled, failed), per job key.
+    pub download_notes: RwSignal<Vec<(String, String)>>,
+    /// The signed-in person's records waiting to sync.
+    pub outbox: RwSignal<Vec<OutboxEntry>>,
+    pub sync: RwSignal<SyncState>,
+    /// The progress the server last sent (newer than the page's, once a sync ran).
+    pub synced_progress: RwSignal<Option<Progress>>,
+    /// Whose device state this is (records are kept per person).
+    pub user_id: RwSignal<Option<i64>>,
+    /// Download required modules due soon by themselves (a setting, on by default).
+    pub auto_save: RwSignal<bool>,
+}
+
+impl Device {
+    fn new() -> Device {
+        Device {
+            online: RwSignal::new(true),
+            saved: RwSignal::new(None),
+            downloads: RwSignal::new(Vec::new()),
+            download_notes: RwSignal::new(Vec::new()),
+            outbox: RwSignal::new(Vec::new()),
+            sync: RwSignal::new(SyncState::Idle),
+            synced_progress: RwSignal::new(None),
+            user_id: RwSignal::new(None),
+            auto_save: RwSignal::new(true),
+        }
+    }
+
+    /// Progress as the learner should see it: the newest the server sent (or the page's
+    /// own), with the records still in the outbox applied.
+    pub fn progress(&self, from_page: &Progress) -> Progress {
+        let mut progress = self.synced_progress.get().unwrap_or_else(|| from_page.clone());
+        for entry in self.outbox.get() {
+            progress.apply(entry.record.module_id, entry.record.module_version, entry.record.occurred_at, entry.effect);
+        }
+        progress
+    }
+
+    /// The saved copy of a module, if any (`None` also while unknown).
+    pub fn saved_module(&self, id: i64) -> Option<SavedModule> {
+        self.saved.get().and_then(|s| s.into_iter().find(|m| m.module_id == id))
+    }
+
+    /// A download's progress, if one is running under `key`.
+    pub fn download(&self, key: &str) -> Option<(f64, f64)> {
+        self.downloads.get().into_iter().find(|(k, ..)| k == key).map(|(_, d, t)| (d, t))
+    }
+
+    /// What the last download under `key` said.
+    pub fn download_note(&self, key: &str) -> Option<String> {
+        self.download_notes.get().into_iter().find(|(k, _)| k == key).map(|(_, n)| n)
+    }
+
+    /// Saves modules for offline use under a job key, with progress.
+    pub fn save(&self, key: &str, modules: Vec<CatalogModule>) {
+        saved::save(*self, key.to_string(), modules);
+    }
+
+    /// Stops a download.
+    pub fn cancel(&self, key: &str) {
+        saved::cancel(key.to_string());
+    }
+
+    /// Removes saved modules.
+    pub fn remove(&self, ids: Vec<i64>) {
+        saved::remove(*self, ids);
+    }
+}
+
+/// Makes the device state available to every page, and starts watching the network.
+pub fn provide_device() -> Device {
+    let device = Device::new();
+    provide_context(device);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            device.online.set(window().navigator().on_line());
+            let _ = window_event_listener(leptos::ev::online, move |_| {
+                device.online.set(true);
+                outbox::flush(device);
+            });
+            let _ = window_event_listener(leptos::ev::offline, move |_| device.online.set(false));
+            saved::watch(device);
+        }
+    });
+    device
+}
+
+/// The device state (inside the app).
+pub fn use_device() -> Device {
+    expect_context()
+}
+
+/// Starts the signed-in person's device state: their outbox (synced right away if online),
+/// and their saved modules refreshed and topped up.
+pub fn start_for(device: Device, user_id: i64) {
+    if device.user_id.get_untracked() == Some(user_id) {
+        return;
+    }
+    device.user_id.set(Some(user_id));
+    outbox::start(device, user_id);
+    saved::start(device);
+}
+
+/// The current time by the device's clock.
+pub fn now() -> DateTime<Utc> {
+    #[cfg(feature = "hydrate")]
+    {
+        DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        Utc::now()
+    }
+}
+
+/// "just now", "5 min ago", "3 h ago", "2 days ago".
+pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = (now - then).num_seconds().max(0);
+    match seconds {
+        0..=59 => "just now".to_string(),
+        60..=3599 => format!("{} min ago", seconds / 60),
+        3600..=86_399 => format!("{} h ago", seconds / 3600),
+        _ => {
+            let days = seconds / 86_400;
+            format!("{days} day{} ago", if days == 1 { "" } else { "s" })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_well() {
+        let now: DateTime<Utc> = "2026-05-01T12:00:00Z".parse().unwrap();
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(ago(at("2026-05-01T11:59:30Z"), now), "just now");
+        assert_eq!(ago(at("2026-05-01T11:58:00Z"), now), "2 min ago");
+        assert_eq!(ago(at("2026-05-01T09:00:00Z"), now), "3 h ago");
+        assert_eq!(ago(at("2026-04-30T12:00:00Z"), now), "1 day ago");
+        assert_eq!(ago(at("2026-05-01T12:05:00Z"), now), "just now", "a clock slightly ahead");
+    }
+}

@@ -1,0 +1,299 @@
+//! The outbox: learning records are written here first (local storage, per person), shown
+//! at once, and leave only when the server has answered for them. The sync client sends
+//! them on start, when the network comes back, when the page becomes visible, right after
+//! a new record, on "Sync now", and, while failing, again after a growing, jittered wait.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use leptos::prelude::*;
+
+use super::Device;
+use crate::api::{Effect, LearningRecord, RecordKind};
+
+/// A record waiting to sync, with what it means for progress on this phone meanwhile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub record: LearningRecord,
+    pub effect: Effect,
+}
+
+/// Where the outbox stands, for the learner.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncState {
+    /// Nothing has happened yet on this page.
+    Idle,
+    Syncing,
+    /// Everything the server was sent is stored.
+    Synced(DateTime<Utc>),
+    /// The last try failed; another follows by itself.
+    Failed {
+        message: String,
+        retry_at: DateTime<Utc>,
+    },
+    /// The session ended: records wait until the learner signs in again.
+    NeedsSignIn,
+}
+
+/// Records per request (well under the server's 5,000).
+pub const BATCH: usize = 500;
+
+/// Waits before the next try after `failures` failures in a row: 2, 4, 8… seconds, at
+/// most 5 minutes, each with up to a quarter more at random (so phones that lost the
+/// same network don't all come back in the same second).
+pub fn backoff_seconds(failures: u32, random: f64) -> f64 {
+    let base = 2f64.powi(failures.clamp(1, 20) as i32).min(300.0);
+    base * (1.0 + 0.25 * random.clamp(0.0, 1.0))
+}
+
+/// "3 waiting to sync", "Syncing…", "All synced · 2 min ago", or what went wrong.
+pub fn status_line(waiting: usize, state: &SyncState, online: bool, now: DateTime<Utc>) -> String {
+    let waiting_text = format!("{waiting} waiting to sync");
+    match state {
+        SyncState::Syncing => "Syncing…".into(),
+        SyncState::NeedsSignIn => format!("{waiting_text}: sign in again to send them."),
+        _ if waiting > 0 && !online => format!("{waiting_text}: they'll go when you're back online."),
+        SyncState::Failed { message, .. } if waiting > 0 => format!("{waiting_text}. {message}"),
+        _ if waiting > 0 => waiting_text,
+        SyncState::Synced(at) => format!("All synced · {}", super::ago(*at, now)),
+        _ => "All synced".into(),
+    }
+}
+
+fn key(user_id: i64) -> String {
+    format!("primer.outbox.{user_id}")
+}
+
+const AUTO_SAVE: &str = "primer.auto_save";
+
+/// The "download required modules by themselves" setting (on unless turned off).
+pub fn setting_auto_save() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use gloo_storage::Storage;
+        gloo_storage::LocalStorage::get::<bool>(AUTO_SAVE).unwrap_or(true)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    true
+}
+
+/// Changes the setting.
+pub fn set_auto_save(device: Device, on: bool) {
+    #[cfg(feature = "hydrate")]
+    {
+        use gloo_storage::Storage;
+        let _ = gloo_storage::LocalStorage::set(AUTO_SAVE, on);
+    }
+    let _ = AUTO_SAVE;
+    device.auto_save.set(on);
+}
+
+/// Writes a record to the outbox, shows it at once, and sends it if online.
+pub fn record(
+    device: Device,
+    kind: RecordKind,
+    module_id: i64,
+    module_version: i32,
+    payload: serde_json::Value,
+    effect: Effect,
+) {
+    let Some(user_id) = device.user_id.get_untracked() else { return };
+    let record =
+        LearningRecord { id: new_record_id(), kind, module_id, module_version, occurred_at: super::now(), payload };
+    let mut entries = load(user_id);
+    entries.push(OutboxEntry { record, effect });
+    store(user_id, &entries);
+    device.outbox.set(entries);
+    flush(device);
+}
+
+fn new_record_id() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        uuid::Uuid::now_v7().to_string()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    String::new()
+}
+
+fn load(user_id: i64) -> Vec<OutboxEntry> {
+    #[cfg(feature = "hydrate")]
+    {
+        use gloo_storage::Storage;
+        gloo_storage::LocalStorage::get(key(user_id)).unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = key(user_id);
+        Vec::new()
+    }
+}
+
+fn store(user_id: i64, entries: &[OutboxEntry]) {
+    #[cfg(feature = "hydrate")]
+    {
+        use gloo_storage::Storage;
+        // A full storage is the one way to lose a record here: say so loudly.
+        if let Err(e) = gloo_storage::LocalStorage::set(key(user_id), entries) {
+            leptos::logging::error!("could not keep learning records on this device: {e}");
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (user_id, entries);
+}
+
+/// Loads the person's outbox and sends it.
+pub fn start(device: Device, user_id: i64) {
+    device.outbox.set(load(user_id));
+    #[cfg(feature = "hydrate")]
+    browser::watch_visibility(device);
+    flush(device);
+}
+
+/// Sends what is waiting, now (unless a send is already under way or the phone is
+/// offline).
+pub fn flush(device: Device) {
+    #[cfg(feature = "hydrate")]
+    browser::flush(device);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = device;
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use std::{cell::Cell, collections::HashSet, time::Duration};
+
+    use leptos::task::spawn_local;
+    use wasm_bindgen::{JsCast, closure::Closure};
+
+    use super::*;
+    use crate::api::{ErrorCode, RequestError, SyncRequest};
+
+    const DEVICE_ID: &str = "primer.device_id";
+
+    thread_local! {
+        static FAILURES: Cell<u32> = const { Cell::new(0) };
+        static WATCHING: Cell<bool> = const { Cell::new(false) };
+    }
+
+    fn device_id() -> String {
+        use gloo_storage::Storage;
+        if let Ok(id) = gloo_storage::LocalStorage::get::<String>(DEVICE_ID) {
+            return id;
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let _ = gloo_storage::LocalStorage::set(DEVICE_ID, &id);
+        id
+    }
+
+    /// Sends when the learner comes back to the app (phones rarely fire `online` when
+    /// an app returns from the background).
+    pub fn watch_visibility(device: Device) {
+        if WATCHING.with(|w| w.replace(true)) {
+            return;
+        }
+        let on_visible = Closure::<dyn Fn()>::new(move || {
+            if document().visibility_state() == web_sys::VisibilityState::Visible {
+                flush(device);
+            }
+        });
+        let _ = document().add_event_listener_with_callback("visibilitychange", on_visible.as_ref().unchecked_ref());
+        // Lives as long as the page.
+        on_visible.forget();
+    }
+
+    pub fn flush(device: Device) {
+        let Some(user_id) = device.user_id.get_untracked() else { return };
+        if device.sync.get_untracked() == SyncState::Syncing || !window().navigator().on_line() {
+            return;
+        }
+        if load(user_id).is_empty() {
+            device.outbox.set(Vec::new());
+            return;
+        }
+        device.sync.set(SyncState::Syncing);
+        spawn_local(async move {
+            let outcome = send_all(device, user_id).await;
+            match outcome {
+                Ok(()) => {
+                    FAILURES.with(|f| f.set(0));
+                    device.sync.set(SyncState::Synced(super::super::now()));
+                }
+                Err(e) if e.code() == Some(ErrorCode::Unauthenticated) => device.sync.set(SyncState::NeedsSignIn),
+                Err(e) => {
+                    let failures = FAILURES.with(|f| {
+                        f.set(f.get() + 1);
+                        f.get()
+                    });
+                    let wait = backoff_seconds(failures, js_sys::Math::random());
+                    let retry_at = super::super::now() + chrono::TimeDelta::milliseconds((wait * 1000.0) as i64);
+                    let message = match &e {
+                        RequestError::Network => "No connection to Primer; trying again shortly.".to_string(),
+                        RequestError::Api(d) if d.code == ErrorCode::Offline => {
+                            "You're offline; they'll go when you're back online.".to_string()
+                        }
+                        other => format!("{other} Trying again shortly."),
+                    };
+                    device.sync.set(SyncState::Failed { message, retry_at });
+                    set_timeout(move || flush(device), Duration::from_millis((wait * 1000.0) as u64));
+                }
+            }
+        });
+    }
+
+    async fn send_all(device: Device, user_id: i64) -> Result<(), RequestError> {
+        loop {
+            let waiting = load(user_id);
+            if waiting.is_empty() {
+                return Ok(());
+            }
+            // Records of one person go only under that person's session.
+            if device.user_id.get_untracked() != Some(user_id) {
+                return Ok(());
+            }
+            let batch: Vec<_> = waiting.iter().take(BATCH).map(|e| e.record.clone()).collect();
+            let request = SyncRequest { device_id: device_id(), device_time: super::super::now(), records: batch };
+            let response = crate::client::sync(&request).await?;
+            // Every answered record leaves: accepted and duplicate are stored; conflict
+            // and rejected never will be, and sending them again wouldn't change that.
+            let answered: HashSet<&str> = response.results.iter().map(|r| r.id.as_str()).collect();
+            let rejected: Vec<_> =
+                response.results.iter().filter_map(|r| r.code.map(|c| format!("{}: {}", r.id, c.message()))).collect();
+            if !rejected.is_empty() {
+                leptos::logging::warn!("records the server refused: {rejected:?}");
+            }
+            // Read again: records made while the request was out stay.
+            let mut left = load(user_id);
+            left.retain(|e| !answered.contains(e.record.id.as_str()));
+            store(user_id, &left);
+            device.outbox.set(left);
+            device.synced_progress.set(Some(response.progress));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_a_ceiling() {
+        assert_eq!(backoff_seconds(1, 0.0), 2.0);
+        assert_eq!(backoff_seconds(3, 0.0), 8.0);
+        assert_eq!(backoff_seconds(3, 1.0), 10.0);
+        assert_eq!(backoff_seconds(30, 0.5), 300.0 * 1.125);
+    }
+
+    #[test]
+    fn the_status_says_where_records_stand() {
+        let now: DateTime<Utc> = "2026-05-01T12:00:00Z".parse().unwrap();
+        let two_min_ago = "2026-05-01T11:58:00Z".parse().unwrap();
+        assert_eq!(status_line(3, &SyncState::Idle, true, now), "3 waiting to sync");
+        assert_eq!(status_line(3, &SyncState::Syncing, true, now), "Syncing…");
+        assert_eq!(status_line(0, &SyncState::Synced(two_min_ago), true, now), "All synced · 2 min ago");
+        assert!(status_line(2, &SyncState::Idle, false, now).contains("back online"));
+        assert!(status_line(1, &SyncState::NeedsSignIn, true, now).contains("sign in again"));
+        let failed = SyncState::Failed { message: "No connection.".into(), retry_at: now };
+        assert_eq!(status_line(1, &failed, true, now), "1 waiting to sync. No connection.");
+    }
+}

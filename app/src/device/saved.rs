@@ -1,0 +1,328 @@
+//! Modules saved for offline use: the Rust side of `public/offline-store.js`
+//! (`window.PrimerOffline`), which keeps them in Cache Storage.
+
+use serde::{Deserialize, Serialize};
+
+use super::Device;
+use crate::api::{CatalogModule, media_url};
+
+/// A module saved on this device (an entry of the offline store's index).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedModule {
+    pub module_id: i64,
+    pub version: i32,
+    pub title: String,
+    pub bytes: u64,
+    pub saved_at: String,
+    pub urls: Vec<String>,
+}
+
+/// A file to download, with its size when known.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SaveFile {
+    pub url: String,
+    pub bytes: u64,
+}
+
+/// What the offline store downloads for one module.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SaveItem {
+    pub module_id: i64,
+    pub version: i32,
+    pub title: String,
+    pub files: Vec<SaveFile>,
+}
+
+impl SaveItem {
+    /// Everything a module needs offline: its data (what the page reads), its page (for a
+    /// cold start straight into it) and every media file.
+    pub fn for_module(m: &CatalogModule) -> SaveItem {
+        let mut files = vec![
+            SaveFile { url: format!("/api/v1/catalog/{}", m.id), bytes: 0 },
+            SaveFile { url: module_page(m.id), bytes: 0 },
+        ];
+        files.extend(m.media.iter().map(|r| SaveFile { url: media_url(&r.id), bytes: r.bytes }));
+        SaveItem { module_id: m.id, version: m.version, title: m.title.clone(), files }
+    }
+}
+
+/// A module's page.
+pub fn module_page(id: i64) -> String {
+    format!("/modules/{id}")
+}
+
+/// Which saved modules to refresh (a newer version is out) and which to drop (no longer
+/// in the learner's catalog), and which required modules due soon to download.
+pub fn plan_refresh<'a>(
+    saved: &[SavedModule],
+    catalog: &'a [CatalogModule],
+    auto_save: bool,
+    due_before: chrono::NaiveDate,
+) -> (Vec<&'a CatalogModule>, Vec<i64>) {
+    let mut fetch: Vec<&CatalogModule> = Vec::new();
+    let mut drop = Vec::new();
+    for s in saved {
+        match catalog.iter().find(|m| m.id == s.module_id) {
+            Some(m) if m.version != s.version => fetch.push(m),
+            Some(_) => {}
+            None => drop.push(s.module_id),
+        }
+    }
+    if auto_save {
+        for m in catalog {
+            let due_soon =
+                m.assigned.as_ref().is_some_and(|a| a.required && a.due_date.is_none_or(|d| d <= due_before));
+            if due_soon && !saved.iter().any(|s| s.module_id == m.id) && !fetch.iter().any(|f| f.id == m.id) {
+                fetch.push(m);
+            }
+        }
+    }
+    (fetch, drop)
+}
+
+/// How far ahead "due soon" reaches for downloading by itself (the first onboarding tier).
+pub const AUTO_SAVE_DAYS: u64 = 30;
+
+#[cfg(feature = "hydrate")]
+mod js {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(catch, js_namespace = PrimerOffline, js_name = list)]
+        pub async fn list() -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(catch, js_namespace = PrimerOffline, js_name = save)]
+        pub async fn save(job: &str, items: &str, on_progress: &js_sys::Function) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(catch, js_namespace = PrimerOffline, js_name = cancel)]
+        pub async fn cancel(job: &str) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(catch, js_namespace = PrimerOffline, js_name = remove)]
+        pub async fn remove(ids: &str) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(catch, js_namespace = PrimerOffline, js_name = removeAll)]
+        pub async fn remove_all() -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(catch, js_namespace = PrimerOffline, js_name = estimate)]
+        pub async fn estimate() -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(catch, js_namespace = PrimerOffline, js_name = persist)]
+        pub async fn persist() -> Result<JsValue, JsValue>;
+    }
+}
+
+/// The browser's storage estimate for this site.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct StorageEstimate {
+    pub usage: Option<f64>,
+    pub quota: Option<f64>,
+    /// The browser agreed not to evict this site's data under pressure.
+    pub persisted: bool,
+}
+
+/// Asks the browser how much is stored, and whether it is kept for good.
+pub async fn estimate() -> Option<StorageEstimate> {
+    #[cfg(feature = "hydrate")]
+    {
+        let value = js::estimate().await.ok()?;
+        serde_json::from_str(&value.as_string()?).ok()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
+}
+
+/// Asks the browser to keep saved modules even when storage runs low.
+pub async fn persist() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        js::persist().await.ok().and_then(|v| v.as_bool()).unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    false
+}
+
+#[cfg(feature = "hydrate")]
+pub(super) use browser::*;
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use leptos::{prelude::*, task::spawn_local};
+    use wasm_bindgen::{JsCast, prelude::*};
+
+    use super::*;
+
+    /// Reads the list of saved modules into the device state.
+    pub async fn reload(device: Device) {
+        let list = match js::list().await {
+            Ok(v) => v.as_string().and_then(|s| serde_json::from_str::<Vec<SavedModule>>(&s).ok()),
+            Err(_) => None,
+        };
+        device.saved.set(Some(list.unwrap_or_default()));
+    }
+
+    /// Keeps the list current when any page (or another part of this one) changes it.
+    pub fn watch(device: Device) {
+        spawn_local(reload(device));
+        let _ = window_event_listener_untyped("primer-saved-changed", move |_| spawn_local(reload(device)));
+    }
+
+    fn set_note(device: Device, key: &str, note: Option<String>) {
+        device.download_notes.update(|notes| {
+            notes.retain(|(k, _)| k != key);
+            if let Some(note) = note {
+                notes.push((key.to_string(), note));
+            }
+        });
+    }
+
+    pub fn save(device: Device, key: String, modules: Vec<CatalogModule>) {
+        if modules.is_empty() || device.downloads.get_untracked().iter().any(|(k, ..)| *k == key) {
+            return;
+        }
+        let items: Vec<SaveItem> = modules.iter().map(SaveItem::for_module).collect();
+        let Ok(items) = serde_json::to_string(&items) else { return };
+        set_note(device, &key, None);
+        device.downloads.update(|d| d.push((key.clone(), 0.0, 0.0)));
+        spawn_local(async move {
+            // Saving is the moment to ask the browser to keep what is saved.
+            let _ = persist().await;
+            let progress_key = key.clone();
+            let on_progress = Closure::<dyn Fn(f64, f64)>::new(move |done: f64, total: f64| {
+                device.downloads.update(|d| {
+                    if let Some(entry) = d.iter_mut().find(|(k, ..)| *k == progress_key) {
+                        entry.1 = done;
+                        entry.2 = total;
+                    }
+                });
+            });
+            let result = js::save(&key, &items, on_progress.as_ref().unchecked_ref()).await;
+            drop(on_progress);
+            device.downloads.update(|d| d.retain(|(k, ..)| *k != key));
+            let note = match result {
+                Ok(_) => format!("Saved {} on this phone.", plural(modules.len())),
+                Err(e) if error_name(&e).as_deref() == Some("AbortError") => {
+                    "Cancelled; nothing half-saved was kept.".into()
+                }
+                Err(e) if !window().navigator().on_line() => {
+                    let _ = e;
+                    "The connection dropped, so nothing was saved. Try again when you have signal.".into()
+                }
+                Err(e) => format!("Couldn't save: {}", error_message(&e)),
+            };
+            set_note(device, &key, Some(note));
+            reload(device).await;
+        });
+    }
+
+    fn plural(n: usize) -> String {
+        if n == 1 { "1 module".into() } else { format!("{n} modules") }
+    }
+
+    fn error_name(e: &JsValue) -> Option<String> {
+        js_sys::Reflect::get(e, &"name".into()).ok()?.as_string()
+    }
+
+    fn error_message(e: &JsValue) -> String {
+        js_sys::Reflect::get(e, &"message".into())
+            .ok()
+            .and_then(|m| m.as_string())
+            .unwrap_or_else(|| "something went wrong".into())
+    }
+
+    pub fn cancel(key: String) {
+        spawn_local(async move {
+            let _ = js::cancel(&key).await;
+        });
+    }
+
+    pub fn remove(device: Device, ids: Vec<i64>) {
+        spawn_local(async move {
+            let _ = if ids.is_empty() {
+                js::remove_all().await
+            } else {
+                js::remove(&serde_json::to_string(&ids).unwrap_or_default()).await
+            };
+            reload(device).await;
+        });
+    }
+
+    /// Once signed in and online: refresh saved modules that have a new version, drop
+    /// ones no longer available, and download required modules due soon.
+    pub fn start(device: Device) {
+        device.auto_save.set(super::super::outbox::setting_auto_save());
+        spawn_local(async move {
+            if !window().navigator().on_line() {
+                return;
+            }
+            let Ok(catalog) = crate::client::catalog().await else { return };
+            reload(device).await;
+            let saved = device.saved.get_untracked().unwrap_or_default();
+            let today = super::super::now().date_naive();
+            let due_before = today.checked_add_days(chrono::Days::new(AUTO_SAVE_DAYS)).unwrap_or(today);
+            let (fetch, drop) = plan_refresh(&saved, &catalog.modules, device.auto_save.get_untracked(), due_before);
+            if !drop.is_empty() {
+                remove(device, drop);
+            }
+            if !fetch.is_empty() {
+                save(device, "auto".into(), fetch.into_iter().cloned().collect());
+            }
+        });
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub(super) fn save(_device: Device, _key: String, _modules: Vec<CatalogModule>) {}
+#[cfg(not(feature = "hydrate"))]
+pub(super) fn cancel(_key: String) {}
+#[cfg(not(feature = "hydrate"))]
+pub(super) fn remove(_device: Device, _ids: Vec<i64>) {}
+#[cfg(not(feature = "hydrate"))]
+pub(super) fn start(_device: Device) {}
+#[cfg(not(feature = "hydrate"))]
+#[allow(dead_code)]
+pub(super) fn watch(_device: Device) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{Assigned, MediaRef, ModuleKind};
+
+    fn module(id: i64, version: i32, required_due: Option<&str>) -> CatalogModule {
+        CatalogModule {
+            id,
+            version,
+            kind: ModuleKind::Video,
+            title: format!("M{id}"),
+            summary: String::new(),
+            tags: vec![],
+            estimated_seconds: 60,
+            language: "en".into(),
+            media: vec![MediaRef {
+                id: "ab".repeat(32),
+                url: "/media/x".into(),
+                content_type: "video/mp4".into(),
+                bytes: 9,
+            }],
+            download_bytes: 9,
+            assigned: required_due.map(|d| Assigned { required: true, due_date: d.parse().ok() }),
+        }
+    }
+
+    fn saved(id: i64, version: i32) -> SavedModule {
+        SavedModule { module_id: id, version, title: String::new(), bytes: 0, saved_at: String::new(), urls: vec![] }
+    }
+
+    #[test]
+    fn a_module_saves_its_data_page_and_media() {
+        let item = SaveItem::for_module(&module(4, 2, None));
+        let urls: Vec<&str> = item.files.iter().map(|f| f.url.as_str()).collect();
+        assert_eq!(urls, ["/api/v1/catalog/4", "/modules/4", &format!("/media/{}", "ab".repeat(32))]);
+        assert_eq!(item.files[2].bytes, 9);
+    }
+
+    #[test]
+    fn refresh_updates_drops_and_tops_up() {
+        let catalog = vec![module(1, 2, None), module(2, 1, Some("2026-05-10")), module(3, 1, Some("2026-09-01"))];
+        let soon = "2026-05-15".parse().unwrap();
+        let (fetch, drop) = plan_refresh(&[saved(1, 1), saved(9, 1)], &catalog, true, soon);
+        assert_eq!(fetch.iter().map(|m| m.id).collect::<Vec<_>>(), [1, 2], "new version of 1; 2 is due soon");
+        assert_eq!(drop, [9], "no longer in the catalog");
+        let (fetch, _) = plan_refresh(&[saved(1, 2)], &catalog, false, soon);
+        assert!(fetch.is_empty(), "the setting turns downloading by itself off");
+    }
+}

@@ -1,0 +1,111 @@
+//! On this device: what is saved (each size, the total), the browser's storage estimate,
+//! removing one or all, the "download due modules by themselves" setting, and, on
+//! iPhones, why to add Primer to the home screen.
+
+use leptos::{prelude::*, task::spawn_local};
+use leptos_meta::Title;
+
+use crate::{
+    api::{Me, Role},
+    components::{gate::signed_in, learner::SyncStatus},
+    device::{outbox, saved, use_device},
+    learning::size_label,
+};
+
+#[component]
+pub fn DevicePage() -> impl IntoView {
+    view! {
+        <Title text="On this device"/>
+        {signed_in(&Role::ALL, move |_me: Me| view! { <OnThisDevice/> })}
+    }
+}
+
+#[component]
+fn OnThisDevice() -> impl IntoView {
+    let device = use_device();
+    let estimate = RwSignal::new(None::<saved::StorageEstimate>);
+    let ios = RwSignal::new(false);
+    let standalone = RwSignal::new(false);
+    Effect::new(move |_| {
+        // Re-read whenever what is saved changes.
+        let _ = device.saved.get();
+        spawn_local(async move { estimate.set(saved::estimate().await) });
+    });
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let agent = window().navigator().user_agent().unwrap_or_default();
+            ios.set(agent.contains("iPhone") || agent.contains("iPad"));
+            let media = window().match_media("(display-mode: standalone)").ok().flatten();
+            standalone.set(media.is_some_and(|m| m.matches()));
+        }
+    });
+    view! {
+        <h1>"On this device"</h1>
+        <SyncStatus/>
+        {move || match device.saved.get() {
+            None => view! { <p class="muted">"What's saved shows once the page has loaded."</p> }.into_any(),
+            Some(list) if list.is_empty() => view! {
+                <p class="card muted" data-testid="nothing-saved">"Nothing is saved on this phone yet. Open a module or a meeting playlist and tap “Save for offline”."</p>
+            }.into_any(),
+            Some(list) => {
+                let total: u64 = list.iter().map(|m| m.bytes).sum();
+                view! {
+                    <section class="card">
+                        <div class="line">
+                            <h2>"Saved modules"</h2>
+                            <span class="muted small" data-testid="saved-total">{format!("{} in all", size_label(total))}</span>
+                        </div>
+                        <ul class="saved-list" data-testid="saved-list">
+                            {list.into_iter().map(|m| {
+                                let id = m.module_id;
+                                view! {
+                                    <li data-testid="saved-item">
+                                        <a href=format!("/modules/{id}")>{m.title.clone()}</a>
+                                        <span class="muted small">{size_label(m.bytes)}</span>
+                                        <button type="button" class="link" on:click=move |_| device.remove(vec![id])>"Remove"</button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                        <button type="button" class="secondary" data-testid="remove-all"
+                            on:click=move |_| device.remove(Vec::new())>"Remove everything"</button>
+                    </section>
+                }.into_any()
+            }
+        }}
+        {move || device.download("auto").map(|(done, total)| view! {
+            <p class="small muted" role="status">{format!("Downloading required modules: {} of {}", size_label(done as u64), size_label(total.max(done) as u64))}</p>
+        })}
+        <section class="card">
+            <h2>"Storage"</h2>
+            {move || match estimate.get() {
+                Some(e) => view! {
+                    <p data-testid="storage-estimate">
+                        {match (e.usage, e.quota) {
+                            (Some(u), Some(q)) => format!("Primer uses {} of the {} this browser allows it.", size_label(u as u64), size_label(q as u64)),
+                            _ => "This browser doesn't say how much space is left.".to_string(),
+                        }}
+                    </p>
+                    <p class="small muted">{if e.persisted {
+                        "The browser keeps what you saved until you remove it."
+                    } else {
+                        "The browser may clear saved modules if the phone runs out of space."
+                    }}</p>
+                }.into_any(),
+                None => view! { <p class="muted small">"Checking…"</p> }.into_any(),
+            }}
+            <label class="check">
+                <input type="checkbox" data-testid="auto-save" prop:checked=move || device.auto_save.get()
+                    on:change=move |ev| outbox::set_auto_save(device, event_target_checked(&ev))/>
+                <span>"Download required modules due in the next 30 days by themselves"</span>
+            </label>
+        </section>
+        {move || (ios.get() && !standalone.get()).then(|| view! {
+            <section class="card" data-testid="ios-home-screen">
+                <h2>"Keep your saved modules on iPhone"</h2>
+                <p>"Safari deletes a website's saved data after seven days without a visit. Add Primer to your Home Screen to keep it: tap Share, then “Add to Home Screen”, and open Primer from there."</p>
+            </section>
+        })}
+    }
+}

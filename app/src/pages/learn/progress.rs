@@ -1,0 +1,86 @@
+//! My progress: required and suggested work with due dates and what is done, paths with
+//! how far along they are, quiz scores, and where the records stand.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    api::{Me, Role},
+    components::{
+        gate::signed_in,
+        learner::{LearnerData, ModuleList, SyncStatus, learner_data, live_progress, with_learner_data},
+    },
+    device::use_device,
+};
+
+#[component]
+pub fn ProgressPage() -> impl IntoView {
+    let data = learner_data();
+    view! {
+        <Title text="My progress"/>
+        {signed_in(&Role::ALL, move |_me: Me| with_learner_data(data, |data| view! { <MyProgress data/> }))}
+    }
+}
+
+#[component]
+fn MyProgress(data: LearnerData) -> impl IntoView {
+    let device = use_device();
+    let progress = live_progress(device, data.progress.clone());
+    let catalog = StoredValue::new(data.catalog);
+    let required: Vec<_> = catalog.with_value(|c| {
+        c.modules.iter().filter(|m| m.assigned.as_ref().is_some_and(|a| a.required)).cloned().collect()
+    });
+    let suggested: Vec<_> = catalog.with_value(|c| {
+        c.modules.iter().filter(|m| m.assigned.as_ref().is_some_and(|a| !a.required)).cloned().collect()
+    });
+    let required_ids: Vec<i64> = required.iter().map(|m| m.id).collect();
+    let counts = move || {
+        let p = progress.get();
+        (required_ids.iter().filter(|id| p.is_completed(**id)).count(), required_ids.len())
+    };
+    let paths = catalog.with_value(|c| c.paths.clone());
+    view! {
+        <h1>"My progress"</h1>
+        <SyncStatus/>
+        <section class="card" data-testid="required-summary">
+            <h2>"Required"</h2>
+            {move || {
+                let (done, total) = counts();
+                view! {
+                    <p>{format!("{done} of {total} done")}</p>
+                    <progress max=total.max(1).to_string() value=done.to_string()></progress>
+                }
+            }}
+            {(!required.is_empty()).then(|| view! { <ModuleList modules=required progress/> })}
+        </section>
+        {(!paths.is_empty()).then(|| view! {
+            <section class="card">
+                <h2>"Learning paths"</h2>
+                <ul class="paths">
+                    {paths.into_iter().map(|p| {
+                        let ids = p.module_ids.clone();
+                        let total = ids.len();
+                        let ids = StoredValue::new(ids);
+                        let done = move || { let pr = progress.get(); ids.with_value(|ids| ids.iter().filter(|id| pr.is_completed(**id)).count()) };
+                        let tag = match &p.assigned { Some(a) if a.required => "Required", Some(_) => "Suggested", None => "Open to you" };
+                        view! {
+                            <li data-testid="path-progress">
+                                <div class="line"><span class="title">{p.title.clone()}</span><span class="badge">{tag}</span></div>
+                                <div class="line small">
+                                    <progress max=total.max(1).to_string() value=move || done().to_string()></progress>
+                                    <span>{move || format!("{} of {total}", done())}</span>
+                                </div>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+        })}
+        {(!suggested.is_empty()).then(|| view! {
+            <section class="card">
+                <h2>"Suggested"</h2>
+                <ModuleList modules=suggested progress/>
+            </section>
+        })}
+    }
+}

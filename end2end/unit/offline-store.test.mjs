@@ -1,0 +1,175 @@
+// Unit tests of public/offline-store.js (what "Save for offline" keeps, and what it
+// cleans up), against an in-memory Cache Storage and a fake network.
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { test } from 'node:test';
+
+const require = createRequire(import.meta.url);
+const { createStore } = require('../../public/offline-store.js');
+
+const path = (url) => new URL(typeof url === 'string' ? url : url.url, 'http://primer.test').pathname;
+
+/** Cache Storage in memory: what a cache holds is readable as text. */
+function fakeCaches() {
+  const stores = new Map();
+  const open = async (name) => {
+    if (!stores.has(name)) stores.set(name, new Map());
+    const entries = stores.get(name);
+    return {
+      async match(url) {
+        const hit = entries.get(path(url));
+        return hit ? new Response(hit.body, { headers: hit.headers }) : undefined;
+      },
+      async put(url, response) {
+        const body = new Uint8Array(await response.arrayBuffer());
+        entries.set(path(url), { body, headers: response.headers });
+      },
+      async keys() {
+        return [...entries.keys()].map((p) => ({ url: `http://primer.test${p}` }));
+      },
+      async delete(url) {
+        return entries.delete(path(url));
+      },
+    };
+  };
+  return {
+    open,
+    async delete(name) {
+      return stores.delete(name);
+    },
+    paths: (name) => [...(stores.get(name)?.keys() ?? [])].sort(),
+  };
+}
+
+/** A network serving `files` (path → size), in 1 KB chunks, `delay` ms apart. */
+function fakeNetwork(files, { delay = 0, status = {} } = {}) {
+  const fetched = [];
+  const fetch = async (url, { signal } = {}) => {
+    fetched.push(url);
+    if (status[url]) return new Response('nope', { status: status[url] });
+    const size = files[url];
+    if (size === undefined) return new Response('not found', { status: 404 });
+    let sent = 0;
+    const body = new ReadableStream({
+      async pull(controller) {
+        if (delay) await new Promise((r) => setTimeout(r, delay));
+        if (signal?.aborted) {
+          controller.error(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+          return;
+        }
+        const n = Math.min(1024, size - sent);
+        if (n <= 0) return controller.close();
+        controller.enqueue(new Uint8Array(n).fill(7));
+        sent += n;
+      },
+    });
+    return new Response(body, { status: 200, headers: { 'content-type': 'application/octet-stream' } });
+  };
+  return { fetch, fetched };
+}
+
+const module = (id, version, media) => ({
+  module_id: id,
+  version,
+  title: `Module ${id}`,
+  files: [
+    { url: `/api/v1/catalog/${id}`, bytes: 0 },
+    { url: `/modules/${id}`, bytes: 0 },
+    ...media.map(([url, bytes]) => ({ url, bytes })),
+  ],
+});
+
+const FILES = {
+  '/api/v1/catalog/1': 300,
+  '/modules/1': 2000,
+  '/media/aaa': 5000,
+  '/api/v1/catalog/2': 300,
+  '/modules/2': 2000,
+  '/media/bbb': 3000,
+};
+
+test('saving stores data, page and media, indexed, with progress up to the total', async () => {
+  const caches = fakeCaches();
+  const net = fakeNetwork(FILES);
+  let notified = 0;
+  const store = createStore({ caches, fetch: net.fetch, notify: () => notified++ });
+  const seen = [];
+  await store.save('job', [module(1, 1, [['/media/aaa', 5000]])], (done, total) => seen.push([done, total]));
+  assert.deepEqual(caches.paths('primer-saved'), ['/__primer/saved.json', '/api/v1/catalog/1', '/media/aaa', '/modules/1']);
+  const [last] = seen.slice(-1);
+  assert.deepEqual(last, [7300, 7300], 'done reaches the total, which grew by the pages and data');
+  assert.ok(seen.every(([d, t]) => d <= t), 'never more done than expected');
+  const items = await store.list();
+  assert.equal(items.length, 1);
+  assert.equal(items[0].bytes, 7300);
+  assert.equal(notified, 1);
+});
+
+test('media already saved is not downloaded again; data and pages are refreshed', async () => {
+  const caches = fakeCaches();
+  const net = fakeNetwork(FILES);
+  const store = createStore({ caches, fetch: net.fetch });
+  await store.save('a', [module(1, 1, [['/media/aaa', 5000]])]);
+  net.fetched.length = 0;
+  // A new version of module 1 with the same video, and module 2 sharing it too.
+  await store.save('b', [module(1, 2, [['/media/aaa', 5000]]), module(2, 1, [['/media/aaa', 5000], ['/media/bbb', 3000]])]);
+  assert.deepEqual(net.fetched.sort(), ['/api/v1/catalog/1', '/api/v1/catalog/2', '/media/bbb', '/modules/1', '/modules/2']);
+  const items = await store.list();
+  assert.deepEqual(items.map((i) => [i.module_id, i.version]).sort(), [[1, 2], [2, 1]]);
+});
+
+test('a cancelled save leaves nothing half-saved, and keeps what was saved before', async () => {
+  const caches = fakeCaches();
+  const net = fakeNetwork({ ...FILES, '/media/big': 200 * 1024 }, { delay: 1 });
+  const store = createStore({ caches, fetch: net.fetch });
+  await store.save('first', [module(1, 1, [['/media/aaa', 5000]])]);
+  const saving = store.save('second', [module(2, 1, [['/media/bbb', 3000], ['/media/big', 200 * 1024]])], (done) => {
+    if (done > 20 * 1024) store.cancel('second');
+  });
+  await assert.rejects(saving, (e) => e.name === 'AbortError');
+  assert.deepEqual(caches.paths('primer-saved'), ['/__primer/saved.json', '/api/v1/catalog/1', '/media/aaa', '/modules/1']);
+  assert.deepEqual((await store.list()).map((i) => i.module_id), [1]);
+});
+
+test('a failed download is reported and cleaned up', async () => {
+  const caches = fakeCaches();
+  const net = fakeNetwork(FILES, { status: { '/media/bbb': 500 } });
+  const store = createStore({ caches, fetch: net.fetch });
+  await assert.rejects(store.save('x', [module(2, 1, [['/media/bbb', 3000]])]), /answered 500/);
+  assert.deepEqual(caches.paths('primer-saved'), []);
+  assert.deepEqual(await store.list(), []);
+});
+
+test('removing a module keeps the files another saved module still uses', async () => {
+  const caches = fakeCaches();
+  const store = createStore({ caches, fetch: fakeNetwork(FILES).fetch });
+  await store.save('a', [module(1, 1, [['/media/aaa', 5000]]), module(2, 1, [['/media/aaa', 5000], ['/media/bbb', 3000]])]);
+  await store.remove([2]);
+  assert.deepEqual(caches.paths('primer-saved'), ['/__primer/saved.json', '/api/v1/catalog/1', '/media/aaa', '/modules/1']);
+  await store.removeAll();
+  assert.deepEqual(await store.list(), []);
+  assert.deepEqual(caches.paths('primer-saved'), []);
+});
+
+test('listing sweeps files left by a save the page never finished', async () => {
+  const caches = fakeCaches();
+  const store = createStore({ caches, fetch: fakeNetwork(FILES).fetch });
+  await store.save('a', [module(1, 1, [['/media/aaa', 5000]])]);
+  // A page killed mid-download leaves a file no saved module refers to.
+  await (await caches.open('primer-saved')).put('/media/orphan', new Response('partial'));
+  await store.list();
+  assert.ok(!caches.paths('primer-saved').includes('/media/orphan'));
+  assert.ok(caches.paths('primer-saved').includes('/media/aaa'));
+});
+
+test('signing out forgets pages, data and saved modules', async () => {
+  const caches = fakeCaches();
+  const store = createStore({ caches, fetch: fakeNetwork(FILES).fetch });
+  await store.save('a', [module(1, 1, [['/media/aaa', 5000]])]);
+  await (await caches.open('primer-pages')).put('/', new Response('home'));
+  await (await caches.open('primer-shell-abc')).put('/pkg/primer.js', new Response('js'));
+  await store.clearPersonal();
+  assert.deepEqual(caches.paths('primer-saved'), []);
+  assert.deepEqual(caches.paths('primer-pages'), []);
+  assert.deepEqual(caches.paths('primer-shell-abc'), ['/pkg/primer.js'], 'the app itself stays');
+});
