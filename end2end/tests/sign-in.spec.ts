@@ -79,7 +79,7 @@ test.describe('with JavaScript off', () => {
     await page.getByLabel('Password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByTestId('home-title')).toHaveText('Welcome, Maya');
-    expect(await navLabels(page)).toEqual(['Home', 'Team', 'Account']);
+    expect(await navLabels(page)).toEqual(['Home', 'Library', 'Progress', 'Team', 'Account']);
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Team' }).click();
     await expect(page.getByTestId('people-list')).toContainText('Leo Learner');

@@ -77,6 +77,8 @@ async function page(request) {
     }
     return response;
   });
+  // If the saved copy wins the race, a network failure later is nobody's concern.
+  network.catch(() => {});
   try {
     // With one bar of signal, a saved copy after a few seconds beats a spinner.
     const cached = await cachedCopy();

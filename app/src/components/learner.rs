@@ -161,7 +161,7 @@ pub fn SaveButton(
                 None => view! {
                     <button type="button" class="secondary" data-testid="save-button"
                         on:click=move |_| job.with_value(|j| device.save(j, modules.get_value()))>
-                        {format!("{} · {}", label, size_label(bytes))}
+                        {if bytes == 0 { label.clone() } else { format!("{} · {}", label, size_label(bytes)) }}
                     </button>
                 }.into_any(),
             }}

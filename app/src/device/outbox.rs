@@ -88,22 +88,24 @@ pub fn set_auto_save(device: Device, on: bool) {
     device.auto_save.set(on);
 }
 
-/// Writes a record to the outbox, shows it at once, and sends it if online.
+/// Writes a record of `user_id` to their outbox, shows it at once, and sends it if online.
 pub fn record(
     device: Device,
+    user_id: i64,
     kind: RecordKind,
     module_id: i64,
     module_version: i32,
     payload: serde_json::Value,
     effect: Effect,
 ) {
-    let Some(user_id) = device.user_id.get_untracked() else { return };
     let record =
         LearningRecord { id: new_record_id(), kind, module_id, module_version, occurred_at: super::now(), payload };
     let mut entries = load(user_id);
     entries.push(OutboxEntry { record, effect });
     store(user_id, &entries);
-    device.outbox.set(entries);
+    if device.user_id.get_untracked() == Some(user_id) {
+        device.outbox.set(entries);
+    }
     flush(device);
 }
 

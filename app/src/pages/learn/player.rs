@@ -35,11 +35,11 @@ pub fn PlayerPage() -> impl IntoView {
         })
     });
     view! {
-        {signed_in(&Role::ALL, move |_me: Me| view! {
+        {signed_in(&Role::ALL, move |me: Me| view! {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok((module, progress)) => view! { <Player module progress/> }.into_any(),
+                        Ok((module, progress)) => view! { <Player module progress user_id=me.user.id/> }.into_any(),
                         Err(error) => {
                             if error.code() == Some(crate::api::ErrorCode::NotFound) {
                                 crate::components::set_status(404);
@@ -71,21 +71,29 @@ fn as_catalog_entry(m: &LearnerModule) -> CatalogModule {
 }
 
 #[component]
-fn Player(module: LearnerModule, progress: Progress) -> impl IntoView {
+fn Player(module: LearnerModule, progress: Progress, user_id: i64) -> impl IntoView {
     let device = use_device();
     let (id, version, kind) = (module.id, module.version, module.kind);
     let progress = live_progress(device, progress);
     let done = move || progress.get().is_completed(id);
     let complete = move || {
         if !done() {
-            outbox::record(device, RecordKind::Completion, id, version, serde_json::json!({}), Effect::Completed);
+            outbox::record(
+                device,
+                user_id,
+                RecordKind::Completion,
+                id,
+                version,
+                serde_json::json!({}),
+                Effect::Completed,
+            );
         }
     };
     let on_video_end = Callback::new(move |_| complete());
     let on_quiz_done = Callback::new(move |o: QuizOutcome| {
         let payload = serde_json::json!({"answers": o.answers, "device_score": o.percent});
         let effect = Effect::QuizAttempted(QuizScore { percent: o.percent, passed: o.passed });
-        outbox::record(device, RecordKind::QuizAttempt, id, version, payload, effect);
+        outbox::record(device, user_id, RecordKind::QuizAttempt, id, version, payload, effect);
     });
     let viewable = Viewable {
         kind,
