@@ -8,7 +8,7 @@ use crate::{
     api::{Catalog, CatalogModule, ErrorCode, Progress, RequestError},
     client,
     device::{self, Device, use_device},
-    learning::size_label,
+    learning::{facet_label, size_label, tag_label},
 };
 
 /// What the learner's screens are built from.
@@ -98,6 +98,31 @@ pub fn ModuleCard(module: CatalogModule, progress: Signal<Progress>) -> impl Int
             </a>
         </li>
     }
+}
+
+/// Tag filters as chips, one group per facet: checkboxes named `tag`, so the form they
+/// are in works without JavaScript.
+#[component]
+pub fn TagChips(groups: Vec<(String, Vec<String>)>, picked: Signal<Vec<String>>) -> impl IntoView {
+    groups
+        .into_iter()
+        .map(|(facet, tags)| {
+            view! {
+                <fieldset class="chips">
+                    <legend>{facet_label(&facet)}</legend>
+                    {tags.into_iter().map(|tag| {
+                        let checked = { let tag = tag.clone(); move || picked.get().contains(&tag) };
+                        view! {
+                            <label class="chip">
+                                <input type="checkbox" name="tag" value=tag.clone() prop:checked=checked/>
+                                <span>{tag_label(&tag).to_string()}</span>
+                            </label>
+                        }
+                    }).collect_view()}
+                </fieldset>
+            }
+        })
+        .collect_view()
 }
 
 /// A list of module cards.

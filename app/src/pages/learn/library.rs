@@ -10,10 +10,10 @@ use crate::{
     api::{Me, Role},
     components::{
         gate::signed_in,
-        learner::{LearnerData, ModuleList, learner_data, live_progress, with_learner_data},
+        learner::{LearnerData, ModuleList, TagChips, learner_data, live_progress, with_learner_data},
     },
     device::use_device,
-    learning::{facet_label, facets, library, tag_label},
+    learning::{facets, library},
 };
 
 #[component]
@@ -41,20 +41,7 @@ fn Library(data: LearnerData) -> impl IntoView {
                 <span class="visually-hidden">"Search"</span>
                 <input type="search" name="q" placeholder="Search modules" prop:value=search data-testid="library-search"/>
             </label>
-            {groups.into_iter().map(|(facet, tags)| view! {
-                <fieldset class="chips">
-                    <legend>{facet_label(&facet)}</legend>
-                    {tags.into_iter().map(|tag| {
-                        let checked = { let tag = tag.clone(); move || picked().contains(&tag) };
-                        view! {
-                            <label class="chip">
-                                <input type="checkbox" name="tag" value=tag.clone() prop:checked=checked/>
-                                <span>{tag_label(&tag).to_string()}</span>
-                            </label>
-                        }
-                    }).collect_view()}
-                </fieldset>
-            }).collect_view()}
+            <TagChips groups picked=Signal::derive(picked)/>
             <div class="actions">
                 <button type="submit">"Show"</button>
                 <a class="button secondary" href="/library">"Clear"</a>

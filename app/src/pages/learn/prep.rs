@@ -10,11 +10,11 @@ use crate::{
     api::{Me, Role},
     components::{
         gate::signed_in,
-        learner::{LearnerData, ModuleList, SaveButton, learner_data, live_progress, with_learner_data},
+        learner::{LearnerData, ModuleList, SaveButton, TagChips, learner_data, live_progress, with_learner_data},
         module_view::duration_label,
     },
     device::use_device,
-    learning::{PREP_BUDGETS, facet_label, facets, prep_playlist, tag_label},
+    learning::{PREP_BUDGETS, facets, prep_playlist},
 };
 
 #[component]
@@ -50,20 +50,7 @@ fn Prep(data: LearnerData) -> impl IntoView {
     view! {
         <h1>"Prep for a meeting"</h1>
         <Form action="/prep" attr:class="filters">
-            {groups.into_iter().map(|(facet, tags)| view! {
-                <fieldset class="chips">
-                    <legend>{facet_label(&facet)}</legend>
-                    {tags.into_iter().map(|tag| {
-                        let checked = { let tag = tag.clone(); move || picked().contains(&tag) };
-                        view! {
-                            <label class="chip">
-                                <input type="checkbox" name="tag" value=tag.clone() prop:checked=checked/>
-                                <span>{tag_label(&tag).to_string()}</span>
-                            </label>
-                        }
-                    }).collect_view()}
-                </fieldset>
-            }).collect_view()}
+            <TagChips groups picked=Signal::derive(picked)/>
             <fieldset class="chips">
                 <legend>"Time I have"</legend>
                 {PREP_BUDGETS.into_iter().map(|m| view! {
