@@ -418,6 +418,25 @@ pub struct LearnerModule {
     pub assigned: Option<Assigned>,
 }
 
+impl From<&LearnerModule> for CatalogModule {
+    /// The catalog entry of a module opened on its own (what saving it needs).
+    fn from(m: &LearnerModule) -> CatalogModule {
+        CatalogModule {
+            id: m.id,
+            version: m.version,
+            kind: m.kind,
+            title: m.title.clone(),
+            summary: m.summary.clone(),
+            tags: m.tags.clone(),
+            estimated_seconds: m.estimated_seconds,
+            language: m.language.clone(),
+            media: m.media.clone(),
+            download_bytes: m.download_bytes,
+            assigned: m.assigned.clone(),
+        }
+    }
+}
+
 // --- Rules shared by the Studio (as you type) and the server (on save). --------------
 
 /// Limits on a module's fields.

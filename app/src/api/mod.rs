@@ -248,9 +248,10 @@ pub struct Health {
     pub version: String,
 }
 
-/// A learner with no team or start date, for tests.
-#[cfg(test)]
-pub(crate) fn sample_user() -> User {
+/// A learner with no team or start date, for tests (here, and the server's with the
+/// `test-support` feature).
+#[cfg(any(test, feature = "test-support"))]
+pub fn sample_user() -> User {
     User {
         id: 1,
         email: "dana@primer.test".into(),

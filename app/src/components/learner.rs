@@ -25,9 +25,9 @@ pub fn learner_data() -> Resource<Result<LearnerData, RequestError>> {
     Resource::new(
         || (),
         |_| {
+            // Both at once: on one bar of signal, round trips are what a screen waits for.
             client::sendable(async {
-                let catalog = client::catalog().await?;
-                let progress = client::progress().await?;
+                let (catalog, progress) = futures_util::future::try_join(client::catalog(), client::progress()).await?;
                 Ok(LearnerData { catalog, progress })
             })
         },

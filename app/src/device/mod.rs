@@ -64,17 +64,17 @@ impl Device {
 
     /// The saved copy of a module, if any (`None` also while unknown).
     pub fn saved_module(&self, id: i64) -> Option<SavedModule> {
-        self.saved.get().and_then(|s| s.into_iter().find(|m| m.module_id == id))
+        self.saved.with(|s| s.as_ref()?.iter().find(|m| m.module_id == id).cloned())
     }
 
     /// A download's progress, if one is running under `key`.
     pub fn download(&self, key: &str) -> Option<(f64, f64)> {
-        self.downloads.get().into_iter().find(|(k, ..)| k == key).map(|(_, d, t)| (d, t))
+        self.downloads.with(|d| d.iter().find(|(k, ..)| k == key).map(|(_, d, t)| (*d, *t)))
     }
 
     /// What the last download under `key` said.
     pub fn download_note(&self, key: &str) -> Option<String> {
-        self.download_notes.get().into_iter().find(|(k, _)| k == key).map(|(_, n)| n)
+        self.download_notes.with(|n| n.iter().find(|(k, _)| k == key).map(|(_, n)| n.clone()))
     }
 
     /// Saves modules for offline use under a job key, with progress.
@@ -89,7 +89,12 @@ impl Device {
 
     /// Removes saved modules.
     pub fn remove(&self, ids: Vec<i64>) {
-        saved::remove(*self, ids);
+        saved::remove(ids);
+    }
+
+    /// Removes everything saved on this device.
+    pub fn remove_all(&self) {
+        saved::remove_all();
     }
 }
 

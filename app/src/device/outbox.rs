@@ -64,30 +64,6 @@ fn key(user_id: i64) -> String {
     format!("primer.outbox.{user_id}")
 }
 
-const AUTO_SAVE: &str = "primer.auto_save";
-
-/// The "download required modules by themselves" setting (on unless turned off).
-pub fn setting_auto_save() -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        use gloo_storage::Storage;
-        gloo_storage::LocalStorage::get::<bool>(AUTO_SAVE).unwrap_or(true)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    true
-}
-
-/// Changes the setting.
-pub fn set_auto_save(device: Device, on: bool) {
-    #[cfg(feature = "hydrate")]
-    {
-        use gloo_storage::Storage;
-        let _ = gloo_storage::LocalStorage::set(AUTO_SAVE, on);
-    }
-    let _ = AUTO_SAVE;
-    device.auto_save.set(on);
-}
-
 /// Writes a record of `user_id` to their outbox, shows it at once, and sends it if online.
 pub fn record(
     device: Device,

@@ -1,6 +1,7 @@
 //! Modules saved for offline use: the Rust side of `public/offline-store.js`
 //! (`window.PrimerOffline`), which keeps them in Cache Storage.
 
+use leptos::prelude::Set;
 use serde::{Deserialize, Serialize};
 
 use super::Device;
@@ -78,6 +79,30 @@ pub fn plan_refresh<'a>(
         }
     }
     (fetch, drop)
+}
+
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+const AUTO_SAVE: &str = "primer.auto_save";
+
+/// The "download required modules by themselves" setting (on unless turned off).
+pub fn setting_auto_save() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use gloo_storage::Storage;
+        gloo_storage::LocalStorage::get::<bool>(AUTO_SAVE).unwrap_or(true)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    true
+}
+
+/// Changes the setting.
+pub fn set_auto_save(device: Device, on: bool) {
+    #[cfg(feature = "hydrate")]
+    {
+        use gloo_storage::Storage;
+        let _ = gloo_storage::LocalStorage::set(AUTO_SAVE, on);
+    }
+    device.auto_save.set(on);
 }
 
 /// How far ahead "due soon" reaches for downloading by itself (the first onboarding tier).
@@ -198,14 +223,13 @@ mod browser {
                 Err(e) if error_name(&e).as_deref() == Some("AbortError") => {
                     "Cancelled; nothing half-saved was kept.".into()
                 }
-                Err(e) if !window().navigator().on_line() => {
-                    let _ = e;
+                Err(_) if !window().navigator().on_line() => {
                     "The connection dropped, so nothing was saved. Try again when you have signal.".into()
                 }
                 Err(e) => format!("Couldn't save: {}", error_message(&e)),
             };
+            // A save that stored something announces it ("primer-saved-changed").
             set_note(device, &key, Some(note));
-            reload(device).await;
         });
     }
 
@@ -230,33 +254,38 @@ mod browser {
         });
     }
 
-    pub fn remove(device: Device, ids: Vec<i64>) {
+    /// Removes saved modules (the store announces the change).
+    pub fn remove(ids: Vec<i64>) {
         spawn_local(async move {
-            let _ = if ids.is_empty() {
-                js::remove_all().await
-            } else {
-                js::remove(&serde_json::to_string(&ids).unwrap_or_default()).await
-            };
-            reload(device).await;
+            let _ = js::remove(&serde_json::to_string(&ids).unwrap_or_default()).await;
+        });
+    }
+
+    /// Removes everything saved.
+    pub fn remove_all() {
+        spawn_local(async move {
+            let _ = js::remove_all().await;
         });
     }
 
     /// Once signed in and online: refresh saved modules that have a new version, drop
     /// ones no longer available, and download required modules due soon.
     pub fn start(device: Device) {
-        device.auto_save.set(super::super::outbox::setting_auto_save());
+        device.auto_save.set(setting_auto_save());
         spawn_local(async move {
             if !window().navigator().on_line() {
                 return;
             }
             let Ok(catalog) = crate::client::catalog().await else { return };
-            reload(device).await;
+            if device.saved.get_untracked().is_none() {
+                reload(device).await;
+            }
             let saved = device.saved.get_untracked().unwrap_or_default();
             let today = super::super::now().date_naive();
             let due_before = today.checked_add_days(chrono::Days::new(AUTO_SAVE_DAYS)).unwrap_or(today);
             let (fetch, drop) = plan_refresh(&saved, &catalog.modules, device.auto_save.get_untracked(), due_before);
             if !drop.is_empty() {
-                remove(device, drop);
+                remove(drop);
             }
             if !fetch.is_empty() {
                 save(device, "auto".into(), fetch.into_iter().cloned().collect());
@@ -270,7 +299,9 @@ pub(super) fn save(_device: Device, _key: String, _modules: Vec<CatalogModule>) 
 #[cfg(not(feature = "hydrate"))]
 pub(super) fn cancel(_key: String) {}
 #[cfg(not(feature = "hydrate"))]
-pub(super) fn remove(_device: Device, _ids: Vec<i64>) {}
+pub(super) fn remove(_ids: Vec<i64>) {}
+#[cfg(not(feature = "hydrate"))]
+pub(super) fn remove_all() {}
 #[cfg(not(feature = "hydrate"))]
 pub(super) fn start(_device: Device) {}
 #[cfg(not(feature = "hydrate"))]

@@ -76,26 +76,6 @@ pub async fn views(db: &impl ConnectionTrait, accounts: Vec<user::Model>) -> Res
         .collect())
 }
 
-/// A learner with no team or start date, for tests.
-#[cfg(test)]
-pub fn sample() -> User {
-    User {
-        id: 1,
-        email: "dana@primer.test".into(),
-        name: "Dana Lee".into(),
-        role: Role::Learner,
-        job_role: None,
-        team_id: None,
-        team: None,
-        manages: vec![],
-        time_zone: "UTC".into(),
-        start_date: None,
-        active: true,
-        has_password: true,
-        created_at: chrono::Utc::now(),
-    }
-}
-
 /// One account in its API form.
 pub async fn view(db: &impl ConnectionTrait, account: user::Model) -> Result<User, DbErr> {
     Ok(views(db, vec![account]).await?.pop().expect("one in, one out"))

@@ -250,7 +250,7 @@ mod tests {
     use super::*;
 
     fn user(job: Option<&str>, team: Option<i64>, start: Option<&str>) -> User {
-        let mut u = crate::accounts::users::sample();
+        let mut u = app::api::sample_user();
         u.job_role = job.map(Into::into);
         u.team_id = team;
         u.start_date = start.map(|s| s.parse().unwrap());

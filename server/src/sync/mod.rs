@@ -15,8 +15,8 @@ use app::api::{
 use axum::extract::{DefaultBodyLimit, State};
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    sea_query::OnConflict,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, sea_query::OnConflict,
 };
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -54,48 +54,59 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// rejected on its own instead of failing the batch.
 #[derive(Debug, Deserialize)]
 pub struct Envelope {
-    device_id: String,
-    device_time: DateTime<Utc>,
-    records: Vec<serde_json::Value>,
+    pub device_id: String,
+    pub device_time: DateTime<Utc>,
+    pub records: Vec<serde_json::Value>,
+}
+
+impl Envelope {
+    /// Checks what the whole batch stands on: a device id, and not too many records.
+    pub fn checked(self) -> Result<Envelope, ApiError> {
+        let device_id = self.device_id.trim().to_string();
+        if device_id.is_empty() || device_id.len() > 100 || device_id.chars().any(char::is_control) {
+            return Err(ApiError::Malformed("device_id must be 1 to 100 printable characters.".into()));
+        }
+        if self.records.len() > MAX_BATCH {
+            return Err(ApiError::BatchTooLarge { max: MAX_BATCH, got: self.records.len() });
+        }
+        Ok(Envelope { device_id, ..self })
+    }
+}
+
+/// Why a record is not stored: its id as sent, and the code.
+type Rejection = (String, RejectCode);
+
+/// Reads one record as sent: its shape, a UUID id (normalised), and its payload.
+fn parse_record(raw: serde_json::Value) -> Result<(LearningRecord, Payload), Rejection> {
+    let id = raw.get("id").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    let invalid = || (id.clone(), RejectCode::InvalidPayload);
+    let record = serde_json::from_value::<LearningRecord>(raw).map_err(|_| invalid())?;
+    let uuid = uuid::Uuid::parse_str(&record.id).map_err(|_| invalid())?;
+    let payload = Payload::parse(record.kind, &record.payload).map_err(|_| invalid())?;
+    Ok((LearningRecord { id: uuid.hyphenated().to_string(), ..record }, payload))
 }
 
 /// A record that passed its checks (the row to store), or why it didn't.
-type Checked = Result<learning_record::Model, (String, RejectCode)>;
+type Checked = Result<learning_record::Model, Rejection>;
 
 /// Stores a batch of records for `user` and answers per record, with their progress.
-pub async fn apply_batch(state: &AppState, user: &User, request: SyncRequestIn) -> Result<SyncResponse, ApiError> {
+pub async fn apply_batch(state: &AppState, user: &User, envelope: Envelope) -> Result<SyncResponse, ApiError> {
     let received_at = db::now();
-    let skew = received_at - request.device_time;
-    let visible = catalog::visible_module_ids(&state.db, user).await?;
+    let skew = received_at - envelope.device_time;
+    let parsed: Vec<_> = envelope.records.into_iter().map(parse_record).collect();
 
-    // Read each record, then check it against the module versions it names.
-    let mut parsed: Vec<Result<(LearningRecord, Payload), (String, RejectCode)>> = Vec::new();
-    for raw in request.records {
-        let id = raw.get("id").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        let record = match serde_json::from_value::<LearningRecord>(raw) {
-            Ok(r) => r,
-            Err(_) => {
-                parsed.push(Err((id, RejectCode::InvalidPayload)));
-                continue;
-            }
-        };
-        let Ok(uuid) = uuid::Uuid::parse_str(&record.id) else {
-            parsed.push(Err((id, RejectCode::InvalidPayload)));
-            continue;
-        };
-        let record = LearningRecord { id: uuid.hyphenated().to_string(), ..record };
-        match Payload::parse(record.kind, &record.payload) {
-            Ok(payload) => parsed.push(Ok((record, payload))),
-            Err(_) => parsed.push(Err((id, RejectCode::InvalidPayload))),
-        }
-    }
-    let versions = load_versions(&state.db, parsed.iter().filter_map(|r| r.as_ref().ok()).map(|(r, _)| r)).await?;
-
+    // Check the readable records against the module versions they name.
+    let readable: Vec<&LearningRecord> = parsed.iter().filter_map(|r| r.as_ref().ok()).map(|(r, _)| r).collect();
+    let (versions, visible) = if readable.is_empty() {
+        Default::default()
+    } else {
+        (load_versions(&state.db, readable.into_iter()).await?, catalog::visible_module_ids(&state.db, user).await?)
+    };
     let checked: Vec<Checked> = parsed
         .into_iter()
         .map(|item| {
             item.and_then(|(record, payload)| {
-                check(user, &request.device_id, &record, payload, &versions, &visible, skew, received_at)
+                check(user, &envelope.device_id, &record, payload, &versions, &visible, skew, received_at)
                     .map_err(|code| (record.id.clone(), code))
             })
         })
@@ -107,7 +118,7 @@ pub async fn apply_batch(state: &AppState, user: &User, request: SyncRequestIn) 
     let mut attempt = 0;
     let results = loop {
         attempt += 1;
-        match store(state, user, &request.device_id, skew, received_at, &checked).await {
+        match store(state, user, &envelope.device_id, skew, received_at, &checked).await {
             Ok(results) => break results,
             Err(ApiError::Database(e)) if db::is_unique_violation(&e) && attempt < 3 => continue,
             Err(e) => return Err(e),
@@ -115,28 +126,6 @@ pub async fn apply_batch(state: &AppState, user: &User, request: SyncRequestIn) 
     };
     let progress = progress_of(&state.db, user.id).await?;
     Ok(SyncResponse { results, progress })
-}
-
-/// The envelope with its device id checked.
-pub struct SyncRequestIn {
-    pub device_id: String,
-    pub device_time: DateTime<Utc>,
-    pub records: Vec<serde_json::Value>,
-}
-
-impl TryFrom<Envelope> for SyncRequestIn {
-    type Error = ApiError;
-
-    fn try_from(e: Envelope) -> Result<Self, ApiError> {
-        let device_id = e.device_id.trim().to_string();
-        if device_id.is_empty() || device_id.len() > 100 || device_id.chars().any(char::is_control) {
-            return Err(ApiError::Malformed("device_id must be 1 to 100 printable characters.".into()));
-        }
-        if e.records.len() > MAX_BATCH {
-            return Err(ApiError::BatchTooLarge { max: MAX_BATCH, got: e.records.len() });
-        }
-        Ok(SyncRequestIn { device_id, device_time: e.device_time, records: e.records })
-    }
 }
 
 type Versions = HashMap<(i64, i32), module_version::Model>;
@@ -262,7 +251,7 @@ async fn store(
                     None => {
                         // Also covers the same id twice in one batch.
                         stored.insert(model.id.clone(), model.fingerprint.clone());
-                        new_rows.push(active(model.clone()));
+                        new_rows.push(model.clone().into_active_model().reset_all());
                         RecordStatus::Accepted
                     }
                 };
@@ -291,24 +280,6 @@ async fn store(
     // The answer is built only after the commit: acknowledged means durable.
     txn.commit().await?;
     Ok(results)
-}
-
-fn active(m: learning_record::Model) -> learning_record::ActiveModel {
-    learning_record::ActiveModel {
-        id: Set(m.id),
-        user_id: Set(m.user_id),
-        device_id: Set(m.device_id),
-        kind: Set(m.kind),
-        module_id: Set(m.module_id),
-        module_version: Set(m.module_version),
-        occurred_at: Set(m.occurred_at),
-        device_occurred_at: Set(m.device_occurred_at),
-        received_at: Set(m.received_at),
-        payload: Set(m.payload),
-        score: Set(m.score),
-        passed: Set(m.passed),
-        fingerprint: Set(m.fingerprint),
-    }
 }
 
 /// What a stored record means for progress.
@@ -367,8 +338,7 @@ pub async fn sync(
     auth: Auth<AnyRole>,
     Json(envelope): Json<Envelope>,
 ) -> Result<Json<SyncResponse>, ApiError> {
-    let request = SyncRequestIn::try_from(envelope)?;
-    Ok(Json(apply_batch(&state, auth.user(), request).await?))
+    Ok(Json(apply_batch(&state, auth.user(), envelope.checked()?).await?))
 }
 
 /// Whose progress to read.

@@ -83,9 +83,12 @@ async fn uploads_a_video_with_its_metadata_and_poster(app: TestApp) {
     app.get("/media/not-a-hash").session(&learner).send().await.assert_error(404, "not_found");
 }
 
+/// A file to upload: name, bytes, the type Primer should find, and its size in pixels.
+type UploadCase = (&'static str, Vec<u8>, &'static str, Option<(u32, u32)>);
+
 async fn uploads_every_supported_type(app: TestApp) {
     let author = app.signed_in(Role::Author).await;
-    let cases: [(&str, Vec<u8>, &str, Option<(u32, u32)>); 5] = [
+    let cases: [UploadCase; 5] = [
         ("clip.webm", fixtures::webm(), "video/webm", Some((160, 120))),
         ("red.png", fixtures::png(), "image/png", Some((64, 48))),
         ("blue.jpg", fixtures::jpeg(), "image/jpeg", Some((80, 60))),

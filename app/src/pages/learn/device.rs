@@ -8,7 +8,7 @@ use leptos_meta::Title;
 use crate::{
     api::{Me, Role},
     components::{gate::signed_in, learner::SyncStatus},
-    device::{outbox, saved, use_device},
+    device::{saved, use_device},
     learning::size_label,
 };
 
@@ -69,7 +69,7 @@ fn OnThisDevice() -> impl IntoView {
                             }).collect_view()}
                         </ul>
                         <button type="button" class="secondary" data-testid="remove-all"
-                            on:click=move |_| device.remove(Vec::new())>"Remove everything"</button>
+                            on:click=move |_| device.remove_all()>"Remove everything"</button>
                     </section>
                 }.into_any()
             }
@@ -97,7 +97,7 @@ fn OnThisDevice() -> impl IntoView {
             }}
             <label class="check">
                 <input type="checkbox" data-testid="auto-save" prop:checked=move || device.auto_save.get()
-                    on:change=move |ev| outbox::set_auto_save(device, event_target_checked(&ev))/>
+                    on:change=move |ev| saved::set_auto_save(device, event_target_checked(&ev))/>
                 <span>"Download required modules due in the next 30 days by themselves"</span>
             </label>
         </section>

@@ -17,9 +17,6 @@ use crate::{
     device::{outbox, use_device},
 };
 
-/// The module and the learner's progress, loaded together.
-type PlayerData = (LearnerModule, Progress);
-
 #[component]
 pub fn PlayerPage() -> impl IntoView {
     let params = use_params_map();
@@ -29,9 +26,7 @@ pub fn PlayerPage() -> impl IntoView {
             let Some(id) = id else {
                 return Err(RequestError::new(crate::api::ErrorCode::NotFound, "There is no such module."));
             };
-            let module = client::catalog_module(id).await?;
-            let progress = client::progress().await?;
-            Ok::<PlayerData, RequestError>((module, progress))
+            futures_util::future::try_join(client::catalog_module(id), client::progress()).await
         })
     });
     view! {
@@ -50,23 +45,6 @@ pub fn PlayerPage() -> impl IntoView {
                 })}
             </Suspense>
         })}
-    }
-}
-
-/// The catalog entry of a module (what saving it needs).
-fn as_catalog_entry(m: &LearnerModule) -> CatalogModule {
-    CatalogModule {
-        id: m.id,
-        version: m.version,
-        kind: m.kind,
-        title: m.title.clone(),
-        summary: m.summary.clone(),
-        tags: m.tags.clone(),
-        estimated_seconds: m.estimated_seconds,
-        language: m.language.clone(),
-        media: m.media.clone(),
-        download_bytes: m.download_bytes,
-        assigned: m.assigned.clone(),
     }
 }
 
@@ -103,7 +81,7 @@ fn Player(module: LearnerModule, progress: Progress, user_id: i64) -> impl IntoV
         language: module.language.clone(),
         content: module.content.clone(),
     };
-    let entry = as_catalog_entry(&module);
+    let entry = CatalogModule::from(&module);
     view! {
         <Title text=module.title.clone()/>
         <a class="back small" href="/library">"← Library"</a>
