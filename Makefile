@@ -34,7 +34,8 @@ help:
 	@echo "make test   every test: unit, HTTP (SQLite + PostgreSQL), end2end (Chromium)"
 	@echo "make build  the release binary (target/release/primer) and site (target/site)"
 	@echo "make lint   rustfmt --check and clippy"
-	@echo "make bench  media serving against nginx, memory during a 1 GiB upload"
+	@echo "make bench  media serving against nginx, upload memory, the app's bytes, Lighthouse, offline start"
+	@echo "            (one part: make bench BENCH=app)"
 
 run: build
 	./target/release/primer demo
@@ -56,7 +57,7 @@ setup-bench:
 # Benchmarks report ratios against a baseline measured in the same run (never a pass/fail
 # timing): see scripts/bench.sh.
 bench: setup-bench build
-	scripts/bench.sh
+	BENCH="$(BENCH)" scripts/bench.sh
 
 target-link:
 	@mkdir -p "$(CARGO_TARGET_DIR)"

@@ -17,6 +17,9 @@
   const PERSONAL = ['primer-saved', 'primer-pages', 'primer-data'];
   /** The index: `{items: [{module_id, version, title, bytes, saved_at, urls}]}`. */
   const INDEX = '/__primer/saved.json';
+  /** Whose data the personal caches hold: the person id, in a cache of its own. */
+  const OWNER_CACHE = 'primer-owner';
+  const OWNER = '/__primer/owner';
 
   const isMedia = (url) => url.startsWith('/media/');
 
@@ -201,7 +204,24 @@
       notify();
     }
 
-    return { list, save, cancel, remove, removeAll, clearPersonal, INDEX };
+    /**
+     * Called when someone's session starts on this device. If the personal caches hold
+     * somebody else's data (they never signed out, and another person signed in), that
+     * data is deleted before anything of the new person's is kept.
+     */
+    function claim(person) {
+      return exclusive(async () => {
+        const cache = await caches.open(OWNER_CACHE);
+        const stored = await cache.match(OWNER);
+        const previous = stored ? await stored.text() : null;
+        if (previous === String(person)) return false;
+        if (previous !== null) await clearPersonal();
+        await cache.put(OWNER, new Response(String(person)));
+        return previous !== null;
+      });
+    }
+
+    return { list, save, cancel, remove, removeAll, clearPersonal, claim, INDEX };
   }
 
   if (typeof module === 'object' && module.exports) {
@@ -224,6 +244,7 @@
     remove: (ids) => store.remove(JSON.parse(ids)),
     removeAll: () => store.removeAll(),
     clearPersonal: () => store.clearPersonal(),
+    claim: (person) => store.claim(person),
     /** `{usage, quota, persisted}` in bytes, as far as the browser says. */
     estimate: async () => {
       const estimate = storage?.estimate ? await storage.estimate() : {};

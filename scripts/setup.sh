@@ -4,7 +4,8 @@
 #
 #   scripts/setup.sh build   # wasm32 target, wasm-bindgen CLI
 #   scripts/setup.sh test    # the above + Chromium, PostgreSQL, end2end npm packages
-#   scripts/setup.sh bench   # build + nginx (the baseline) and wrk (the load generator)
+#   scripts/setup.sh bench   # build + nginx (the baseline), wrk (the load generator),
+#                            # Chromium, the end2end packages and Lighthouse
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +36,7 @@ if [[ "$what" == bench ]]; then
   [[ -x /usr/sbin/nginx ]] || debs+=(nginx-light)
   command -v wrk >/dev/null || debs+=(wrk)
   command -v curl >/dev/null || debs+=(curl)
+  command -v chromium >/dev/null || debs+=(chromium fonts-dejavu-core)
 fi
 if ((${#debs[@]})); then
   say "installing Debian packages: ${debs[*]}"
@@ -71,10 +73,22 @@ if [[ "$what" == test && "$(cat "$tools_dir/moto/.primer-version" 2>/dev/null)" 
 fi
 
 # --- end2end: Playwright's test runner (never its browser download) ------------------
-if [[ "$what" == test ]]; then
+if [[ "$what" == test || "$what" == bench ]]; then
   if [[ ! -f end2end/node_modules/.package-lock.json \
         || end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]]; then
     say "installing end2end npm packages"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
+
+# --- Lighthouse, for the app benchmark (Debian's Chromium, never its own browser) -------
+if [[ "$what" == bench ]]; then
+  lh="$tools_dir/lighthouse"
+  if ! cmp -s scripts/bench/lighthouse/package-lock.json "$lh/package-lock.json" \
+      || [[ ! -x "$lh/node_modules/.bin/lighthouse" ]]; then
+    say "installing Lighthouse into $lh"
+    mkdir -p "$lh"
+    cp scripts/bench/lighthouse/package.json scripts/bench/lighthouse/package-lock.json "$lh/"
+    (cd "$lh" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 fi

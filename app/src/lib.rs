@@ -57,7 +57,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="stylesheet" href=css/>
                 <script src="/sw-register.js" defer></script>
                 <script src="/offline-store.js" defer></script>
-                <HydrationScripts options/>
+                // The app loads when the phone is idle, at low priority, so the server's HTML
+                // and CSS paint first on a weak signal (every page works as plain HTML
+                // until then: links, and forms with an action).
+                <HydrationScripts options defer=true/>
                 <MetaTags/>
             </head>
             <body>

@@ -149,6 +149,39 @@ test('a 5-minute meeting prep builds a playlist that fits, and saves it in one t
   await expect(page.getByTestId('nothing-saved')).toBeVisible();
 });
 
+test("a whole learning path saves from My progress, and the next person to sign in doesn't see it", async ({ page, context }) => {
+  await page.addInitScript(() => localStorage.setItem('primer.auto_save', 'false'));
+  await signInAsLearner(page);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Progress' }).click();
+  await hydrated(page);
+  const path = page.getByTestId('path-progress').first();
+  const catalogPath = (await (await page.request.get('/api/v1/catalog')).json()).paths[0];
+  await expect(path).toContainText(catalogPath.title);
+  await path.getByTestId('save-button').click();
+  await expect(path.getByTestId('saved-state')).toBeVisible({ timeout: 20_000 });
+  await page.goto('/device');
+  await hydrated(page);
+  await expect(page.getByTestId('saved-item')).toHaveCount(catalogPath.module_ids.length);
+
+  // Leo's session ends without signing out (it expired, or the phone changed hands),
+  // and Sam signs in on the same phone: Leo's saved modules and data are gone.
+  await context.clearCookies();
+  await page.goto('/login');
+  await hydrated(page);
+  await signIn(page, 'sam@primer.example');
+  await expect(page.getByTestId('home-title')).toBeVisible();
+  await hydrated(page);
+  await page.goto('/device');
+  await hydrated(page);
+  await expect(page.getByTestId('nothing-saved')).toBeVisible();
+  const leftovers = await page.evaluate(async () => {
+    const keys = async (name: string) => (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname);
+    return { saved: await keys('primer-saved'), pages: await keys('primer-pages') };
+  });
+  expect(leftovers.saved.filter((p) => p !== '/__primer/saved.json')).toEqual([]);
+  expect(leftovers.pages).not.toContain('/progress');
+});
+
 test('required modules due soon download by themselves, and can be removed', async ({ page }) => {
   await signInAsLearner(page);
   await page.goto('/device');

@@ -173,3 +173,17 @@ test('signing out forgets pages, data and saved modules', async () => {
   assert.deepEqual(caches.paths('primer-pages'), []);
   assert.deepEqual(caches.paths('primer-shell-abc'), ['/pkg/primer.js'], 'the app itself stays');
 });
+
+test("another person signing in on the device never sees the previous person's data", async () => {
+  const caches = fakeCaches();
+  const store = createStore({ caches, fetch: fakeNetwork(FILES).fetch });
+  assert.equal(await store.claim(7), false, 'the first person has nothing to clear');
+  await store.save('a', [module(1, 1, [['/media/aaa', 5000]])]);
+  await (await caches.open('primer-data')).put('/api/v1/progress', new Response('{}'));
+  assert.equal(await store.claim(7), false, 'the same person signing in again keeps it all');
+  assert.deepEqual((await store.list()).map((m) => m.module_id), [1]);
+  assert.equal(await store.claim(8), true);
+  assert.deepEqual(await store.list(), []);
+  assert.deepEqual(caches.paths('primer-data'), []);
+  assert.equal(await store.claim(8), false, 'and now the device is theirs');
+});

@@ -130,7 +130,7 @@ pub fn start_for(device: Device, user_id: i64) {
     }
     device.user_id.set(Some(user_id));
     outbox::start(device, user_id);
-    saved::start(device);
+    saved::start(device, user_id);
 }
 
 /// The current time by the device's clock.

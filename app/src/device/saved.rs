@@ -124,6 +124,8 @@ mod js {
         pub async fn remove(ids: &str) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(catch, js_namespace = PrimerOffline, js_name = removeAll)]
         pub async fn remove_all() -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(catch, js_namespace = PrimerOffline, js_name = claim)]
+        pub async fn claim(person: f64) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(catch, js_namespace = PrimerOffline, js_name = estimate)]
         pub async fn estimate() -> Result<JsValue, JsValue>;
         #[wasm_bindgen(catch, js_namespace = PrimerOffline, js_name = persist)]
@@ -268,11 +270,26 @@ mod browser {
         });
     }
 
-    /// Once signed in and online: refresh saved modules that have a new version, drop
-    /// ones no longer available, and download required modules due soon.
-    pub fn start(device: Device) {
+    /// How long after the app starts saved modules are refreshed and topped up.
+    const START_PAUSE_MS: i32 = 3_000;
+
+    async fn pause(ms: i32) {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+
+    /// Once signed in: forget another person's saved data still on this device; then,
+    /// when online, refresh saved modules that have a new version, drop ones no longer
+    /// available, and download required modules due soon.
+    pub fn start(device: Device, user_id: i64) {
         device.auto_save.set(setting_auto_save());
         spawn_local(async move {
+            // Before anything is saved for this person (the store announces a clear).
+            let _ = js::claim(user_id as f64).await;
+            // Downloads wait a moment, so the page the person opened loads first.
+            pause(START_PAUSE_MS).await;
             if !window().navigator().on_line() {
                 return;
             }
@@ -295,6 +312,8 @@ mod browser {
 }
 
 #[cfg(not(feature = "hydrate"))]
+pub(super) fn start(_device: Device, _user_id: i64) {}
+#[cfg(not(feature = "hydrate"))]
 pub(super) fn save(_device: Device, _key: String, _modules: Vec<CatalogModule>) {}
 #[cfg(not(feature = "hydrate"))]
 pub(super) fn cancel(_key: String) {}
@@ -302,8 +321,6 @@ pub(super) fn cancel(_key: String) {}
 pub(super) fn remove(_ids: Vec<i64>) {}
 #[cfg(not(feature = "hydrate"))]
 pub(super) fn remove_all() {}
-#[cfg(not(feature = "hydrate"))]
-pub(super) fn start(_device: Device) {}
 #[cfg(not(feature = "hydrate"))]
 #[allow(dead_code)]
 pub(super) fn watch(_device: Device) {}

@@ -8,7 +8,7 @@ use crate::{
     api::{Me, Role},
     components::{
         gate::signed_in,
-        learner::{LearnerData, ModuleList, SyncStatus, learner_data, live_progress, with_learner_data},
+        learner::{LearnerData, ModuleList, SaveButton, SyncStatus, learner_data, live_progress, with_learner_data},
     },
     device::use_device,
 };
@@ -58,6 +58,11 @@ fn MyProgress(data: LearnerData) -> impl IntoView {
                 <h2>"Learning paths"</h2>
                 <ul class="paths">
                     {paths.into_iter().map(|p| {
+                        // The path's modules in its order, to save them all from here.
+                        let modules: Vec<_> = catalog.with_value(|c| {
+                            p.module_ids.iter().filter_map(|id| c.modules.iter().find(|m| m.id == *id)).cloned().collect()
+                        });
+                        let job = format!("path:{}", p.id);
                         let ids = p.module_ids.clone();
                         let total = ids.len();
                         let ids = StoredValue::new(ids);
@@ -70,6 +75,7 @@ fn MyProgress(data: LearnerData) -> impl IntoView {
                                     <progress max=total.max(1).to_string() value=move || done().to_string()></progress>
                                     <span>{move || format!("{} of {total}", done())}</span>
                                 </div>
+                                {(!modules.is_empty()).then(|| view! { <SaveButton job modules label="Save path for offline"/> })}
                             </li>
                         }
                     }).collect_view()}
