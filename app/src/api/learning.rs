@@ -181,6 +181,9 @@ impl Payload {
                 if p.answers.is_empty() || p.answers.len() > super::content::limits::QUESTIONS {
                     return Err("a quiz attempt answers 1 to 5 questions".into());
                 }
+                if p.answers.iter().any(|picked| picked.len() > super::content::limits::OPTIONS) {
+                    return Err("an answer picks more options than a question has".into());
+                }
                 if p.device_score.is_some_and(|s| s > 100) {
                     return Err("device_score is a percentage".into());
                 }
@@ -323,8 +326,13 @@ impl Progress {
                 score.passed
             }
             Effect::Rated(rating) => {
-                // The latest rating counts, whatever order records arrive in.
-                if p.rated_at.is_none_or(|t| at >= t) {
+                // The latest rating counts, whatever order records arrive in (two at the
+                // very same moment: the higher, so the order never matters).
+                let newer = match p.rated_at {
+                    None => true,
+                    Some(t) => at > t || (at == t && Some(rating) > p.rating),
+                };
+                if newer {
                     p.rating = Some(rating);
                     p.rated_at = Some(at);
                 }
@@ -377,6 +385,7 @@ mod tests {
         assert!(Payload::parse(RecordKind::Completion, &json!({"hack": 1})).is_err());
         assert!(Payload::parse(RecordKind::QuizAttempt, &json!({"answers": [[0]], "device_score": 100})).is_ok());
         assert!(Payload::parse(RecordKind::QuizAttempt, &json!({"answers": []})).is_err());
+        assert!(Payload::parse(RecordKind::QuizAttempt, &json!({"answers": [[0, 0, 0, 0, 0, 0, 0]]})).is_err());
         assert!(Payload::parse(RecordKind::QuizAttempt, &json!({"answers": [[0]], "device_score": 101})).is_err());
         assert!(Payload::parse(RecordKind::Feedback, &json!({"rating": 5, "comment": "useful"})).is_ok());
         assert!(Payload::parse(RecordKind::Feedback, &json!({"rating": 0})).is_err());
@@ -391,6 +400,51 @@ mod tests {
         assert_eq!(score_quiz(&qs, 50, &[vec![1], vec![0, 1, 2]]).unwrap(), QuizScore { percent: 50, passed: true });
         assert!(score_quiz(&qs, 50, &[vec![1]]).is_err(), "too few answers");
         assert!(score_quiz(&qs, 50, &[vec![1], vec![7]]).is_err(), "no such option");
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn effect() -> impl Strategy<Value = Effect> {
+            prop_oneof![
+                Just(Effect::Completed),
+                (0u8..=100, any::<bool>())
+                    .prop_map(|(percent, passed)| Effect::QuizAttempted(QuizScore { percent, passed })),
+                (1u8..=5).prop_map(Effect::Rated),
+            ]
+        }
+
+        fn records() -> impl Strategy<Value = Vec<(i64, i32, DateTime<Utc>, Effect)>> {
+            // Few modules, versions and moments, so records collide on each.
+            let record = (1i64..4, 1i32..3, 0i64..6, effect()).prop_map(|(module, version, minute, effect)| {
+                (module, version, at("2026-05-01T10:00:00Z") + chrono::TimeDelta::minutes(minute), effect)
+            });
+            prop::collection::vec(record, 0..24)
+        }
+
+        proptest! {
+            /// Records arrive in any order, on any device: the progress is the same.
+            #[test]
+            fn progress_does_not_depend_on_order(records in records().prop_flat_map(|r| (Just(r.clone()), Just(r).prop_shuffle()))) {
+                let (a, b) = records;
+                prop_assert_eq!(Progress::fold(a, None), Progress::fold(b, None));
+            }
+
+            /// Adding records never un-completes a module or lowers a best score.
+            #[test]
+            fn progress_only_moves_forward(records in records(), more in records()) {
+                let before = Progress::fold(records.clone(), None);
+                let after = Progress::fold(records.into_iter().chain(more), None);
+                for m in &before.modules {
+                    let later = after.module(m.module_id).unwrap();
+                    prop_assert!(m.completed_at.is_none() || later.completed_at.is_some_and(|c| c <= m.completed_at.unwrap()));
+                    prop_assert!(later.best_score >= m.best_score);
+                    prop_assert!(later.attempts >= m.attempts);
+                }
+            }
+        }
     }
 
     #[test]

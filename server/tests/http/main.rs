@@ -15,3 +15,5 @@ mod modules;
 mod pages;
 mod role_matrix;
 mod sync;
+mod sync_crash;
+mod sync_faults;
