@@ -9,7 +9,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use server::db::entities::learning_record;
 
@@ -186,6 +186,8 @@ async fn sqlite_killed_mid_batch() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_killed_mid_batch() {
-    let (url, _, _) = create_pg_database().await;
+    let (url, server, name) = create_pg_database().await;
     killed_mid_batch(url).await;
+    let admin = sea_orm::Database::connect(&server).await.unwrap();
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok();
 }
