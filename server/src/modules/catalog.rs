@@ -13,12 +13,12 @@ use axum::extract::State;
 use chrono::{Days, NaiveDate};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::authoring::ordered_refs;
 use crate::{
     app::AppState,
     auth::{AnyRole, Auth},
     db::entities::{assignment, module, module_version, path, path_module},
     error::{ApiError, Json, Path},
+    media::media_ref,
 };
 
 /// Whether an assignment is for this person.
@@ -158,26 +158,48 @@ fn order_key(m: &CatalogModule) -> (bool, Option<NaiveDate>, String) {
     (!required, m.assigned.as_ref().and_then(|a| a.due_date), m.title.to_lowercase())
 }
 
+/// The media of these versions, by hash, in one query (a catalog page must not ask once
+/// per module).
+async fn media_of(
+    db: &impl ConnectionTrait,
+    versions: &[&module_version::Model],
+) -> Result<HashMap<String, app::api::MediaRef>, ApiError> {
+    let mut ids: Vec<String> = versions.iter().flat_map(|v| media_ids(v)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(crate::media::find_many(db, &ids).await?.into_iter().map(|m| (m.sha256.clone(), media_ref(m))).collect())
+}
+
+/// A module's catalog entry: its published version, its media in order, and how it
+/// is assigned to this person.
+fn entry(
+    module_id: i64,
+    version: &module_version::Model,
+    media: &HashMap<String, app::api::MediaRef>,
+    assigned: Option<Assigned>,
+) -> CatalogModule {
+    let media: Vec<_> = media_ids(version).iter().filter_map(|id| media.get(id).cloned()).collect();
+    CatalogModule {
+        id: module_id,
+        version: version.version,
+        kind: kind(version),
+        title: version.title.clone(),
+        summary: version.summary.clone(),
+        tags: serde_json::from_value(version.tags.clone()).unwrap_or_default(),
+        estimated_seconds: version.estimated_seconds as u32,
+        language: version.language.clone(),
+        download_bytes: media.iter().map(|r| r.bytes).sum(),
+        media,
+        assigned,
+    }
+}
+
 /// The catalog of one person.
 pub async fn for_learner(db: &impl ConnectionTrait, user: &User) -> Result<Catalog, ApiError> {
     let visible = visible_to(db, user).await?;
-    let mut modules = Vec::with_capacity(visible.modules.len());
-    for (m, version, assigned) in visible.modules {
-        let media = ordered_refs(db, &media_ids(&version)).await?;
-        modules.push(CatalogModule {
-            id: m.id,
-            version: version.version,
-            kind: kind(&version),
-            title: version.title,
-            summary: version.summary,
-            tags: serde_json::from_value(version.tags).unwrap_or_default(),
-            estimated_seconds: version.estimated_seconds as u32,
-            language: version.language,
-            download_bytes: media.iter().map(|r| r.bytes).sum(),
-            media,
-            assigned,
-        });
-    }
+    let media = media_of(db, &visible.modules.iter().map(|(_, v, _)| v).collect::<Vec<_>>()).await?;
+    let mut modules: Vec<_> =
+        visible.modules.into_iter().map(|(m, version, assigned)| entry(m.id, &version, &media, assigned)).collect();
     modules.sort_by_key(order_key);
     let paths = visible
         .paths
@@ -198,22 +220,23 @@ pub async fn module_for(db: &impl ConnectionTrait, user: &User, id: i64) -> Resu
     let visible = visible_to(db, user).await?;
     let (m, version, assigned) =
         visible.modules.into_iter().find(|(m, ..)| m.id == id).ok_or_else(|| ApiError::not_found("Module"))?;
-    let media = ordered_refs(db, &media_ids(&version)).await?;
     let content: ModuleContent = serde_json::from_value(version.content.clone())
         .map_err(|e| ApiError::Internal(format!("module {} v{} content: {e}", m.id, version.version)))?;
+    let media = media_of(db, &[&version]).await?;
+    let e = entry(m.id, &version, &media, assigned);
     Ok(LearnerModule {
-        id: m.id,
-        version: version.version,
-        kind: kind(&version),
-        title: version.title,
-        summary: version.summary,
-        tags: serde_json::from_value(version.tags).unwrap_or_default(),
-        estimated_seconds: version.estimated_seconds as u32,
-        language: version.language,
+        id: e.id,
+        version: e.version,
+        kind: e.kind,
+        title: e.title,
+        summary: e.summary,
+        tags: e.tags,
+        estimated_seconds: e.estimated_seconds,
+        language: e.language,
         content,
-        download_bytes: media.iter().map(|r| r.bytes).sum(),
-        media,
-        assigned,
+        media: e.media,
+        download_bytes: e.download_bytes,
+        assigned: e.assigned,
     })
 }
 

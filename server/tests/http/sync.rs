@@ -22,9 +22,14 @@ fn record(id: &str, kind: &str, module_id: i64, version: i32, payload: Value) ->
 }
 
 async fn sync(app: &TestApp, who: &Session, records: Vec<Value>) -> SyncResponse {
+    sync_from(app, who, "phone-1", records).await
+}
+
+/// Sends records from a device (its clock right) and expects a 200.
+pub async fn sync_from(app: &TestApp, who: &Session, device: &str, records: Vec<Value>) -> SyncResponse {
     app.post("/api/v1/sync")
         .session(who)
-        .json(&json!({"device_id": "phone-1", "device_time": Utc::now().to_rfc3339(), "records": records}))
+        .json(&json!({"device_id": device, "device_time": Utc::now().to_rfc3339(), "records": records}))
         .send()
         .await
         .assert_status(200)
@@ -43,7 +48,7 @@ fn statuses(response: &SyncResponse) -> Vec<String> {
 }
 
 /// A published tip card and quiz (answers: option 1; options 0 and 2).
-async fn content(app: &TestApp) -> (i64, i64) {
+pub async fn content(app: &TestApp) -> (i64, i64) {
     let author = app.signed_in(Role::Author).await;
     let tip = create(app, &author, &tip("Price objections", "Say **value**.")).await;
     publish(app, &author, tip.id).await;

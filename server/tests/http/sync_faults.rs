@@ -4,18 +4,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use app::api::{Progress, Role, SyncResponse};
+use app::api::{Progress, SyncResponse};
 use chrono::{DateTime, TimeDelta, Utc};
 use proptest::{prelude::*, test_runner::TestRunner};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use server::db::entities::learning_record;
 
-use crate::{
-    db_tests,
-    modules::{create, good_questions, learner_in, publish, quiz, tip},
-    support::{Session, TestApp},
-};
+use crate::{db_tests, modules::learner_in, support::TestApp, sync::sync_from};
 
 /// What a generated record is about (the content of a record; its id is its slot's).
 #[derive(Debug, Clone, PartialEq)]
@@ -71,13 +67,10 @@ struct Content {
     quiz: i64,
 }
 
+/// The published tip card and quiz of the sync tests.
 async fn content(app: &TestApp) -> Content {
-    let author = app.signed_in(Role::Author).await;
-    let t = create(app, &author, &tip("Price objections", "Say **value**.")).await;
-    publish(app, &author, t.id).await;
-    let q = create(app, &author, &quiz(good_questions())).await;
-    publish(app, &author, q.id).await;
-    Content { tip: t.id, quiz: q.id }
+    let (tip, quiz) = crate::sync::content(app).await;
+    Content { tip, quiz }
 }
 
 fn to_record(d: &Draft, id: &str, c: &Content, base: DateTime<Utc>) -> Value {
@@ -88,16 +81,6 @@ fn to_record(d: &Draft, id: &str, c: &Content, base: DateTime<Utc>) -> Value {
     };
     json!({"id": id, "kind": kind, "module_id": module, "module_version": 1,
            "occurred_at": (base - TimeDelta::minutes(d.minutes_ago)).to_rfc3339(), "payload": payload})
-}
-
-async fn send(app: &TestApp, who: &Session, device: &str, records: Vec<Value>) -> SyncResponse {
-    app.post("/api/v1/sync")
-        .session(who)
-        .json(&json!({"device_id": device, "device_time": Utc::now().to_rfc3339(), "records": records}))
-        .send()
-        .await
-        .assert_status(200)
-        .json()
 }
 
 /// Per module: completed, completed version, best score, attempts, rating.
@@ -124,6 +107,11 @@ async fn stored(app: &TestApp, user_id: i64) -> HashMap<String, (String, i64, Va
         .collect()
 }
 
+/// How many records are stored for a learner.
+async fn stored_count(app: &TestApp, user_id: i64) -> u64 {
+    learning_record::Entity::find().filter(learning_record::Column::UserId.eq(user_id)).count(app.db()).await.unwrap()
+}
+
 /// Runs one case: sends its batches (twice when the answer is "lost"), checks each
 /// answer against a model, then compares what is stored, and the progress, with a second
 /// learner who sent each distinct record exactly once.
@@ -139,7 +127,7 @@ async fn run_case(app: &TestApp, c: &Content, case: &Case) -> Result<(), TestCas
         let records: Vec<Value> = batch.iter().map(|d| to_record(d, &ids[d.slot], c, base)).collect();
         let sends = if *lost { 2 } else { 1 };
         for attempt in 0..sends {
-            let answer = send(app, &learner, "phone", records.clone()).await;
+            let answer = sync_from(app, &learner, "phone", records.clone()).await;
             let mut seen_now: HashMap<usize, Draft> = first.clone();
             for (d, result) in batch.iter().zip(&answer.results) {
                 let expected = match seen_now.get(&d.slot) {
@@ -161,7 +149,7 @@ async fn run_case(app: &TestApp, c: &Content, case: &Case) -> Result<(), TestCas
     // Each distinct record once, in one batch, under fresh ids.
     let once: Vec<Value> =
         order.iter().map(|slot| to_record(&first[slot], &uuid::Uuid::now_v7().to_string(), c, base)).collect();
-    let reference_answer = send(app, &reference, "phone", once).await;
+    let reference_answer = sync_from(app, &reference, "phone", once).await;
     prop_assert!(reference_answer.results.iter().all(|r| serde_json::to_value(r.status).unwrap() == "accepted"));
 
     let mine = stored(app, learner.user.id).await;
@@ -204,15 +192,11 @@ async fn a_lost_answer_and_a_retry_store_one_record(app: TestApp) {
     );
     // The commit happened, the answer never reached the phone (dropped here), so the
     // phone sends the same record again, and again.
-    drop(send(&app, &learner, "phone", vec![record.clone()]).await);
-    let retry = send(&app, &learner, "phone", vec![record.clone()]).await;
+    drop(sync_from(&app, &learner, "phone", vec![record.clone()]).await);
+    let retry = sync_from(&app, &learner, "phone", vec![record.clone()]).await;
     assert_eq!(serde_json::to_value(retry.results[0].status).unwrap(), "duplicate");
-    send(&app, &learner, "phone", vec![record]).await;
-    let count = learning_record::Entity::find()
-        .filter(learning_record::Column::UserId.eq(learner.user.id))
-        .count(app.db())
-        .await
-        .unwrap();
+    sync_from(&app, &learner, "phone", vec![record]).await;
+    let count = stored_count(&app, learner.user.id).await;
     assert_eq!(count, 1);
     assert!(retry.progress.is_completed(c.tip));
 }
@@ -247,8 +231,8 @@ async fn two_devices_sync_at_once(app: TestApp) {
     };
     let (phone, tablet) = (own(200), own(150));
     let (a, b) = tokio::join!(
-        send(&app, &learner, "phone", [phone.clone(), shared.clone()].concat()),
-        send(&app, &learner, "tablet", [tablet.clone(), shared.clone()].concat()),
+        sync_from(&app, &learner, "phone", [phone.clone(), shared.clone()].concat()),
+        sync_from(&app, &learner, "tablet", [tablet.clone(), shared.clone()].concat()),
     );
     for answer in [&a, &b] {
         assert!(
@@ -270,11 +254,7 @@ async fn two_devices_sync_at_once(app: TestApp) {
     let (in_a, in_b) = (accepted(&a), accepted(&b));
     assert!(in_a.is_disjoint(&in_b));
     assert_eq!(in_a.len() + in_b.len(), 200 + 150 + 20);
-    let count = learning_record::Entity::find()
-        .filter(learning_record::Column::UserId.eq(learner.user.id))
-        .count(app.db())
-        .await
-        .unwrap();
+    let count = stored_count(&app, learner.user.id).await;
     assert_eq!(count, 370);
     // Both devices converge on the same progress.
     let progress: Progress = app.get("/api/v1/progress").session(&learner).send().await.json();
