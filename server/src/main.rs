@@ -41,6 +41,9 @@ enum Command {
         /// The folder.
         dir: PathBuf,
     },
+    /// Recompute everyone's progress from their learning records alone (safe while
+    /// servers run: one learner at a time).
+    Rebuild,
     /// Load demo people, teams and a small catalog (safe to run again; existing ones are
     /// kept).
     Demo,
@@ -94,6 +97,13 @@ async fn main() -> anyhow::Result<()> {
                     println!("{email},{link}");
                 }
             }
+            Ok(())
+        }
+        Command::Rebuild => {
+            let (learners, rows) = server::sync::rebuild(&connection).await.context("rebuilding progress")?;
+            println!(
+                "Rebuilt progress from the learning records: {learners} learner(s), {rows} module progress row(s)."
+            );
             Ok(())
         }
         Command::Backup { path } => {

@@ -6,17 +6,19 @@
 //! so a record the device sees acknowledged is durable, and a retry after a lost answer
 //! finds it (`duplicate`) instead of storing it twice.
 
+pub mod projection;
+
 use std::collections::{HashMap, HashSet};
 
 use app::api::{
-    Effect, ErrorBody, LearningRecord, MAX_BATCH, ModuleContent, Payload, Progress, QuizScore, RecordKind,
-    RecordResult, RecordStatus, RejectCode, Role, SyncRequest, SyncResponse, User, score_quiz,
+    ErrorBody, LearningRecord, MAX_BATCH, ModuleContent, Payload, Progress, RecordResult, RecordStatus, RejectCode,
+    Role, SyncRequest, SyncResponse, User, score_quiz,
 };
 use axum::extract::{DefaultBodyLimit, State};
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, sea_query::OnConflict,
+    QueryFilter, sea_query::OnConflict,
 };
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -225,6 +227,7 @@ async fn store(
     checked: &[Checked],
 ) -> Result<Vec<RecordResult>, ApiError> {
     let txn = db::begin_write(&state.db).await?;
+    projection::lock_learner(&txn, user.id).await?;
     let ids: Vec<String> = checked.iter().filter_map(|c| c.as_ref().ok()).map(|m| m.id.clone()).collect();
     let mut stored: HashMap<String, String> = HashMap::new();
     for chunk in ids.chunks(LOOKUP_CHUNK) {
@@ -238,7 +241,7 @@ async fn store(
     }
 
     let mut results = Vec::with_capacity(checked.len());
-    let mut new_rows = Vec::new();
+    let mut new_rows: Vec<learning_record::Model> = Vec::new();
     for item in checked {
         match item {
             Err((id, code)) => {
@@ -251,7 +254,7 @@ async fn store(
                     None => {
                         // Also covers the same id twice in one batch.
                         stored.insert(model.id.clone(), model.fingerprint.clone());
-                        new_rows.push(model.clone().into_active_model().reset_all());
+                        new_rows.push(model.clone());
                         RecordStatus::Accepted
                     }
                 };
@@ -259,11 +262,12 @@ async fn store(
             }
         }
     }
-    let mut rows = new_rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
-        learning_record::Entity::insert_many(chunk).exec(&txn).await?;
+    for chunk in new_rows.chunks(INSERT_CHUNK) {
+        learning_record::Entity::insert_many(chunk.iter().map(|m| m.clone().into_active_model().reset_all()))
+            .exec_without_returning(&txn)
+            .await?;
     }
+    projection::update(&txn, user.id, &new_rows).await?;
     sync_device::Entity::insert(sync_device::ActiveModel {
         user_id: Set(user.id),
         device_id: Set(device_id.to_string()),
@@ -282,39 +286,23 @@ async fn store(
     Ok(results)
 }
 
-/// What a stored record means for progress.
-fn effect(row: &learning_record::Model) -> Option<Effect> {
-    match RecordKind::parse(&row.kind)? {
-        RecordKind::Completion => Some(Effect::Completed),
-        RecordKind::QuizAttempt => Some(Effect::QuizAttempted(QuizScore {
-            percent: row.score.unwrap_or(0).clamp(0, 100) as u8,
-            passed: row.passed.unwrap_or(false),
-        })),
-        RecordKind::Feedback => {
-            let rating = row.payload.get("rating").and_then(|r| r.as_u64()).unwrap_or(0);
-            (1..=5).contains(&rating).then_some(Effect::Rated(rating as u8))
-        }
-    }
+/// A learner's progress, as stored, and when a device of theirs last synced.
+pub async fn progress_of(db: &impl ConnectionTrait, user_id: i64) -> Result<Progress, ApiError> {
+    Ok(projection::progress_of(db, user_id).await?)
 }
 
-/// A learner's progress, folded from all their records.
-pub async fn progress_of(db: &impl ConnectionTrait, user_id: i64) -> Result<Progress, ApiError> {
-    let rows = learning_record::Entity::find()
-        .filter(learning_record::Column::UserId.eq(user_id))
-        .order_by_asc(learning_record::Column::OccurredAt)
-        .all(db)
-        .await?;
-    let last_sync_at = sync_device::Entity::find()
-        .filter(sync_device::Column::UserId.eq(user_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| d.last_sync_at)
-        .max();
-    Ok(Progress::fold(
-        rows.iter().filter_map(|r| effect(r).map(|e| (r.module_id, r.module_version, r.occurred_at, e))),
-        last_sync_at,
-    ))
+/// `primer rebuild`: recomputes everyone's progress from their records, one learner per
+/// transaction, so servers keep taking syncs meanwhile. Returns (learners, progress rows).
+pub async fn rebuild(db: &sea_orm::DatabaseConnection) -> Result<(usize, usize), sea_orm::DbErr> {
+    let learners = projection::learners(db).await?;
+    let mut rows = 0;
+    for user_id in &learners {
+        let txn = db::begin_write(db).await?;
+        projection::lock_learner(&txn, *user_id).await?;
+        rows += projection::rebuild_learner(&txn, *user_id).await?;
+        txn.commit().await?;
+    }
+    Ok((learners.len(), rows))
 }
 
 /// Sends learning records made on a device (completions, quiz attempts, ratings).

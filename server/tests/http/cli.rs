@@ -214,3 +214,47 @@ fn demo_runs_on_postgres() {
     ok(&primer(dir.path(), Some(&url), &["demo"], None));
     ok(&primer(dir.path(), Some(&url), &["migrate"], None));
 }
+
+#[test]
+fn rebuild_recomputes_progress_from_the_records() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&primer(dir.path(), None, &["demo"], None));
+    let db_file = dir.path().join("primer.db");
+    // A completion stored without its projection (as if the progress table were lost).
+    rt().block_on(async {
+        use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
+        use server::db::entities::{learning_record, module_version, user};
+        let conn = server::db::connect(&format!("sqlite://{}", db_file.display())).await.unwrap();
+        let learner = user::Entity::find().all(&conn).await.unwrap().into_iter().next().unwrap();
+        let version = module_version::Entity::find().all(&conn).await.unwrap().into_iter().next().unwrap();
+        let now = server::db::now();
+        learning_record::Model {
+            id: uuid::Uuid::now_v7().to_string(),
+            user_id: learner.id,
+            device_id: "phone".into(),
+            kind: "completion".into(),
+            module_id: version.module_id,
+            module_version: version.version,
+            occurred_at: now,
+            device_occurred_at: now,
+            received_at: now,
+            payload: serde_json::json!({}),
+            score: None,
+            passed: None,
+            fingerprint: "f".into(),
+        }
+        .into_active_model()
+        .reset_all()
+        .insert(&conn)
+        .await
+        .unwrap();
+    });
+    let out = ok(&primer(dir.path(), None, &["rebuild"], None));
+    assert!(out.contains("1 learner(s), 1 module progress row(s)"), "{out}");
+    let rows = rt().block_on(async {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        let conn = server::db::connect(&format!("sqlite://{}", db_file.display())).await.unwrap();
+        server::db::entities::module_progress::Entity::find().count(&conn).await.unwrap()
+    });
+    assert_eq!(rows, 1);
+}

@@ -248,7 +248,49 @@ async fn managers_read_their_peoples_progress(app: TestApp) {
     read(&mine, mine.user.id).await.assert_status(200);
 }
 
+async fn progress_is_rebuilt_from_the_records_alone(app: TestApp) {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    use server::{db::entities::module_progress, sync::projection};
+
+    let (tip, quiz) = content(&app).await;
+    let learner = learner_in(&app, Some("Account Executive"), None, None).await;
+    let other = learner_in(&app, Some("Account Executive"), None, None).await;
+    let failed = record(&id(), "quiz_attempt", quiz, 1, json!({"answers": [[0], [0]], "device_score": 0}));
+    let passed = record(&id(), "quiz_attempt", quiz, 1, json!({"answers": [[1], [0, 2]], "device_score": 100}));
+    let rated = record(&id(), "feedback", tip, 1, json!({"rating": 2, "comment": ""}));
+    sync(&app, &learner, vec![failed, rated]).await;
+    sync(&app, &learner, vec![passed, record(&id(), "completion", tip, 1, json!({}))]).await;
+    let mut changed = record(&id(), "feedback", tip, 1, json!({"rating": 5, "comment": "Better on a second read"}));
+    changed["occurred_at"] = json!((Utc::now() + TimeDelta::seconds(1)).to_rfc3339());
+    sync(&app, &learner, vec![changed]).await;
+    sync(&app, &other, vec![record(&id(), "completion", tip, 1, json!({}))]).await;
+
+    let live = projection::progress_of(app.db(), learner.user.id).await.unwrap();
+    let q = live.module(quiz).unwrap();
+    assert_eq!((q.attempts, q.best_score, q.completed_at.is_some()), (2, Some(100), true));
+    assert_eq!(live.module(tip).unwrap().rating, Some(5), "the latest rating counts");
+
+    // Lose and damage the projection; the records alone bring it back.
+    module_progress::Entity::delete_many()
+        .filter(module_progress::Column::ModuleId.eq(tip))
+        .exec(app.db())
+        .await
+        .unwrap();
+    module_progress::Entity::update_many()
+        .col_expr(module_progress::Column::Attempts, sea_orm::sea_query::Expr::value(99))
+        .exec(app.db())
+        .await
+        .unwrap();
+    assert_ne!(projection::progress_of(app.db(), learner.user.id).await.unwrap(), live);
+    let (learners, rows) = server::sync::rebuild(app.db()).await.unwrap();
+    assert_eq!((learners, rows), (2, 3));
+    assert_eq!(projection::progress_of(app.db(), learner.user.id).await.unwrap(), live);
+    let progress: Progress = app.get("/api/v1/progress").session(&learner).send().await.assert_status(200).json();
+    assert_eq!(progress, live);
+}
+
 db_tests!(
+    progress_is_rebuilt_from_the_records_alone,
     records_count_once,
     bad_records_are_rejected_one_by_one,
     old_versions_count_and_clocks_are_corrected,

@@ -9,7 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use proptest::{prelude::*, test_runner::TestRunner};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
-use server::db::entities::learning_record;
+use server::{db::entities::learning_record, sync::projection};
 
 use crate::{db_tests, modules::learner_in, support::TestApp, sync::sync_from};
 
@@ -166,6 +166,13 @@ async fn run_case(app: &TestApp, c: &Content, case: &Case) -> Result<(), TestCas
     }
     let progress: Progress = app.get("/api/v1/progress").session(&learner).send().await.assert_status(200).json();
     prop_assert_eq!(shape(&progress), shape(&reference_answer.progress));
+
+    // The progress kept live, batch by batch, is what folding the records gives, and
+    // what `primer rebuild` writes.
+    let live = projection::progress_of(app.db(), learner.user.id).await.unwrap();
+    prop_assert_eq!(&live.modules, &projection::fold_records(app.db(), learner.user.id).await.unwrap());
+    server::sync::rebuild(app.db()).await.unwrap();
+    prop_assert_eq!(live, projection::progress_of(app.db(), learner.user.id).await.unwrap());
     Ok(())
 }
 
@@ -259,6 +266,14 @@ async fn two_devices_sync_at_once(app: TestApp) {
     // Both devices converge on the same progress.
     let progress: Progress = app.get("/api/v1/progress").session(&learner).send().await.json();
     assert_eq!(progress.module(c.quiz).unwrap().attempts, 350);
+
+    // With nothing shared, nothing makes the two batches wait for each other but the
+    // learner's lock: without it, both would update the same progress from one start.
+    for _ in 0..3 {
+        tokio::join!(sync_from(&app, &learner, "phone", own(50)), sync_from(&app, &learner, "tablet", own(50)));
+    }
+    let progress: Progress = app.get("/api/v1/progress").session(&learner).send().await.json();
+    assert_eq!(progress.module(c.quiz).unwrap().attempts, 350 + 300);
 }
 
 async fn hostile_bodies_get_clean_errors(app: TestApp) {

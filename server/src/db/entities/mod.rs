@@ -5,6 +5,7 @@ pub mod learning_record;
 pub mod login_failure;
 pub mod media;
 pub mod module;
+pub mod module_progress;
 pub mod module_version;
 pub mod password_reset;
 pub mod path;

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261123_000001_accounts;
 mod m20261123_000002_authoring;
 mod m20261123_000003_learning;
+mod m20261123_000004_progress;
 
 /// The list of every migration Primer has.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_accounts::Migration),
             Box::new(m20261123_000002_authoring::Migration),
             Box::new(m20261123_000003_learning::Migration),
+            Box::new(m20261123_000004_progress::Migration),
         ]
     }
 }
