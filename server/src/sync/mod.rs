@@ -7,6 +7,7 @@
 //! finds it (`duplicate`) instead of storing it twice.
 
 pub mod projection;
+pub mod xapi;
 
 use std::collections::{HashMap, HashSet};
 
@@ -47,9 +48,13 @@ const INSERT_CHUNK: usize = 500;
 /// Ids per lookup statement.
 const LOOKUP_CHUNK: usize = 1000;
 
-/// `/api/v1/sync` and `/api/v1/progress`.
+/// `/api/v1/sync`, `/api/v1/progress` and `/api/v1/export/xapi`.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(sync)).layer(DefaultBodyLimit::max(BODY_LIMIT)).routes(routes!(get_progress))
+    OpenApiRouter::new()
+        .routes(routes!(sync))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .routes(routes!(get_progress))
+        .routes(routes!(xapi::export))
 }
 
 /// The envelope as it arrives. Records are read one by one, so one bad record is
@@ -102,7 +107,10 @@ pub async fn apply_batch(state: &AppState, user: &User, envelope: Envelope) -> R
     let (versions, visible) = if readable.is_empty() {
         Default::default()
     } else {
-        (load_versions(&state.db, readable.into_iter()).await?, catalog::visible_module_ids(&state.db, user).await?)
+        (
+            load_versions(&state.db, readable.into_iter().map(|r| (r.module_id, r.module_version))).await?,
+            catalog::visible_module_ids(&state.db, user).await?,
+        )
     };
     let checked: Vec<Checked> = parsed
         .into_iter()
@@ -132,11 +140,12 @@ pub async fn apply_batch(state: &AppState, user: &User, envelope: Envelope) -> R
 
 type Versions = HashMap<(i64, i32), module_version::Model>;
 
-async fn load_versions<'a>(
+/// The module versions named by (module id, version) pairs.
+async fn load_versions(
     db: &impl ConnectionTrait,
-    records: impl Iterator<Item = &'a LearningRecord>,
+    pairs: impl Iterator<Item = (i64, i32)>,
 ) -> Result<Versions, ApiError> {
-    let wanted: HashSet<(i64, i32)> = records.map(|r| (r.module_id, r.module_version)).collect();
+    let wanted: HashSet<(i64, i32)> = pairs.collect();
     let mut out = HashMap::new();
     let wanted: Vec<_> = wanted.into_iter().collect();
     for chunk in wanted.chunks(LOOKUP_CHUNK / 2) {

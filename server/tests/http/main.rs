@@ -17,3 +17,4 @@ mod role_matrix;
 mod sync;
 mod sync_crash;
 mod sync_faults;
+mod xapi;

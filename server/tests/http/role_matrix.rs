@@ -62,6 +62,7 @@ const API: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/catalog/{id}", ANY),
     ("POST", "/api/v1/sync", ANY),
     ("GET", "/api/v1/progress", ANY),
+    ("GET", "/api/v1/export/xapi", MANAGER),
 ];
 
 /// Routes outside the OpenAPI document: the document itself, its viewer, the pages and

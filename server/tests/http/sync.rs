@@ -12,11 +12,11 @@ use crate::{
     support::{Session, TestApp},
 };
 
-fn id() -> String {
+pub fn id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-fn record(id: &str, kind: &str, module_id: i64, version: i32, payload: Value) -> Value {
+pub fn record(id: &str, kind: &str, module_id: i64, version: i32, payload: Value) -> Value {
     json!({"id": id, "kind": kind, "module_id": module_id, "module_version": version,
            "occurred_at": Utc::now().to_rfc3339(), "payload": payload})
 }
