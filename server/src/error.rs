@@ -56,6 +56,8 @@ pub enum ApiError {
     NotPublishable(String),
     #[error("A sync batch holds at most {max} records; this one has {got}. Send it in smaller batches.")]
     BatchTooLarge { max: usize, got: usize },
+    #[error("These records were made by another person than the one signed in. Sign in as them to send them.")]
+    WrongUser,
     #[error("The database is not available right now.")]
     Unavailable(#[source] DbErr),
     #[error("Something went wrong on our side. Please try again.")]
@@ -96,6 +98,7 @@ impl ApiError {
             ApiError::InvalidMedia(_) => ErrorCode::InvalidMedia,
             ApiError::NotPublishable(_) => ErrorCode::NotPublishable,
             ApiError::BatchTooLarge { .. } => ErrorCode::BatchTooLarge,
+            ApiError::WrongUser => ErrorCode::WrongUser,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::Database(_) | ApiError::Internal(_) => ErrorCode::Internal,
         }

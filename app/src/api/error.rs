@@ -47,6 +47,9 @@ pub enum ErrorCode {
     NotPublishable,
     /// A sync batch with more records than one request may carry.
     BatchTooLarge,
+    /// A sync batch made by another person than the one signed in (someone else signed in
+    /// on this browser meanwhile): nothing was stored.
+    WrongUser,
     /// The server or its database is not available.
     Unavailable,
     /// Answered by the service worker, not the server: the phone is offline and has no
@@ -57,7 +60,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code (add new ones here too: the tests check each of them).
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 24] = [
         ErrorCode::MalformedRequest,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::InvalidInput,
@@ -78,6 +81,7 @@ impl ErrorCode {
         ErrorCode::InvalidMedia,
         ErrorCode::NotPublishable,
         ErrorCode::BatchTooLarge,
+        ErrorCode::WrongUser,
         ErrorCode::Unavailable,
         ErrorCode::Offline,
         ErrorCode::Internal,
@@ -92,7 +96,7 @@ impl ErrorCode {
             AccountInactive | Forbidden | Csrf => 403,
             NotFound => 404,
             MethodNotAllowed => 405,
-            EmailTaken | TeamNameTaken | LastAdmin | NotPublishable => 409,
+            EmailTaken | TeamNameTaken | LastAdmin | NotPublishable | WrongUser => 409,
             TooLarge | BatchTooLarge => 413,
             UnsupportedMediaType => 415,
             InvalidInput | EmptyUpload | InvalidMedia => 422,
@@ -126,6 +130,7 @@ impl ErrorCode {
             InvalidMedia => "invalid_media",
             NotPublishable => "not_publishable",
             BatchTooLarge => "batch_too_large",
+            WrongUser => "wrong_user",
             Unavailable => "unavailable",
             Offline => "offline",
             Internal => "internal",

@@ -62,6 +62,10 @@ pub struct LearningRecord {
 pub struct SyncRequest {
     /// A random id the device keeps (one per browser profile).
     pub device_id: String,
+    /// Whose records these are. If given and not the signed-in person, nothing is stored
+    /// (`409 wrong_user`): records of one person never count under another's session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<i64>,
     /// The device's clock when it sent the batch: the server corrects record times by
     /// the difference to its own.
     pub device_time: DateTime<Utc>,

@@ -210,6 +210,17 @@ pub fn SyncStatus() -> impl IntoView {
                 <button type="button" class="link" on:click=move |_| device::outbox::flush(device)>"Sync now"</button>
             })}
         </div>
+        {move || {
+            let problems = device.problems.get();
+            (!problems.is_empty()).then(|| view! {
+                <div class="alert error" role="alert" data-testid="sync-problems">
+                    <ul class="plain">
+                        {problems.iter().map(|p| view! { <li class="small">{p.describe()}</li> }).collect_view()}
+                    </ul>
+                    <button type="button" class="link" on:click=move |_| device::outbox::dismiss_problems(device)>"Dismiss"</button>
+                </div>
+            })
+        }}
     }
 }
 

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use crate::api::{CatalogModule, Progress};
-pub use outbox::{OutboxEntry, SyncState};
+pub use outbox::{OutboxEntry, SyncProblem, SyncState};
 pub use saved::SavedModule;
 
 /// The device's state, shared by every page (provided by the app).
@@ -29,6 +29,8 @@ pub struct Device {
     /// The signed-in person's records waiting to sync.
     pub outbox: RwSignal<Vec<OutboxEntry>>,
     pub sync: RwSignal<SyncState>,
+    /// The signed-in person's records the server answered for but did not keep.
+    pub problems: RwSignal<Vec<SyncProblem>>,
     /// The progress the server last sent (newer than the page's, once a sync ran).
     pub synced_progress: RwSignal<Option<Progress>>,
     /// Whose device state this is (records are kept per person).
@@ -46,6 +48,7 @@ impl Device {
             download_notes: RwSignal::new(Vec::new()),
             outbox: RwSignal::new(Vec::new()),
             sync: RwSignal::new(SyncState::Idle),
+            problems: RwSignal::new(Vec::new()),
             synced_progress: RwSignal::new(None),
             user_id: RwSignal::new(None),
             auto_save: RwSignal::new(true),
@@ -115,6 +118,16 @@ pub fn provide_device() -> Device {
         }
     });
     device
+}
+
+/// Signs out with the form the event submits: this person's cached pages, data and saved
+/// modules are forgotten first (their records waiting to sync stay, kept for them).
+pub fn sign_out(ev: &leptos::ev::SubmitEvent) {
+    ev.prevent_default();
+    #[cfg(feature = "hydrate")]
+    if let Some(form) = ev.target() {
+        saved::sign_out(form.into());
+    }
 }
 
 /// The device state (inside the app).

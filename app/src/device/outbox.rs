@@ -9,13 +9,45 @@ use serde::{Deserialize, Serialize};
 use leptos::prelude::*;
 
 use super::Device;
-use crate::api::{Effect, LearningRecord, RecordKind};
+use crate::api::{Effect, LearningRecord, RecordKind, RecordResult, RecordStatus};
 
 /// A record waiting to sync, with what it means for progress on this phone meanwhile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxEntry {
     pub record: LearningRecord,
     pub effect: Effect,
+}
+
+/// A record the server answered for but did not keep (rejected, or a conflict), so the
+/// learner can see what happened to it instead of it vanishing from the count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncProblem {
+    pub record: LearningRecord,
+    /// Why, in words.
+    pub message: String,
+}
+
+impl SyncProblem {
+    /// "A quiz attempt on 23 Nov at 10:04 wasn't kept: This module no longer exists."
+    pub fn describe(&self) -> String {
+        let what = match self.record.kind {
+            RecordKind::Completion => "A completion",
+            RecordKind::QuizAttempt => "A quiz attempt",
+            RecordKind::Feedback => "A rating",
+        };
+        format!("{what} from {} (UTC) wasn't kept: {}", self.record.occurred_at.format("%-d %b at %H:%M"), self.message)
+    }
+}
+
+/// What became of a record that the server answered for, if it was not kept.
+pub fn problem(record: &LearningRecord, result: &RecordResult) -> Option<SyncProblem> {
+    let message = match (result.status, result.code) {
+        (RecordStatus::Accepted | RecordStatus::Duplicate, _) => return None,
+        (RecordStatus::Conflict, _) => "another record with its id was already stored; that one is kept.".to_string(),
+        (RecordStatus::Rejected, Some(code)) => code.message().to_string(),
+        (RecordStatus::Rejected, None) => "the server refused it.".to_string(),
+    };
+    Some(SyncProblem { record: record.clone(), message })
 }
 
 /// Where the outbox stands, for the learner.
@@ -62,6 +94,42 @@ pub fn status_line(waiting: usize, state: &SyncState, online: bool, now: DateTim
 
 fn key(user_id: i64) -> String {
     format!("primer.outbox.{user_id}")
+}
+
+fn problems_key(user_id: i64) -> String {
+    format!("primer.sync_problems.{user_id}")
+}
+
+/// The person's records that were not kept, newest last.
+pub fn load_problems(user_id: i64) -> Vec<SyncProblem> {
+    #[cfg(feature = "hydrate")]
+    {
+        use gloo_storage::Storage;
+        gloo_storage::LocalStorage::get(problems_key(user_id)).unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = problems_key(user_id);
+        Vec::new()
+    }
+}
+
+fn store_problems(user_id: i64, problems: &[SyncProblem]) {
+    #[cfg(feature = "hydrate")]
+    {
+        use gloo_storage::Storage;
+        let _ = gloo_storage::LocalStorage::set(problems_key(user_id), problems);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (user_id, problems);
+}
+
+/// The learner has read about the records that were not kept.
+pub fn dismiss_problems(device: Device) {
+    if let Some(user_id) = device.user_id.get_untracked() {
+        store_problems(user_id, &[]);
+    }
+    device.problems.set(Vec::new());
 }
 
 /// Writes a record of `user_id` to their outbox, shows it at once, and sends it if online.
@@ -123,6 +191,7 @@ fn store(user_id: i64, entries: &[OutboxEntry]) {
 /// Loads the person's outbox and sends it.
 pub fn start(device: Device, user_id: i64) {
     device.outbox.set(load(user_id));
+    device.problems.set(load_problems(user_id));
     #[cfg(feature = "hydrate")]
     browser::watch_visibility(device);
     flush(device);
@@ -148,6 +217,8 @@ mod browser {
     use crate::api::{ErrorCode, RequestError, SyncRequest};
 
     const DEVICE_ID: &str = "primer.device_id";
+    /// The most problems kept (the oldest go first).
+    const MAX_PROBLEMS: usize = 50;
 
     thread_local! {
         static FAILURES: Cell<u32> = const { Cell::new(0) };
@@ -197,7 +268,11 @@ mod browser {
                     FAILURES.with(|f| f.set(0));
                     device.sync.set(SyncState::Synced(super::super::now()));
                 }
-                Err(e) if e.code() == Some(ErrorCode::Unauthenticated) => device.sync.set(SyncState::NeedsSignIn),
+                // Signed out, or signed in as someone else in another tab: the records
+                // wait for their person.
+                Err(e) if matches!(e.code(), Some(ErrorCode::Unauthenticated | ErrorCode::WrongUser)) => {
+                    device.sync.set(SyncState::NeedsSignIn)
+                }
                 Err(e) => {
                     let failures = FAILURES.with(|f| {
                         f.set(f.get() + 1);
@@ -230,19 +305,40 @@ mod browser {
                 return Ok(());
             }
             let batch: Vec<_> = waiting.iter().take(BATCH).map(|e| e.record.clone()).collect();
-            let request = SyncRequest { device_id: device_id(), device_time: super::super::now(), records: batch };
+            let request = SyncRequest {
+                device_id: device_id(),
+                user_id: Some(user_id),
+                device_time: super::super::now(),
+                records: batch,
+            };
             let response = crate::client::sync(&request).await?;
             // Every answered record leaves: accepted and duplicate are stored; conflict
-            // and rejected never will be, and sending them again wouldn't change that.
-            let answered: HashSet<&str> = response.results.iter().map(|r| r.id.as_str()).collect();
-            let rejected: Vec<_> =
-                response.results.iter().filter_map(|r| r.code.map(|c| format!("{}: {}", r.id, c.message()))).collect();
-            if !rejected.is_empty() {
-                leptos::logging::warn!("records the server refused: {rejected:?}");
+            // and rejected never will be (sending them again wouldn't change that), so
+            // they go to the list of problems the learner sees. Results come in the order
+            // sent; a result whose id doesn't match leaves its record queued.
+            let answered: Vec<_> = request
+                .records
+                .iter()
+                .zip(&response.results)
+                .filter(|(r, result)| r.id.eq_ignore_ascii_case(&result.id))
+                .collect();
+            if answered.is_empty() {
+                // Never loop on an answer that fits nothing: back off and try again.
+                return Err(RequestError::new(ErrorCode::Internal, "Primer's answer didn't match the records sent."));
             }
+            let mut problems = load_problems(user_id);
+            let before = problems.len();
+            problems.extend(answered.iter().filter_map(|(r, result)| problem(r, result)));
+            if problems.len() != before {
+                let drop = problems.len().saturating_sub(MAX_PROBLEMS);
+                problems.drain(..drop);
+                store_problems(user_id, &problems);
+                device.problems.set(problems);
+            }
+            let answered: HashSet<String> = answered.iter().map(|(r, _)| r.id.to_lowercase()).collect();
             // Read again: records made while the request was out stay.
             let mut left = load(user_id);
-            left.retain(|e| !answered.contains(e.record.id.as_str()));
+            left.retain(|e| !answered.contains(&e.record.id.to_lowercase()));
             store(user_id, &left);
             device.outbox.set(left);
             device.synced_progress.set(Some(response.progress));
@@ -260,6 +356,27 @@ mod tests {
         assert_eq!(backoff_seconds(3, 0.0), 8.0);
         assert_eq!(backoff_seconds(3, 1.0), 10.0);
         assert_eq!(backoff_seconds(30, 0.5), 300.0 * 1.125);
+    }
+
+    #[test]
+    fn records_not_kept_are_described() {
+        let record = LearningRecord {
+            id: "0190c5a0-0000-7000-8000-000000000001".into(),
+            kind: RecordKind::QuizAttempt,
+            module_id: 3,
+            module_version: 1,
+            occurred_at: "2026-11-23T10:04:00Z".parse().unwrap(),
+            payload: serde_json::json!({}),
+        };
+        let result = |status, code| RecordResult { id: record.id.clone(), status, code };
+        assert_eq!(problem(&record, &result(RecordStatus::Accepted, None)), None);
+        assert_eq!(problem(&record, &result(RecordStatus::Duplicate, None)), None);
+        let rejected = problem(&record, &result(RecordStatus::Rejected, Some(crate::api::RejectCode::NotVisible)));
+        assert_eq!(
+            rejected.unwrap().describe(),
+            "A quiz attempt from 23 Nov at 10:04 (UTC) wasn't kept: This module isn't available to you any more."
+        );
+        assert!(problem(&record, &result(RecordStatus::Conflict, None)).unwrap().message.contains("already stored"));
     }
 
     #[test]

@@ -130,6 +130,8 @@ mod js {
         pub async fn estimate() -> Result<JsValue, JsValue>;
         #[wasm_bindgen(catch, js_namespace = PrimerOffline, js_name = persist)]
         pub async fn persist() -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(catch, js_namespace = PrimerOffline, js_name = signOut)]
+        pub fn sign_out(form: &JsValue) -> Result<JsValue, JsValue>;
     }
 }
 
@@ -263,6 +265,17 @@ mod browser {
         });
     }
 
+    /// Submits a sign-out form through the offline store, which first forgets this
+    /// person's cached pages, data and saved modules; without the store, submits it as is.
+    pub fn sign_out(form: JsValue) {
+        if js::sign_out(&form).is_err() {
+            let submit = js_sys::Reflect::get(&form, &"submit".into()).ok();
+            if let Some(submit) = submit.and_then(|f| f.dyn_into::<js_sys::Function>().ok()) {
+                let _ = submit.call0(&form);
+            }
+        }
+    }
+
     /// Removes everything saved.
     pub fn remove_all() {
         spawn_local(async move {
@@ -321,6 +334,7 @@ pub(super) fn cancel(_key: String) {}
 pub(super) fn remove(_ids: Vec<i64>) {}
 #[cfg(not(feature = "hydrate"))]
 pub(super) fn remove_all() {}
+
 #[cfg(not(feature = "hydrate"))]
 #[allow(dead_code)]
 pub(super) fn watch(_device: Device) {}

@@ -7,6 +7,7 @@ use crate::{
     api::{Me, Role, validate},
     client,
     components::gate::signed_in,
+    device::{self, outbox, use_device},
 };
 
 #[component]
@@ -38,11 +39,49 @@ fn Account(me: Me) -> impl IntoView {
             </dl>
         </section>
         <ChangePasswordForm/>
+        <SignOut/>
+    }
+}
+
+/// Signing out. With records still waiting to sync, it says so first: they stay on this
+/// device, kept for this person, and go when they sign in again.
+#[component]
+fn SignOut() -> impl IntoView {
+    let device = use_device();
+    let warned = RwSignal::new(false);
+    let waiting = move || device.outbox.with(Vec::len);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        if waiting() > 0 && !warned.get_untracked() {
+            ev.prevent_default();
+            warned.set(true);
+        } else {
+            device::sign_out(&ev);
+        }
+    };
+    view! {
         <section class="card">
             <h2>"Sign out"</h2>
             <p class="muted small">"Signs this device out. Anything saved for offline use stays on the device."</p>
-            <form method="post" action="/logout">
-                <button type="submit" class="secondary" data-testid="sign-out">"Sign out"</button>
+            {move || (warned.get() && waiting() > 0).then(|| {
+                let n = waiting();
+                view! {
+                    <p class="alert error" role="alert" data-testid="sign-out-warning">
+                        {format!(
+                            "{n} {} not synced yet. {} on this phone and sync when you sign in again; \
+                             signing in as someone else doesn't send them.",
+                            if n == 1 { "record is" } else { "records are" },
+                            if n == 1 { "It stays" } else { "They stay" },
+                        )}
+                    </p>
+                    {device.online.get().then(|| view! {
+                        <p><button type="button" class="link" on:click=move |_| outbox::flush(device)>"Sync now instead"</button></p>
+                    })}
+                }
+            })}
+            <form method="post" action="/logout" on:submit=on_submit>
+                <button type="submit" class="secondary" data-testid="sign-out">
+                    {move || if warned.get() && waiting() > 0 { "Sign out anyway" } else { "Sign out" }}
+                </button>
             </form>
         </section>
     }

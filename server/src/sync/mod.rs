@@ -62,13 +62,19 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize)]
 pub struct Envelope {
     pub device_id: String,
+    #[serde(default)]
+    pub user_id: Option<i64>,
     pub device_time: DateTime<Utc>,
     pub records: Vec<serde_json::Value>,
 }
 
 impl Envelope {
-    /// Checks what the whole batch stands on: a device id, and not too many records.
-    pub fn checked(self) -> Result<Envelope, ApiError> {
+    /// Checks what the whole batch stands on: the person's own records, a device id, and
+    /// not too many records.
+    pub fn checked(self, user: &User) -> Result<Envelope, ApiError> {
+        if self.user_id.is_some_and(|id| id != user.id) {
+            return Err(ApiError::WrongUser);
+        }
         let device_id = self.device_id.trim().to_string();
         if device_id.is_empty() || device_id.len() > 100 || device_id.chars().any(char::is_control) {
             return Err(ApiError::Malformed("device_id must be 1 to 100 printable characters.".into()));
@@ -326,6 +332,7 @@ pub async fn rebuild(db: &sea_orm::DatabaseConnection) -> Result<(usize, usize),
         (status = 200, body = SyncResponse),
         (status = 400, description = "`malformed_request`: not a sync envelope", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 409, description = "`wrong_user`: `user_id` is not the signed-in person", body = ErrorBody),
         (status = 413, description = "`batch_too_large`", body = ErrorBody),
     ),
     security(("primer_session" = []))
@@ -335,7 +342,7 @@ pub async fn sync(
     auth: Auth<AnyRole>,
     Json(envelope): Json<Envelope>,
 ) -> Result<Json<SyncResponse>, ApiError> {
-    Ok(Json(apply_batch(&state, auth.user(), envelope.checked()?).await?))
+    Ok(Json(apply_batch(&state, auth.user(), envelope.checked(auth.user())?).await?))
 }
 
 /// Whose progress to read.

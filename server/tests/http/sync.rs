@@ -289,7 +289,25 @@ async fn progress_is_rebuilt_from_the_records_alone(app: TestApp) {
     assert_eq!(progress, live);
 }
 
+async fn records_of_another_person_are_refused(app: TestApp) {
+    let (tip, _) = content(&app).await;
+    let leo = learner_in(&app, None, None, None).await;
+    let sam = learner_in(&app, None, None, None).await;
+    // Leo's phone still thinks Leo is signed in, but the browser's session is now Sam's.
+    let envelope = |user_id: i64| {
+        json!({"device_id": "phone", "user_id": user_id, "device_time": Utc::now().to_rfc3339(),
+               "records": [record(&id(), "completion", tip, 1, json!({}))]})
+    };
+    app.post("/api/v1/sync").session(&sam).json(&envelope(leo.user.id)).send().await.assert_error(409, "wrong_user");
+    let stored = server::db::entities::learning_record::Entity::find().all(app.db()).await.unwrap();
+    assert!(stored.is_empty(), "nothing of the batch is stored");
+    let mine: SyncResponse =
+        app.post("/api/v1/sync").session(&leo).json(&envelope(leo.user.id)).send().await.assert_status(200).json();
+    assert_eq!(statuses(&mine), ["accepted"]);
+}
+
 db_tests!(
+    records_of_another_person_are_refused,
     progress_is_rebuilt_from_the_records_alone,
     records_count_once,
     bad_records_are_rejected_one_by_one,

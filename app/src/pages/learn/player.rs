@@ -7,7 +7,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
-    api::{CatalogModule, Effect, LearnerModule, Me, ModuleKind, Progress, QuizScore, RecordKind, RequestError, Role},
+    api::{
+        COMMENT_CHARS, CatalogModule, Effect, LearnerModule, Me, ModuleKind, Payload, Progress, QuizScore, RecordKind,
+        RequestError, Role,
+    },
     client,
     components::{
         gate::signed_in,
@@ -99,5 +102,67 @@ fn Player(module: LearnerModule, progress: Progress, user_id: i64) -> impl IntoV
             }}
             <SaveButton job=format!("module:{id}") modules=vec![entry] label="Save for offline"/>
         </div>
+        <Rating module_id=id version user_id progress/>
+    }
+}
+
+/// "How useful was this?": a rating from 1 to 5 and a comment, kept in the outbox like
+/// any record. Changing it makes a new record; the latest counts.
+#[component]
+fn Rating(module_id: i64, version: i32, user_id: i64, progress: Signal<Progress>) -> impl IntoView {
+    let device = use_device();
+    let current = move || progress.get().module(module_id).and_then(|p| p.rating);
+    let editing = RwSignal::new(false);
+    let picked = RwSignal::new(None::<u8>);
+    let comment = RwSignal::new(String::new());
+    let send = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(rating) = picked.get_untracked() else { return };
+        let text = comment.get_untracked().trim().to_string();
+        let payload = serde_json::json!({"rating": rating, "comment": text});
+        if Payload::parse(RecordKind::Feedback, &payload).is_err() {
+            return;
+        }
+        outbox::record(device, user_id, RecordKind::Feedback, module_id, version, payload, Effect::Rated(rating));
+        editing.set(false);
+        comment.set(String::new());
+    };
+    view! {
+        <section class="card rating" data-testid="rating">
+            {move || match current() {
+                Some(r) if !editing.get() => view! {
+                    <p class="line">
+                        <span data-testid="your-rating">{format!("Your rating: {r} of 5. Thanks!")}</span>
+                        <button type="button" class="link" on:click=move |_| {
+                            picked.set(Some(r));
+                            editing.set(true);
+                        }>"Change"</button>
+                    </p>
+                }.into_any(),
+                _ => view! {
+                    <form class="stack" on:submit=send>
+                        <fieldset class="chips">
+                            <legend>"How useful was this? (1 = not at all, 5 = very)"</legend>
+                            {(1..=5u8).map(|n| view! {
+                                <label class="chip">
+                                    <input type="radio" name="rating" value=n.to_string()
+                                        prop:checked=move || picked.get() == Some(n)
+                                        on:change=move |_| picked.set(Some(n))/>
+                                    <span>{n.to_string()}</span>
+                                </label>
+                            }).collect_view()}
+                        </fieldset>
+                        <label>"Comment (optional)"
+                            <textarea rows="2" maxlength=COMMENT_CHARS bind:value=comment
+                                placeholder="What would make it more useful before a meeting?"></textarea>
+                        </label>
+                        <div>
+                            <button type="submit" class="secondary" data-testid="send-rating"
+                                disabled=move || picked.get().is_none()>"Send rating"</button>
+                        </div>
+                    </form>
+                }.into_any(),
+            }}
+        </section>
     }
 }
