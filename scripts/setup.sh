@@ -13,6 +13,24 @@ what="${1:-build}"
 tools_dir="${PRIMER_TOOLS_DIR:-$HOME/.cache/primer/tools}"
 say() { printf '\033[1;34m==> %s\033[0m\n' "$*"; }
 
+# --- Disk space --------------------------------------------------------------------
+# The target directory lives outside the checkout and outlives it, and rustc's
+# incremental caches grow with every edit (they once filled this machine's disk, which
+# stops everything). With under 20 GB free they go (a rebuild without them takes a few
+# minutes); with under 10 GB still, the debug build goes too.
+target="${CARGO_TARGET_DIR:-target}"
+if [[ -d "$target" ]]; then
+  free_gb() { df --output=avail -BG "$target" | tail -1 | tr -dc 0-9; }
+  if (( $(free_gb) < 20 )); then
+    say "only $(free_gb) GB free: removing incremental build caches in $target"
+    rm -rf "$target"/*/incremental "$target"/*/*/incremental
+  fi
+  if (( $(free_gb) < 10 )); then
+    say "only $(free_gb) GB free: removing the debug build in $target"
+    rm -rf "$target/debug"
+  fi
+fi
+
 # --- Debian packages ---------------------------------------------------------------
 debs=()
 # brotli compresses the browser bundle at build time; ffmpeg reads uploaded videos

@@ -33,9 +33,12 @@ trap cleanup EXIT INT TERM
 as_pg "$pg_bin/initdb" -D "$tmp/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$tmp/initdb.log" 2>&1 \
   || { cat "$tmp/initdb.log"; exit 1; }
 # A throwaway server for tests: durability settings off for speed (this data is deleted
-# at exit); enough connections for parallel tests that each open a small pool.
+# at exit), unless PRIMER_PG_DURABLE=1 (benchmarks: commits as in production); enough
+# connections for parallel tests that each open a small pool.
+settings="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+[[ "${PRIMER_PG_DURABLE:-}" == 1 ]] && settings=""
 as_pg "$pg_bin/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -w -t 30 start -o \
-  "-p $port -k $tmp -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+  "-p $port -k $tmp -c listen_addresses=127.0.0.1 -c max_connections=300 $settings" \
   >/dev/null || { cat "$tmp/server.log"; exit 1; }
 
 export PRIMER_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"

@@ -101,7 +101,10 @@ test('offline, a video, a tip card and a quiz wait to sync, survive a reload, an
   await hydrated(page);
   await expect(page.getByTestId('sync-status')).toContainText('3 waiting to sync');
   expect(await outboxIds(page, learner.id)).toEqual(waiting);
-  expect(await statementsOf(api, learner.id)).toEqual([]);
+  // (Whether the server already has any of them is not asserted: Chromium's offline
+  // emulation doesn't cover the service worker's own fetches, so a record sent just as
+  // a page opened can land while its answer is lost with the page. That is the lost-answer
+  // case: the retry below finds it stored, and it still counts once.)
 
   // Back in signal: it syncs by itself.
   await context.setOffline(false);

@@ -215,7 +215,7 @@ pub fn SyncStatus() -> impl IntoView {
             (!problems.is_empty()).then(|| view! {
                 <div class="alert error" role="alert" data-testid="sync-problems">
                     <ul class="plain">
-                        {problems.iter().map(|p| view! { <li class="small">{p.describe()}</li> }).collect_view()}
+                        {problems.iter().map(|p| view! { <li class="small">{p.describe(device::utc_offset_minutes())}</li> }).collect_view()}
                     </ul>
                     <button type="button" class="link" on:click=move |_| device::outbox::dismiss_problems(device)>"Dismiss"</button>
                 </div>

@@ -158,6 +158,16 @@ pub fn now() -> DateTime<Utc> {
     }
 }
 
+/// How far the phone's clock zone is east of UTC, in minutes (0 off the browser).
+pub fn utc_offset_minutes() -> i32 {
+    #[cfg(feature = "hydrate")]
+    {
+        -(js_sys::Date::new_0().get_timezone_offset() as i32)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    0
+}
+
 /// "just now", "5 min ago", "3 h ago", "2 days ago".
 pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let seconds = (now - then).num_seconds().max(0);

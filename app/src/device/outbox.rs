@@ -28,14 +28,18 @@ pub struct SyncProblem {
 }
 
 impl SyncProblem {
-    /// "A quiz attempt on 23 Nov at 10:04 wasn't kept: This module no longer exists."
-    pub fn describe(&self) -> String {
+    /// "A quiz attempt from 23 Nov at 10:04 wasn't kept: This module no longer exists.",
+    /// in the phone's time zone (`utc_offset_minutes` east of UTC).
+    pub fn describe(&self, utc_offset_minutes: i32) -> String {
         let what = match self.record.kind {
             RecordKind::Completion => "A completion",
             RecordKind::QuizAttempt => "A quiz attempt",
             RecordKind::Feedback => "A rating",
         };
-        format!("{what} from {} (UTC) wasn't kept: {}", self.record.occurred_at.format("%-d %b at %H:%M"), self.message)
+        let zone =
+            chrono::FixedOffset::east_opt(utc_offset_minutes * 60).unwrap_or(chrono::FixedOffset::east_opt(0).unwrap());
+        let at = self.record.occurred_at.with_timezone(&zone).format("%-d %b at %H:%M");
+        format!("{what} from {at} wasn't kept: {}", self.message)
     }
 }
 
@@ -100,28 +104,41 @@ fn problems_key(user_id: i64) -> String {
     format!("primer.sync_problems.{user_id}")
 }
 
-/// The person's records that were not kept, newest last.
-pub fn load_problems(user_id: i64) -> Vec<SyncProblem> {
+/// Reads a list kept in local storage (empty if there is none, or off the browser).
+fn read<T: serde::de::DeserializeOwned>(key: &str) -> Vec<T> {
     #[cfg(feature = "hydrate")]
     {
         use gloo_storage::Storage;
-        gloo_storage::LocalStorage::get(problems_key(user_id)).unwrap_or_default()
+        gloo_storage::LocalStorage::get(key).unwrap_or_default()
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        let _ = problems_key(user_id);
+        let _ = key;
         Vec::new()
     }
 }
 
-fn store_problems(user_id: i64, problems: &[SyncProblem]) {
+/// Keeps a list in local storage.
+fn write<T: Serialize>(key: &str, items: &[T]) -> Result<(), String> {
     #[cfg(feature = "hydrate")]
     {
         use gloo_storage::Storage;
-        let _ = gloo_storage::LocalStorage::set(problems_key(user_id), problems);
+        gloo_storage::LocalStorage::set(key, items).map_err(|e| e.to_string())
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (user_id, problems);
+    {
+        let _ = (key, items);
+        Ok(())
+    }
+}
+
+/// The person's records that were not kept, newest last.
+pub fn load_problems(user_id: i64) -> Vec<SyncProblem> {
+    read(&problems_key(user_id))
+}
+
+fn store_problems(user_id: i64, problems: &[SyncProblem]) {
+    let _ = write(&problems_key(user_id), problems);
 }
 
 /// The learner has read about the records that were not kept.
@@ -163,29 +180,14 @@ fn new_record_id() -> String {
 }
 
 fn load(user_id: i64) -> Vec<OutboxEntry> {
-    #[cfg(feature = "hydrate")]
-    {
-        use gloo_storage::Storage;
-        gloo_storage::LocalStorage::get(key(user_id)).unwrap_or_default()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = key(user_id);
-        Vec::new()
-    }
+    read(&key(user_id))
 }
 
 fn store(user_id: i64, entries: &[OutboxEntry]) {
-    #[cfg(feature = "hydrate")]
-    {
-        use gloo_storage::Storage;
-        // A full storage is the one way to lose a record here: say so loudly.
-        if let Err(e) = gloo_storage::LocalStorage::set(key(user_id), entries) {
-            leptos::logging::error!("could not keep learning records on this device: {e}");
-        }
+    // A full storage is the one way to lose a record here: say so loudly.
+    if let Err(e) = write(&key(user_id), entries) {
+        leptos::logging::error!("could not keep learning records on this device: {e}");
     }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (user_id, entries);
 }
 
 /// Loads the person's outbox and sends it.
@@ -373,8 +375,8 @@ mod tests {
         assert_eq!(problem(&record, &result(RecordStatus::Duplicate, None)), None);
         let rejected = problem(&record, &result(RecordStatus::Rejected, Some(crate::api::RejectCode::NotVisible)));
         assert_eq!(
-            rejected.unwrap().describe(),
-            "A quiz attempt from 23 Nov at 10:04 (UTC) wasn't kept: This module isn't available to you any more."
+            rejected.unwrap().describe(60),
+            "A quiz attempt from 23 Nov at 11:04 wasn't kept: This module isn't available to you any more."
         );
         assert!(problem(&record, &result(RecordStatus::Conflict, None)).unwrap().message.contains("already stored"));
     }

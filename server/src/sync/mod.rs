@@ -277,12 +277,13 @@ async fn store(
             }
         }
     }
-    for chunk in new_rows.chunks(INSERT_CHUNK) {
-        learning_record::Entity::insert_many(chunk.iter().map(|m| m.clone().into_active_model().reset_all()))
-            .exec_without_returning(&txn)
-            .await?;
+    let effects: Vec<_> = new_rows.iter().filter_map(projection::effect_of).collect();
+    let mut rows = new_rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk = rows.by_ref().take(INSERT_CHUNK).map(|m| m.into_active_model().reset_all());
+        learning_record::Entity::insert_many(chunk).exec_without_returning(&txn).await?;
     }
-    projection::update(&txn, user.id, &new_rows).await?;
+    projection::update(&txn, user.id, effects).await?;
     sync_device::Entity::insert(sync_device::ActiveModel {
         user_id: Set(user.id),
         device_id: Set(device_id.to_string()),
@@ -390,6 +391,8 @@ pub async fn get_progress(
 
 #[cfg(test)]
 mod tests {
+    use app::api::RecordKind;
+
     use super::*;
 
     fn record(payload: serde_json::Value) -> LearningRecord {

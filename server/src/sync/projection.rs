@@ -9,7 +9,8 @@ use std::collections::HashSet;
 
 use app::api::{Effect, ModuleProgress, Progress, QuizScore, RecordKind};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::OnConflict,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::OnConflict,
 };
 
 use crate::db::entities::{learning_record, module_progress, sync_device, user};
@@ -18,7 +19,7 @@ use crate::db::entities::{learning_record, module_progress, sync_device, user};
 const CHUNK: usize = 500;
 
 /// What a stored record means for progress.
-pub fn effect(row: &learning_record::Model) -> Option<Effect> {
+fn effect(row: &learning_record::Model) -> Option<Effect> {
     match RecordKind::parse(&row.kind)? {
         RecordKind::Completion => Some(Effect::Completed),
         RecordKind::QuizAttempt => Some(Effect::QuizAttempted(QuizScore {
@@ -63,8 +64,12 @@ fn to_row(user_id: i64, p: &ModuleProgress) -> module_progress::ActiveModel {
 
 /// Holds the learner's row until the transaction ends, so two batches of one learner
 /// (two devices at once) update their progress one after the other, never both from the
-/// same starting point. (SQLite has one writer at a time anyway and ignores the lock.)
+/// same starting point. SQLite needs nothing: a write transaction there (`BEGIN
+/// IMMEDIATE`) already excludes every other writer.
 pub async fn lock_learner(db: &impl ConnectionTrait, user_id: i64) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        return Ok(());
+    }
     user::Entity::find_by_id(user_id)
         .select_only()
         .column(user::Column::Id)
@@ -75,13 +80,17 @@ pub async fn lock_learner(db: &impl ConnectionTrait, user_id: i64) -> Result<(),
     Ok(())
 }
 
+/// A stored record as the fold takes it: module, version, time, and what it means.
+pub type Fold = (i64, i32, chrono::DateTime<chrono::Utc>, Effect);
+
+/// A stored record as the fold takes it, if it means anything for progress.
+pub fn effect_of(row: &learning_record::Model) -> Option<Fold> {
+    effect(row).map(|e| (row.module_id, row.module_version, row.occurred_at, e))
+}
+
 /// Adds newly stored records of one learner to their stored progress.
-pub async fn update(
-    db: &impl ConnectionTrait,
-    user_id: i64,
-    new_records: &[learning_record::Model],
-) -> Result<(), DbErr> {
-    let touched: Vec<i64> = new_records.iter().map(|r| r.module_id).collect::<HashSet<_>>().into_iter().collect();
+pub async fn update(db: &impl ConnectionTrait, user_id: i64, new_records: Vec<Fold>) -> Result<(), DbErr> {
+    let touched: Vec<i64> = new_records.iter().map(|r| r.0).collect::<HashSet<_>>().into_iter().collect();
     if touched.is_empty() {
         return Ok(());
     }
@@ -95,10 +104,8 @@ pub async fn update(
         progress.modules.extend(rows.into_iter().map(to_progress));
     }
     progress.modules.sort_by_key(|m| m.module_id);
-    for r in new_records {
-        if let Some(e) = effect(r) {
-            progress.apply(r.module_id, r.module_version, r.occurred_at, e);
-        }
+    for (module_id, version, at, effect) in new_records {
+        progress.apply(module_id, version, at, effect);
     }
     upsert(db, user_id, &progress.modules).await
 }
@@ -150,11 +157,7 @@ pub async fn progress_of(db: &impl ConnectionTrait, user_id: i64) -> Result<Prog
 /// Progress folded from a learner's records alone, ignoring what is stored.
 pub async fn fold_records(db: &impl ConnectionTrait, user_id: i64) -> Result<Vec<ModuleProgress>, DbErr> {
     let rows = learning_record::Entity::find().filter(learning_record::Column::UserId.eq(user_id)).all(db).await?;
-    Ok(Progress::fold(
-        rows.iter().filter_map(|r| effect(r).map(|e| (r.module_id, r.module_version, r.occurred_at, e))),
-        None,
-    )
-    .modules)
+    Ok(Progress::fold(rows.iter().filter_map(effect_of), None).modules)
 }
 
 /// Recomputes one learner's stored progress from their records.

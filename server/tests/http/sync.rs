@@ -222,6 +222,20 @@ async fn quizzes_are_scored_by_the_server(app: TestApp) {
     assert_eq!((row.score, row.passed), (Some(0), Some(false)));
 }
 
+/// A manager responsible for one team, signed in.
+pub async fn manager_of(app: &TestApp, admin: &Session, team_id: i64) -> Session {
+    let email = format!("m{}@primer.test", uuid::Uuid::new_v4().simple());
+    let manager: app::api::User = app
+        .post("/api/v1/users")
+        .session(admin)
+        .json(&json!({"email": email, "name": "Max Manager", "role": "manager", "manages": [team_id]}))
+        .send()
+        .await
+        .assert_status(201)
+        .json();
+    app.session_for(manager).await
+}
+
 async fn managers_read_their_peoples_progress(app: TestApp) {
     let (tip, _) = content(&app).await;
     let admin = app.signed_in(Role::Admin).await;
@@ -230,15 +244,7 @@ async fn managers_read_their_peoples_progress(app: TestApp) {
     let mine = learner_in(&app, None, Some(team.id), None).await;
     let theirs = learner_in(&app, None, Some(other.id), None).await;
     sync(&app, &mine, vec![record(&id(), "completion", tip, 1, json!({}))]).await;
-    let manager: app::api::User = app
-        .post("/api/v1/users")
-        .session(&admin)
-        .json(&json!({"email": "m@primer.test", "name": "Max Manager", "role": "manager", "manages": [team.id]}))
-        .send()
-        .await
-        .assert_status(201)
-        .json();
-    let manager = app.session_for(manager).await;
+    let manager = manager_of(&app, &admin, team.id).await;
     let read = |who: &Session, id: i64| app.get(&format!("/api/v1/progress?user_id={id}")).session(who).send();
     let progress: Progress = read(&manager, mine.user.id).await.assert_status(200).json();
     assert!(progress.is_completed(tip));

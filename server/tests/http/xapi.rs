@@ -1,14 +1,14 @@
 //! `GET /api/v1/export/xapi`: every learning record as one xAPI statement, in pages, for
 //! the people the reader is responsible for.
 
-use app::api::{Role, Team, User};
+use app::api::{Role, Team};
 use serde_json::{Value, json};
 
 use crate::{
     db_tests,
     modules::learner_in,
     support::{Session, TestApp},
-    sync::{content, id, record, sync_from},
+    sync::{content, id, manager_of, record, sync_from},
 };
 
 async fn export(app: &TestApp, who: &Session, query: &str) -> Value {
@@ -83,15 +83,7 @@ async fn statements_map_records_one_to_one(app: TestApp) {
     assert_eq!(rating["result"]["response"], "Handy before a pitch");
 
     // A manager reads the people in the teams they manage, nobody else's.
-    let manager: User = app
-        .post("/api/v1/users")
-        .session(&admin)
-        .json(&json!({"email": "m@primer.test", "name": "Max Manager", "role": "manager", "manages": [north.id]}))
-        .send()
-        .await
-        .assert_status(201)
-        .json();
-    let manager = app.session_for(manager).await;
+    let manager = manager_of(&app, &admin, north.id).await;
     let mut theirs_ids = ids(&export(&app, &manager, "").await);
     theirs_ids.sort();
     let mut expected = vec![done.clone(), passed.clone(), rated.clone()];

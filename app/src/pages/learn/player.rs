@@ -156,9 +156,12 @@ fn Rating(module_id: i64, version: i32, user_id: i64, progress: Signal<Progress>
                             <textarea rows="2" maxlength=COMMENT_CHARS bind:value=comment
                                 placeholder="What would make it more useful before a meeting?"></textarea>
                         </label>
-                        <div>
+                        <div class="line">
                             <button type="submit" class="secondary" data-testid="send-rating"
                                 disabled=move || picked.get().is_none()>"Send rating"</button>
+                            {move || (editing.get() && current().is_some()).then(|| view! {
+                                <button type="button" class="link" on:click=move |_| editing.set(false)>"Keep my rating"</button>
+                            })}
                         </div>
                     </form>
                 }.into_any(),

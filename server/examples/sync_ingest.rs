@@ -1,0 +1,171 @@
+//! Sync ingest benchmark (run by `scripts/bench/sync.sh`, not by the tests).
+//!
+//! Sends learning records to a running `primer serve` through `POST /api/v1/sync` (HTTP,
+//! session auth, validation, scoring, the progress projection, durable commit), one batch
+//! after another from one device, at batch sizes 1, 50 and 500; then inserts the same
+//! kind of rows into the same table through sea-orm directly (one `insert_many` and one
+//! durable commit per batch: the floor any sync could reach), and prints both rates and
+//! their ratio, one line per batch size.
+//!
+//!   sync_ingest BASE_URL SESSION_COOKIE DATABASE_URL LABEL
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use serde_json::{Value, json};
+use server::db::entities::{learning_record, user};
+
+/// (batch size, batches): about the same records per size, enough to time steadily.
+const PLAN: [(usize, usize); 3] = [(1, 300), (50, 100), (500, 30)];
+
+/// A visible module, and what a record about it says.
+struct Target {
+    id: i64,
+    version: i64,
+    /// For quizzes, how many questions.
+    questions: Option<usize>,
+}
+
+fn record(t: &Target, i: usize) -> Value {
+    let (kind, payload) = match (t.questions, i % 10) {
+        (Some(n), _) => ("quiz_attempt", json!({"answers": vec![vec![0]; n], "device_score": 50})),
+        (None, 0) => ("feedback", json!({"rating": 1 + i % 5, "comment": "Useful before a pitch"})),
+        (None, _) => ("completion", json!({"seconds_spent": 30 + i % 90})),
+    };
+    json!({"id": uuid::Uuid::now_v7().to_string(), "kind": kind, "module_id": t.id, "module_version": t.version,
+           "occurred_at": Utc::now().to_rfc3339(), "payload": payload})
+}
+
+async fn targets(client: &reqwest::Client, base: &str, cookie: &str) -> anyhow::Result<Vec<Target>> {
+    let get = |path: String| async move {
+        let r = client.get(format!("{base}{path}")).header("cookie", cookie).send().await?;
+        anyhow::Ok(serde_json::from_slice::<Value>(&r.bytes().await?)?)
+    };
+    let catalog = get("/api/v1/catalog".into()).await?;
+    let mut out = Vec::new();
+    for m in catalog["modules"].as_array().context("no catalog")? {
+        let id = m["id"].as_i64().context("module id")?;
+        let full = get(format!("/api/v1/catalog/{id}")).await?;
+        let questions = full["content"]["questions"].as_array().map(Vec::len);
+        out.push(Target { id, version: full["version"].as_i64().context("version")?, questions });
+    }
+    if out.is_empty() {
+        bail!("the learner sees no modules");
+    }
+    Ok(out)
+}
+
+/// Records per second through `POST /api/v1/sync`.
+async fn through_http(
+    client: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    targets: &[Target],
+    size: usize,
+    batches: usize,
+) -> anyhow::Result<f64> {
+    let bodies: Vec<String> = (0..batches)
+        .map(|b| {
+            let records: Vec<Value> = (0..size).map(|i| record(&targets[(b * size + i) % targets.len()], i)).collect();
+            json!({"device_id": "bench-phone", "device_time": Utc::now().to_rfc3339(), "records": records}).to_string()
+        })
+        .collect();
+    let started = Instant::now();
+    for body in bodies {
+        let r = client
+            .post(format!("{base}/api/v1/sync"))
+            .header("content-type", "application/json")
+            .header("cookie", cookie)
+            .body(body)
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            bail!("sync answered {}", r.status());
+        }
+        let answer: Value = serde_json::from_slice(&r.bytes().await?)?;
+        let accepted =
+            answer["results"].as_array().map_or(0, |r| r.iter().filter(|x| x["status"] == "accepted").count());
+        if accepted != size {
+            bail!("{accepted} of {size} accepted: {}", answer["results"]);
+        }
+    }
+    Ok((size * batches) as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Records per second through sea-orm straight into the table.
+async fn raw_insert(
+    db: &sea_orm::DatabaseConnection,
+    user_id: i64,
+    targets: &[Target],
+    size: usize,
+    batches: usize,
+) -> anyhow::Result<f64> {
+    let now = server::db::now();
+    let count = size * batches;
+    let batches: Vec<Vec<learning_record::ActiveModel>> = (0..batches)
+        .map(|b| {
+            (0..size)
+                .map(|i| {
+                    let t = &targets[(b * size + i) % targets.len()];
+                    let r = record(t, i);
+                    learning_record::Model {
+                        id: r["id"].as_str().unwrap_or_default().to_string(),
+                        user_id,
+                        device_id: "bench-raw".into(),
+                        kind: r["kind"].as_str().unwrap_or_default().to_string(),
+                        module_id: t.id,
+                        module_version: t.version as i32,
+                        occurred_at: now,
+                        device_occurred_at: now,
+                        received_at: now,
+                        payload: r["payload"].clone(),
+                        score: t.questions.map(|_| 50),
+                        passed: t.questions.map(|_| false),
+                        fingerprint: "0".repeat(64),
+                    }
+                    .into_active_model()
+                    .reset_all()
+                })
+                .collect()
+        })
+        .collect();
+    let started = Instant::now();
+    for rows in batches {
+        let txn = server::db::begin_write(db).await?;
+        learning_record::Entity::insert_many(rows).exec_without_returning(&txn).await?;
+        txn.commit().await?;
+    }
+    Ok(count as f64 / started.elapsed().as_secs_f64())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, base, session, database_url, label] = args.as_slice() else {
+        bail!("usage: sync_ingest BASE_URL SESSION_COOKIE DATABASE_URL LABEL");
+    };
+    let cookie = format!("primer_session={session}");
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(120)).build()?;
+    let targets = targets(&client, base, &cookie).await?;
+    let db = server::db::connect(database_url).await?;
+    let learner = user::Entity::find()
+        .filter(user::Column::Email.eq("learner@primer.example"))
+        .one(&db)
+        .await?
+        .context("no demo learner")?;
+    // Warm both paths (connections, caches) before timing.
+    through_http(&client, base, &cookie, &targets, 50, 4).await?;
+    raw_insert(&db, learner.id, &targets, 50, 4).await?;
+
+    for (size, batches) in PLAN {
+        let http = through_http(&client, base, &cookie, &targets, size, batches).await?;
+        let raw = raw_insert(&db, learner.id, &targets, size, batches).await?;
+        println!(
+            "{label:<10} batch {size:>3}: sync over HTTP {http:>8.0} records/s   raw sea-orm insert {raw:>8.0} records/s   ratio {:.2}×",
+            http / raw
+        );
+    }
+    Ok(())
+}
