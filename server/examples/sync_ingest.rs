@@ -159,7 +159,10 @@ async fn main() -> anyhow::Result<()> {
     through_http(&client, base, &cookie, &targets, 50, 4).await?;
     raw_insert(&db, learner.id, &targets, 50, 4).await?;
 
-    for (size, batches) in PLAN {
+    // `SYNC_BENCH_SIZES=500` (comma-separated) runs only those batch sizes.
+    let only: Option<Vec<usize>> =
+        std::env::var("SYNC_BENCH_SIZES").ok().map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect());
+    for (size, batches) in PLAN.into_iter().filter(|(size, _)| only.as_ref().is_none_or(|o| o.contains(size))) {
         let http = through_http(&client, base, &cookie, &targets, size, batches).await?;
         let raw = raw_insert(&db, learner.id, &targets, size, batches).await?;
         println!(

@@ -22,6 +22,7 @@ use sea_orm::{
     QueryFilter, sea_query::OnConflict,
 };
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -65,7 +66,7 @@ pub struct Envelope {
     #[serde(default)]
     pub user_id: Option<i64>,
     pub device_time: DateTime<Utc>,
-    pub records: Vec<serde_json::Value>,
+    pub records: Vec<Box<RawValue>>,
 }
 
 impl Envelope {
@@ -90,10 +91,17 @@ impl Envelope {
 type Rejection = (String, RejectCode);
 
 /// Reads one record as sent: its shape, a UUID id (normalised), and its payload.
-fn parse_record(raw: serde_json::Value) -> Result<(LearningRecord, Payload), Rejection> {
-    let id = raw.get("id").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-    let invalid = || (id.clone(), RejectCode::InvalidPayload);
-    let record = serde_json::from_value::<LearningRecord>(raw).map_err(|_| invalid())?;
+fn parse_record(raw: &RawValue) -> Result<(LearningRecord, Payload), Rejection> {
+    let record = serde_json::from_str::<LearningRecord>(raw.get()).map_err(|_| {
+        // Unreadable: answer for it under whatever id it has.
+        #[derive(Deserialize)]
+        struct IdOnly {
+            id: String,
+        }
+        let id = serde_json::from_str::<IdOnly>(raw.get()).map(|r| r.id).unwrap_or_default();
+        (id, RejectCode::InvalidPayload)
+    })?;
+    let invalid = || (record.id.clone(), RejectCode::InvalidPayload);
     let uuid = uuid::Uuid::parse_str(&record.id).map_err(|_| invalid())?;
     let payload = Payload::parse(record.kind, &record.payload).map_err(|_| invalid())?;
     Ok((LearningRecord { id: uuid.hyphenated().to_string(), ..record }, payload))
@@ -106,7 +114,7 @@ type Checked = Result<learning_record::Model, Rejection>;
 pub async fn apply_batch(state: &AppState, user: &User, envelope: Envelope) -> Result<SyncResponse, ApiError> {
     let received_at = db::now();
     let skew = received_at - envelope.device_time;
-    let parsed: Vec<_> = envelope.records.into_iter().map(parse_record).collect();
+    let parsed: Vec<_> = envelope.records.iter().map(|r| parse_record(r)).collect();
 
     // Check the readable records against the module versions they name.
     let readable: Vec<&LearningRecord> = parsed.iter().filter_map(|r| r.as_ref().ok()).map(|(r, _)| r).collect();
@@ -144,10 +152,19 @@ pub async fn apply_batch(state: &AppState, user: &User, envelope: Envelope) -> R
     Ok(SyncResponse { results, progress })
 }
 
-type Versions = HashMap<(i64, i32), module_version::Model>;
+/// A published module version, as records about it need it: its content read once per
+/// batch, not once per record.
+pub struct KnownVersion {
+    pub title: String,
+    pub kind: String,
+    /// `None` if the stored content can't be read (records about it are refused).
+    pub content: Option<ModuleContent>,
+}
+
+type Versions = HashMap<(i64, i32), KnownVersion>;
 
 /// The module versions named by (module id, version) pairs.
-async fn load_versions(
+pub async fn load_versions(
     db: &impl ConnectionTrait,
     pairs: impl Iterator<Item = (i64, i32)>,
 ) -> Result<Versions, ApiError> {
@@ -164,7 +181,8 @@ async fn load_versions(
             );
         }
         for v in module_version::Entity::find().filter(any).all(db).await? {
-            out.insert((v.module_id, v.version), v);
+            let content = serde_json::from_value(v.content).ok();
+            out.insert((v.module_id, v.version), KnownVersion { title: v.title, kind: v.kind, content });
         }
     }
     Ok(out)
@@ -190,9 +208,8 @@ fn check(
     if occurred_at < received_at - MAX_AGE || occurred_at > received_at + MAX_AHEAD {
         return Err(RejectCode::AbsurdTime);
     }
-    let content: ModuleContent =
-        serde_json::from_value(version.content.clone()).map_err(|_| RejectCode::UnknownModule)?;
-    let score = match (&payload, &content) {
+    let content = version.content.as_ref().ok_or(RejectCode::UnknownModule)?;
+    let score = match (&payload, content) {
         (Payload::QuizAttempt(p), ModuleContent::Quiz { questions, pass_percent }) => {
             Some(score_quiz(questions, *pass_percent, &p.answers).map_err(|_| RejectCode::InvalidPayload)?)
         }

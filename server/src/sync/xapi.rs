@@ -18,7 +18,7 @@ use crate::{
     accounts::users,
     app::AppState,
     auth::{Auth, Managers},
-    db::entities::{learning_record, module_version, user},
+    db::entities::{learning_record, user},
     error::{ApiError, Json, Query},
 };
 
@@ -222,7 +222,7 @@ pub async fn export(
     let statements = rows
         .iter()
         .map(|r| {
-            let module: Option<&module_version::Model> = versions.get(&(r.module_id, r.module_version));
+            let module = versions.get(&(r.module_id, r.module_version));
             statement(
                 r,
                 &StatementContext {

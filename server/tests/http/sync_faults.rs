@@ -293,18 +293,27 @@ async fn hostile_bodies_get_clean_errors(app: TestApp) {
         .send()
         .await
         .assert_error(415, "unsupported_media_type");
-    let deep = format!(
-        r#"{{"device_id": "p", "device_time": "{}", "records": {}{}}}"#,
-        Utc::now().to_rfc3339(),
-        "[".repeat(100_000),
-        "]".repeat(100_000)
-    );
+    let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let deep_envelope =
+        format!(r#"{{"device_id": {nested}, "device_time": "{}", "records": []}}"#, Utc::now().to_rfc3339());
     post()
         .header("content-type", "application/json")
-        .raw(deep.into_bytes())
+        .raw(deep_envelope.into_bytes())
         .send()
         .await
         .assert_error(400, "malformed_request");
+    // Inside a good envelope, a record nested that deep is one bad record: rejected alone.
+    let deep_record =
+        format!(r#"{{"device_id": "p", "device_time": "{}", "records": [{nested}]}}"#, Utc::now().to_rfc3339());
+    let answer: SyncResponse = post()
+        .header("content-type", "application/json")
+        .raw(deep_record.into_bytes())
+        .send()
+        .await
+        .assert_status(200)
+        .json();
+    assert_eq!(answer.results.len(), 1);
+    assert_eq!(answer.results[0].code, Some(app::api::RejectCode::InvalidPayload));
     let huge = vec![b' '; 17 << 20];
     post().header("content-type", "application/json").raw(huge).send().await.assert_error(413, "too_large");
     post()
