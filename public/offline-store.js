@@ -257,16 +257,12 @@
 
   // Signing out forgets this person's pages, data and saved modules on this device
   // (records waiting to sync stay: they are theirs, and are sent under their session).
-  const signOut = (form) =>
-    store.clearPersonal().finally(() => {
-      form.dataset.cleared = 'yes';
-      form.submit();
-    });
+  // `form.submit()` fires no submit event, so this runs once per sign-out.
+  const signOut = (form) => store.clearPersonal().finally(() => form.submit());
   root.PrimerOffline.signOut = signOut;
   root.document?.addEventListener('submit', (event) => {
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || new URL(form.action).pathname !== '/logout') return;
-    if (form.dataset.cleared) return;
     // Once the app runs, its sign-out decides (it first warns about records still
     // waiting to sync) and calls signOut itself; this listener runs before the app's.
     if (root.document.documentElement.hasAttribute('data-hydrated')) return;

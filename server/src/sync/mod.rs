@@ -154,17 +154,17 @@ pub async fn apply_batch(state: &AppState, user: &User, envelope: Envelope) -> R
 
 /// A published module version, as records about it need it: its content read once per
 /// batch, not once per record.
-pub struct KnownVersion {
-    pub title: String,
-    pub kind: String,
+struct KnownVersion {
+    title: String,
+    kind: String,
     /// `None` if the stored content can't be read (records about it are refused).
-    pub content: Option<ModuleContent>,
+    content: Option<ModuleContent>,
 }
 
 type Versions = HashMap<(i64, i32), KnownVersion>;
 
 /// The module versions named by (module id, version) pairs.
-pub async fn load_versions(
+async fn load_versions(
     db: &impl ConnectionTrait,
     pairs: impl Iterator<Item = (i64, i32)>,
 ) -> Result<Versions, ApiError> {
