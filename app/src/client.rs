@@ -6,9 +6,10 @@
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::api::{
-    Assignment, AssignmentInput, Catalog, ChangePassword, LearnerModule, LearningPath, LoginRequest, Me, Module,
-    ModuleInput, ModuleSummary, NewUser, PasswordResetLink, PathInput, Progress, RequestError, ResetPassword,
-    SyncRequest, SyncResponse, Team, TeamInput, User, UserPatch,
+    Assignment, AssignmentInput, Catalog, Certificate, Certification, CertificationInput, ChangePassword,
+    LearnerModule, LearningPath, LoginRequest, Me, Module, ModuleInput, ModuleSummary, NewUser, PasswordResetLink,
+    PathInput, Progress, RequestError, ResetPassword, SyncRequest, SyncResponse, Team, TeamInput, User, UserPatch,
+    Verification,
 };
 
 /// Server-side access to Primer's data for rendering pages, implemented by the server
@@ -41,6 +42,14 @@ pub trait Backend: Send + Sync + 'static {
     async fn catalog_module(&self, request: &http::request::Parts, id: i64) -> Result<LearnerModule, RequestError>;
     /// The signed-in person's progress (`GET /api/v1/progress`).
     async fn progress(&self, request: &http::request::Parts) -> Result<Progress, RequestError>;
+    /// Every certification (`GET /api/v1/certifications`).
+    async fn certifications(&self, request: &http::request::Parts) -> Result<Vec<Certification>, RequestError>;
+    /// The signed-in person's certificates (`GET /api/v1/me/certificates`).
+    async fn my_certificates(&self, request: &http::request::Parts) -> Result<Vec<Certificate>, RequestError>;
+    /// One certificate (`GET /api/v1/certificates/{id}`; its holder, their managers, admins).
+    async fn certificate(&self, request: &http::request::Parts, id: i64) -> Result<Certificate, RequestError>;
+    /// What a verification code says (`GET /api/v1/verify/{code}`; public).
+    async fn verification(&self, code: &str) -> Result<Verification, RequestError>;
 }
 
 /// The [`Backend`] as the server provides it in context.
@@ -148,6 +157,51 @@ read!(
     /// The signed-in person's progress, as the server has it.
     progress -> Progress, GET "/api/v1/progress", |b, r| b.progress(&r)
 );
+
+read!(
+    /// Every certification.
+    certifications -> Vec<Certification>, GET "/api/v1/certifications", |b, r| b.certifications(&r)
+);
+read!(
+    /// The signed-in person's certificates, newest first.
+    my_certificates -> Vec<Certificate>, GET "/api/v1/me/certificates", |b, r| b.my_certificates(&r)
+);
+
+/// One certificate (its holder, their managers, admins).
+pub async fn certificate(id: i64) -> Result<Certificate, RequestError> {
+    #[cfg(feature = "ssr")]
+    {
+        let (backend, request) = backend_and_request()?;
+        backend.certificate(&request, id).await
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        transport::get(&format!("/api/v1/certificates/{id}")).await
+    }
+}
+
+/// What a verification code says (public).
+pub async fn verification(code: String) -> Result<Verification, RequestError> {
+    #[cfg(feature = "ssr")]
+    {
+        let (backend, _) = backend_and_request()?;
+        backend.verification(&code).await
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        transport::get(&format!("/api/v1/verify/{}", crate::api::validate::url_encode(&code))).await
+    }
+}
+
+/// Turn a learning path into a certification (authors).
+pub async fn create_certification(input: CertificationInput) -> Result<Certification, RequestError> {
+    transport::send("POST", "/api/v1/certifications", Some(&input)).await
+}
+
+/// Change a certification (authors).
+pub async fn update_certification(id: i64, input: CertificationInput) -> Result<Certification, RequestError> {
+    transport::send("PUT", &format!("/api/v1/certifications/{id}"), Some(&input)).await
+}
 
 /// Sends learning records (the outbox's batches).
 pub async fn sync(request: &SyncRequest) -> Result<SyncResponse, RequestError> {

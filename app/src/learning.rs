@@ -36,7 +36,7 @@ pub fn prep_playlist<'a>(
     let mut candidates: Vec<&CatalogModule> = catalog.modules.iter().filter(|m| has_any_tag(m, tags)).collect();
     let far = NaiveDate::MAX;
     candidates.sort_by_key(|m| {
-        let done = progress.is_completed(m.id);
+        let done = m.is_done(progress);
         let tier = match (required(m), done, suggested(m)) {
             (true, false, _) => 0,
             (_, false, true) => 1,
@@ -60,8 +60,7 @@ pub fn prep_playlist<'a>(
 
 /// Required modules not done yet, soonest due first (those without a date last).
 pub fn due_soon<'a>(catalog: &'a Catalog, progress: &Progress) -> Vec<&'a CatalogModule> {
-    let mut due: Vec<&CatalogModule> =
-        catalog.modules.iter().filter(|m| required(m) && !progress.is_completed(m.id)).collect();
+    let mut due: Vec<&CatalogModule> = catalog.modules.iter().filter(|m| required(m) && !m.is_done(progress)).collect();
     due.sort_by_key(|m| (m.assigned.as_ref().and_then(|a| a.due_date).unwrap_or(NaiveDate::MAX), m.title.clone()));
     due
 }
@@ -70,14 +69,15 @@ pub fn due_soon<'a>(catalog: &'a Catalog, progress: &Progress) -> Vec<&'a Catalo
 /// progressed furthest in, else the first required module not done.
 pub fn continue_with<'a>(catalog: &'a Catalog, progress: &Progress) -> Option<&'a CatalogModule> {
     let find = |id: i64| catalog.modules.iter().find(|m| m.id == id);
+    let done = |id: i64| find(id).is_some_and(|m| m.is_done(progress));
     let started = catalog
         .paths
         .iter()
         .filter(|p| p.assigned.is_some())
         .filter_map(|p| {
-            let done = p.module_ids.iter().filter(|id| progress.is_completed(**id)).count();
-            let next = p.module_ids.iter().find(|id| !progress.is_completed(**id))?;
-            (done > 0).then_some((done, *next))
+            let finished = p.module_ids.iter().filter(|id| done(**id)).count();
+            let next = p.module_ids.iter().find(|id| !done(**id))?;
+            (finished > 0).then_some((finished, *next))
         })
         .max_by_key(|(done, _)| *done);
     match started {
@@ -165,7 +165,12 @@ mod tests {
             language: "en".into(),
             media: vec![],
             download_bytes: 0,
-            assigned: assigned.map(|(required, due)| Assigned { required, due_date: due.map(|d| d.parse().unwrap()) }),
+            assigned: assigned.map(|(required, due)| Assigned {
+                required,
+                due_date: due.map(|d| d.parse().unwrap()),
+                since: None,
+            }),
+            assessment: false,
         }
     }
 
@@ -232,7 +237,7 @@ mod tests {
             title: "Onboarding".into(),
             description: String::new(),
             module_ids: vec![1, 2],
-            assigned: Some(Assigned { required: true, due_date: None }),
+            assigned: Some(Assigned { required: true, due_date: None, since: None }),
         });
         assert_eq!(continue_with(&c, &Progress::default()).map(|m| m.id), Some(3), "nothing started: soonest due");
         assert_eq!(continue_with(&c, &done(&[1])).map(|m| m.id), Some(2));

@@ -23,6 +23,7 @@ use crate::{
     components::layout::SignedInLayout,
     pages::{
         account::AccountPage,
+        certificates::{CertificatePage, VerifyPage},
         home::HomePage,
         learn::{device::DevicePage, library::LibraryPage, player::PlayerPage, prep::PrepPage, progress::ProgressPage},
         login::LoginPage,
@@ -31,6 +32,7 @@ use crate::{
         reset::ResetPasswordPage,
         studio::{
             assignments::AssignmentsPage,
+            certifications::CertificationsPage,
             editor::{EditModulePage, NewModulePage},
             list::StudioPage,
             paths::PathsPage,
@@ -91,12 +93,14 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/reset/:token") view=ResetPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/verify/:code") view=VerifyPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage/>
                     <Route path=path!("library") view=LibraryPage/>
                     <Route path=path!("modules/:id") view=PlayerPage/>
                     <Route path=path!("prep") view=PrepPage/>
                     <Route path=path!("progress") view=ProgressPage/>
+                    <Route path=path!("certificates/:id") view=CertificatePage/>
                     <Route path=path!("device") view=DevicePage/>
                     <Route path=path!("account") view=AccountPage/>
                     <Route path=path!("team") view=TeamPage/>
@@ -107,6 +111,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("studio/modules/:id") view=EditModulePage/>
                     <Route path=path!("studio/paths") view=PathsPage/>
                     <Route path=path!("studio/assignments") view=AssignmentsPage/>
+                    <Route path=path!("studio/certifications") view=CertificationsPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -30,7 +30,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    accounts, auth,
+    accounts, auth, certifications,
     config::Config,
     error::ApiError,
     media::{self, MediaStore, store::StoreError},
@@ -78,6 +78,7 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(media::router(state))
         .merge(modules::router())
         .merge(sync::router())
+        .merge(certifications::router())
         .split_for_parts()
 }
 

@@ -13,7 +13,7 @@ use std::{
 };
 
 use anyhow::{Context, anyhow, bail};
-use app::api::{AssignmentInput, Audience, ModuleInput, ModuleKind, PathInput, Question};
+use app::api::{AssignmentInput, Audience, CertificationInput, ModuleInput, ModuleKind, PathInput, Question};
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
@@ -21,9 +21,10 @@ use serde::Deserialize;
 use crate::{
     accounts::teams,
     app::AppState,
+    certifications,
     db::{
         self,
-        entities::{assignment, module, path},
+        entities::{assignment, certification, module, path},
     },
     error::ApiError,
     media::{self, FileChunks},
@@ -82,6 +83,26 @@ struct Manifest {
     paths: Vec<PathSpec>,
     #[serde(default)]
     assignments: Vec<AssignmentSpec>,
+    #[serde(default)]
+    certifications: Vec<CertificationSpec>,
+}
+
+/// A path of this folder turned into a certification.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CertificationSpec {
+    /// A path key.
+    path: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    /// Module keys of the path's quizzes that make the final assessment.
+    assessment: Vec<String>,
+    /// Module keys that are required (default: the path's other steps).
+    required: Option<Vec<String>>,
+    passing_score: Option<u8>,
+    validity_months: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,6 +151,7 @@ pub struct ImportReport {
     pub media_stored: usize,
     pub paths: usize,
     pub assignments: usize,
+    pub certifications: usize,
 }
 
 /// Splits a file into front matter (TOML between `+++` lines, or YAML between `---`
@@ -220,6 +242,15 @@ pub async fn import_dir(state: &AppState, dir: &Path, by: Option<i64>) -> anyhow
         };
         if !target_ok {
             problems.push(format!("primer.toml: an assignment must name one module or path of this folder ({a:?})"));
+        }
+    }
+    for c in &manifest.certifications {
+        let path = manifest.paths.iter().find(|p| p.key == c.path);
+        let in_path = |k: &String| path.is_some_and(|p| p.modules.contains(k));
+        if path.is_none() || !c.assessment.iter().chain(c.required.iter().flatten()).all(in_path) {
+            problems.push(format!(
+                "primer.toml: a certification must name a path of this folder and modules of that path ({c:?})"
+            ));
         }
     }
     // Every media file must be there.
@@ -353,7 +384,33 @@ pub async fn import_dir(state: &AppState, dir: &Path, by: Option<i64>) -> anyhow
         assignments::save(&txn, existing, input, by, Some(source_key)).await.map_err(at)?;
         report.assignments += 1;
     }
+    let mut changed_certifications = Vec::new();
+    for c in &manifest.certifications {
+        let at = |e: ApiError| anyhow!("primer.toml, certification of {:?}: {e}", c.path);
+        let path_id = path_ids[&c.path];
+        let existing =
+            certification::Entity::find().filter(certification::Column::PathId.eq(path_id)).one(&txn).await?;
+        let input = CertificationInput {
+            path_id: Some(path_id),
+            title: c.title.clone(),
+            description: c.description.clone(),
+            required_module_ids: c.required.as_ref().map(|keys| keys.iter().map(|k| module_ids[k]).collect()),
+            assessment_module_ids: c.assessment.iter().map(|k| module_ids[k]).collect(),
+            passing_score: c.passing_score,
+            validity_months: c.validity_months,
+        };
+        let draft = certifications::parse(&txn, input, existing.as_ref().map(|e| e.id)).await.map_err(at)?;
+        let (saved, changed) = certifications::save(&txn, existing, draft, by).await.map_err(at)?;
+        if changed {
+            changed_certifications.push(saved);
+        }
+        report.certifications += 1;
+    }
     txn.commit().await?;
+    // Learners who already meet a new or changed certification get their certificate.
+    for c in &changed_certifications {
+        certifications::award_existing(state, c).await?;
+    }
     Ok(report)
 }
 

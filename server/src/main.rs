@@ -115,14 +115,15 @@ async fn main() -> anyhow::Result<()> {
             let state = cli_state(connection, &cli.storage)?;
             let report = import::import_dir(&state, &dir, None).await?;
             println!(
-                "Imported {}: {} module(s) created, {} updated (new version), {} unchanged; {} media file(s) stored; {} path(s), {} assignment(s).",
+                "Imported {}: {} module(s) created, {} updated (new version), {} unchanged; {} media file(s) stored; {} path(s), {} assignment(s), {} certification(s).",
                 dir.display(),
                 report.modules_created,
                 report.modules_updated,
                 report.modules_unchanged,
                 report.media_stored,
                 report.paths,
-                report.assignments
+                report.assignments,
+                report.certifications
             );
             Ok(())
         }
@@ -136,10 +137,11 @@ async fn main() -> anyhow::Result<()> {
             let state = cli_state(connection, &cli.storage)?;
             match demo::load_content(&state).await? {
                 Some(content) => println!(
-                    "Demo catalog: {} modules, {} learning paths, {} assignments.",
+                    "Demo catalog: {} modules, {} learning paths, {} assignments, {} certification(s).",
                     content.modules_created + content.modules_updated + content.modules_unchanged,
                     content.paths,
-                    content.assignments
+                    content.assignments,
+                    content.certifications
                 ),
                 None => println!("Demo catalog: already there."),
             }

@@ -22,6 +22,7 @@ use crate::auth::session::COOKIE_NAME;
         (name = "media", description = "Uploading and serving videos, images and captions"),
         (name = "authoring", description = "Modules, learning paths and assignments"),
         (name = "learning", description = "What learners get (the catalog), and what they do (learning records, progress)"),
+        (name = "readiness", description = "Certifications and certificates, reports, recognition"),
         (name = "operations", description = "Health"),
     ),
     modifiers(&SessionCookie)

@@ -30,6 +30,7 @@ use crate::{
     accounts::{self, teams, users},
     app::AppState,
     auth::{self, Admins, AnyRole, Auth, Authors, ClientIp, Managers, Staff, reset, session},
+    certifications,
     db::entities::module,
     error::{ApiError, Path},
     modules::{assignments, authoring, catalog, paths},
@@ -147,6 +148,27 @@ impl Backend for PageBackend {
     async fn progress(&self, request: &Parts) -> Result<app::api::Progress, RequestError> {
         let auth = Auth::<AnyRole>::check(self.viewer(request).await?).map_err(to_request_error)?;
         crate::sync::progress_of(&self.state.db, auth.user().id).await.map_err(to_request_error)
+    }
+
+    async fn certifications(&self, request: &Parts) -> Result<Vec<app::api::Certification>, RequestError> {
+        Auth::<AnyRole>::check(self.viewer(request).await?).map_err(to_request_error)?;
+        certifications::list(&self.state.db).await.map_err(to_request_error)
+    }
+
+    async fn my_certificates(&self, request: &Parts) -> Result<Vec<app::api::Certificate>, RequestError> {
+        let auth = Auth::<AnyRole>::check(self.viewer(request).await?).map_err(to_request_error)?;
+        certifications::certificates_of(&self.state.db, &[auth.user().id], crate::db::now())
+            .await
+            .map_err(to_request_error)
+    }
+
+    async fn certificate(&self, request: &Parts, id: i64) -> Result<app::api::Certificate, RequestError> {
+        let auth = Auth::<AnyRole>::check(self.viewer(request).await?).map_err(to_request_error)?;
+        certifications::certificate_for(&self.state.db, auth.user(), id).await.map_err(to_request_error)
+    }
+
+    async fn verification(&self, code: &str) -> Result<app::api::Verification, RequestError> {
+        certifications::verification(&self.state.db, code).await.map_err(to_request_error)
     }
 
     async fn reset_link_owner(&self, token: &str) -> Result<Option<String>, RequestError> {

@@ -359,6 +359,17 @@ pub struct Assigned {
     pub required: bool,
     /// This learner's due date (from their start date, or the assignment's date).
     pub due_date: Option<NaiveDate>,
+    /// A recertification: only completions after this moment count (the learner's last
+    /// certificate was earned then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<DateTime<Utc>>,
+}
+
+impl Assigned {
+    /// Whether `progress` counts `module_id` as done for this assignment.
+    pub fn is_done(&self, progress: &super::Progress, module_id: i64) -> bool {
+        progress.is_completed_since(module_id, self.since)
+    }
 }
 
 /// A module in a learner's catalog: its latest published version.
@@ -378,6 +389,21 @@ pub struct CatalogModule {
     pub download_bytes: u64,
     /// Set when it is assigned to this learner (directly or through a path).
     pub assigned: Option<Assigned>,
+    /// A certification's final assessment: answered without feedback, scored by the
+    /// server when the answers sync.
+    #[serde(default)]
+    pub assessment: bool,
+}
+
+impl CatalogModule {
+    /// Whether `progress` counts this module as done (completed, and completed again for
+    /// a recertification).
+    pub fn is_done(&self, progress: &super::Progress) -> bool {
+        match &self.assigned {
+            Some(a) => a.is_done(progress, self.id),
+            None => progress.is_completed(self.id),
+        }
+    }
 }
 
 /// A learning path in a learner's catalog.
@@ -416,6 +442,9 @@ pub struct LearnerModule {
     pub media: Vec<MediaRef>,
     pub download_bytes: u64,
     pub assigned: Option<Assigned>,
+    /// A certification's final assessment: `content` carries no answer key.
+    #[serde(default)]
+    pub assessment: bool,
 }
 
 impl From<&LearnerModule> for CatalogModule {
@@ -433,6 +462,7 @@ impl From<&LearnerModule> for CatalogModule {
             media: m.media.clone(),
             download_bytes: m.download_bytes,
             assigned: m.assigned.clone(),
+            assessment: m.assessment,
         }
     }
 }

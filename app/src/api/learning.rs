@@ -253,6 +253,9 @@ pub fn score_quiz(questions: &[Question], pass_percent: u8, answers: &[Vec<u32>]
 pub enum Effect {
     Completed,
     QuizAttempted(QuizScore),
+    /// A certification's assessment, answered on the phone: only the server can score it
+    /// (the phone has no answer key), so until it syncs it is one more attempt.
+    QuizSubmitted,
     Rated(u8),
 }
 
@@ -263,6 +266,9 @@ pub struct ModuleProgress {
     pub module_id: i64,
     /// When it was first completed (a passed quiz completes it). Never goes back.
     pub completed_at: Option<DateTime<Utc>>,
+    /// When it was last completed: a recertification asks for it again after a date.
+    #[serde(default)]
+    pub last_completed_at: Option<DateTime<Utc>>,
     /// The newest version completed.
     pub completed_version: Option<i32>,
     /// The best quiz score, in percent.
@@ -309,6 +315,7 @@ impl Progress {
                     ModuleProgress {
                         module_id,
                         completed_at: None,
+                        last_completed_at: None,
                         completed_version: None,
                         best_score: None,
                         attempts: 0,
@@ -329,6 +336,10 @@ impl Progress {
                 p.best_score = Some(p.best_score.unwrap_or(0).max(score.percent));
                 score.passed
             }
+            Effect::QuizSubmitted => {
+                p.attempts += 1;
+                false
+            }
             Effect::Rated(rating) => {
                 // The latest rating counts, whatever order records arrive in (two at the
                 // very same moment: the higher, so the order never matters).
@@ -345,6 +356,7 @@ impl Progress {
         };
         if completed {
             p.completed_at = Some(p.completed_at.map_or(at, |c| c.min(at)));
+            p.last_completed_at = Some(p.last_completed_at.map_or(at, |c| c.max(at)));
             p.completed_version = Some(p.completed_version.map_or(version, |v| v.max(version)));
         }
     }
@@ -357,6 +369,15 @@ impl Progress {
     /// Whether a module is completed.
     pub fn is_completed(&self, id: i64) -> bool {
         self.module(id).is_some_and(|m| m.completed_at.is_some())
+    }
+
+    /// Whether a module is completed, and, if `since` is given (a recertification), was
+    /// completed again after it.
+    pub fn is_completed_since(&self, id: i64, since: Option<DateTime<Utc>>) -> bool {
+        self.module(id).is_some_and(|m| match since {
+            None => m.completed_at.is_some(),
+            Some(since) => m.last_completed_at.is_some_and(|at| at > since),
+        })
     }
 }
 
@@ -417,6 +438,7 @@ mod tests {
                 (0u8..=100, any::<bool>())
                     .prop_map(|(percent, passed)| Effect::QuizAttempted(QuizScore { percent, passed })),
                 (1u8..=5).prop_map(Effect::Rated),
+                Just(Effect::QuizSubmitted),
             ]
         }
 
@@ -472,6 +494,10 @@ mod tests {
         assert_eq!(quiz.completed_at, Some(at("2026-05-02T10:00:00Z")), "a later failed attempt doesn't un-complete");
         let video = p.module(1).unwrap();
         assert_eq!(video.completed_at, Some(at("2026-05-01T10:00:00Z")));
+        assert_eq!(video.last_completed_at, Some(at("2026-05-05T10:00:00Z")));
+        assert!(p.is_completed_since(1, Some(at("2026-05-04T00:00:00Z"))));
+        assert!(!p.is_completed_since(1, Some(at("2026-05-05T10:00:00Z"))), "after, not at");
+        assert!(!p.is_completed_since(3, None));
         assert_eq!(video.completed_version, Some(2));
         assert_eq!(video.rating, Some(2), "the latest rating counts, whatever the order");
         assert_eq!(video.last_activity_at, at("2026-05-06T10:00:00Z"));

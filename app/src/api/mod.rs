@@ -4,11 +4,13 @@
 pub mod content;
 mod error;
 pub mod learning;
+pub mod readiness;
 pub mod validate;
 
 pub use content::*;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, RequestError};
 pub use learning::*;
+pub use readiness::*;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize};

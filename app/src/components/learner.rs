@@ -78,7 +78,9 @@ pub fn LoadError(error: RequestError) -> impl IntoView {
 pub fn ModuleCard(module: CatalogModule, progress: Signal<Progress>) -> impl IntoView {
     let device = use_device();
     let id = module.id;
+    let entry = StoredValue::new(module.clone());
     let due = module.assigned.as_ref().map(|a| match (a.required, a.due_date) {
+        (true, Some(d)) if a.since.is_some() => format!("Renew · due {}", d.format("%-d %b")),
         (true, Some(d)) => format!("Required · due {}", d.format("%-d %b")),
         (true, None) => "Required".to_string(),
         (false, _) => "Suggested".to_string(),
@@ -90,7 +92,8 @@ pub fn ModuleCard(module: CatalogModule, progress: Signal<Progress>) -> impl Int
                     <span class="badge">{module.kind.label()}</span>
                     <span class="muted small">{duration_label(module.estimated_seconds)}</span>
                     <span class="muted small">{size_label(module.download_bytes)}</span>
-                    {move || progress.get().is_completed(id).then(|| view! { <span class="badge ok" data-testid="done">"Done"</span> })}
+                    {move || entry.with_value(|m| m.is_done(&progress.get())).then(|| view! { <span class="badge ok" data-testid="done">"Done"</span> })}
+                    {module.assessment.then(|| view! { <span class="badge">"Assessment"</span> })}
                     {move || device.saved_module(id).map(|_| view! { <span class="badge saved" data-testid="saved-badge">"Saved"</span> })}
                 </div>
                 <div class="title">{module.title.clone()}</div>

@@ -1,5 +1,7 @@
 //! A module as a learner sees it: the video with its poster and captions, the tip card,
-//! or the quiz with immediate feedback. The Studio's preview shows exactly this.
+//! or the quiz: a practice quiz with immediate feedback, or a certification's assessment
+//! (no answer key on the phone: the answers are submitted and scored when they sync).
+//! The Studio's preview shows exactly this.
 
 use leptos::prelude::*;
 
@@ -14,6 +16,8 @@ pub struct Viewable {
     pub estimated_seconds: u32,
     pub language: String,
     pub content: ModuleContent,
+    /// A certification's assessment: no feedback, one "Submit answers".
+    pub assessment: bool,
 }
 
 /// "90 s", "2 min", "1 min 30 s".
@@ -25,13 +29,12 @@ pub fn duration_label(seconds: u32) -> String {
     }
 }
 
-/// A finished quiz: per question the options picked, the score in percent, and whether
-/// it passes.
+/// A finished quiz: per question the options picked, and for a practice quiz its score
+/// (an assessment is scored by the server).
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuizOutcome {
     pub answers: Vec<Vec<u32>>,
-    pub percent: u8,
-    pub passed: bool,
+    pub score: Option<crate::api::QuizScore>,
 }
 
 #[component]
@@ -44,7 +47,7 @@ pub fn ModuleView(
     #[prop(optional)]
     on_quiz_done: Option<Callback<QuizOutcome>>,
 ) -> impl IntoView {
-    let Viewable { kind, title, summary, estimated_seconds, language, content } = module;
+    let Viewable { kind, title, summary, estimated_seconds, language, content, assessment } = module;
     let body = match content {
         ModuleContent::Video { video_media_id, poster_media_id, captions_media_id } => match video_media_id {
             Some(video) => view! {
@@ -61,6 +64,9 @@ pub fn ModuleView(
         },
         ModuleContent::Tip { body_html, .. } => {
             view! { <article class="tip-card" data-testid="tip-card" inner_html=body_html></article> }.into_any()
+        }
+        ModuleContent::Quiz { questions, .. } if assessment => {
+            view! { <AssessmentView questions on_done=on_quiz_done/> }.into_any()
         }
         ModuleContent::Quiz { questions, pass_percent } => {
             view! { <QuizView questions pass_percent on_done=on_quiz_done/> }.into_any()
@@ -93,7 +99,8 @@ fn QuizView(questions: Vec<Question>, pass_percent: u8, on_done: Option<Callback
         let right = r.iter().filter(|x| **x == Some(true)).count();
         let percent = (right * 100 / total) as u8;
         if let Some(cb) = on_done {
-            cb.run(QuizOutcome { answers: answers.get_untracked(), percent, passed: percent >= pass_percent });
+            let score = crate::api::QuizScore { percent, passed: percent >= pass_percent };
+            cb.run(QuizOutcome { answers: answers.get_untracked(), score: Some(score) });
         }
     };
     let score = move || {
@@ -123,6 +130,75 @@ fn QuizView(questions: Vec<Question>, pass_percent: u8, on_done: Option<Callback
                         </p>
                     }
                 })
+            }}
+        </div>
+    }
+}
+
+/// A certification's assessment: the learner picks answers to every question and submits
+/// them once; there is nothing to check them against on the phone.
+#[component]
+fn AssessmentView(questions: Vec<Question>, on_done: Option<Callback<QuizOutcome>>) -> impl IntoView {
+    let total = questions.len();
+    let answers: RwSignal<Vec<Vec<u32>>> = RwSignal::new(vec![Vec::new(); total]);
+    let submitted = RwSignal::new(false);
+    let complete = move || answers.with(|a| a.iter().all(|picked| !picked.is_empty()));
+    let submit = move |_| {
+        if !complete() || submitted.get_untracked() {
+            return;
+        }
+        submitted.set(true);
+        if let Some(cb) = on_done {
+            cb.run(QuizOutcome { answers: answers.get_untracked(), score: None });
+        }
+    };
+    let again = move |_| {
+        answers.set(vec![Vec::new(); total]);
+        submitted.set(false);
+    };
+    view! {
+        <div class="quiz assessment" data-testid="assessment">
+            <p class="muted small">"Final assessment: answer every question, then submit. Your result comes from Primer's server once your answers sync."</p>
+            {questions.into_iter().enumerate().map(|(i, q)| {
+                    let multiple = q.multiple;
+                    let name = format!("a{i}");
+                    view! {
+                        <fieldset class="question" prop:disabled=move || submitted.get()>
+                            <legend>{format!("{}. {}", i + 1, q.prompt)}</legend>
+                            {multiple.then(|| view! { <p class="muted small">"Choose all that apply."</p> })}
+                            {q.options.iter().enumerate().map(|(j, o)| {
+                                let j = j as u32;
+                                view! {
+                                    <label class="option">
+                                        <input type=if multiple { "checkbox" } else { "radio" } name=name.clone()
+                                            prop:checked=move || answers.with(|a| a[i].contains(&j))
+                                            on:change=move |_| answers.update(|a| {
+                                                let picked = &mut a[i];
+                                                if multiple {
+                                                    if let Some(p) = picked.iter().position(|x| *x == j) { picked.remove(p); } else { picked.push(j); picked.sort_unstable(); }
+                                                } else {
+                                                    *picked = vec![j];
+                                                }
+                                            })/>
+                                        <span>{o.text.clone()}</span>
+                                    </label>
+                                }
+                            }).collect_view()}
+                        </fieldset>
+                    }
+                }).collect_view()}
+            {move || if submitted.get() {
+                view! {
+                    <div class="line">
+                        <button type="button" class="link" on:click=again>"Take it again"</button>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <button type="button" data-testid="submit-assessment" on:click=submit prop:disabled=move || !complete()>
+                        "Submit answers"
+                    </button>
+                }.into_any()
             }}
         </div>
     }

@@ -361,7 +361,8 @@ mod tests {
                 bytes: 9,
             }],
             download_bytes: 9,
-            assigned: required_due.map(|d| Assigned { required: true, due_date: d.parse().ok() }),
+            assigned: required_due.map(|d| Assigned { required: true, due_date: d.parse().ok(), since: None }),
+            assessment: false,
         }
     }
 

@@ -14,6 +14,7 @@ use crate::{
     },
     device::use_device,
     learning::{continue_with, due_soon},
+    pages::certificates::{RenewalReminders, with_my_certificates},
 };
 
 /// Where someone is in the 30/60/90-day onboarding tiers.
@@ -113,6 +114,7 @@ fn Home(me: Me, data: Resource<Result<LearnerData, RequestError>>) -> impl IntoV
             </section>
         })}
 
+        {with_my_certificates(|held| view! { <RenewalReminders certificates=held/> })}
         {with_learner_data(data, |data| view! { <Learning data/> })}
 
         {(role == Role::Manager).then(|| {

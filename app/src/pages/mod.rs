@@ -1,6 +1,7 @@
 //! One module per screen.
 
 pub mod account;
+pub mod certificates;
 pub mod home;
 pub mod learn;
 pub mod login;

@@ -6,17 +6,21 @@
 use std::collections::HashMap;
 
 use app::api::{
-    Assigned, Audience, Catalog, CatalogModule, CatalogPath, ErrorBody, LearnerModule, ModuleContent, ModuleKind,
-    ModuleStatus, User,
+    Assigned, Audience, Catalog, CatalogModule, CatalogPath, EXPIRING_DAYS, ErrorBody, LearnerModule, ModuleContent,
+    ModuleKind, ModuleStatus, User,
 };
 use axum::extract::State;
-use chrono::{Days, NaiveDate};
+use chrono::{Days, NaiveDate, TimeDelta};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::{
     app::AppState,
     auth::{AnyRole, Auth},
-    db::entities::{assignment, module, module_version, path, path_module},
+    certifications,
+    db::{
+        self,
+        entities::{assignment, certificate, certification, module, module_version, path, path_module},
+    },
     error::{ApiError, Json, Path},
     media::media_ref,
 };
@@ -48,11 +52,59 @@ fn merge(current: Option<Assigned>, next: Assigned) -> Assigned {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
+    // A renewal asks for it again, by its own date, whatever else assigned it (the
+    // first time's due date is long past).
+    match current.since.cmp(&next.since) {
+        std::cmp::Ordering::Less => return next,
+        std::cmp::Ordering::Greater => return current,
+        std::cmp::Ordering::Equal => {}
+    }
     match (current.required, next.required) {
         (true, false) => current,
         (false, true) => next,
-        _ => Assigned { required: current.required, due_date: earliest(current.due_date, next.due_date) },
+        _ => Assigned {
+            required: current.required,
+            due_date: earliest(current.due_date, next.due_date),
+            since: current.since,
+        },
     }
+}
+
+/// Renewals due: a certificate that expires within 30 days (or has expired) with no newer
+/// one assigns its certification's path again, required, due when it expires, counting
+/// only what is done after it was earned.
+async fn renewals(db: &impl ConnectionTrait, user: &User) -> Result<Vec<(i64, Assigned)>, ApiError> {
+    let held = certificate::Entity::find()
+        .filter(certificate::Column::UserId.eq(user.id))
+        .order_by_asc(certificate::Column::IssuedAt)
+        .all(db)
+        .await?;
+    if held.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Oldest first, so the newest of each certification stays.
+    let latest: HashMap<i64, certificate::Model> = held.into_iter().map(|c| (c.certification_id, c)).collect();
+    let renew_from = db::now() + TimeDelta::days(EXPIRING_DAYS);
+    let due: Vec<&certificate::Model> =
+        latest.values().filter(|c| c.expires_at.is_some_and(|e| e <= renew_from)).collect();
+    if due.is_empty() {
+        return Ok(Vec::new());
+    }
+    let paths: HashMap<i64, i64> = certification::Entity::find()
+        .filter(certification::Column::Id.is_in(due.iter().map(|c| c.certification_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.path_id))
+        .collect();
+    Ok(due
+        .into_iter()
+        .filter_map(|c| {
+            let path_id = *paths.get(&c.certification_id)?;
+            let due_date = c.expires_at.map(|e| e.date_naive());
+            Some((path_id, Assigned { required: true, due_date, since: Some(c.issued_at) }))
+        })
+        .collect())
 }
 
 fn open_to(audience: &Audience, user: &User) -> bool {
@@ -63,8 +115,9 @@ fn open_to(audience: &Audience, user: &User) -> bool {
 
 /// Everything the catalog is built from, for one person.
 struct Visible {
-    /// Published modules this person may open, with their latest version.
-    modules: Vec<(module::Model, module_version::Model, Option<Assigned>)>,
+    /// Published modules this person may open, with their latest version, how they are
+    /// assigned, and whether they are a certification's assessment.
+    modules: Vec<(module::Model, module_version::Model, Option<Assigned>, bool)>,
     /// Non-archived paths with their steps, and how each reached the person.
     paths: Vec<(path::Model, Vec<i64>, Option<Assigned>)>,
 }
@@ -98,21 +151,32 @@ async fn visible_to(db: &impl ConnectionTrait, user: &User) -> Result<Visible, A
 
     let mut module_assigned: HashMap<i64, Assigned> = HashMap::new();
     let mut path_assigned: HashMap<i64, Assigned> = HashMap::new();
+    let mut assign_path = |id: i64, this: Assigned| {
+        let merged = merge(path_assigned.remove(&id), this.clone());
+        path_assigned.insert(id, merged);
+        for module_id in steps.get(&id).into_iter().flatten() {
+            let merged = merge(module_assigned.remove(module_id), this.clone());
+            module_assigned.insert(*module_id, merged);
+        }
+    };
+    let mut direct = Vec::new();
     for a in assignment::Entity::find().all(db).await?.iter().filter(|a| applies(a, user)) {
-        let this = Assigned { required: a.required, due_date: due_date(a, user) };
+        let this = Assigned { required: a.required, due_date: due_date(a, user), since: None };
         if let Some(id) = a.module_id {
-            let merged = merge(module_assigned.remove(&id), this.clone());
-            module_assigned.insert(id, merged);
+            direct.push((id, this.clone()));
         }
         if let Some(id) = a.path_id {
-            let merged = merge(path_assigned.remove(&id), this.clone());
-            path_assigned.insert(id, merged);
-            for module_id in steps.get(&id).into_iter().flatten() {
-                let merged = merge(module_assigned.remove(module_id), this.clone());
-                module_assigned.insert(*module_id, merged);
-            }
+            assign_path(id, this);
         }
     }
+    for (path_id, renewal) in renewals(db, user).await? {
+        assign_path(path_id, renewal);
+    }
+    for (id, this) in direct {
+        let merged = merge(module_assigned.remove(&id), this);
+        module_assigned.insert(id, merged);
+    }
+    let assessments = certifications::assessment_ids(db).await?;
 
     let mut modules = Vec::new();
     for m in published {
@@ -120,7 +184,8 @@ async fn visible_to(db: &impl ConnectionTrait, user: &User) -> Result<Visible, A
         let assigned = module_assigned.get(&m.id).cloned();
         let audience: Audience = serde_json::from_value(version.audience.clone()).unwrap_or_default();
         if assigned.is_some() || open_to(&audience, user) {
-            modules.push((m, version, assigned));
+            let assessment = assessments.contains(&m.id);
+            modules.push((m, version, assigned, assessment));
         }
     }
     let visible_ids: std::collections::HashSet<i64> = modules.iter().map(|(m, ..)| m.id).collect();
@@ -177,6 +242,7 @@ fn entry(
     version: &module_version::Model,
     media: &HashMap<String, app::api::MediaRef>,
     assigned: Option<Assigned>,
+    assessment: bool,
 ) -> CatalogModule {
     let media: Vec<_> = media_ids(version).iter().filter_map(|id| media.get(id).cloned()).collect();
     CatalogModule {
@@ -191,15 +257,19 @@ fn entry(
         download_bytes: media.iter().map(|r| r.bytes).sum(),
         media,
         assigned,
+        assessment,
     }
 }
 
 /// The catalog of one person.
 pub async fn for_learner(db: &impl ConnectionTrait, user: &User) -> Result<Catalog, ApiError> {
     let visible = visible_to(db, user).await?;
-    let media = media_of(db, &visible.modules.iter().map(|(_, v, _)| v).collect::<Vec<_>>()).await?;
-    let mut modules: Vec<_> =
-        visible.modules.into_iter().map(|(m, version, assigned)| entry(m.id, &version, &media, assigned)).collect();
+    let media = media_of(db, &visible.modules.iter().map(|(_, v, ..)| v).collect::<Vec<_>>()).await?;
+    let mut modules: Vec<_> = visible
+        .modules
+        .into_iter()
+        .map(|(m, version, assigned, assessment)| entry(m.id, &version, &media, assigned, assessment))
+        .collect();
     modules.sort_by_key(order_key);
     let paths = visible
         .paths
@@ -218,12 +288,15 @@ pub async fn for_learner(db: &impl ConnectionTrait, user: &User) -> Result<Catal
 /// One module as this person gets it: its latest published version, if they may open it.
 pub async fn module_for(db: &impl ConnectionTrait, user: &User, id: i64) -> Result<LearnerModule, ApiError> {
     let visible = visible_to(db, user).await?;
-    let (m, version, assigned) =
+    let (m, version, assigned, assessment) =
         visible.modules.into_iter().find(|(m, ..)| m.id == id).ok_or_else(|| ApiError::not_found("Module"))?;
-    let content: ModuleContent = serde_json::from_value(version.content.clone())
+    let mut content: ModuleContent = serde_json::from_value(version.content.clone())
         .map_err(|e| ApiError::Internal(format!("module {} v{} content: {e}", m.id, version.version)))?;
+    if assessment {
+        content = without_answer_key(content);
+    }
     let media = media_of(db, &[&version]).await?;
-    let e = entry(m.id, &version, &media, assigned);
+    let e = entry(m.id, &version, &media, assigned, assessment);
     Ok(LearnerModule {
         id: e.id,
         version: e.version,
@@ -237,7 +310,30 @@ pub async fn module_for(db: &impl ConnectionTrait, user: &User, id: i64) -> Resu
         media: e.media,
         download_bytes: e.download_bytes,
         assigned: e.assigned,
+        assessment: e.assessment,
     })
+}
+
+/// An assessment as learners get it: the questions and options, but not which options
+/// are right, nor the explanations that would tell.
+fn without_answer_key(content: ModuleContent) -> ModuleContent {
+    match content {
+        ModuleContent::Quiz { questions, pass_percent } => ModuleContent::Quiz {
+            questions: questions
+                .into_iter()
+                .map(|q| app::api::Question {
+                    options: q
+                        .options
+                        .into_iter()
+                        .map(|o| app::api::QuizOption { text: o.text, correct: false, explanation: String::new() })
+                        .collect(),
+                    ..q
+                })
+                .collect(),
+            pass_percent,
+        },
+        other => other,
+    }
 }
 
 /// The signed-in person's catalog: every module assigned or open to them (latest
@@ -319,12 +415,17 @@ mod tests {
     #[test]
     fn required_wins_when_merging() {
         let d = |s: &str| s.parse().ok();
-        let suggested = Assigned { required: false, due_date: d("2026-01-10") };
-        let required = Assigned { required: true, due_date: d("2026-02-01") };
+        let suggested = Assigned { required: false, due_date: d("2026-01-10"), since: None };
+        let required = Assigned { required: true, due_date: d("2026-02-01"), since: None };
         assert_eq!(merge(Some(suggested.clone()), required.clone()), required);
-        assert_eq!(merge(Some(required.clone()), suggested), required);
-        let sooner = Assigned { required: true, due_date: d("2026-01-15") };
+        assert_eq!(merge(Some(required.clone()), suggested.clone()), required);
+        let sooner = Assigned { required: true, due_date: d("2026-01-15"), since: None };
         assert_eq!(merge(Some(required), sooner.clone()), sooner);
+        let renewal =
+            Assigned { required: true, due_date: d("2026-03-01"), since: "2025-03-01T00:00:00Z".parse().ok() };
+        let merged = merge(Some(suggested), renewal.clone());
+        assert_eq!(merged, renewal, "a renewal counts only what is done again");
+        assert_eq!(merge(Some(renewal.clone()), sooner.clone()), renewal, "by the renewal's due date");
     }
 
     #[test]

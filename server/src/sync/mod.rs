@@ -30,6 +30,7 @@ use crate::{
     accounts::users,
     app::AppState,
     auth::{AnyRole, Auth},
+    certifications,
     db::{
         self,
         entities::{learning_record, module_version, sync_device},
@@ -295,12 +296,17 @@ async fn store(
         }
     }
     let effects: Vec<_> = new_rows.iter().filter_map(projection::effect_of).collect();
+    let touched: HashSet<i64> = new_rows.iter().map(|r| r.module_id).collect();
     let mut rows = new_rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk = rows.by_ref().take(INSERT_CHUNK).map(|m| m.into_active_model().reset_all());
         learning_record::Entity::insert_many(chunk).exec_without_returning(&txn).await?;
     }
     projection::update(&txn, user.id, effects).await?;
+    // The server decides certificates from what is stored, in this same transaction.
+    if !touched.is_empty() {
+        certifications::award::award(&txn, user.id, certifications::award::Scope::Modules(&touched)).await?;
+    }
     sync_device::Entity::insert(sync_device::ActiveModel {
         user_id: Set(user.id),
         device_id: Set(device_id.to_string()),
@@ -324,8 +330,9 @@ pub async fn progress_of(db: &impl ConnectionTrait, user_id: i64) -> Result<Prog
     Ok(projection::progress_of(db, user_id).await?)
 }
 
-/// `primer rebuild`: recomputes everyone's progress from their records, one learner per
-/// transaction, so servers keep taking syncs meanwhile. Returns (learners, progress rows).
+/// `primer rebuild`: recomputes everyone's progress from their records, and issues any
+/// certificate they earn that is missing, one learner per transaction, so servers keep
+/// taking syncs meanwhile. Returns (learners, progress rows).
 pub async fn rebuild(db: &sea_orm::DatabaseConnection) -> Result<(usize, usize), sea_orm::DbErr> {
     let learners = projection::learners(db).await?;
     let mut rows = 0;
@@ -333,6 +340,9 @@ pub async fn rebuild(db: &sea_orm::DatabaseConnection) -> Result<(usize, usize),
         let txn = db::begin_write(db).await?;
         projection::lock_learner(&txn, *user_id).await?;
         rows += projection::rebuild_learner(&txn, *user_id).await?;
+        // Certificates once issued stand (their codes are out in the world); any the
+        // records earn that are missing are issued.
+        certifications::award::award(&txn, *user_id, certifications::award::Scope::All).await?;
         txn.commit().await?;
     }
     Ok((learners.len(), rows))

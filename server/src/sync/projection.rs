@@ -38,6 +38,7 @@ fn to_progress(row: module_progress::Model) -> ModuleProgress {
     ModuleProgress {
         module_id: row.module_id,
         completed_at: row.completed_at,
+        last_completed_at: row.last_completed_at,
         completed_version: row.completed_version,
         best_score: row.best_score.map(small),
         attempts: row.attempts.max(0) as u32,
@@ -53,6 +54,7 @@ fn to_row(user_id: i64, p: &ModuleProgress) -> module_progress::ActiveModel {
         user_id: Set(user_id),
         module_id: Set(p.module_id),
         completed_at: Set(p.completed_at),
+        last_completed_at: Set(p.last_completed_at),
         completed_version: Set(p.completed_version),
         best_score: Set(p.best_score.map(i32::from)),
         attempts: Set(i32::try_from(p.attempts).unwrap_or(i32::MAX)),
@@ -118,6 +120,7 @@ async fn upsert(db: &impl ConnectionTrait, user_id: i64, modules: &[ModuleProgre
                 OnConflict::columns([C::UserId, C::ModuleId])
                     .update_columns([
                         C::CompletedAt,
+                        C::LastCompletedAt,
                         C::CompletedVersion,
                         C::BestScore,
                         C::Attempts,

@@ -103,7 +103,7 @@ async fn the_demo_catalog_is_realistic(app: TestApp) {
     let report = server::demo::load_content(&app.state).await.unwrap().expect("loaded the first time");
     let modules = report.modules_created;
     assert!((8..=12).contains(&modules), "{modules} modules");
-    assert_eq!((report.paths, report.assignments), (2, 4));
+    assert_eq!((report.paths, report.assignments, report.certifications), (2, 4, 1));
     assert!(server::demo::load_content(&app.state).await.unwrap().is_none(), "only once");
     let learner = app.signed_in(Role::Learner).await;
     let catalog: Catalog = app.get("/api/v1/catalog").session(&learner).send().await.json();
@@ -112,6 +112,13 @@ async fn the_demo_catalog_is_realistic(app: TestApp) {
     assert_eq!(kinds.len(), 3, "videos, tip cards and quizzes");
     let videos = catalog.modules.iter().filter(|m| m.kind == app::api::ModuleKind::Video).count();
     assert!(videos >= 3);
+    // The objection-handling check is a certification's assessment: no answer key.
+    let assessments: Vec<_> = catalog.modules.iter().filter(|m| m.assessment).collect();
+    assert_eq!(assessments.len(), 1);
+    let check: app::api::LearnerModule =
+        app.get(&format!("/api/v1/catalog/{}", assessments[0].id)).session(&learner).send().await.json();
+    let app::api::ModuleContent::Quiz { questions, .. } = check.content else { panic!("a quiz") };
+    assert!(questions.iter().flat_map(|q| q.options.iter()).all(|o| !o.correct));
 }
 
 db_tests!(

@@ -311,7 +311,7 @@ async fn audiences_and_assignments_decide_who_sees_what(app: TestApp) {
     assert_eq!(required.due_date, "2026-03-31".parse().ok(), "30 days after the start date");
     assert_eq!(
         entry(only_se.id).assigned.clone().unwrap(),
-        app::api::Assigned { required: false, due_date: "2026-06-30".parse().ok() }
+        app::api::Assigned { required: false, due_date: "2026-06-30".parse().ok(), since: None }
     );
     assert_eq!(seen.modules[0].assigned.as_ref().map(|a| a.required), Some(true), "required comes first");
     assert_eq!(seen.paths.len(), 1);

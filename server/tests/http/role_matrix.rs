@@ -63,6 +63,13 @@ const API: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/sync", ANY),
     ("GET", "/api/v1/progress", ANY),
     ("GET", "/api/v1/export/xapi", MANAGER),
+    ("GET", "/api/v1/certifications", ANY),
+    ("POST", "/api/v1/certifications", AUTHOR),
+    ("GET", "/api/v1/certifications/{id}", ANY),
+    ("PUT", "/api/v1/certifications/{id}", AUTHOR),
+    ("GET", "/api/v1/me/certificates", ANY),
+    ("GET", "/api/v1/certificates/{id}", ANY),
+    ("GET", "/api/v1/verify/{code}", Access::Public),
 ];
 
 /// Routes outside the OpenAPI document: the document itself, its viewer, the pages and
@@ -75,6 +82,7 @@ const OTHER: &[(&str, &str, Access)] = &[
     ("POST", "/logout", Access::Public),
     ("GET", "/reset/{id}", Access::Public),
     ("POST", "/reset/{id}", Access::Public),
+    ("GET", "/verify/{code}", Access::Public),
 ];
 
 /// Pages that need a signed-in person: nobody is redirected to sign in, other roles get 403.
@@ -92,6 +100,7 @@ const PAGES: &[(&str, Access)] = &[
     ("/studio/new/video", AUTHOR),
     ("/studio/paths", AUTHOR),
     ("/studio/assignments", AUTHOR),
+    ("/studio/certifications", AUTHOR),
 ];
 
 fn allows(access: Access, role: Option<Role>) -> bool {
@@ -126,7 +135,7 @@ async fn api_routes_allow_exactly_their_roles(app: TestApp) {
 
     for &(method, path, access) in API.iter().chain(OTHER) {
         let id = if path.contains("/teams/") { team_id } else { subject.id };
-        let path = path.replace("{id}", &id.to_string());
+        let path = path.replace("{id}", &id.to_string()).replace("{code}", "ABCD-EFGH-JKMN");
         for role in [None, Some(Role::Learner), Some(Role::Author), Some(Role::Manager), Some(Role::Admin)] {
             // A fresh session for each call: some routes (sign-out) end the session.
             let mut call = app.request(Method::from_bytes(method.as_bytes()).unwrap(), &path);

@@ -72,10 +72,21 @@ fn Player(module: LearnerModule, progress: Progress, user_id: i64) -> impl IntoV
     };
     let on_video_end = Callback::new(move |_| complete());
     let on_quiz_done = Callback::new(move |o: QuizOutcome| {
-        let payload = serde_json::json!({"answers": o.answers, "device_score": o.percent});
-        let effect = Effect::QuizAttempted(QuizScore { percent: o.percent, passed: o.passed });
+        let (payload, effect) = match o.score {
+            Some(score) => (
+                serde_json::json!({"answers": o.answers, "device_score": score.percent}),
+                Effect::QuizAttempted(QuizScore { percent: score.percent, passed: score.passed }),
+            ),
+            // An assessment: only the server can score it.
+            None => (serde_json::json!({"answers": o.answers}), Effect::QuizSubmitted),
+        };
         outbox::record(device, user_id, RecordKind::QuizAttempt, id, version, payload, effect);
     });
+    let assessment = module.assessment;
+    // Assessment answers still on this phone.
+    let waiting = move || {
+        device.outbox.with(|o| o.iter().any(|e| e.record.module_id == id && e.record.kind == RecordKind::QuizAttempt))
+    };
     let viewable = Viewable {
         kind,
         title: module.title.clone(),
@@ -83,6 +94,7 @@ fn Player(module: LearnerModule, progress: Progress, user_id: i64) -> impl IntoV
         estimated_seconds: module.estimated_seconds,
         language: module.language.clone(),
         content: module.content.clone(),
+        assessment,
     };
     let entry = CatalogModule::from(&module);
     view! {
@@ -91,7 +103,22 @@ fn Player(module: LearnerModule, progress: Progress, user_id: i64) -> impl IntoV
         <ModuleView module=viewable on_video_end on_quiz_done/>
         <div class="module-actions">
             {move || if done() {
-                view! { <p class="alert ok" data-testid="completed">"Completed"</p> }.into_any()
+                let best = progress.get().module(id).and_then(|p| p.best_score);
+                let text = match best {
+                    Some(b) if assessment => format!("Passed · best score {b} %"),
+                    _ => "Completed".to_string(),
+                };
+                view! { <p class="alert ok" data-testid="completed">{text}</p> }.into_any()
+            } else if assessment && waiting() {
+                let text = if device.online.get() {
+                    "Submitted: sending your answers to be scored…"
+                } else {
+                    "Submitted — your result comes when you are back online."
+                };
+                view! { <p class="alert" role="status" data-testid="assessment-submitted">{text}</p> }.into_any()
+            } else if assessment {
+                let best = progress.get().module(id).and_then(|p| p.best_score);
+                view! { <p class="muted small" data-testid="assessment-result">{best.map(|b| format!("Your best score so far: {b} %. Not passed yet.")).unwrap_or_else(|| "Answer every question, then submit.".into())}</p> }.into_any()
             } else if kind == ModuleKind::Quiz {
                 let best = progress.get().module(id).and_then(|p| p.best_score);
                 view! { <p class="muted small">{best.map(|b| format!("Best score so far: {b} %.")).unwrap_or_else(|| "Answer every question to finish.".into())}</p> }.into_any()

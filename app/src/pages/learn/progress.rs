@@ -11,6 +11,7 @@ use crate::{
         learner::{LearnerData, ModuleList, SaveButton, SyncStatus, learner_data, live_progress, with_learner_data},
     },
     device::use_device,
+    pages::certificates::{CertificateBadges, with_my_certificates},
 };
 
 #[component]
@@ -33,15 +34,16 @@ fn MyProgress(data: LearnerData) -> impl IntoView {
     let suggested: Vec<_> = catalog.with_value(|c| {
         c.modules.iter().filter(|m| m.assigned.as_ref().is_some_and(|a| !a.required)).cloned().collect()
     });
-    let required_ids: Vec<i64> = required.iter().map(|m| m.id).collect();
+    let required_list = StoredValue::new(required.clone());
     let counts = move || {
         let p = progress.get();
-        (required_ids.iter().filter(|id| p.is_completed(**id)).count(), required_ids.len())
+        required_list.with_value(|list| (list.iter().filter(|m| m.is_done(&p)).count(), list.len()))
     };
     let paths = catalog.with_value(|c| c.paths.clone());
     view! {
         <h1>"My progress"</h1>
         <SyncStatus/>
+        {with_my_certificates(|held| view! { <CertificateBadges certificates=held/> })}
         <section class="card" data-testid="required-summary">
             <h2>"Required"</h2>
             {move || {
@@ -63,10 +65,9 @@ fn MyProgress(data: LearnerData) -> impl IntoView {
                             p.module_ids.iter().filter_map(|id| c.modules.iter().find(|m| m.id == *id)).cloned().collect()
                         });
                         let job = format!("path:{}", p.id);
-                        let ids = p.module_ids.clone();
-                        let total = ids.len();
-                        let ids = StoredValue::new(ids);
-                        let done = move || { let pr = progress.get(); ids.with_value(|ids| ids.iter().filter(|id| pr.is_completed(**id)).count()) };
+                        let total = p.module_ids.len();
+                        let steps = StoredValue::new(modules.clone());
+                        let done = move || { let pr = progress.get(); steps.with_value(|steps| steps.iter().filter(|m| m.is_done(&pr)).count()) };
                         let tag = match &p.assigned { Some(a) if a.required => "Required", Some(_) => "Suggested", None => "Open to you" };
                         view! {
                             <li data-testid="path-progress">

@@ -288,6 +288,8 @@ fn viewable(m: &Module) -> Viewable {
         estimated_seconds: m.estimated_seconds,
         language: m.language.clone(),
         content: m.content.clone(),
+        // Authors preview with the answer key and its feedback.
+        assessment: false,
     }
 }
 

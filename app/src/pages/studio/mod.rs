@@ -2,6 +2,7 @@
 //! into learning paths, and assign them.
 
 pub mod assignments;
+pub mod certifications;
 pub mod editor;
 pub mod list;
 pub mod paths;
@@ -24,6 +25,7 @@ pub fn StudioTabs(current: &'static str) -> impl IntoView {
             {tab("/studio", "Modules")}
             {tab("/studio/paths", "Paths")}
             {tab("/studio/assignments", "Assignments")}
+            {tab("/studio/certifications", "Certifications")}
         </nav>
     }
 }

@@ -1,6 +1,8 @@
 //! sea-orm entities: one file per table.
 
 pub mod assignment;
+pub mod certificate;
+pub mod certification;
 pub mod learning_record;
 pub mod login_failure;
 pub mod media;

@@ -13,6 +13,8 @@ pub struct Model {
     pub module_id: i64,
     /// When it was first completed (a passed quiz completes it).
     pub completed_at: Option<DateTimeUtc>,
+    /// When it was last completed.
+    pub last_completed_at: Option<DateTimeUtc>,
     /// The newest version completed.
     pub completed_version: Option<i32>,
     /// The best quiz score, in percent.

@@ -12,6 +12,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub name_key: String,
     pub created_at: DateTimeUtc,
+    /// Admins can turn the team's leaderboard off.
+    pub leaderboard_enabled: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,8 @@ pub struct Model {
     pub password_hash: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The person chose not to appear on leaderboards.
+    pub hide_from_leaderboards: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,5 @@
 //! The progress projection: where each learner stands on each module, folded from their
-//! learning records. Filled from the records already stored.
+//! learning records.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -64,6 +64,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::sync::projection::rebuild_all(manager.get_connection()).await.map(|_| ())
+        // Filled from the records already stored by the last migration that changes the
+        // projection (it rebuilds with the code of the day, so it must run after every
+        // column that code writes exists): m20261123_000005_readiness.
+        Ok(())
     }
 }

@@ -7,6 +7,7 @@ mod m20261123_000001_accounts;
 mod m20261123_000002_authoring;
 mod m20261123_000003_learning;
 mod m20261123_000004_progress;
+mod m20261123_000005_readiness;
 
 /// The list of every migration Primer has.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_authoring::Migration),
             Box::new(m20261123_000003_learning::Migration),
             Box::new(m20261123_000004_progress::Migration),
+            Box::new(m20261123_000005_readiness::Migration),
         ]
     }
 }

@@ -1,0 +1,244 @@
+//! Readiness on the wire: certifications and the certificates learners earn.
+
+use chrono::{DateTime, Months, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::validate::FieldError;
+
+/// How long before it expires a certificate counts as expiring (and its path is
+/// assigned again, so there is time to renew).
+pub const EXPIRING_DAYS: i64 = 30;
+/// The longest validity a certification may have (ten years).
+pub const MAX_VALIDITY_MONTHS: u32 = 120;
+/// The pass mark a new certification's assessment starts with.
+pub const DEFAULT_PASSING_SCORE: u8 = 80;
+
+/// `POST /api/v1/certifications` and `PUT /api/v1/certifications/{id}`: a learning path
+/// turned into a certification.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CertificationInput {
+    pub path_id: Option<i64>,
+    /// Defaults to the path's title.
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// The path's modules a learner must complete. Defaults to every step of the path
+    /// that isn't part of the assessment.
+    #[serde(default)]
+    pub required_module_ids: Option<Vec<i64>>,
+    /// The final assessment: one or more quizzes of the path. Their answer key never
+    /// reaches a learner's device; the server scores the answers when they sync.
+    #[serde(default)]
+    pub assessment_module_ids: Vec<i64>,
+    /// The score every assessment quiz must reach, in percent. Defaults to 80.
+    #[serde(default)]
+    pub passing_score: Option<u8>,
+    /// How long a certificate stays valid, in months; none: it doesn't expire.
+    #[serde(default)]
+    pub validity_months: Option<u32>,
+}
+
+/// A certification: what a learner must complete and pass to hold it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Certification {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    /// The learning path it is built on (and assigned again when a certificate expires).
+    pub path_id: i64,
+    pub path_title: String,
+    /// Goes up by one each time the requirements change; a certificate names the version
+    /// it was earned under.
+    pub version: i32,
+    pub required_module_ids: Vec<i64>,
+    pub assessment_module_ids: Vec<i64>,
+    pub passing_score: u8,
+    pub validity_months: Option<u32>,
+    /// People holding a certificate that hasn't expired.
+    pub holders: u64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Where a certificate stands today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateStatus {
+    Valid,
+    /// Valid, but expires within 30 days.
+    Expiring,
+    Expired,
+}
+
+impl CertificateStatus {
+    /// A certificate's status at `now`.
+    pub fn at(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> CertificateStatus {
+        match expires_at {
+            Some(e) if e <= now => CertificateStatus::Expired,
+            Some(e) if e - now <= TimeDelta::days(EXPIRING_DAYS) => CertificateStatus::Expiring,
+            _ => CertificateStatus::Valid,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CertificateStatus::Valid => "Valid",
+            CertificateStatus::Expiring => "Expiring soon",
+            CertificateStatus::Expired => "Expired",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertificateStatus::Valid => "valid",
+            CertificateStatus::Expiring => "expiring",
+            CertificateStatus::Expired => "expired",
+        }
+    }
+}
+
+/// When a certificate issued at `issued_at` expires.
+pub fn expiry(issued_at: DateTime<Utc>, validity_months: Option<u32>) -> Option<DateTime<Utc>> {
+    issued_at.checked_add_months(Months::new(validity_months?))
+}
+
+/// A certificate a learner earned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Certificate {
+    pub id: i64,
+    /// What anyone can check it with, at `/verify/{code}`.
+    pub code: String,
+    pub certification_id: i64,
+    /// The certification's title.
+    pub certification: String,
+    /// The certification's version it was earned under.
+    pub version: i32,
+    pub user_id: i64,
+    /// The holder's name.
+    pub holder: String,
+    /// When the last requirement was met (by the learner's corrected clock).
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The assessment score it was earned with (the average over its quizzes), in percent.
+    pub score: Option<u8>,
+    pub status: CertificateStatus,
+    /// A newer certificate of the same certification replaces this one.
+    pub renewed: bool,
+}
+
+impl Certificate {
+    /// The public page that verifies it.
+    pub fn verify_path(&self) -> String {
+        format!("/verify/{}", self.code)
+    }
+}
+
+/// `GET /api/v1/verify/{code}`: what anyone with the code may learn about a certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Verification {
+    pub code: String,
+    pub holder: String,
+    pub certification: String,
+    pub version: i32,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub status: CertificateStatus,
+    pub renewed: bool,
+}
+
+impl From<Certificate> for Verification {
+    fn from(c: Certificate) -> Verification {
+        Verification {
+            code: c.code,
+            holder: c.holder,
+            certification: c.certification,
+            version: c.version,
+            issued_at: c.issued_at,
+            expires_at: c.expires_at,
+            status: c.status,
+            renewed: c.renewed,
+        }
+    }
+}
+
+/// The characters of a verification code: no 0/O or 1/I/L to misread from paper.
+pub const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+/// A verification code as typed or printed ("k7q2 m9xd-p4ab"), in its stored form
+/// ("K7Q2-M9XD-P4AB"), or `None` if it can't be one.
+pub fn normalise_code(code: &str) -> Option<String> {
+    let chars: Vec<char> = code.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    if chars.len() != 12
+        || !chars.iter().all(|c| c.is_ascii() && CODE_ALPHABET.contains(&(c.to_ascii_uppercase() as u8)))
+    {
+        return None;
+    }
+    let upper: String = chars.iter().map(|c| c.to_ascii_uppercase()).collect();
+    Some(format!("{}-{}-{}", &upper[0..4], &upper[4..8], &upper[8..12]))
+}
+
+/// A passing score in percent.
+pub fn passing_score(score: u8) -> Result<u8, FieldError> {
+    if !(1..=100).contains(&score) {
+        return Err(FieldError::new("passing_score", "Set a passing score between 1 and 100 percent."));
+    }
+    Ok(score)
+}
+
+/// A validity in months (none: doesn't expire).
+pub fn validity_months(months: Option<u32>) -> Result<Option<u32>, FieldError> {
+    match months {
+        Some(0) => Err(FieldError::new(
+            "validity_months",
+            "A certificate is valid for at least a month; leave it empty if it never expires.",
+        )),
+        Some(m) if m > MAX_VALIDITY_MONTHS => {
+            Err(FieldError::new("validity_months", format!("Use at most {MAX_VALIDITY_MONTHS} months (ten years).")))
+        }
+        m => Ok(m),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn status_follows_the_expiry() {
+        let now = at("2026-06-01T12:00:00Z");
+        assert_eq!(CertificateStatus::at(None, now), CertificateStatus::Valid);
+        assert_eq!(CertificateStatus::at(Some(at("2026-08-01T00:00:00Z")), now), CertificateStatus::Valid);
+        assert_eq!(CertificateStatus::at(Some(at("2026-07-01T12:00:00Z")), now), CertificateStatus::Expiring);
+        assert_eq!(CertificateStatus::at(Some(at("2026-06-01T12:00:01Z")), now), CertificateStatus::Expiring);
+        assert_eq!(CertificateStatus::at(Some(now), now), CertificateStatus::Expired);
+    }
+
+    #[test]
+    fn validity_counts_calendar_months() {
+        assert_eq!(expiry(at("2026-01-31T09:00:00Z"), Some(1)), Some(at("2026-02-28T09:00:00Z")));
+        assert_eq!(expiry(at("2026-03-15T09:00:00Z"), Some(12)), Some(at("2027-03-15T09:00:00Z")));
+        assert_eq!(expiry(at("2026-03-15T09:00:00Z"), None), None);
+        assert!(validity_months(Some(0)).is_err());
+        assert!(validity_months(Some(121)).is_err());
+        assert_eq!(validity_months(Some(12)).unwrap(), Some(12));
+    }
+
+    #[test]
+    fn codes_read_forgivingly() {
+        assert_eq!(normalise_code("k7q2 m9xd-p4ab").as_deref(), Some("K7Q2-M9XD-P4AB"));
+        assert_eq!(normalise_code("K7Q2-M9XD-P4AB").as_deref(), Some("K7Q2-M9XD-P4AB"));
+        assert_eq!(normalise_code("K7Q2-M9XD-P4A"), None, "too short");
+        assert_eq!(normalise_code("K7Q2-M9XD-P4A0"), None, "0 is never used");
+        assert_eq!(normalise_code("K7Q2-M9XD-P4AÉ"), None);
+    }
+}

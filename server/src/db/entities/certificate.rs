@@ -1,0 +1,31 @@
+//! A certificate: a learner met a certification's requirements (decided by the server
+//! from their synced records). Never changed once issued; a renewal is a new one.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "certificates")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// The public verification code, `XXXX-XXXX-XXXX`.
+    #[sea_orm(unique)]
+    pub code: String,
+    pub user_id: i64,
+    pub certification_id: i64,
+    pub certification_version: i32,
+    /// The certification's title when it was earned.
+    pub certification_title: String,
+    /// When the last requirement was met (corrected device time of that record).
+    pub issued_at: DateTimeUtc,
+    pub expires_at: Option<DateTimeUtc>,
+    /// The assessment score, in percent (average over its quizzes).
+    pub score: Option<i32>,
+    /// When the server issued it.
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
