@@ -8,8 +8,8 @@ use serde::{Serialize, de::DeserializeOwned};
 use crate::api::{
     Assignment, AssignmentInput, Catalog, Certificate, Certification, CertificationInput, ChangePassword,
     LearnerModule, LearningPath, LoginRequest, Me, Module, ModuleInput, ModuleSummary, NewUser, PasswordResetLink,
-    PathInput, Progress, RequestError, ResetPassword, SyncRequest, SyncResponse, Team, TeamInput, User, UserPatch,
-    Verification,
+    PathInput, PeopleReport, Progress, RequestError, ResetPassword, SyncRequest, SyncResponse, Team, TeamInput, User,
+    UserPatch, Verification,
 };
 
 /// Server-side access to Primer's data for rendering pages, implemented by the server
@@ -50,6 +50,9 @@ pub trait Backend: Send + Sync + 'static {
     async fn certificate(&self, request: &http::request::Parts, id: i64) -> Result<Certificate, RequestError>;
     /// What a verification code says (`GET /api/v1/verify/{code}`; public).
     async fn verification(&self, code: &str) -> Result<Verification, RequestError>;
+    /// Readiness of the people the viewer is responsible for (`GET /api/v1/reports/people`
+    /// with `query`, e.g. `team_id=3&overdue_only=true`).
+    async fn people_report(&self, request: &http::request::Parts, query: &str) -> Result<PeopleReport, RequestError>;
 }
 
 /// The [`Backend`] as the server provides it in context.
@@ -190,6 +193,20 @@ pub async fn verification(code: String) -> Result<Verification, RequestError> {
     #[cfg(not(feature = "ssr"))]
     {
         transport::get(&format!("/api/v1/verify/{}", crate::api::validate::url_encode(&code))).await
+    }
+}
+
+/// Readiness of the people the signed-in manager is responsible for; `query` holds the
+/// filters (`team_id=3&overdue_only=true`).
+pub async fn people_report(query: String) -> Result<PeopleReport, RequestError> {
+    #[cfg(feature = "ssr")]
+    {
+        let (backend, request) = backend_and_request()?;
+        backend.people_report(&request, &query).await
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        transport::get(&format!("/api/v1/reports/people?{query}")).await
     }
 }
 

@@ -36,7 +36,7 @@ use crate::{
     media::{self, MediaStore, store::StoreError},
     modules, offline,
     openapi::ApiDoc,
-    sync, web,
+    reports, sync, web,
 };
 
 /// What every request handler can reach.
@@ -79,6 +79,7 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(modules::router())
         .merge(sync::router())
         .merge(certifications::router())
+        .merge(reports::router())
         .split_for_parts()
 }
 

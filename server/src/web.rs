@@ -34,6 +34,7 @@ use crate::{
     db::entities::module,
     error::{ApiError, Path},
     modules::{assignments, authoring, catalog, paths},
+    reports,
 };
 use sea_orm::EntityTrait;
 
@@ -169,6 +170,13 @@ impl Backend for PageBackend {
 
     async fn verification(&self, code: &str) -> Result<app::api::Verification, RequestError> {
         certifications::verification(&self.state.db, code).await.map_err(to_request_error)
+    }
+
+    async fn people_report(&self, request: &Parts, query: &str) -> Result<app::api::PeopleReport, RequestError> {
+        let auth = Auth::<Managers>::check(self.viewer(request).await?).map_err(to_request_error)?;
+        let query: reports::PeopleQuery = serde_urlencoded::from_str(query)
+            .map_err(|e| to_request_error(ApiError::Malformed(format!("Unreadable filters: {e}"))))?;
+        reports::people_json(&self.state, auth.user(), query).await.map_err(to_request_error)
     }
 
     async fn reset_link_owner(&self, token: &str) -> Result<Option<String>, RequestError> {

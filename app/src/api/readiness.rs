@@ -1,4 +1,5 @@
-//! Readiness on the wire: certifications and the certificates learners earn.
+//! Readiness on the wire: certifications and the certificates learners earn, and the
+//! reports managers and authors read.
 
 use chrono::{DateTime, Months, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -205,6 +206,199 @@ pub fn validity_months(months: Option<u32>) -> Result<Option<u32>, FieldError> {
     }
 }
 
+/// How many days after their start someone has to finish a required item: the usual
+/// 30/60/90-day onboarding tiers, and everything due later (or on a date of its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Days30,
+    Days60,
+    Days90,
+    Later,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 4] = [Tier::Days30, Tier::Days60, Tier::Days90, Tier::Later];
+
+    /// The tier of something due `days` after the start date.
+    pub fn of(days: Option<i64>) -> Tier {
+        match days {
+            Some(d) if d <= 30 => Tier::Days30,
+            Some(d) if d <= 60 => Tier::Days60,
+            Some(d) if d <= 90 => Tier::Days90,
+            _ => Tier::Later,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tier::Days30 => "30 days",
+            Tier::Days60 => "60 days",
+            Tier::Days90 => "90 days",
+            Tier::Later => "Later",
+        }
+    }
+}
+
+/// One tier's required items for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TierProgress {
+    pub tier: Tier,
+    pub done: u32,
+    pub total: u32,
+}
+
+/// A required item not done yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DueItem {
+    pub module_id: i64,
+    pub title: String,
+    pub due_date: Option<chrono::NaiveDate>,
+}
+
+/// A certification a person holds (their newest certificate of it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct HeldCertification {
+    pub certification_id: i64,
+    pub title: String,
+    pub status: CertificateStatus,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A person's most recent quiz.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct QuizResult {
+    pub module_id: i64,
+    pub title: String,
+    /// Their best score on it, in percent.
+    pub best_score: u8,
+    pub attempts: u32,
+    pub passed: bool,
+    pub at: DateTime<Utc>,
+}
+
+/// One person's readiness: a row of `GET /api/v1/reports/people`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PersonReadiness {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub team_id: Option<i64>,
+    pub team: Option<String>,
+    pub job_role: Option<String>,
+    pub start_date: Option<chrono::NaiveDate>,
+    pub required_done: u32,
+    pub required_total: u32,
+    /// Required items past their due date and not done, soonest due first.
+    pub overdue: Vec<DueItem>,
+    /// Required items due within the next 14 days and not done.
+    pub due_soon: Vec<DueItem>,
+    /// Required items per onboarding tier.
+    pub tiers: Vec<TierProgress>,
+    pub certifications: Vec<HeldCertification>,
+    pub latest_quiz: Option<QuizResult>,
+    pub last_activity_at: Option<DateTime<Utc>>,
+    /// When a phone of theirs last synced: what they did offline since isn't here yet.
+    pub last_sync_at: Option<DateTime<Utc>>,
+}
+
+/// How many days ahead "due soon" looks.
+pub const DUE_SOON_DAYS: i64 = 14;
+
+/// `GET /api/v1/reports/people`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PeopleReport {
+    pub generated_at: DateTime<Utc>,
+    /// The teams the viewer may filter by.
+    pub teams: Vec<super::TeamRef>,
+    pub people: Vec<PersonReadiness>,
+}
+
+/// The question of a quiz missed most often.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MissedQuestion {
+    /// 0-based.
+    pub index: u32,
+    pub prompt: String,
+    /// Share of answers to it that were wrong, in percent.
+    pub missed_percent: f64,
+    pub answers: u32,
+}
+
+/// One module's figures: a row of `GET /api/v1/reports/modules`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ModuleFigures {
+    pub module_id: i64,
+    pub title: String,
+    pub kind: super::ModuleKind,
+    /// People it is assigned to (required or suggested).
+    pub assigned: u32,
+    /// People with any record on it.
+    pub started: u32,
+    pub completed: u32,
+    /// Completed among those it is assigned to, in percent (none if assigned to nobody).
+    pub completion_rate: Option<f64>,
+    /// Median time spent, from completions that say (videos and tip cards).
+    pub median_seconds: Option<u32>,
+    /// Average of each person's best score (quizzes).
+    pub average_score: Option<f64>,
+    pub most_missed: Option<MissedQuestion>,
+    pub rating_average: Option<f64>,
+    pub ratings: u32,
+}
+
+/// One learning path's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PathFigures {
+    pub path_id: i64,
+    pub title: String,
+    pub steps: u32,
+    pub assigned: u32,
+    pub started: u32,
+    /// Every step completed.
+    pub completed: u32,
+    pub completion_rate: Option<f64>,
+    /// Median days from a person's start date to their last step.
+    pub median_days: Option<f64>,
+}
+
+/// `GET /api/v1/reports/modules`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ModulesReport {
+    pub generated_at: DateTime<Utc>,
+    pub people: u32,
+    pub modules: Vec<ModuleFigures>,
+    pub paths: Vec<PathFigures>,
+}
+
+/// "2 h ago", "3 days ago", "never": how fresh a person's data is.
+pub fn ago(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    let Some(at) = at else { return "never".to_string() };
+    let d = now - at;
+    if d < TimeDelta::minutes(1) {
+        "just now".to_string()
+    } else if d < TimeDelta::hours(1) {
+        format!("{} min ago", d.num_minutes())
+    } else if d < TimeDelta::days(1) {
+        format!("{} h ago", d.num_hours())
+    } else if d < TimeDelta::days(2) {
+        "yesterday".to_string()
+    } else {
+        format!("{} days ago", d.num_days())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,6 +425,20 @@ mod tests {
         assert!(validity_months(Some(0)).is_err());
         assert!(validity_months(Some(121)).is_err());
         assert_eq!(validity_months(Some(12)).unwrap(), Some(12));
+    }
+
+    #[test]
+    fn freshness_reads_naturally() {
+        let now = at("2026-06-01T12:00:00Z");
+        assert_eq!(ago(None, now), "never");
+        assert_eq!(ago(Some(at("2026-06-01T11:59:30Z")), now), "just now");
+        assert_eq!(ago(Some(at("2026-06-01T10:00:00Z")), now), "2 h ago");
+        assert_eq!(ago(Some(at("2026-05-31T10:00:00Z")), now), "yesterday");
+        assert_eq!(ago(Some(at("2026-05-28T12:00:00Z")), now), "4 days ago");
+        assert_eq!(Tier::of(Some(30)), Tier::Days30);
+        assert_eq!(Tier::of(Some(31)), Tier::Days60);
+        assert_eq!(Tier::of(Some(90)), Tier::Days90);
+        assert_eq!(Tier::of(None), Tier::Later);
     }
 
     #[test]

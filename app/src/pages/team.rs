@@ -1,27 +1,60 @@
-//! Team: the people a manager is responsible for (admins: everyone). Readiness figures
-//! (completions, overdue, certifications, last sync) join this page as they arrive.
+//! Team: readiness of the people a manager is responsible for (admins: everyone), at
+//! risk first: required items done, overdue and due soon per onboarding tier,
+//! certifications, the latest quiz, and how fresh each person's data is (last sync),
+//! so nobody mistakes an offline phone for an idle learner. Filters are a plain GET form
+//! and the same filters download as CSV.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::{Me, Role, User},
+    api::{CertificateStatus, DueItem, ErrorCode, Me, PeopleReport, PersonReadiness, RequestError, Role, ago},
     client,
-    components::{ErrorMessage, gate::signed_in},
-    pages::home::onboarding_summary,
+    components::{ErrorMessage, gate::signed_in, set_status},
+    pages::certificates::date_label,
 };
 
-#[component]
-pub fn TeamPage() -> impl IntoView {
-    let people = Resource::new(|| (), |_| client::sendable(client::my_people()));
-    view! {
-        <Title text="Team"/>
-        {signed_in(&[Role::Manager, Role::Admin], move |me: Me| view! { <Team me people/> })}
+/// The report's query string from the page's: the filters it knows, nothing else.
+fn report_query(team_id: Option<String>, overdue_only: bool) -> String {
+    let mut parts = Vec::new();
+    if let Some(team) = team_id.filter(|t| t.parse::<i64>().is_ok()) {
+        parts.push(format!("team_id={team}"));
     }
+    if overdue_only {
+        parts.push("overdue_only=true".to_string());
+    }
+    parts.join("&")
 }
 
 #[component]
-fn Team(me: Me, people: Resource<Result<Vec<User>, crate::api::RequestError>>) -> impl IntoView {
+pub fn TeamPage() -> impl IntoView {
+    let query = use_query_map();
+    let filters =
+        move || query.with(|q| (q.get("team_id"), q.get("overdue_only").is_some_and(|v| v == "true" || v == "1")));
+    let report =
+        Resource::new(filters, |(team, overdue)| client::sendable(client::people_report(report_query(team, overdue))));
+    view! {
+        <Title text="Team"/>
+        {signed_in(&[Role::Manager, Role::Admin], move |me: Me| view! { <Team me report filters=Signal::derive(filters)/> })}
+    }
+}
+
+fn due_label(d: Option<NaiveDate>) -> String {
+    d.map(|d| format!(" (due {})", d.format("%-d %b"))).unwrap_or_default()
+}
+
+fn items_text(items: &[DueItem]) -> String {
+    items.iter().map(|i| format!("{}{}", i.title, due_label(i.due_date))).collect::<Vec<_>>().join(", ")
+}
+
+#[component]
+fn Team(
+    me: Me,
+    report: Resource<Result<PeopleReport, RequestError>>,
+    filters: Signal<(Option<String>, bool)>,
+) -> impl IntoView {
     let scope = if me.user.role == Role::Admin {
         "Everyone in Primer.".to_string()
     } else if me.user.manages.is_empty() {
@@ -35,29 +68,142 @@ fn Team(me: Me, people: Resource<Result<Vec<User>, crate::api::RequestError>>) -
         <p class="muted">{scope}</p>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match people.await {
-                    Ok(list) if list.is_empty() => view! {
-                        <p class="card muted">"Nobody to show yet. An admin adds people to teams and teams to managers."</p>
-                    }.into_any(),
-                    Ok(list) => view! {
-                        <ul class="people" data-testid="people-list">
-                            {list.into_iter().map(|p| {
-                                let onboarding = onboarding_summary(&p, today);
-                                view! {
-                                    <li>
-                                        <div class="line"><span class="name">{p.name.clone()}</span>
-                                            {p.team.clone().map(|t| view! { <span class="badge">{t}</span> })}
-                                        </div>
-                                        <div class="muted small">{p.job_role.clone().unwrap_or_else(|| p.role.label().to_string())}</div>
-                                        {onboarding.map(|o| view! { <div class="small">{o}</div> })}
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                    Err(error) => view! { <ErrorMessage error/> }.into_any(),
+                match report.await {
+                    Ok(report) => view! { <Readiness report today filters/> }.into_any(),
+                    Err(error) => {
+                        match error.code() {
+                            Some(ErrorCode::Forbidden) => set_status(403),
+                            Some(ErrorCode::NotFound) => set_status(404),
+                            _ => {}
+                        }
+                        view! { <ErrorMessage error/> }.into_any()
+                    }
                 }
             })}
         </Suspense>
+    }
+}
+
+#[component]
+fn Readiness(report: PeopleReport, today: NaiveDate, filters: Signal<(Option<String>, bool)>) -> impl IntoView {
+    let (team, overdue_only) = filters.get_untracked();
+    let csv = {
+        let q = report_query(team.clone(), overdue_only);
+        if q.is_empty() {
+            "/api/v1/reports/people?format=csv".to_string()
+        } else {
+            format!("/api/v1/reports/people?format=csv&{q}")
+        }
+    };
+    let now = report.generated_at;
+    let total = report.people.len();
+    let at_risk = report.people.iter().filter(|p| !p.overdue.is_empty()).count();
+    let (done, required) = report.people.iter().fold((0, 0), |(d, t), p| (d + p.required_done, t + p.required_total));
+    let mut people = report.people;
+    // At risk first: the most overdue, then the least done.
+    people.sort_by_key(|p| {
+        (std::cmp::Reverse(p.overdue.len()), p.required_done * 100 / p.required_total.max(1), p.name.to_lowercase())
+    });
+    let teams = report.teams;
+    view! {
+        <form class="filters line" method="get" action="/team" data-testid="team-filters">
+            {(teams.len() > 1).then(|| view! {
+                <label>"Team "
+                    <select name="team_id">
+                        <option value="">"All my teams"</option>
+                        {teams.iter().map(|t| view! {
+                            <option value=t.id.to_string() selected=team.as_deref() == Some(t.id.to_string().as_str())>{t.name.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+            })}
+            <label class="check"><input type="checkbox" name="overdue_only" value="true" checked=overdue_only/>" Only people with overdue items"</label>
+            <button type="submit" class="secondary">"Show"</button>
+            <a class="small" href=csv data-testid="people-csv" download>"Download CSV"</a>
+        </form>
+        <section class="card summary" data-testid="team-summary">
+            <p><strong>{total}</strong>" people · "<strong>{at_risk}</strong>" with overdue required items · "
+                <strong>{format!("{} %", (done * 100).checked_div(required).unwrap_or(100))}</strong>" of required items done"</p>
+        </section>
+        {if people.is_empty() {
+            view! { <p class="card muted">"Nobody to show. An admin adds people to teams and teams to managers."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="people readiness" data-testid="people-list">
+                    {people.into_iter().map(|p| view! { <PersonCard p now today/> }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+    }
+}
+
+#[component]
+fn PersonCard(p: PersonReadiness, now: DateTime<Utc>, today: NaiveDate) -> impl IntoView {
+    let onboarding = p.start_date.map(|start| {
+        let day = (today - start).num_days() + 1;
+        if day < 1 { format!("starts {}", start.format("%-d %b")) } else { format!("day {day} since start") }
+    });
+    let fresh = p.last_sync_at.is_some_and(|at| now - at < chrono::TimeDelta::days(2));
+    let sync = format!("Data as of {}", ago(p.last_sync_at, now));
+    let percent = p.required_done * 100 / p.required_total.max(1);
+    view! {
+        <li data-testid="person" data-user-id=p.user_id.to_string()>
+            <div class="line">
+                <span class="name">{p.name.clone()}</span>
+                {p.team.clone().map(|t| view! { <span class="badge">{t}</span> })}
+                <span class=if fresh { "small muted" } else { "small stale" } data-testid="last-sync"
+                    title=p.last_sync_at.map(|t| t.to_rfc3339()).unwrap_or_default()>{sync}</span>
+            </div>
+            <div class="muted small">
+                {[p.job_role.clone(), onboarding].into_iter().flatten().collect::<Vec<_>>().join(" · ")}
+            </div>
+            <div class="line small">
+                <progress max=p.required_total.max(1).to_string() value=p.required_done.to_string()></progress>
+                <span>{format!("{} of {} required done ({percent} %)", p.required_done, p.required_total)}</span>
+            </div>
+            {(!p.tiers.is_empty()).then(|| view! {
+                <div class="small tiers">
+                    {p.tiers.iter().map(|t| view! {
+                        <span class=if t.done == t.total { "badge ok" } else { "badge" }>{format!("{}: {}/{}", t.tier.label(), t.done, t.total)}</span>
+                    }).collect_view()}
+                </div>
+            })}
+            {(!p.overdue.is_empty()).then(|| view! {
+                <p class="small overdue" data-testid="overdue">{format!("Overdue: {}", items_text(&p.overdue))}</p>
+            })}
+            {(!p.due_soon.is_empty()).then(|| view! {
+                <p class="small">{format!("Due soon: {}", items_text(&p.due_soon))}</p>
+            })}
+            {(!p.certifications.is_empty()).then(|| view! {
+                <div class="small">
+                    {p.certifications.iter().map(|c| {
+                        let class = match c.status {
+                            CertificateStatus::Valid => "badge ok",
+                            CertificateStatus::Expiring => "badge pending",
+                            CertificateStatus::Expired => "badge off",
+                        };
+                        let when = c.expires_at.map(|e| match c.status {
+                            CertificateStatus::Expired => format!(" · expired {}", date_label(e)),
+                            _ => format!(" · until {}", date_label(e)),
+                        }).unwrap_or_default();
+                        view! { <span class=class>{format!("★ {}{when}", c.title)}</span> }
+                    }).collect_view()}
+                </div>
+            })}
+            {p.latest_quiz.clone().map(|q| view! {
+                <p class="small muted">{format!("Latest quiz: {} · best {} % in {} attempt{}{}", q.title, q.best_score, q.attempts,
+                    if q.attempts == 1 { "" } else { "s" }, if q.passed { " · passed" } else { " · not passed yet" })}</p>
+            })}
+        </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_known_filters_reach_the_report() {
+        assert_eq!(super::report_query(Some("3".into()), true), "team_id=3&overdue_only=true");
+        assert_eq!(super::report_query(Some("3&x=1".into()), false), "");
+        assert_eq!(super::report_query(None, false), "");
     }
 }

@@ -59,6 +59,7 @@ pub async fn create(db: &impl ConnectionTrait, name: &str) -> Result<Team, ApiEr
         name_key: Set(name.to_lowercase()),
         name: Set(name.clone()),
         created_at: Set(db::now()),
+        leaderboard_enabled: Set(true),
         ..Default::default()
     }
     .insert(db)

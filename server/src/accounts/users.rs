@@ -177,6 +177,7 @@ pub async fn insert(
         password_hash: Set(password_hash),
         created_at: Set(now),
         updated_at: Set(now),
+        hide_from_leaderboards: Set(false),
         ..Default::default()
     }
     .insert(txn)

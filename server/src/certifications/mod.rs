@@ -190,18 +190,6 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Certification>, ApiEr
     Ok(out)
 }
 
-/// The quizzes that are some certification's assessment: their answer keys never go to
-/// learners.
-pub async fn assessment_ids(db: &impl ConnectionTrait) -> Result<HashSet<i64>, ApiError> {
-    let all: Vec<serde_json::Value> = certification::Entity::find()
-        .select_only()
-        .column(certification::Column::AssessmentModuleIds)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(all.into_iter().flat_map(|v| serde_json::from_value::<Vec<i64>>(v).unwrap_or_default()).collect())
-}
-
 /// Stores a checked certification, new or replacing `existing` (a new version if what it
 /// requires changed). Returns it, and whether its requirements changed.
 pub async fn save(

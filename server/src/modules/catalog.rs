@@ -3,20 +3,19 @@
 //! every learner unless its author limits it to job roles or teams), and the paths that
 //! hold them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use app::api::{
     Assigned, Audience, Catalog, CatalogModule, CatalogPath, EXPIRING_DAYS, ErrorBody, LearnerModule, ModuleContent,
     ModuleKind, ModuleStatus, User,
 };
 use axum::extract::State;
-use chrono::{Days, NaiveDate, TimeDelta};
+use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::{
     app::AppState,
     auth::{AnyRole, Auth},
-    certifications,
     db::{
         self,
         entities::{assignment, certificate, certification, module, module_version, path, path_module},
@@ -72,39 +71,29 @@ fn merge(current: Option<Assigned>, next: Assigned) -> Assigned {
 
 /// Renewals due: a certificate that expires within 30 days (or has expired) with no newer
 /// one assigns its certification's path again, required, due when it expires, counting
-/// only what is done after it was earned.
-async fn renewals(db: &impl ConnectionTrait, user: &User) -> Result<Vec<(i64, Assigned)>, ApiError> {
-    let held = certificate::Entity::find()
-        .filter(certificate::Column::UserId.eq(user.id))
-        .order_by_asc(certificate::Column::IssuedAt)
-        .all(db)
-        .await?;
-    if held.is_empty() {
-        return Ok(Vec::new());
+/// only what is done after it was earned. `held` is one person's certificates.
+fn renewals(
+    held: &[certificate::Model],
+    certification_paths: &HashMap<i64, i64>,
+    now: DateTime<Utc>,
+) -> Vec<(i64, Assigned)> {
+    let mut latest: HashMap<i64, &certificate::Model> = HashMap::new();
+    for c in held {
+        let entry = latest.entry(c.certification_id).or_insert(c);
+        if c.issued_at > entry.issued_at {
+            *entry = c;
+        }
     }
-    // Oldest first, so the newest of each certification stays.
-    let latest: HashMap<i64, certificate::Model> = held.into_iter().map(|c| (c.certification_id, c)).collect();
-    let renew_from = db::now() + TimeDelta::days(EXPIRING_DAYS);
-    let due: Vec<&certificate::Model> =
-        latest.values().filter(|c| c.expires_at.is_some_and(|e| e <= renew_from)).collect();
-    if due.is_empty() {
-        return Ok(Vec::new());
-    }
-    let paths: HashMap<i64, i64> = certification::Entity::find()
-        .filter(certification::Column::Id.is_in(due.iter().map(|c| c.certification_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.path_id))
-        .collect();
-    Ok(due
-        .into_iter()
+    let renew_from = now + TimeDelta::days(EXPIRING_DAYS);
+    latest
+        .into_values()
+        .filter(|c| c.expires_at.is_some_and(|e| e <= renew_from))
         .filter_map(|c| {
-            let path_id = *paths.get(&c.certification_id)?;
+            let path_id = *certification_paths.get(&c.certification_id)?;
             let due_date = c.expires_at.map(|e| e.date_naive());
             Some((path_id, Assigned { required: true, due_date, since: Some(c.issued_at) }))
         })
-        .collect())
+        .collect()
 }
 
 fn open_to(audience: &Audience, user: &User) -> bool {
@@ -122,90 +111,147 @@ struct Visible {
     paths: Vec<(path::Model, Vec<i64>, Option<Assigned>)>,
 }
 
-async fn visible_to(db: &impl ConnectionTrait, user: &User) -> Result<Visible, ApiError> {
-    let published = module::Entity::find()
-        .filter(module::Column::Status.eq(ModuleStatus::Published.as_str()))
-        .filter(module::Column::PublishedVersion.is_not_null())
-        .all(db)
-        .await?;
-    let mut latest = Condition::any();
-    for m in &published {
-        latest = latest.add(
-            Condition::all()
-                .add(module_version::Column::ModuleId.eq(m.id))
-                .add(module_version::Column::Version.eq(m.published_version.unwrap_or(0))),
-        );
-    }
-    let mut versions: HashMap<i64, module_version::Model> = if published.is_empty() {
-        HashMap::new()
-    } else {
-        module_version::Entity::find().filter(latest).all(db).await?.into_iter().map(|v| (v.module_id, v)).collect()
-    };
+/// What every person's catalog is built from, the same for everyone: loaded once (a
+/// report over thousands of people loads it once too), then [`Content::assigned_to`]
+/// works out one person's share without another query.
+pub struct Content {
+    /// Published modules with their latest version and its audience.
+    pub published: Vec<(module::Model, module_version::Model, Audience)>,
+    /// Non-archived paths, by title.
+    pub paths: Vec<path::Model>,
+    /// Each path's module ids, in order.
+    pub steps: HashMap<i64, Vec<i64>>,
+    pub assignments: Vec<assignment::Model>,
+    /// Quizzes that are a certification's assessment.
+    pub assessments: HashSet<i64>,
+    /// Each certification's path.
+    pub certification_paths: HashMap<i64, i64>,
+}
 
-    let paths =
-        path::Entity::find().filter(path::Column::Archived.eq(false)).order_by_asc(path::Column::Title).all(db).await?;
-    let mut steps: HashMap<i64, Vec<i64>> = HashMap::new();
-    for step in path_module::Entity::find().order_by_asc(path_module::Column::Position).all(db).await? {
-        steps.entry(step.path_id).or_default().push(step.module_id);
-    }
+/// How modules and paths reached one person: by module id, and by path id.
+pub type AssignedTo = (HashMap<i64, Assigned>, HashMap<i64, Assigned>);
 
-    let mut module_assigned: HashMap<i64, Assigned> = HashMap::new();
-    let mut path_assigned: HashMap<i64, Assigned> = HashMap::new();
-    let mut assign_path = |id: i64, this: Assigned| {
-        let merged = merge(path_assigned.remove(&id), this.clone());
-        path_assigned.insert(id, merged);
-        for module_id in steps.get(&id).into_iter().flatten() {
-            let merged = merge(module_assigned.remove(module_id), this.clone());
-            module_assigned.insert(*module_id, merged);
+impl Content {
+    pub async fn load(db: &impl ConnectionTrait) -> Result<Content, ApiError> {
+        let published_modules = module::Entity::find()
+            .filter(module::Column::Status.eq(ModuleStatus::Published.as_str()))
+            .filter(module::Column::PublishedVersion.is_not_null())
+            .all(db)
+            .await?;
+        let mut versions: HashMap<i64, module_version::Model> = HashMap::new();
+        // In chunks: one condition per module, well under the databases' limits.
+        for chunk in published_modules.chunks(500) {
+            let mut latest = Condition::any();
+            for m in chunk {
+                latest = latest.add(
+                    Condition::all()
+                        .add(module_version::Column::ModuleId.eq(m.id))
+                        .add(module_version::Column::Version.eq(m.published_version.unwrap_or(0))),
+                );
+            }
+            versions.extend(
+                module_version::Entity::find().filter(latest).all(db).await?.into_iter().map(|v| (v.module_id, v)),
+            );
         }
-    };
-    let mut direct = Vec::new();
-    for a in assignment::Entity::find().all(db).await?.iter().filter(|a| applies(a, user)) {
-        let this = Assigned { required: a.required, due_date: due_date(a, user), since: None };
-        if let Some(id) = a.module_id {
-            direct.push((id, this.clone()));
+        let published = published_modules
+            .into_iter()
+            .filter_map(|m| {
+                let version = versions.remove(&m.id)?;
+                let audience: Audience = serde_json::from_value(version.audience.clone()).unwrap_or_default();
+                Some((m, version, audience))
+            })
+            .collect();
+        let paths = path::Entity::find()
+            .filter(path::Column::Archived.eq(false))
+            .order_by_asc(path::Column::Title)
+            .all(db)
+            .await?;
+        let mut steps: HashMap<i64, Vec<i64>> = HashMap::new();
+        for step in path_module::Entity::find().order_by_asc(path_module::Column::Position).all(db).await? {
+            steps.entry(step.path_id).or_default().push(step.module_id);
         }
-        if let Some(id) = a.path_id {
-            assign_path(id, this);
-        }
-    }
-    for (path_id, renewal) in renewals(db, user).await? {
-        assign_path(path_id, renewal);
-    }
-    for (id, this) in direct {
-        let merged = merge(module_assigned.remove(&id), this);
-        module_assigned.insert(id, merged);
-    }
-    let assessments = certifications::assessment_ids(db).await?;
-
-    let mut modules = Vec::new();
-    for m in published {
-        let Some(version) = versions.remove(&m.id) else { continue };
-        let assigned = module_assigned.get(&m.id).cloned();
-        let audience: Audience = serde_json::from_value(version.audience.clone()).unwrap_or_default();
-        if assigned.is_some() || open_to(&audience, user) {
-            let assessment = assessments.contains(&m.id);
-            modules.push((m, version, assigned, assessment));
-        }
-    }
-    let visible_ids: std::collections::HashSet<i64> = modules.iter().map(|(m, ..)| m.id).collect();
-    let paths = paths
-        .into_iter()
-        .filter_map(|p| {
-            let ids: Vec<i64> =
-                steps.get(&p.id).into_iter().flatten().copied().filter(|id| visible_ids.contains(id)).collect();
-            let assigned = path_assigned.get(&p.id).cloned();
-            (!ids.is_empty()).then_some((p, ids, assigned))
+        let certifications = certification::Entity::find().all(db).await?;
+        Ok(Content {
+            published,
+            paths,
+            steps,
+            assignments: assignment::Entity::find().all(db).await?,
+            assessments: certifications.iter().flat_map(|c| c.assessments()).collect(),
+            certification_paths: certifications.iter().map(|c| (c.id, c.path_id)).collect(),
         })
-        .collect();
-    Ok(Visible { modules, paths })
+    }
+
+    /// How modules and paths are assigned to `user`, given the certificates they hold.
+    pub fn assigned_to(&self, user: &User, held: &[certificate::Model], now: DateTime<Utc>) -> AssignedTo {
+        let mut module_assigned: HashMap<i64, Assigned> = HashMap::new();
+        let mut path_assigned: HashMap<i64, Assigned> = HashMap::new();
+        let mut assign_path = |id: i64, this: Assigned| {
+            let merged = merge(path_assigned.remove(&id), this.clone());
+            path_assigned.insert(id, merged);
+            for module_id in self.steps.get(&id).into_iter().flatten() {
+                let merged = merge(module_assigned.remove(module_id), this.clone());
+                module_assigned.insert(*module_id, merged);
+            }
+        };
+        let mut direct = Vec::new();
+        for a in self.assignments.iter().filter(|a| applies(a, user)) {
+            let this = Assigned { required: a.required, due_date: due_date(a, user), since: None };
+            if let Some(id) = a.module_id {
+                direct.push((id, this.clone()));
+            }
+            if let Some(id) = a.path_id {
+                assign_path(id, this);
+            }
+        }
+        for (path_id, renewal) in renewals(held, &self.certification_paths, now) {
+            assign_path(path_id, renewal);
+        }
+        for (id, this) in direct {
+            let merged = merge(module_assigned.remove(&id), this);
+            module_assigned.insert(id, merged);
+        }
+        (module_assigned, path_assigned)
+    }
+
+    /// What `user` may open, and how it reached them.
+    fn visible(&self, user: &User, held: &[certificate::Model], now: DateTime<Utc>) -> Visible {
+        let (module_assigned, path_assigned) = self.assigned_to(user, held, now);
+        let mut modules = Vec::new();
+        for (m, version, audience) in &self.published {
+            let assigned = module_assigned.get(&m.id).cloned();
+            if assigned.is_some() || open_to(audience, user) {
+                modules.push((m.clone(), version.clone(), assigned, self.assessments.contains(&m.id)));
+            }
+        }
+        let visible_ids: HashSet<i64> = modules.iter().map(|(m, ..)| m.id).collect();
+        let paths = self
+            .paths
+            .iter()
+            .filter_map(|p| {
+                let ids: Vec<i64> = self
+                    .steps
+                    .get(&p.id)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|id| visible_ids.contains(id))
+                    .collect();
+                let assigned = path_assigned.get(&p.id).cloned();
+                (!ids.is_empty()).then(|| (p.clone(), ids, assigned))
+            })
+            .collect();
+        Visible { modules, paths }
+    }
+}
+
+async fn visible_to(db: &impl ConnectionTrait, user: &User) -> Result<Visible, ApiError> {
+    let content = Content::load(db).await?;
+    let held = certificate::Entity::find().filter(certificate::Column::UserId.eq(user.id)).all(db).await?;
+    Ok(content.visible(user, &held, db::now()))
 }
 
 /// The ids of the modules this person may open now.
-pub async fn visible_module_ids(
-    db: &impl ConnectionTrait,
-    user: &User,
-) -> Result<std::collections::HashSet<i64>, ApiError> {
+pub async fn visible_module_ids(db: &impl ConnectionTrait, user: &User) -> Result<HashSet<i64>, ApiError> {
     Ok(visible_to(db, user).await?.modules.into_iter().map(|(m, ..)| m.id).collect())
 }
 

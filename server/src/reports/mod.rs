@@ -1,0 +1,305 @@
+//! Reports: who is ready (per person) and what the content is doing (per module and
+//! path), as JSON for the pages and as CSV that streams, for the people a viewer is
+//! responsible for: admins everyone, managers the teams they manage.
+
+pub mod people;
+
+use std::collections::HashMap;
+
+use app::api::{ErrorBody, PeopleReport, PersonReadiness, Role, TeamRef, Tier, User};
+use axum::{
+    body::{Body, Bytes},
+    extract::State,
+    http::header,
+    response::{IntoResponse, Response},
+};
+use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select,
+    sea_query::{Expr, ExprTrait, Func},
+};
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    app::AppState,
+    auth::{Auth, Managers},
+    db::entities::{team, user},
+    error::{ApiError, Query},
+};
+
+/// `/api/v1/reports/...`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(people_report))
+}
+
+/// Whose figures a report covers.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// Only people of these teams (`None`: everyone).
+    pub teams: Option<Vec<i64>>,
+    /// Only people with this job role (any case).
+    pub job_role: Option<String>,
+    /// The viewer: their own row isn't in their team's report.
+    pub viewer_id: i64,
+    /// Every team's name, by id.
+    pub team_names: HashMap<i64, String>,
+    /// The teams the viewer may filter by.
+    pub choices: Vec<TeamRef>,
+}
+
+impl Scope {
+    /// The scope of a viewer asking for `team_id` (all they may see if none): managers get
+    /// 403 for a team they don't manage.
+    pub async fn for_viewer(
+        db: &impl ConnectionTrait,
+        viewer: &User,
+        team_id: Option<i64>,
+        job_role: Option<String>,
+    ) -> Result<Scope, ApiError> {
+        let all = team::Entity::find().order_by_asc(team::Column::Name).all(db).await?;
+        let team_names: HashMap<i64, String> = all.iter().map(|t| (t.id, t.name.clone())).collect();
+        let everyone = !matches!(viewer.role, Role::Manager);
+        let choices: Vec<TeamRef> = if everyone {
+            all.iter().map(|t| TeamRef { id: t.id, name: t.name.clone() }).collect()
+        } else {
+            viewer.manages.clone()
+        };
+        let teams = match team_id {
+            Some(id) if !team_names.contains_key(&id) => return Err(ApiError::not_found("Team")),
+            Some(id) if !everyone && !viewer.manages.iter().any(|t| t.id == id) => return Err(ApiError::Forbidden),
+            Some(id) => Some(vec![id]),
+            None if everyone => None,
+            None => Some(viewer.manages.iter().map(|t| t.id).collect()),
+        };
+        let job_role = job_role.map(|j| j.trim().to_string()).filter(|j| !j.is_empty());
+        Ok(Scope { teams, job_role, viewer_id: viewer.id, team_names, choices })
+    }
+
+    /// Limits a query of people to the scope: active people, not the viewer.
+    pub fn filter(&self, query: Select<user::Entity>) -> Select<user::Entity> {
+        let mut query = query.filter(user::Column::Active.eq(true)).filter(user::Column::Id.ne(self.viewer_id));
+        if let Some(teams) = &self.teams {
+            query = query.filter(user::Column::TeamId.is_in(teams.iter().copied()));
+        }
+        if let Some(role) = &self.job_role {
+            query = query.filter(Expr::expr(Func::lower(Expr::col(user::Column::JobRole))).eq(role.to_lowercase()));
+        }
+        query
+    }
+}
+
+/// A report's answer: JSON, or CSV.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    #[default]
+    Json,
+    Csv,
+}
+
+/// Filters of the people report.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeopleQuery {
+    /// Only this team (managers: one of theirs).
+    pub team_id: Option<i64>,
+    /// Only this job role.
+    pub job_role: Option<String>,
+    /// Only people with something overdue.
+    #[serde(default)]
+    pub overdue_only: bool,
+    /// `json` (default) or `csv`.
+    #[serde(default)]
+    pub format: Format,
+}
+
+/// Rows a CSV chunk gathers before it is sent.
+const CSV_CHUNK_BYTES: usize = 32 * 1024;
+/// Rows in flight between the database reader and the response.
+const ROWS_IN_FLIGHT: usize = 64;
+
+/// The people report's CSV columns.
+pub const PEOPLE_CSV_HEADER: [&str; 19] = [
+    "Name",
+    "Email",
+    "Team",
+    "Job role",
+    "Start date",
+    "Required done",
+    "Required total",
+    "Overdue",
+    "Overdue items",
+    "Due soon",
+    "30 days",
+    "60 days",
+    "90 days",
+    "Later",
+    "Certifications",
+    "Latest quiz",
+    "Latest quiz best score",
+    "Last activity",
+    "Last sync",
+];
+
+fn time_cell(at: Option<DateTime<Utc>>) -> String {
+    at.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)).unwrap_or_default()
+}
+
+/// One person as a CSV record (the same figures as the JSON row).
+pub fn person_csv(p: &PersonReadiness) -> Vec<String> {
+    let tier =
+        |t: Tier| p.tiers.iter().find(|x| x.tier == t).map(|x| format!("{}/{}", x.done, x.total)).unwrap_or_default();
+    let items = |list: &[app::api::DueItem]| {
+        list.iter()
+            .map(|i| match i.due_date {
+                Some(d) => format!("{} (due {d})", i.title),
+                None => i.title.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    vec![
+        p.name.clone(),
+        p.email.clone(),
+        p.team.clone().unwrap_or_default(),
+        p.job_role.clone().unwrap_or_default(),
+        p.start_date.map(|d| d.to_string()).unwrap_or_default(),
+        p.required_done.to_string(),
+        p.required_total.to_string(),
+        p.overdue.len().to_string(),
+        items(&p.overdue),
+        p.due_soon.len().to_string(),
+        tier(Tier::Days30),
+        tier(Tier::Days60),
+        tier(Tier::Days90),
+        tier(Tier::Later),
+        p.certifications
+            .iter()
+            .map(|c| match c.expires_at {
+                Some(e) => format!("{} ({}, until {})", c.title, c.status.as_str(), e.date_naive()),
+                None => format!("{} ({})", c.title, c.status.as_str()),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        p.latest_quiz.as_ref().map(|q| q.title.clone()).unwrap_or_default(),
+        p.latest_quiz.as_ref().map(|q| q.best_score.to_string()).unwrap_or_default(),
+        time_cell(p.last_activity_at),
+        time_cell(p.last_sync_at),
+    ]
+}
+
+/// A CSV response whose body is written as rows arrive: `header`, then each row through
+/// `record`. A failure after the first byte ends the body with an error, so the download
+/// fails instead of looking complete.
+fn csv_response<T: Send + 'static>(
+    filename: &str,
+    header: &'static [&'static str],
+    rows: mpsc::Receiver<Result<T, ApiError>>,
+    record: fn(&T) -> Vec<String>,
+) -> Response {
+    struct State<T> {
+        rows: mpsc::Receiver<Result<T, ApiError>>,
+        header: Option<&'static [&'static str]>,
+        done: bool,
+    }
+    let state = State { rows, header: Some(header), done: false };
+    let body = futures_util::stream::unfold(state, move |mut state| async move {
+        if state.done {
+            return None;
+        }
+        let mut out = csv::Writer::from_writer(Vec::with_capacity(CSV_CHUNK_BYTES + 1024));
+        if let Some(header) = state.header.take() {
+            let _ = out.write_record(header);
+        }
+        loop {
+            match state.rows.recv().await {
+                Some(Ok(row)) => {
+                    let _ = out.write_record(record(&row));
+                    if out.get_ref().len() >= CSV_CHUNK_BYTES {
+                        break;
+                    }
+                }
+                Some(Err(e)) => {
+                    tracing::error!(error = ?e, "a CSV export failed half-way");
+                    state.done = true;
+                    return Some((Err(std::io::Error::other("the export failed")), state));
+                }
+                None => {
+                    state.done = true;
+                    break;
+                }
+            }
+        }
+        let bytes = out.into_inner().unwrap_or_default();
+        Some((Ok::<_, std::io::Error>(Bytes::from(bytes)), state))
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response()
+}
+
+/// The people report as the pages read it.
+pub async fn people_json(state: &AppState, viewer: &User, query: PeopleQuery) -> Result<PeopleReport, ApiError> {
+    let scope = Scope::for_viewer(&state.db, viewer, query.team_id, query.job_role).await?;
+    let shared = people::Shared::load(&state.db, &scope).await?;
+    let (tx, mut rx) = mpsc::channel(ROWS_IN_FLIGHT);
+    let overdue_only = query.overdue_only;
+    let keep = move |r: &PersonReadiness| !overdue_only || !r.overdue.is_empty();
+    let producer = people::stream(&state.db, &scope, &shared, keep, tx);
+    let collector = async {
+        let mut rows = Vec::new();
+        while let Some(Ok(row)) = rx.recv().await {
+            rows.push(row);
+        }
+        rows
+    };
+    let (produced, mut people) = tokio::join!(producer, collector);
+    produced?;
+    people.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.user_id.cmp(&b.user_id)));
+    Ok(PeopleReport { generated_at: shared.now, teams: scope.choices, people })
+}
+
+/// Readiness per person: required items done, overdue and due soon (per 30/60/90-day
+/// tier), certifications, latest quiz, last activity and last sync. `?format=csv` streams
+/// the same rows as CSV (in the order people were added). Roles: managers (the teams they
+/// manage; 403 for another team) and admins (everyone).
+#[utoipa::path(
+    get, path = "/api/v1/reports/people", tag = "readiness",
+    params(PeopleQuery),
+    responses(
+        (status = 200, body = PeopleReport, description = "JSON, or `text/csv` with `format=csv`"),
+        (status = 403, description = "`forbidden`: not your team, or not your role", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such team", body = ErrorBody),
+    ),
+    security(("primer_session" = []))
+)]
+pub async fn people_report(
+    State(state): State<AppState>,
+    auth: Auth<Managers>,
+    Query(query): Query<PeopleQuery>,
+) -> Result<Response, ApiError> {
+    if query.format == Format::Json {
+        return Ok(axum::Json(people_json(&state, auth.user(), query).await?).into_response());
+    }
+    let scope = Scope::for_viewer(&state.db, auth.user(), query.team_id, query.job_role).await?;
+    let shared = people::Shared::load(&state.db, &scope).await?;
+    let filename = format!("primer-people-{}.csv", shared.now.date_naive());
+    let (tx, rx) = mpsc::channel(ROWS_IN_FLIGHT);
+    let db = state.db.clone();
+    let overdue_only = query.overdue_only;
+    tokio::spawn(async move {
+        let keep = move |r: &PersonReadiness| !overdue_only || !r.overdue.is_empty();
+        if let Err(e) = people::stream(&db, &scope, &shared, keep, tx.clone()).await {
+            let _ = tx.send(Err(e)).await;
+        }
+    });
+    Ok(csv_response(&filename, &PEOPLE_CSV_HEADER, rx, |p: &PersonReadiness| person_csv(p)))
+}

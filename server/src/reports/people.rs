@@ -1,0 +1,298 @@
+//! Per person readiness: required items done, overdue and due soon (by onboarding tier),
+//! certifications, the latest quiz, and how fresh their data is (last sync).
+//!
+//! People are read in one pass, ordered by id, joined to their progress rows, and each
+//! person's row is made as soon as their progress has been read: the catalog's content
+//! and the scope's certificates are loaded once, so memory doesn't grow with the number
+//! of people and a CSV export can stream.
+
+use std::collections::HashMap;
+
+use app::api::{
+    CertificateStatus, DUE_SOON_DAYS, DueItem, HeldCertification, ModuleKind, PersonReadiness, QuizResult, Tier,
+    TierProgress, User,
+};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use futures_util::StreamExt;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait,
+};
+use tokio::sync::mpsc;
+
+use super::Scope;
+use crate::{
+    db::entities::{certificate, certification, module_progress, sync_device, user},
+    error::ApiError,
+    modules::catalog::Content,
+};
+
+/// One person joined to one of their progress rows (or none).
+#[derive(Debug, FromQueryResult)]
+struct Joined {
+    id: i64,
+    name: String,
+    email: String,
+    job_role: Option<String>,
+    team_id: Option<i64>,
+    time_zone: String,
+    start_date: Option<NaiveDate>,
+    created_at: DateTime<Utc>,
+    module_id: Option<i64>,
+    completed_at: Option<DateTime<Utc>>,
+    last_completed_at: Option<DateTime<Utc>>,
+    best_score: Option<i32>,
+    attempts: Option<i32>,
+    last_activity_at: Option<DateTime<Utc>>,
+}
+
+/// One progress row of a person.
+#[derive(Debug, Clone)]
+struct Row {
+    module_id: i64,
+    completed_at: Option<DateTime<Utc>>,
+    last_completed_at: Option<DateTime<Utc>>,
+    best_score: Option<i32>,
+    attempts: i32,
+    last_activity_at: DateTime<Utc>,
+}
+
+/// Everything a person's row is made from that isn't theirs alone.
+pub struct Shared {
+    pub content: Content,
+    pub team_names: HashMap<i64, String>,
+    /// Certificates of the people in scope, by person.
+    certificates: HashMap<i64, Vec<certificate::Model>>,
+    certification_titles: HashMap<i64, String>,
+    last_sync: HashMap<i64, DateTime<Utc>>,
+    pub now: DateTime<Utc>,
+}
+
+impl Shared {
+    pub async fn load(db: &impl ConnectionTrait, scope: &Scope) -> Result<Shared, ApiError> {
+        let content = Content::load(db).await?;
+        let in_scope = |q: sea_orm::Select<user::Entity>| scope.filter(q);
+        let ids_query = in_scope(user::Entity::find().select_only().column(user::Column::Id));
+        let mut certificates: HashMap<i64, Vec<certificate::Model>> = HashMap::new();
+        for c in certificate::Entity::find()
+            .filter(certificate::Column::UserId.in_subquery(sea_orm::QueryTrait::into_query(ids_query.clone())))
+            .all(db)
+            .await?
+        {
+            certificates.entry(c.user_id).or_default().push(c);
+        }
+        let last_sync: HashMap<i64, DateTime<Utc>> = sync_device::Entity::find()
+            .select_only()
+            .column(sync_device::Column::UserId)
+            .column_as(sync_device::Column::LastSyncAt.max(), "last")
+            .filter(sync_device::Column::UserId.in_subquery(sea_orm::QueryTrait::into_query(ids_query)))
+            .group_by(sync_device::Column::UserId)
+            .into_tuple::<(i64, DateTime<Utc>)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        let certification_titles =
+            certification::Entity::find().all(db).await?.into_iter().map(|c| (c.id, c.title)).collect();
+        Ok(Shared {
+            content,
+            team_names: scope.team_names.clone(),
+            certificates,
+            certification_titles,
+            last_sync,
+            now: crate::db::now(),
+        })
+    }
+}
+
+fn today_for(time_zone: &str, now: DateTime<Utc>) -> NaiveDate {
+    match time_zone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => now.with_timezone(&tz).date_naive(),
+        Err(_) => now.date_naive(),
+    }
+}
+
+/// Works out one person's row from their progress rows.
+fn readiness(shared: &Shared, person: &Joined, rows: &[Row]) -> PersonReadiness {
+    // What assignments look at; the rest doesn't matter here.
+    let user = User {
+        id: person.id,
+        email: person.email.clone(),
+        name: person.name.clone(),
+        role: app::api::Role::Learner,
+        job_role: person.job_role.clone(),
+        team_id: person.team_id,
+        team: None,
+        manages: Vec::new(),
+        time_zone: person.time_zone.clone(),
+        start_date: person.start_date,
+        active: true,
+        has_password: true,
+        created_at: person.created_at,
+    };
+    let held = shared.certificates.get(&person.id).map(Vec::as_slice).unwrap_or_default();
+    let (assigned, _) = shared.content.assigned_to(&user, held, shared.now);
+    let today = today_for(&person.time_zone, shared.now);
+    let start = person.start_date.unwrap_or_else(|| person.created_at.date_naive());
+    let progress: HashMap<i64, &Row> = rows.iter().map(|r| (r.module_id, r)).collect();
+
+    let mut tiers: HashMap<Tier, (u32, u32)> = HashMap::new();
+    let (mut done_count, mut total) = (0, 0);
+    let (mut overdue, mut due_soon) = (Vec::new(), Vec::new());
+    for (m, version, _) in &shared.content.published {
+        let Some(a) = assigned.get(&m.id).filter(|a| a.required) else { continue };
+        let done = progress.get(&m.id).is_some_and(|r| match a.since {
+            None => r.completed_at.is_some(),
+            Some(since) => r.last_completed_at.is_some_and(|at| at > since),
+        });
+        total += 1;
+        let tier = Tier::of(a.due_date.map(|d| (d - start).num_days()));
+        let entry = tiers.entry(tier).or_default();
+        entry.1 += 1;
+        if done {
+            done_count += 1;
+            entry.0 += 1;
+            continue;
+        }
+        let item = DueItem { module_id: m.id, title: version.title.clone(), due_date: a.due_date };
+        match a.due_date {
+            Some(d) if d < today => overdue.push(item),
+            Some(d) if d <= today + TimeDelta::days(DUE_SOON_DAYS) => due_soon.push(item),
+            _ => {}
+        }
+    }
+    overdue.sort_by_key(|i| (i.due_date, i.module_id));
+    due_soon.sort_by_key(|i| (i.due_date, i.module_id));
+
+    let mut newest: HashMap<i64, &certificate::Model> = HashMap::new();
+    for c in held {
+        let entry = newest.entry(c.certification_id).or_insert(c);
+        if c.issued_at > entry.issued_at {
+            *entry = c;
+        }
+    }
+    let mut certifications: Vec<HeldCertification> = newest
+        .into_values()
+        .map(|c| HeldCertification {
+            certification_id: c.certification_id,
+            title: shared
+                .certification_titles
+                .get(&c.certification_id)
+                .cloned()
+                .unwrap_or(c.certification_title.clone()),
+            status: CertificateStatus::at(c.expires_at, shared.now),
+            expires_at: c.expires_at,
+        })
+        .collect();
+    certifications.sort_by(|a, b| a.title.cmp(&b.title));
+
+    let titles = |id: i64| shared.content.published.iter().find(|(m, ..)| m.id == id);
+    let latest_quiz = rows
+        .iter()
+        .filter(|r| r.attempts > 0)
+        .filter_map(|r| {
+            let (m, version, _) = titles(r.module_id)?;
+            (m.kind == ModuleKind::Quiz.as_str()).then(|| QuizResult {
+                module_id: r.module_id,
+                title: version.title.clone(),
+                best_score: r.best_score.unwrap_or(0).clamp(0, 100) as u8,
+                attempts: r.attempts.max(0) as u32,
+                passed: r.completed_at.is_some(),
+                at: r.last_activity_at,
+            })
+        })
+        .max_by_key(|q| (q.at, q.module_id));
+
+    PersonReadiness {
+        user_id: person.id,
+        name: person.name.clone(),
+        email: person.email.clone(),
+        team_id: person.team_id,
+        team: person.team_id.and_then(|t| shared.team_names.get(&t).cloned()),
+        job_role: person.job_role.clone(),
+        start_date: person.start_date,
+        required_done: done_count,
+        required_total: total,
+        overdue,
+        due_soon,
+        tiers: Tier::ALL
+            .into_iter()
+            .filter_map(|t| tiers.get(&t).map(|(done, total)| TierProgress { tier: t, done: *done, total: *total }))
+            .collect(),
+        certifications,
+        latest_quiz,
+        last_activity_at: rows.iter().map(|r| r.last_activity_at).max(),
+        last_sync_at: shared.last_sync.get(&person.id).copied(),
+    }
+}
+
+/// The people in scope, joined to their progress, ordered by person.
+fn joined(scope: &Scope) -> sea_orm::Selector<sea_orm::SelectModel<Joined>> {
+    use module_progress::Column as P;
+    let query = user::Entity::find()
+        .select_only()
+        .columns([
+            user::Column::Id,
+            user::Column::Name,
+            user::Column::Email,
+            user::Column::JobRole,
+            user::Column::TeamId,
+            user::Column::TimeZone,
+            user::Column::StartDate,
+            user::Column::CreatedAt,
+        ])
+        .column(P::ModuleId)
+        .column(P::CompletedAt)
+        .column(P::LastCompletedAt)
+        .column(P::BestScore)
+        .column(P::Attempts)
+        .column(P::LastActivityAt)
+        .join_rev(JoinType::LeftJoin, module_progress::Relation::User.def())
+        .order_by_asc(user::Column::Id);
+    scope.filter(query).into_model::<Joined>()
+}
+
+/// Streams each person's row in scope into `out`, by person id. Stops early if the
+/// receiver is gone (the client went away).
+pub async fn stream(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    shared: &Shared,
+    keep: impl Fn(&PersonReadiness) -> bool,
+    out: mpsc::Sender<Result<PersonReadiness, ApiError>>,
+) -> Result<(), ApiError> {
+    let mut rows = joined(scope).stream(db).await?;
+    let mut current: Option<Joined> = None;
+    let mut progress: Vec<Row> = Vec::new();
+    let emit = async |person: &Joined, progress: &[Row]| -> bool {
+        let row = readiness(shared, person, progress);
+        !keep(&row) || out.send(Ok(row)).await.is_ok()
+    };
+    while let Some(row) = rows.next().await {
+        let row = row?;
+        if current.as_ref().is_some_and(|c| c.id != row.id) {
+            let person = current.take().expect("checked");
+            if !emit(&person, &progress).await {
+                return Ok(());
+            }
+            progress.clear();
+        }
+        if let (Some(module_id), Some(last_activity_at)) = (row.module_id, row.last_activity_at) {
+            progress.push(Row {
+                module_id,
+                completed_at: row.completed_at,
+                last_completed_at: row.last_completed_at,
+                best_score: row.best_score,
+                attempts: row.attempts.unwrap_or(0),
+                last_activity_at,
+            });
+        }
+        if current.is_none() {
+            current = Some(row);
+        }
+    }
+    if let Some(person) = current {
+        emit(&person, &progress).await;
+    }
+    Ok(())
+}

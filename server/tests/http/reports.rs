@@ -1,0 +1,323 @@
+//! Reports: a dozen learners in two teams, with figures worked out by hand, read back
+//! from the people report (JSON and CSV), and who may read what.
+
+use app::api::{PeopleReport, PersonReadiness, Role, Team, Tier, User};
+use chrono::{Days, Utc};
+use serde_json::{Value, json};
+
+use crate::{
+    db_tests,
+    modules::{create, good_questions, publish, quiz, tip},
+    support::{Session, TestApp},
+    sync::{id, manager_of, record, sync_from},
+};
+
+/// The fixture: teams North and South, their managers, and twelve learners.
+pub struct Fixture {
+    pub admin: Session,
+    pub north: Team,
+    pub south: Team,
+    pub manager_north: Session,
+    pub manager_south: Session,
+    /// Learners by first name.
+    pub people: Vec<(String, Session)>,
+    /// Tip cards 1-3 and the quiz.
+    pub t: [i64; 3],
+    pub q: i64,
+    pub path_id: i64,
+}
+
+impl Fixture {
+    pub fn person(&self, name: &str) -> &Session {
+        &self.people.iter().find(|(n, _)| n == name).expect("a fixture learner").1
+    }
+}
+
+fn days_ago(days: u64) -> String {
+    Utc::now().date_naive().checked_sub_days(Days::new(days)).unwrap().to_string()
+}
+
+async fn person(app: &TestApp, admin: &Session, name: &str, job: &str, team: i64, start: Option<String>) -> Session {
+    let user: User = app
+        .post("/api/v1/users")
+        .session(admin)
+        .json(&json!({"email": format!("{}@primer.test", name.to_lowercase()), "name": name, "role": "learner",
+                      "job_role": job, "team_id": team, "start_date": start, "time_zone": "UTC"}))
+        .send()
+        .await
+        .assert_status(201)
+        .json();
+    app.session_for(user).await
+}
+
+/// Builds the fixture. Path P (T1, T2, Q) is required for account executives 30 days
+/// after their start; T3 for team North 60 days after. The quiz passes at 100 %.
+pub async fn fixture(app: &TestApp) -> Fixture {
+    let admin = app.signed_in(Role::Admin).await;
+    let author = app.signed_in(Role::Author).await;
+    let mut t = [0; 3];
+    for (i, slot) in t.iter_mut().enumerate() {
+        let m = create(app, &author, &tip(&format!("T{}", i + 1), "Body")).await;
+        publish(app, &author, m.id).await;
+        *slot = m.id;
+    }
+    let mut body = quiz(good_questions());
+    body["pass_percent"] = json!(100);
+    let q = create(app, &author, &body).await.id;
+    publish(app, &author, q).await;
+    let path: Value = app
+        .post("/api/v1/paths")
+        .session(&author)
+        .json(&json!({"title": "P", "module_ids": [t[0], t[1], q]}))
+        .send()
+        .await
+        .assert_status(201)
+        .value();
+    let path_id = path["id"].as_i64().unwrap();
+    let team = |name: &str| {
+        let app = app.clone();
+        let admin = admin.clone();
+        let name = name.to_string();
+        async move {
+            app.post("/api/v1/teams")
+                .session(&admin)
+                .json(&json!({"name": name}))
+                .send()
+                .await
+                .assert_status(201)
+                .json::<Team>()
+        }
+    };
+    let (north, south) = (team("North").await, team("South").await);
+    for a in [
+        json!({"path_id": path_id, "job_role": "Account Executive", "required": true, "due_days": 30}),
+        json!({"module_id": t[2], "team_id": north.id, "required": true, "due_days": 60}),
+    ] {
+        app.post("/api/v1/assignments").session(&author).json(&a).send().await.assert_status(201);
+    }
+
+    let ae = "Account Executive";
+    let specs: [(&str, &str, i64, Option<u64>); 12] = [
+        ("Ana", ae, north.id, Some(40)),
+        ("Ben", ae, north.id, Some(40)),
+        ("Cai", ae, north.id, Some(50)),
+        ("Dee", ae, north.id, Some(5)),
+        ("Eli", ae, north.id, Some(20)),
+        ("Fay", "Sales Engineer", north.id, Some(40)),
+        ("Gus", ae, south.id, Some(40)),
+        ("Hal", ae, south.id, Some(100)),
+        ("Ivy", ae, south.id, Some(33)),
+        ("Jo", ae, south.id, None),
+        ("Kim", ae, south.id, Some(40)),
+        ("Lou", ae, south.id, Some(10)),
+    ];
+    let mut people = Vec::new();
+    for (name, job, team, start) in specs {
+        people.push((name.to_string(), person(app, &admin, name, job, team, start.map(days_ago)).await));
+    }
+    let right = json!({"answers": [[1], [0, 2]]});
+    let first_wrong = json!({"answers": [[0], [0, 2]]});
+    let done = |m: i64| record(&id(), "completion", m, 1, json!({}));
+    let attempt = |answers: &Value| record(&id(), "quiz_attempt", q, 1, answers.clone());
+    let did: [(&str, Vec<Value>); 10] = [
+        ("Ana", vec![done(t[0]), done(t[1]), attempt(&right), done(t[2])]),
+        ("Ben", vec![done(t[0])]),
+        ("Cai", vec![]),
+        ("Dee", vec![done(t[0])]),
+        ("Eli", vec![done(t[0]), done(t[1]), attempt(&first_wrong)]),
+        ("Fay", vec![done(t[2])]),
+        ("Gus", vec![done(t[0]), done(t[1]), attempt(&right)]),
+        ("Kim", vec![done(t[0]), done(t[1]), attempt(&first_wrong), attempt(&right)]),
+        ("Lou", vec![done(t[1])]),
+        ("Hal", vec![]),
+    ];
+    let fixture = Fixture {
+        manager_north: manager_of(app, &admin, north.id).await,
+        manager_south: manager_of(app, &admin, south.id).await,
+        admin,
+        north,
+        south,
+        people,
+        t,
+        q,
+        path_id,
+    };
+    for (name, records) in did {
+        // Cai and Hal synced, but had nothing to send: their data is fresh all the same.
+        sync_from(app, fixture.person(name), "phone", records).await;
+    }
+    fixture
+}
+
+fn row<'a>(report: &'a PeopleReport, name: &str) -> &'a PersonReadiness {
+    report.people.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("{name} is in the report"))
+}
+
+fn tier(p: &PersonReadiness, t: Tier) -> Option<(u32, u32)> {
+    p.tiers.iter().find(|x| x.tier == t).map(|x| (x.done, x.total))
+}
+
+fn titles(items: &[app::api::DueItem]) -> Vec<&str> {
+    items.iter().map(|i| i.title.as_str()).collect()
+}
+
+async fn people_report_matches_the_hand_computed_figures(app: TestApp) {
+    let f = fixture(&app).await;
+    let north: PeopleReport =
+        app.get("/api/v1/reports/people").session(&f.manager_north).send().await.assert_status(200).json();
+    let names: Vec<&str> = north.people.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["Ana", "Ben", "Cai", "Dee", "Eli", "Fay"], "the manager's own team, by name");
+    assert_eq!(north.teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["North"]);
+
+    // (done, total, overdue, due soon) worked out by hand: P is due 30 days after the
+    // start, T3 (North only) 60 days after; "due soon" is within 14 days.
+    let expect = [
+        ("Ana", 4, 4, vec![], vec![]),
+        ("Ben", 1, 4, vec!["T2", "Check: Aurora pricing"], vec![]),
+        ("Cai", 0, 4, vec!["T1", "T2", "Check: Aurora pricing"], vec!["T3"]),
+        ("Dee", 1, 4, vec![], vec![]),
+        ("Eli", 2, 4, vec![], vec!["Check: Aurora pricing"]),
+        ("Fay", 1, 1, vec![], vec![]),
+    ];
+    for (name, done, total, overdue, soon) in expect {
+        let p = row(&north, name);
+        assert_eq!((p.required_done, p.required_total), (done, total), "{name}");
+        let mut got = titles(&p.overdue);
+        got.sort();
+        let mut want = overdue.clone();
+        want.sort();
+        assert_eq!(got, want, "{name}'s overdue items");
+        assert_eq!(titles(&p.due_soon), soon, "{name}'s items due soon");
+    }
+    assert_eq!(tier(row(&north, "Ana"), Tier::Days30), Some((3, 3)));
+    assert_eq!(tier(row(&north, "Ana"), Tier::Days60), Some((1, 1)));
+    assert_eq!(tier(row(&north, "Ben"), Tier::Days30), Some((1, 3)));
+    assert_eq!(tier(row(&north, "Fay"), Tier::Days30), None, "nothing due in 30 days for Fay");
+    let eli = row(&north, "Eli").latest_quiz.clone().expect("Eli took the quiz");
+    assert_eq!((eli.best_score, eli.attempts, eli.passed), (50, 1, false));
+    assert!(row(&north, "Ana").latest_quiz.as_ref().unwrap().passed);
+    assert!(north.people.iter().all(|p| p.last_sync_at.is_some()), "everyone in North synced");
+
+    // South, read by an admin with the team filter.
+    let south: PeopleReport = app
+        .get(&format!("/api/v1/reports/people?team_id={}", f.south.id))
+        .session(&f.admin)
+        .send()
+        .await
+        .assert_status(200)
+        .json();
+    let expect =
+        [("Gus", 3, 3, 0), ("Hal", 0, 3, 3), ("Ivy", 0, 3, 3), ("Jo", 0, 3, 0), ("Kim", 3, 3, 0), ("Lou", 1, 3, 0)];
+    assert_eq!(south.people.len(), 6);
+    for (name, done, total, overdue) in expect {
+        let p = row(&south, name);
+        assert_eq!((p.required_done, p.required_total, p.overdue.len()), (done, total, overdue), "{name}");
+    }
+    assert_eq!(row(&south, "Jo").last_sync_at, None, "Jo's phone never synced");
+    let kim = row(&south, "Kim").latest_quiz.clone().unwrap();
+    assert_eq!((kim.best_score, kim.attempts, kim.passed), (100, 2, true));
+
+    // Filters: only people with something overdue; by job role.
+    let overdue: PeopleReport = app
+        .get("/api/v1/reports/people?overdue_only=true")
+        .session(&f.manager_north)
+        .send()
+        .await
+        .assert_status(200)
+        .json();
+    assert_eq!(overdue.people.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Ben", "Cai"]);
+    let engineers: PeopleReport = app
+        .get("/api/v1/reports/people?job_role=sales%20engineer")
+        .session(&f.manager_north)
+        .send()
+        .await
+        .assert_status(200)
+        .json();
+    assert_eq!(engineers.people.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Fay"]);
+}
+
+async fn csv_export_equals_the_table(app: TestApp) {
+    let f = fixture(&app).await;
+    let report: PeopleReport =
+        app.get("/api/v1/reports/people").session(&f.admin).send().await.assert_status(200).json();
+    let csv = app.get("/api/v1/reports/people?format=csv").session(&f.admin).send().await;
+    csv.assert_status(200);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    assert!(csv.header("content-disposition").unwrap().contains("attachment; filename=\"primer-people-"));
+    let text = csv.text();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, server::reports::PEOPLE_CSV_HEADER);
+    let rows: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
+    assert_eq!(rows.len(), report.people.len());
+    for p in &report.people {
+        let line = rows.iter().find(|r| r[1] == p.email).unwrap_or_else(|| panic!("{} in the CSV", p.email));
+        assert_eq!(line, &server::reports::person_csv(p), "{}", p.name);
+        assert_eq!(line[5].parse::<u32>().unwrap(), p.required_done);
+        assert_eq!(line[7].parse::<usize>().unwrap(), p.overdue.len());
+    }
+    // The same filters apply.
+    let filtered = app
+        .get(&format!("/api/v1/reports/people?format=csv&team_id={}&overdue_only=true", f.south.id))
+        .session(&f.admin)
+        .send()
+        .await
+        .text();
+    let names: Vec<String> =
+        csv::Reader::from_reader(filtered.as_bytes()).records().map(|r| r.unwrap()[0].to_string()).collect();
+    assert_eq!(names.len(), 2, "Hal and Ivy: {names:?}");
+}
+
+async fn managers_see_only_their_teams(app: TestApp) {
+    let f = fixture(&app).await;
+    for format in ["json", "csv"] {
+        app.get(&format!("/api/v1/reports/people?team_id={}&format={format}", f.south.id))
+            .session(&f.manager_north)
+            .send()
+            .await
+            .assert_error(403, "forbidden");
+    }
+    let own: PeopleReport = app
+        .get(&format!("/api/v1/reports/people?team_id={}", f.north.id))
+        .session(&f.manager_north)
+        .send()
+        .await
+        .assert_status(200)
+        .json();
+    assert_eq!(own.people.len(), 6);
+    let south: PeopleReport =
+        app.get("/api/v1/reports/people").session(&f.manager_south).send().await.assert_status(200).json();
+    assert!(south.people.iter().all(|p| p.team.as_deref() == Some("South")));
+    app.get("/api/v1/reports/people?team_id=999999").session(&f.admin).send().await.assert_error(404, "not_found");
+    app.get("/api/v1/reports/people").session(f.person("Ana")).send().await.assert_error(403, "forbidden");
+    let _ = (f.t, f.q, f.path_id);
+}
+
+async fn the_team_page_shows_readiness_without_javascript(app: TestApp) {
+    let f = fixture(&app).await;
+    let page = app.get("/team").html().session(&f.manager_north).send().await;
+    page.assert_status(200);
+    let html = page.text();
+    for name in ["Ana", "Ben", "Cai", "Dee", "Eli", "Fay"] {
+        assert!(html.contains(name), "{name} is on the page");
+    }
+    assert!(!html.contains("Gus"), "South is not North's manager's");
+    assert!(html.contains("Overdue: T2"), "Ben's overdue items");
+    assert!(html.contains("Data as of just now"), "how fresh the data is");
+    // At risk first: Cai (3 overdue) before Ben (2) before the rest.
+    let (cai, ben, ana) = (html.find("Cai").unwrap(), html.find("Ben").unwrap(), html.find("Ana").unwrap());
+    assert!(cai < ben && ben < ana);
+    assert!(html.contains("/api/v1/reports/people?format=csv"));
+    let filtered = app.get("/team?overdue_only=true").html().session(&f.manager_north).send().await.text();
+    assert!(filtered.contains("Cai") && !filtered.contains("Fay"));
+    let other = app.get(&format!("/team?team_id={}", f.south.id)).html().session(&f.manager_north).send().await;
+    other.assert_status(403);
+    assert!(other.text().contains("role doesn"), "another team's page is refused");
+}
+
+db_tests!(
+    people_report_matches_the_hand_computed_figures,
+    csv_export_equals_the_table,
+    managers_see_only_their_teams,
+    the_team_page_shows_readiness_without_javascript,
+);
