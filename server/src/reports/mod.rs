@@ -2,11 +2,14 @@
 //! path), as JSON for the pages and as CSV that streams, for the people a viewer is
 //! responsible for: admins everyone, managers the teams they manage.
 
+pub mod modules;
 pub mod people;
 
 use std::collections::HashMap;
 
-use app::api::{ErrorBody, PeopleReport, PersonReadiness, Role, TeamRef, Tier, User};
+use app::api::{
+    ErrorBody, ModuleFigures, ModulesReport, PathFigures, PeopleReport, PersonReadiness, Role, TeamRef, Tier, User,
+};
 use axum::{
     body::{Body, Bytes},
     extract::State,
@@ -24,14 +27,14 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     app::AppState,
-    auth::{Auth, Managers},
+    auth::{Auth, Managers, Staff},
     db::entities::{team, user},
     error::{ApiError, Query},
 };
 
 /// `/api/v1/reports/...`.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(people_report))
+    OpenApiRouter::new().routes(routes!(people_report)).routes(routes!(modules_report))
 }
 
 /// Whose figures a report covers.
@@ -302,4 +305,145 @@ pub async fn people_report(
         }
     });
     Ok(csv_response(&filename, &PEOPLE_CSV_HEADER, rx, |p: &PersonReadiness| person_csv(p)))
+}
+
+/// Which table of the module report a CSV export holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Table {
+    #[default]
+    Modules,
+    Paths,
+}
+
+/// Filters of the module report.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ModulesQuery {
+    /// Only the people of this team (managers: one of theirs).
+    pub team_id: Option<i64>,
+    /// Only people with this job role.
+    pub job_role: Option<String>,
+    /// `json` (default: both tables) or `csv` (one table, see `table`).
+    #[serde(default)]
+    pub format: Format,
+    /// The table a CSV export holds: `modules` (default) or `paths`.
+    #[serde(default)]
+    pub table: Table,
+}
+
+/// The module report's CSV columns.
+pub const MODULES_CSV_HEADER: [&str; 14] = [
+    "Module",
+    "Kind",
+    "Assigned",
+    "Started",
+    "Completed",
+    "Completion rate (%)",
+    "Median seconds",
+    "Average score (%)",
+    "Most missed question",
+    "Missed (%)",
+    "Answers",
+    "Rating",
+    "Ratings",
+    "Module id",
+];
+
+/// The path table's CSV columns.
+pub const PATHS_CSV_HEADER: [&str; 8] =
+    ["Path", "Steps", "Assigned", "Started", "Completed", "Completion rate (%)", "Median days", "Path id"];
+
+fn number(v: Option<f64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// One module as a CSV record.
+pub fn module_csv(m: &ModuleFigures) -> Vec<String> {
+    vec![
+        m.title.clone(),
+        m.kind.as_str().to_string(),
+        m.assigned.to_string(),
+        m.started.to_string(),
+        m.completed.to_string(),
+        number(m.completion_rate),
+        m.median_seconds.map(|s| s.to_string()).unwrap_or_default(),
+        number(m.average_score),
+        m.most_missed.as_ref().map(|q| format!("{}. {}", q.index + 1, q.prompt)).unwrap_or_default(),
+        number(m.most_missed.as_ref().map(|q| q.missed_percent)),
+        m.most_missed.as_ref().map(|q| q.answers.to_string()).unwrap_or_default(),
+        number(m.rating_average),
+        m.ratings.to_string(),
+        m.module_id.to_string(),
+    ]
+}
+
+/// One path as a CSV record.
+pub fn path_csv(p: &PathFigures) -> Vec<String> {
+    vec![
+        p.title.clone(),
+        p.steps.to_string(),
+        p.assigned.to_string(),
+        p.started.to_string(),
+        p.completed.to_string(),
+        number(p.completion_rate),
+        number(p.median_days),
+        p.path_id.to_string(),
+    ]
+}
+
+/// Rows already at hand, as a CSV export takes them.
+fn rows<T: Send + 'static>(list: Vec<T>) -> mpsc::Receiver<Result<T, ApiError>> {
+    let (tx, rx) = mpsc::channel(ROWS_IN_FLIGHT);
+    tokio::spawn(async move {
+        for row in list {
+            if tx.send(Ok(row)).await.is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// The module report as the pages read it.
+pub async fn modules_json(state: &AppState, viewer: &User, query: &ModulesQuery) -> Result<ModulesReport, ApiError> {
+    let scope = Scope::for_viewer(&state.db, viewer, query.team_id, query.job_role.clone()).await?;
+    let shared = people::Shared::load(&state.db, &scope).await?;
+    modules::figures(&state.db, &scope, &shared).await
+}
+
+/// Per module and per learning path, for the people in scope: assigned, started,
+/// completed, completion rate (completed among those it is assigned to), median time to
+/// complete, average score, the quiz question most often missed, and the rating.
+/// `?format=csv&table=modules|paths` gives one table as CSV. Roles: managers (their
+/// teams; 403 for another), authors and admins (everyone).
+#[utoipa::path(
+    get, path = "/api/v1/reports/modules", tag = "readiness",
+    params(ModulesQuery),
+    responses(
+        (status = 200, body = ModulesReport, description = "JSON, or `text/csv` with `format=csv`"),
+        (status = 403, description = "`forbidden`: not your team, or not your role", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such team", body = ErrorBody),
+    ),
+    security(("primer_session" = []))
+)]
+pub async fn modules_report(
+    State(state): State<AppState>,
+    auth: Auth<Staff>,
+    Query(query): Query<ModulesQuery>,
+) -> Result<Response, ApiError> {
+    let report = modules_json(&state, auth.user(), &query).await?;
+    if query.format == Format::Json {
+        return Ok(axum::Json(report).into_response());
+    }
+    let day = report.generated_at.date_naive();
+    // A row per module or path: few enough to hold; the same writer as the big exports.
+    Ok(match query.table {
+        Table::Modules => {
+            csv_response(&format!("primer-modules-{day}.csv"), &MODULES_CSV_HEADER, rows(report.modules), module_csv)
+        }
+        Table::Paths => {
+            csv_response(&format!("primer-paths-{day}.csv"), &PATHS_CSV_HEADER, rows(report.paths), path_csv)
+        }
+    })
 }

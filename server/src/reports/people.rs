@@ -29,8 +29,8 @@ use crate::{
 
 /// One person joined to one of their progress rows (or none).
 #[derive(Debug, FromQueryResult)]
-struct Joined {
-    id: i64,
+pub(super) struct Joined {
+    pub id: i64,
     name: String,
     email: String,
     job_role: Option<String>,
@@ -43,18 +43,20 @@ struct Joined {
     last_completed_at: Option<DateTime<Utc>>,
     best_score: Option<i32>,
     attempts: Option<i32>,
+    rating: Option<i32>,
     last_activity_at: Option<DateTime<Utc>>,
 }
 
 /// One progress row of a person.
 #[derive(Debug, Clone)]
-struct Row {
-    module_id: i64,
-    completed_at: Option<DateTime<Utc>>,
-    last_completed_at: Option<DateTime<Utc>>,
-    best_score: Option<i32>,
-    attempts: i32,
-    last_activity_at: DateTime<Utc>,
+pub(super) struct Row {
+    pub module_id: i64,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub last_completed_at: Option<DateTime<Utc>>,
+    pub best_score: Option<i32>,
+    pub attempts: i32,
+    pub rating: Option<i32>,
+    pub last_activity_at: DateTime<Utc>,
 }
 
 /// Everything a person's row is made from that isn't theirs alone.
@@ -62,7 +64,7 @@ pub struct Shared {
     pub content: Content,
     pub team_names: HashMap<i64, String>,
     /// Certificates of the people in scope, by person.
-    certificates: HashMap<i64, Vec<certificate::Model>>,
+    pub(super) certificates: HashMap<i64, Vec<certificate::Model>>,
     certification_titles: HashMap<i64, String>,
     last_sync: HashMap<i64, DateTime<Utc>>,
     pub now: DateTime<Utc>,
@@ -112,28 +114,40 @@ fn today_for(time_zone: &str, now: DateTime<Utc>) -> NaiveDate {
     }
 }
 
+impl Joined {
+    /// The person as assignments see them.
+    pub(super) fn user(&self) -> User {
+        // What assignments look at; the rest doesn't matter here.
+        User {
+            id: self.id,
+            email: self.email.clone(),
+            name: self.name.clone(),
+            role: app::api::Role::Learner,
+            job_role: self.job_role.clone(),
+            team_id: self.team_id,
+            team: None,
+            manages: Vec::new(),
+            time_zone: self.time_zone.clone(),
+            start_date: self.start_date,
+            active: true,
+            has_password: true,
+            created_at: self.created_at,
+        }
+    }
+
+    /// Their start date, or the day their account was made.
+    pub(super) fn start(&self) -> NaiveDate {
+        self.start_date.unwrap_or_else(|| self.created_at.date_naive())
+    }
+}
+
 /// Works out one person's row from their progress rows.
 fn readiness(shared: &Shared, person: &Joined, rows: &[Row]) -> PersonReadiness {
-    // What assignments look at; the rest doesn't matter here.
-    let user = User {
-        id: person.id,
-        email: person.email.clone(),
-        name: person.name.clone(),
-        role: app::api::Role::Learner,
-        job_role: person.job_role.clone(),
-        team_id: person.team_id,
-        team: None,
-        manages: Vec::new(),
-        time_zone: person.time_zone.clone(),
-        start_date: person.start_date,
-        active: true,
-        has_password: true,
-        created_at: person.created_at,
-    };
+    let user = person.user();
     let held = shared.certificates.get(&person.id).map(Vec::as_slice).unwrap_or_default();
     let (assigned, _) = shared.content.assigned_to(&user, held, shared.now);
     let today = today_for(&person.time_zone, shared.now);
-    let start = person.start_date.unwrap_or_else(|| person.created_at.date_naive());
+    let start = person.start();
     let progress: HashMap<i64, &Row> = rows.iter().map(|r| (r.module_id, r)).collect();
 
     let mut tiers: HashMap<Tier, (u32, u32)> = HashMap::new();
@@ -246,10 +260,61 @@ fn joined(scope: &Scope) -> sea_orm::Selector<sea_orm::SelectModel<Joined>> {
         .column(P::LastCompletedAt)
         .column(P::BestScore)
         .column(P::Attempts)
+        .column(P::Rating)
         .column(P::LastActivityAt)
         .join_rev(JoinType::LeftJoin, module_progress::Relation::User.def())
         .order_by_asc(user::Column::Id);
     scope.filter(query).into_model::<Joined>()
+}
+
+/// The people in scope with their progress rows, one person at a time, in id order,
+/// read in one pass.
+pub(super) struct People<'a> {
+    rows: std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<Joined, sea_orm::DbErr>> + Send + 'a>>,
+    pending: Option<Joined>,
+}
+
+impl<'a> People<'a> {
+    pub(super) async fn read(db: &'a DatabaseConnection, scope: &Scope) -> Result<People<'a>, ApiError> {
+        Ok(People { rows: Box::pin(joined(scope).stream(db).await?), pending: None })
+    }
+
+    /// The next person and their progress rows.
+    pub(super) async fn next(&mut self) -> Result<Option<(Joined, Vec<Row>)>, ApiError> {
+        let mut progress: Vec<Row> = Vec::new();
+        let mut current = self.pending.take();
+        let add = |row: &Joined, progress: &mut Vec<Row>| {
+            if let (Some(module_id), Some(last_activity_at)) = (row.module_id, row.last_activity_at) {
+                progress.push(Row {
+                    module_id,
+                    completed_at: row.completed_at,
+                    last_completed_at: row.last_completed_at,
+                    best_score: row.best_score,
+                    attempts: row.attempts.unwrap_or(0),
+                    rating: row.rating,
+                    last_activity_at,
+                });
+            }
+        };
+        if let Some(first) = &current {
+            add(first, &mut progress);
+        }
+        while let Some(row) = self.rows.next().await {
+            let row = row?;
+            match &current {
+                Some(c) if c.id != row.id => {
+                    self.pending = Some(row);
+                    return Ok(current.map(|c| (c, progress)));
+                }
+                Some(_) => add(&row, &mut progress),
+                None => {
+                    add(&row, &mut progress);
+                    current = Some(row);
+                }
+            }
+        }
+        Ok(current.map(|c| (c, progress)))
+    }
 }
 
 /// Streams each person's row in scope into `out`, by person id. Stops early if the
@@ -261,38 +326,12 @@ pub async fn stream(
     keep: impl Fn(&PersonReadiness) -> bool,
     out: mpsc::Sender<Result<PersonReadiness, ApiError>>,
 ) -> Result<(), ApiError> {
-    let mut rows = joined(scope).stream(db).await?;
-    let mut current: Option<Joined> = None;
-    let mut progress: Vec<Row> = Vec::new();
-    let emit = async |person: &Joined, progress: &[Row]| -> bool {
-        let row = readiness(shared, person, progress);
-        !keep(&row) || out.send(Ok(row)).await.is_ok()
-    };
-    while let Some(row) = rows.next().await {
-        let row = row?;
-        if current.as_ref().is_some_and(|c| c.id != row.id) {
-            let person = current.take().expect("checked");
-            if !emit(&person, &progress).await {
-                return Ok(());
-            }
-            progress.clear();
+    let mut people = People::read(db, scope).await?;
+    while let Some((person, progress)) = people.next().await? {
+        let row = readiness(shared, &person, &progress);
+        if keep(&row) && out.send(Ok(row)).await.is_err() {
+            break;
         }
-        if let (Some(module_id), Some(last_activity_at)) = (row.module_id, row.last_activity_at) {
-            progress.push(Row {
-                module_id,
-                completed_at: row.completed_at,
-                last_completed_at: row.last_completed_at,
-                best_score: row.best_score,
-                attempts: row.attempts.unwrap_or(0),
-                last_activity_at,
-            });
-        }
-        if current.is_none() {
-            current = Some(row);
-        }
-    }
-    if let Some(person) = current {
-        emit(&person, &progress).await;
     }
     Ok(())
 }

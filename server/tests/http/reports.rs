@@ -1,7 +1,7 @@
 //! Reports: a dozen learners in two teams, with figures worked out by hand, read back
 //! from the people report (JSON and CSV), and who may read what.
 
-use app::api::{PeopleReport, PersonReadiness, Role, Team, Tier, User};
+use app::api::{ModulesReport, PeopleReport, PersonReadiness, Role, Team, Tier, User};
 use chrono::{Days, Utc};
 use serde_json::{Value, json};
 
@@ -315,8 +315,74 @@ async fn the_team_page_shows_readiness_without_javascript(app: TestApp) {
     assert!(other.text().contains("role doesn"), "another team's page is refused");
 }
 
+async fn module_report_matches_the_hand_computed_figures(app: TestApp) {
+    let f = fixture(&app).await;
+    // Two ratings of T1 in North.
+    sync_from(&app, f.person("Ana"), "phone", vec![record(&id(), "feedback", f.t[0], 1, json!({"rating": 4}))]).await;
+    sync_from(&app, f.person("Ben"), "phone", vec![record(&id(), "feedback", f.t[0], 1, json!({"rating": 2}))]).await;
+    let report: ModulesReport =
+        app.get("/api/v1/reports/modules").session(&f.manager_north).send().await.assert_status(200).json();
+    assert_eq!(report.people, 6);
+    let m = |id: i64| report.modules.iter().find(|m| m.module_id == id).unwrap();
+    // (assigned, started, completed, rate): P is for North's five account executives,
+    // T3 for all six of North.
+    assert_eq!(
+        (m(f.t[0]).assigned, m(f.t[0]).started, m(f.t[0]).completed, m(f.t[0]).completion_rate),
+        (5, 4, 4, Some(80.0))
+    );
+    assert_eq!((m(f.t[1]).assigned, m(f.t[1]).completed, m(f.t[1]).completion_rate), (5, 2, Some(40.0)));
+    assert_eq!((m(f.t[2]).assigned, m(f.t[2]).completed, m(f.t[2]).completion_rate), (6, 2, Some(33.3)));
+    let quiz = m(f.q);
+    assert_eq!((quiz.assigned, quiz.started, quiz.completed, quiz.completion_rate), (5, 2, 1, Some(20.0)));
+    assert_eq!(quiz.average_score, Some(75.0), "Ana 100, Eli 50");
+    let missed = quiz.most_missed.clone().expect("Eli missed question 1");
+    assert_eq!((missed.index, missed.missed_percent, missed.answers), (0, 50.0, 2));
+    assert_eq!(missed.prompt, "Which plan includes offline sync?");
+    assert_eq!((m(f.t[0]).rating_average, m(f.t[0]).ratings), (Some(3.0), 2));
+    let path = report.paths.iter().find(|p| p.path_id == f.path_id).unwrap();
+    assert_eq!(
+        (path.steps, path.assigned, path.started, path.completed, path.completion_rate),
+        (3, 5, 4, 1, Some(20.0))
+    );
+    let days = path.median_days.unwrap();
+    assert!((40.0..41.0).contains(&days), "Ana started 40 days ago and finished today: {days}");
+
+    // The whole company, for an admin: South adds Gus and Kim's passes.
+    let all: ModulesReport =
+        app.get("/api/v1/reports/modules").session(&f.admin).send().await.assert_status(200).json();
+    let quiz = all.modules.iter().find(|m| m.module_id == f.q).unwrap();
+    assert_eq!((quiz.started, quiz.completed), (4, 3));
+
+    // CSV equals the table.
+    let text = app.get("/api/v1/reports/modules?format=csv").session(&f.manager_north).send().await.text();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), server::reports::MODULES_CSV_HEADER);
+    let rows: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
+    let expected: Vec<Vec<String>> = report.modules.iter().map(server::reports::module_csv).collect();
+    assert_eq!(rows, expected);
+    let text = app.get("/api/v1/reports/modules?format=csv&table=paths").session(&f.manager_north).send().await.text();
+    let rows: Vec<Vec<String>> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    assert_eq!(rows, report.paths.iter().map(server::reports::path_csv).collect::<Vec<_>>());
+
+    // Who may read it.
+    app.get(&format!("/api/v1/reports/modules?team_id={}", f.south.id))
+        .session(&f.manager_north)
+        .send()
+        .await
+        .assert_error(403, "forbidden");
+    app.get("/api/v1/reports/modules").session(f.person("Ana")).send().await.assert_error(403, "forbidden");
+    let author = app.signed_in(Role::Author).await;
+    let everyone: ModulesReport =
+        app.get("/api/v1/reports/modules").session(&author).send().await.assert_status(200).json();
+    assert_eq!(everyone.modules.iter().find(|m| m.module_id == f.q).unwrap().completed, 3);
+}
+
 db_tests!(
     people_report_matches_the_hand_computed_figures,
+    module_report_matches_the_hand_computed_figures,
     csv_export_equals_the_table,
     managers_see_only_their_teams,
     the_team_page_shows_readiness_without_javascript,

@@ -71,6 +71,7 @@ const API: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/certificates/{id}", ANY),
     ("GET", "/api/v1/verify/{code}", Access::Public),
     ("GET", "/api/v1/reports/people", MANAGER),
+    ("GET", "/api/v1/reports/modules", STAFF),
 ];
 
 /// Routes outside the OpenAPI document: the document itself, its viewer, the pages and

@@ -1,0 +1,261 @@
+//! Per module and per learning path, for the people in scope: assigned, started,
+//! completed, completion rate, median time to complete, average score, the question
+//! most often missed, and what learners thought (rating).
+
+use std::collections::HashMap;
+
+use app::api::{
+    MissedQuestion, ModuleContent, ModuleFigures, ModuleKind, ModulesReport, PathFigures, QuizAttemptPayload,
+    RecordKind,
+};
+use futures_util::StreamExt;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+
+use super::{
+    Scope,
+    people::{People, Shared},
+};
+use crate::{
+    db::entities::{learning_record, user},
+    error::ApiError,
+};
+
+#[derive(Default)]
+struct ModuleCounts {
+    assigned: u32,
+    started: u32,
+    completed: u32,
+    completed_assigned: u32,
+    score_sum: u64,
+    scores: u32,
+    rating_sum: u64,
+    ratings: u32,
+    seconds: Vec<u32>,
+    /// Per question of the published version: (answers, missed).
+    questions: Vec<(u32, u32)>,
+}
+
+#[derive(Default)]
+struct PathCounts {
+    assigned: u32,
+    started: u32,
+    completed: u32,
+    completed_assigned: u32,
+    days: Vec<f64>,
+}
+
+fn percent(part: u32, whole: u32) -> Option<f64> {
+    (whole > 0).then(|| (f64::from(part) * 1000.0 / f64::from(whole)).round() / 10.0)
+}
+
+fn median_u32(values: &mut [u32]) -> Option<u32> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let mid = values.len() / 2;
+    Some(if values.len().is_multiple_of(2) { (values[mid - 1] + values[mid]).div_ceil(2) } else { values[mid] })
+}
+
+fn median_f64(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(|a, b| a.total_cmp(b));
+    let mid = values.len() / 2;
+    let m = if values.len().is_multiple_of(2) { (values[mid - 1] + values[mid]) / 2.0 } else { values[mid] };
+    Some((m * 10.0).round() / 10.0)
+}
+
+/// The figures for the people in `scope`.
+pub async fn figures(db: &DatabaseConnection, scope: &Scope, shared: &Shared) -> Result<ModulesReport, ApiError> {
+    let content = &shared.content;
+    let mut modules: HashMap<i64, ModuleCounts> = HashMap::new();
+    let mut paths: HashMap<i64, PathCounts> = HashMap::new();
+    let mut people_count = 0;
+
+    let mut people = People::read(db, scope).await?;
+    while let Some((person, rows)) = people.next().await? {
+        people_count += 1;
+        let held = shared.certificates.get(&person.id).map(Vec::as_slice).unwrap_or_default();
+        let (module_assigned, path_assigned) = content.assigned_to(&person.user(), held, shared.now);
+        let progress: HashMap<i64, _> = rows.iter().map(|r| (r.module_id, r)).collect();
+        for (m, ..) in &content.published {
+            let c = modules.entry(m.id).or_default();
+            let assigned = module_assigned.contains_key(&m.id);
+            c.assigned += u32::from(assigned);
+            let Some(r) = progress.get(&m.id) else { continue };
+            c.started += 1;
+            if r.completed_at.is_some() {
+                c.completed += 1;
+                c.completed_assigned += u32::from(assigned);
+            }
+            if let Some(score) = r.best_score {
+                c.score_sum += score.clamp(0, 100) as u64;
+                c.scores += 1;
+            }
+            if let Some(rating) = r.rating {
+                c.rating_sum += rating.clamp(0, 5) as u64;
+                c.ratings += 1;
+            }
+        }
+        for p in &content.paths {
+            let steps = content.steps.get(&p.id).map(Vec::as_slice).unwrap_or_default();
+            if steps.is_empty() {
+                continue;
+            }
+            let c = paths.entry(p.id).or_default();
+            let assigned = path_assigned.get(&p.id);
+            c.assigned += u32::from(assigned.is_some());
+            if steps.iter().any(|s| progress.contains_key(s)) {
+                c.started += 1;
+            }
+            let since = assigned.and_then(|a| a.since);
+            let finished: Option<Vec<_>> = steps
+                .iter()
+                .map(|s| {
+                    let r = progress.get(s)?;
+                    match since {
+                        None => r.completed_at,
+                        Some(since) => r.last_completed_at.filter(|at| *at > since),
+                    }
+                })
+                .collect();
+            if let Some(last) = finished.and_then(|times| times.into_iter().max()) {
+                c.completed += 1;
+                c.completed_assigned += u32::from(assigned.is_some());
+                let start = person.start().and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+                if let Some(start) = start.filter(|s| last >= *s) {
+                    c.days.push((last - start).num_minutes() as f64 / (24.0 * 60.0));
+                }
+            }
+        }
+    }
+
+    // Time spent and answers come from the records themselves.
+    let questions: HashMap<i64, (i32, Vec<app::api::Question>, u8)> = content
+        .published
+        .iter()
+        .filter_map(|(m, v, _)| match serde_json::from_value::<ModuleContent>(v.content.clone()) {
+            Ok(ModuleContent::Quiz { questions, pass_percent }) => Some((m.id, (v.version, questions, pass_percent))),
+            _ => None,
+        })
+        .collect();
+    let in_scope = scope.filter(user::Entity::find().select_only().column(user::Column::Id)).into_query();
+    let mut records = learning_record::Entity::find()
+        .select_only()
+        .columns([
+            learning_record::Column::ModuleId,
+            learning_record::Column::ModuleVersion,
+            learning_record::Column::Kind,
+            learning_record::Column::Payload,
+        ])
+        .filter(learning_record::Column::UserId.in_subquery(in_scope))
+        .filter(
+            learning_record::Column::Kind.is_in([RecordKind::Completion.as_str(), RecordKind::QuizAttempt.as_str()]),
+        )
+        .into_tuple::<(i64, i32, String, serde_json::Value)>()
+        .stream(db)
+        .await?;
+    while let Some(record) = records.next().await {
+        let (module_id, version, kind, payload) = record?;
+        let Some(c) = modules.get_mut(&module_id) else { continue };
+        if kind == RecordKind::Completion.as_str() {
+            if let Some(s) = payload.get("seconds_spent").and_then(|s| s.as_u64()) {
+                c.seconds.push(s.min(u64::from(u32::MAX)) as u32);
+            }
+            continue;
+        }
+        // Answers to the version learners get now: its questions as they now read.
+        let Some((current, qs, _)) = questions.get(&module_id) else { continue };
+        if *current != version {
+            continue;
+        }
+        let Ok(attempt) = serde_json::from_value::<QuizAttemptPayload>(payload) else { continue };
+        if c.questions.len() < qs.len() {
+            c.questions.resize(qs.len(), (0, 0));
+        }
+        for (i, (q, picked)) in qs.iter().zip(&attempt.answers).enumerate() {
+            let mut picked: Vec<u32> = picked.clone();
+            picked.sort_unstable();
+            picked.dedup();
+            let correct: Vec<u32> =
+                q.options.iter().enumerate().filter(|(_, o)| o.correct).map(|(j, _)| j as u32).collect();
+            c.questions[i].0 += 1;
+            c.questions[i].1 += u32::from(picked != correct);
+        }
+    }
+
+    let mut module_rows: Vec<ModuleFigures> = content
+        .published
+        .iter()
+        .map(|(m, v, _)| {
+            let mut c = modules.remove(&m.id).unwrap_or_default();
+            let most_missed = questions.get(&m.id).and_then(|(_, qs, _)| {
+                c.questions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (answers, missed))| *answers > 0 && *missed > 0)
+                    .max_by(|(i, (a1, m1)), (j, (a2, m2))| {
+                        // The highest share missed; on a tie, the earlier question.
+                        (u64::from(*m1) * u64::from(*a2)).cmp(&(u64::from(*m2) * u64::from(*a1))).then(j.cmp(i))
+                    })
+                    .map(|(i, (answers, missed))| MissedQuestion {
+                        index: i as u32,
+                        prompt: qs.get(i).map(|q| q.prompt.clone()).unwrap_or_default(),
+                        missed_percent: percent(*missed, *answers).unwrap_or(0.0),
+                        answers: *answers,
+                    })
+            });
+            ModuleFigures {
+                module_id: m.id,
+                title: v.title.clone(),
+                kind: ModuleKind::parse(&v.kind).unwrap_or(ModuleKind::Tip),
+                assigned: c.assigned,
+                started: c.started,
+                completed: c.completed,
+                completion_rate: percent(c.completed_assigned, c.assigned),
+                median_seconds: median_u32(&mut c.seconds),
+                average_score: (c.scores > 0).then(|| (c.score_sum as f64 * 10.0 / f64::from(c.scores)).round() / 10.0),
+                most_missed,
+                rating_average: (c.ratings > 0)
+                    .then(|| (c.rating_sum as f64 * 10.0 / f64::from(c.ratings)).round() / 10.0),
+                ratings: c.ratings,
+            }
+        })
+        .collect();
+    module_rows.sort_by(|a, b| a.title.to_lowercase().cmp(&b.title.to_lowercase()).then(a.module_id.cmp(&b.module_id)));
+    let path_rows = content
+        .paths
+        .iter()
+        .filter_map(|p| {
+            let mut c = paths.remove(&p.id)?;
+            Some(PathFigures {
+                path_id: p.id,
+                title: p.title.clone(),
+                steps: content.steps.get(&p.id).map_or(0, |s| s.len() as u32),
+                assigned: c.assigned,
+                started: c.started,
+                completed: c.completed,
+                completion_rate: percent(c.completed_assigned, c.assigned),
+                median_days: median_f64(&mut c.days),
+            })
+        })
+        .collect();
+    Ok(ModulesReport { generated_at: shared.now, people: people_count, modules: module_rows, paths: path_rows })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_and_rates() {
+        assert_eq!(median_u32(&mut []), None);
+        assert_eq!(median_u32(&mut [90, 30, 60]), Some(60));
+        assert_eq!(median_u32(&mut [30, 61]), Some(46));
+        assert_eq!(median_f64(&mut [3.0, 1.0]), Some(2.0));
+        assert_eq!(percent(1, 3), Some(33.3));
+        assert_eq!(percent(0, 0), None);
+    }
+}
