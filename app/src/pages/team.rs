@@ -121,6 +121,7 @@ fn Readiness(report: PeopleReport, today: NaiveDate, filters: Signal<(Option<Str
             <button type="submit" class="secondary">"Show"</button>
             <a class="small" href=csv data-testid="people-csv" download>"Download CSV"</a>
         </form>
+        <Charts query=report_query(team.clone(), false)/>
         <section class="card summary" data-testid="team-summary">
             <p><strong>{total}</strong>" people · "<strong>{at_risk}</strong>" with overdue required items · "
                 <strong>{format!("{} %", (done * 100).checked_div(required).unwrap_or(100))}</strong>" of required items done"</p>
@@ -134,6 +135,31 @@ fn Readiness(report: PeopleReport, today: NaiveDate, filters: Signal<(Option<Str
                 </ul>
             }.into_any()
         }}
+    }
+}
+
+/// The charts, drawn by the server: they show with JavaScript off too.
+#[component]
+fn Charts(query: String) -> impl IntoView {
+    let url = |name: &str| {
+        if query.is_empty() {
+            format!("/api/v1/reports/charts/{name}.svg")
+        } else {
+            format!("/api/v1/reports/charts/{name}.svg?{query}")
+        }
+    };
+    let (readiness, completions) = (url("readiness"), url("completions"));
+    view! {
+        <section class="card charts" data-testid="charts">
+            <figure>
+                <img src=readiness.clone() alt="Readiness by team: share of required items done" loading="lazy" width="640" height="94"/>
+                <figcaption><a href=readiness data-testid="open-readiness-chart">"Open the readiness chart"</a></figcaption>
+            </figure>
+            <figure>
+                <img src=completions.clone() alt="Modules completed per week, last 12 weeks" loading="lazy" width="640" height="260"/>
+                <figcaption><a href=completions data-testid="open-completions-chart">"Open the completions chart"</a></figcaption>
+            </figure>
+        </section>
     }
 }
 

@@ -2,6 +2,7 @@
 //! path), as JSON for the pages and as CSV that streams, for the people a viewer is
 //! responsible for: admins everyone, managers the teams they manage.
 
+pub mod charts;
 pub mod modules;
 pub mod people;
 
@@ -34,7 +35,11 @@ use crate::{
 
 /// `/api/v1/reports/...`.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(people_report)).routes(routes!(modules_report))
+    OpenApiRouter::new()
+        .routes(routes!(people_report))
+        .routes(routes!(modules_report))
+        .routes(routes!(completions_chart))
+        .routes(routes!(readiness_chart))
 }
 
 /// Whose figures a report covers.
@@ -446,4 +451,84 @@ pub async fn modules_report(
             csv_response(&format!("primer-paths-{day}.csv"), &PATHS_CSV_HEADER, rows(report.paths), path_csv)
         }
     })
+}
+
+/// How many weeks the completions chart shows.
+const CHART_WEEKS: u32 = 12;
+
+fn svg(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body)
+        .into_response()
+}
+
+/// Modules completed per week over the last 12 weeks by the people in scope (the same
+/// filters as the people report), as an SVG image. Roles: managers (their teams), admins.
+#[utoipa::path(
+    get, path = "/api/v1/reports/charts/completions.svg", tag = "readiness",
+    params(PeopleQuery),
+    responses(
+        (status = 200, description = "`image/svg+xml`"),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+    ),
+    security(("primer_session" = []))
+)]
+pub async fn completions_chart(
+    State(state): State<AppState>,
+    auth: Auth<Managers>,
+    Query(query): Query<PeopleQuery>,
+) -> Result<Response, ApiError> {
+    use sea_orm::{QuerySelect, QueryTrait};
+
+    use crate::db::entities::module_progress;
+    let scope = Scope::for_viewer(&state.db, auth.user(), query.team_id, query.job_role).await?;
+    let today = crate::db::now().date_naive();
+    let from = charts::week_of(today) - chrono::Days::new(7 * u64::from(CHART_WEEKS));
+    let in_scope = scope.filter(user::Entity::find().select_only().column(user::Column::Id)).into_query();
+    let completed: Vec<DateTime<Utc>> = module_progress::Entity::find()
+        .select_only()
+        .column(module_progress::Column::CompletedAt)
+        .filter(module_progress::Column::UserId.in_subquery(in_scope))
+        .filter(module_progress::Column::CompletedAt.gte(from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()))
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    Ok(svg(charts::completions_svg(&charts::weekly(completed, today, CHART_WEEKS))))
+}
+
+/// Per team in scope, the share of required items done and how many people have
+/// something overdue, as an SVG image. Roles: managers (their teams), admins.
+#[utoipa::path(
+    get, path = "/api/v1/reports/charts/readiness.svg", tag = "readiness",
+    params(PeopleQuery),
+    responses(
+        (status = 200, description = "`image/svg+xml`"),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+    ),
+    security(("primer_session" = []))
+)]
+pub async fn readiness_chart(
+    State(state): State<AppState>,
+    auth: Auth<Managers>,
+    Query(query): Query<PeopleQuery>,
+) -> Result<Response, ApiError> {
+    let query = PeopleQuery { overdue_only: false, format: Format::Json, ..query };
+    let report = people_json(&state, auth.user(), query).await?;
+    let mut teams: Vec<charts::TeamReadiness> = Vec::new();
+    for p in &report.people {
+        let name = p.team.clone().unwrap_or_else(|| "No team".to_string());
+        let index = match teams.iter().position(|t| t.team == name) {
+            Some(i) => i,
+            None => {
+                teams.push(charts::TeamReadiness { team: name, done: 0, total: 0, overdue_people: 0, people: 0 });
+                teams.len() - 1
+            }
+        };
+        let t = &mut teams[index];
+        t.done += p.required_done;
+        t.total += p.required_total;
+        t.people += 1;
+        t.overdue_people += u32::from(!p.overdue.is_empty());
+    }
+    teams.sort_by_key(|t| t.team.to_lowercase());
+    Ok(svg(charts::readiness_svg(&teams)))
 }

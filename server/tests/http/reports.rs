@@ -313,6 +313,29 @@ async fn the_team_page_shows_readiness_without_javascript(app: TestApp) {
     let other = app.get(&format!("/team?team_id={}", f.south.id)).html().session(&f.manager_north).send().await;
     other.assert_status(403);
     assert!(other.text().contains("role doesn"), "another team's page is refused");
+    assert!(html.contains("/api/v1/reports/charts/readiness.svg"), "the page shows the charts");
+}
+
+async fn charts_are_svg_drawn_on_the_server(app: TestApp) {
+    let f = fixture(&app).await;
+    let chart = app.get("/api/v1/reports/charts/readiness.svg").session(&f.admin).send().await;
+    chart.assert_status(200);
+    assert!(chart.header("content-type").unwrap().starts_with("image/svg+xml"));
+    let svg = chart.text();
+    // From the people test's figures: North has 9 of 21 required items done (Ana 4, Ben 1,
+    // Dee 1, Eli 2, Fay 1), and Ben and Cai have something overdue.
+    assert!(svg.contains(">North<") && svg.contains(">South<"), "{svg}");
+    assert!(svg.contains("2 of 6 with overdue items") && svg.contains("42 %"), "North: 9 of 21 done: {svg}");
+    let north_only = app.get("/api/v1/reports/charts/readiness.svg").session(&f.manager_north).send().await.text();
+    assert!(north_only.contains(">North<") && !north_only.contains(">South<"));
+    let weekly = app.get("/api/v1/reports/charts/completions.svg").session(&f.manager_north).send().await.text();
+    // North completed 4 (Ana) + 1 + 1 + 2 + 1 modules this week.
+    assert!(weekly.contains("9 completions in 12 weeks"), "{weekly}");
+    app.get(&format!("/api/v1/reports/charts/completions.svg?team_id={}", f.south.id))
+        .session(&f.manager_north)
+        .send()
+        .await
+        .assert_error(403, "forbidden");
 }
 
 async fn module_report_matches_the_hand_computed_figures(app: TestApp) {
@@ -386,4 +409,5 @@ db_tests!(
     csv_export_equals_the_table,
     managers_see_only_their_teams,
     the_team_page_shows_readiness_without_javascript,
+    charts_are_svg_drawn_on_the_server,
 );

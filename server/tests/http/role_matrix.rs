@@ -72,6 +72,8 @@ const API: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/verify/{code}", Access::Public),
     ("GET", "/api/v1/reports/people", MANAGER),
     ("GET", "/api/v1/reports/modules", STAFF),
+    ("GET", "/api/v1/reports/charts/completions.svg", MANAGER),
+    ("GET", "/api/v1/reports/charts/readiness.svg", MANAGER),
 ];
 
 /// Routes outside the OpenAPI document: the document itself, its viewer, the pages and
