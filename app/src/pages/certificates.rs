@@ -17,7 +17,8 @@ pub fn date_label(at: DateTime<Utc>) -> String {
     at.format("%-d %B %Y").to_string()
 }
 
-fn status_class(status: CertificateStatus) -> &'static str {
+/// The badge class for a certificate's status.
+pub fn status_class(status: CertificateStatus) -> &'static str {
     match status {
         CertificateStatus::Valid => "badge ok",
         CertificateStatus::Expiring => "badge pending",

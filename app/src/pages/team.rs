@@ -13,7 +13,7 @@ use crate::{
     api::{CertificateStatus, DueItem, ErrorCode, Me, PeopleReport, PersonReadiness, RequestError, Role, ago},
     client,
     components::{ErrorMessage, gate::signed_in, set_status},
-    pages::certificates::date_label,
+    pages::certificates::{date_label, status_class},
 };
 
 /// The report's query string from the page's: the filters it knows, nothing else.
@@ -203,11 +203,7 @@ fn PersonCard(p: PersonReadiness, now: DateTime<Utc>, today: NaiveDate) -> impl 
             {(!p.certifications.is_empty()).then(|| view! {
                 <div class="small">
                     {p.certifications.iter().map(|c| {
-                        let class = match c.status {
-                            CertificateStatus::Valid => "badge ok",
-                            CertificateStatus::Expiring => "badge pending",
-                            CertificateStatus::Expired => "badge off",
-                        };
+                        let class = status_class(c.status);
                         let when = c.expires_at.map(|e| match c.status {
                             CertificateStatus::Expired => format!(" · expired {}", date_label(e)),
                             _ => format!(" · until {}", date_label(e)),
