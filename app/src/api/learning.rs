@@ -224,6 +224,15 @@ pub struct QuizScore {
     pub passed: bool,
 }
 
+/// Whether `picked` (option indexes, in any order) is exactly the question's right options.
+pub fn answered_right(question: &Question, picked: &[u32]) -> bool {
+    let mut picked = picked.to_vec();
+    picked.sort_unstable();
+    picked.dedup();
+    let correct = question.options.iter().enumerate().filter(|(_, o)| o.correct).map(|(i, _)| i as u32);
+    picked.into_iter().eq(correct)
+}
+
 /// Scores answers against a quiz: a question counts as right when exactly its correct
 /// options were picked. Fails if the answers don't fit the quiz.
 pub fn score_quiz(questions: &[Question], pass_percent: u8, answers: &[Vec<u32>]) -> Result<QuizScore, String> {
@@ -235,12 +244,7 @@ pub fn score_quiz(questions: &[Question], pass_percent: u8, answers: &[Vec<u32>]
         if picked.iter().any(|&i| i as usize >= q.options.len()) {
             return Err("an answer picks an option the question doesn't have".into());
         }
-        let mut picked = picked.clone();
-        picked.sort_unstable();
-        picked.dedup();
-        let correct: Vec<u32> =
-            q.options.iter().enumerate().filter(|(_, o)| o.correct).map(|(i, _)| i as u32).collect();
-        if picked == correct {
+        if answered_right(q, picked) {
             right += 1;
         }
     }
@@ -279,6 +283,17 @@ pub struct ModuleProgress {
     #[serde(default)]
     pub rated_at: Option<DateTime<Utc>>,
     pub last_activity_at: DateTime<Utc>,
+}
+
+impl ModuleProgress {
+    /// The completion that counts: the first one, or, for a recertification (`since`),
+    /// the last one if it came after `since`.
+    pub fn completed_since(&self, since: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        match since {
+            None => self.completed_at,
+            Some(since) => self.last_completed_at.filter(|at| *at > since),
+        }
+    }
 }
 
 /// `GET /api/v1/progress`: a learner's progress, folded from their records.
@@ -374,10 +389,7 @@ impl Progress {
     /// Whether a module is completed, and, if `since` is given (a recertification), was
     /// completed again after it.
     pub fn is_completed_since(&self, id: i64, since: Option<DateTime<Utc>>) -> bool {
-        self.module(id).is_some_and(|m| match since {
-            None => m.completed_at.is_some(),
-            Some(since) => m.last_completed_at.is_some_and(|at| at > since),
-        })
+        self.module(id).is_some_and(|m| m.completed_since(since).is_some())
     }
 }
 

@@ -113,10 +113,15 @@ impl User {
     /// Days since the start date (day 1 is the start date), if there is one and it has
     /// passed.
     pub fn onboarding_day(&self, today: NaiveDate) -> Option<i64> {
-        let start = self.start_date?;
-        let days = (today - start).num_days();
-        (days >= 0).then_some(days + 1)
+        onboarding_day(self.start_date?, today)
     }
+}
+
+/// The day of onboarding `today` is for someone who started on `start` (day 1 is the
+/// start date), if it has come.
+pub fn onboarding_day(start: NaiveDate, today: NaiveDate) -> Option<i64> {
+    let days = (today - start).num_days();
+    (days >= 0).then_some(days + 1)
 }
 
 /// `POST /api/v1/auth/login`.

@@ -10,10 +10,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::{CertificateStatus, DueItem, ErrorCode, Me, PeopleReport, PersonReadiness, RequestError, Role, ago},
+    api::{DueItem, ErrorCode, Me, PeopleReport, PersonReadiness, RequestError, Role, ago, onboarding_day},
     client,
     components::{ErrorMessage, gate::signed_in, set_status},
-    pages::certificates::{date_label, status_class},
+    pages::certificates::{status_class, validity_label},
 };
 
 /// The report's query string from the page's: the filters it knows, nothing else.
@@ -165,9 +165,9 @@ fn Charts(query: String) -> impl IntoView {
 
 #[component]
 fn PersonCard(p: PersonReadiness, now: DateTime<Utc>, today: NaiveDate) -> impl IntoView {
-    let onboarding = p.start_date.map(|start| {
-        let day = (today - start).num_days() + 1;
-        if day < 1 { format!("starts {}", start.format("%-d %b")) } else { format!("day {day} since start") }
+    let onboarding = p.start_date.map(|start| match onboarding_day(start, today) {
+        Some(day) => format!("day {day} since start"),
+        None => format!("starts {}", start.format("%-d %b")),
     });
     let fresh = p.last_sync_at.is_some_and(|at| now - at < chrono::TimeDelta::days(2));
     let sync = format!("Data as of {}", ago(p.last_sync_at, now));
@@ -202,13 +202,8 @@ fn PersonCard(p: PersonReadiness, now: DateTime<Utc>, today: NaiveDate) -> impl 
             })}
             {(!p.certifications.is_empty()).then(|| view! {
                 <div class="small">
-                    {p.certifications.iter().map(|c| {
-                        let class = status_class(c.status);
-                        let when = c.expires_at.map(|e| match c.status {
-                            CertificateStatus::Expired => format!(" · expired {}", date_label(e)),
-                            _ => format!(" · until {}", date_label(e)),
-                        }).unwrap_or_default();
-                        view! { <span class=class>{format!("★ {}{when}", c.title)}</span> }
+                    {p.certifications.iter().map(|c| view! {
+                        <span class=status_class(c.status)>{format!("★ {} · {}", c.title, validity_label(c.status, c.expires_at))}</span>
                     }).collect_view()}
                 </div>
             })}

@@ -15,7 +15,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, TransactionSession, TransactionTrait,
     sea_query::{Expr, Func, LikeExpr},
 };
 use serde::Deserialize;
@@ -321,18 +321,36 @@ pub async fn list(db: &impl ConnectionTrait, filter: &UserFilter) -> Result<Vec<
     Ok(views(db, query.all(db).await?).await?)
 }
 
-/// The people a manager is responsible for: the active members of the teams they
-/// manage (admins: everyone active), without the manager themself.
-pub async fn people_for(db: &impl ConnectionTrait, viewer: &User) -> Result<Vec<User>, ApiError> {
-    let mut query = user::Entity::find()
-        .filter(user::Column::Active.eq(true))
-        .filter(user::Column::Id.ne(viewer.id))
-        .order_by_asc(user::Column::Name);
-    if viewer.role != Role::Admin {
-        let teams: Vec<i64> = viewer.manages.iter().map(|t| t.id).collect();
-        query = query.filter(user::Column::TeamId.is_in(teams));
+/// People as reports and oversight see them: active, not the viewer themself, and, if
+/// `teams` is given, in those teams. The one rule for "the people someone looks after".
+pub fn people_in(query: Select<user::Entity>, viewer_id: i64, teams: Option<&[i64]>) -> Select<user::Entity> {
+    let query = query.filter(user::Column::Active.eq(true)).filter(user::Column::Id.ne(viewer_id));
+    match teams {
+        Some(teams) => query.filter(user::Column::TeamId.is_in(teams.iter().copied())),
+        None => query,
     }
-    Ok(views(db, query.all(db).await?).await?)
+}
+
+/// The people a manager is responsible for, as a query: the active members of the teams
+/// they manage (admins: everyone active), without the viewer themself.
+fn responsible_for(viewer: &User) -> Select<user::Entity> {
+    let managed: Vec<i64> = viewer.manages.iter().map(|t| t.id).collect();
+    let teams = (viewer.role != Role::Admin).then_some(managed.as_slice());
+    people_in(user::Entity::find(), viewer.id, teams)
+}
+
+/// The people a manager is responsible for (admins: everyone active), by name.
+pub async fn people_for(db: &impl ConnectionTrait, viewer: &User) -> Result<Vec<User>, ApiError> {
+    let people = responsible_for(viewer).order_by_asc(user::Column::Name).all(db).await?;
+    Ok(views(db, people).await?)
+}
+
+/// Whether `viewer` (a manager or admin) is responsible for the person `person_id`.
+pub async fn is_responsible_for(db: &impl ConnectionTrait, viewer: &User, person_id: i64) -> Result<bool, ApiError> {
+    if !matches!(viewer.role, Role::Manager | Role::Admin) {
+        return Ok(false);
+    }
+    Ok(responsible_for(viewer).filter(user::Column::Id.eq(person_id)).count(db).await? > 0)
 }
 
 /// The base URL for links: the configured public URL, or the address this request used.

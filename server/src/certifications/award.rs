@@ -65,6 +65,9 @@ pub fn decide(
     evidence: &[Evidence],
     since: Option<DateTime<Utc>>,
 ) -> Option<(DateTime<Utc>, Option<u8>)> {
+    if needs.required.is_empty() && needs.assessments.is_empty() {
+        return None;
+    }
     let after = |e: &&Evidence| since.is_none_or(|s| e.at > s);
     let mut met_at = DateTime::<Utc>::MIN_UTC;
     for module in &needs.required {
@@ -81,9 +84,6 @@ pub fn decide(
             .min_by_key(|e| (e.at, std::cmp::Reverse(e.score)))?;
         met_at = met_at.max(first.at);
         scores.push(u32::from(first.score.unwrap_or(0)));
-    }
-    if needs.required.is_empty() && needs.assessments.is_empty() {
-        return None;
     }
     let score = (!scores.is_empty()).then(|| (scores.iter().sum::<u32>() / scores.len() as u32) as u8);
     Some((met_at, score))
@@ -126,16 +126,13 @@ pub async fn award(
     }
 
     let ids: Vec<i64> = certifications.iter().map(|(c, _)| c.id).collect();
-    let mut latest: HashMap<i64, DateTime<Utc>> = HashMap::new();
-    for held in certificate::Entity::find()
+    let held = certificate::Entity::find()
         .filter(certificate::Column::UserId.eq(user_id))
         .filter(certificate::Column::CertificationId.is_in(ids))
         .all(db)
-        .await?
-    {
-        let at = latest.entry(held.certification_id).or_insert(held.issued_at);
-        *at = (*at).max(held.issued_at);
-    }
+        .await?;
+    let latest: HashMap<i64, DateTime<Utc>> =
+        certificate::newest_per_certification(&held).into_iter().map(|(id, c)| (id, c.issued_at)).collect();
 
     let modules: HashSet<i64> =
         certifications.iter().flat_map(|(_, n)| n.required.iter().chain(&n.assessments).copied()).collect();

@@ -6,7 +6,7 @@ pub mod award;
 use std::collections::{HashMap, HashSet};
 
 use app::api::{
-    CertificateStatus, Certification, CertificationInput, DEFAULT_PASSING_SCORE, ErrorBody, ModuleKind, Role, User,
+    CertificateStatus, Certification, CertificationInput, DEFAULT_PASSING_SCORE, ErrorBody, ModuleKind, User,
     Verification, content as rules, normalise_code, readiness,
 };
 use axum::{extract::State, http::StatusCode};
@@ -136,25 +136,41 @@ pub async fn parse(
     })
 }
 
-/// A certification as the API shows it.
+/// Certifications as the API shows them, with their paths' titles and holders (two
+/// queries, however many there are).
+async fn views(db: &impl ConnectionTrait, list: Vec<certification::Model>) -> Result<Vec<Certification>, ApiError> {
+    let ids: Vec<i64> = list.iter().map(|c| c.id).collect();
+    let holders = holders(db, &ids).await?;
+    let path_titles: HashMap<i64, String> = path::Entity::find()
+        .filter(path::Column::Id.is_in(list.iter().map(|c| c.path_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.title))
+        .collect();
+    Ok(list
+        .into_iter()
+        .map(|c| Certification {
+            id: c.id,
+            title: c.title.clone(),
+            description: c.description.clone(),
+            path_id: c.path_id,
+            path_title: path_titles.get(&c.path_id).cloned().unwrap_or_default(),
+            version: c.version,
+            required_module_ids: c.required(),
+            assessment_module_ids: c.assessments(),
+            passing_score: c.passing_score.clamp(0, 100) as u8,
+            validity_months: c.validity_months.map(|m| m.max(0) as u32),
+            holders: holders.get(&c.id).copied().unwrap_or(0),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        })
+        .collect())
+}
+
+/// One certification as the API shows it.
 async fn view(db: &impl ConnectionTrait, c: certification::Model) -> Result<Certification, ApiError> {
-    let path_title = path::Entity::find_by_id(c.path_id).one(db).await?.map(|p| p.title).unwrap_or_default();
-    let holders = holders(db, &[c.id]).await?.get(&c.id).copied().unwrap_or(0);
-    Ok(Certification {
-        id: c.id,
-        title: c.title.clone(),
-        description: c.description.clone(),
-        path_id: c.path_id,
-        path_title,
-        version: c.version,
-        required_module_ids: c.required(),
-        assessment_module_ids: c.assessments(),
-        passing_score: c.passing_score.clamp(0, 100) as u8,
-        validity_months: c.validity_months.map(|m| m.max(0) as u32),
-        holders,
-        created_at: c.created_at,
-        updated_at: c.updated_at,
-    })
+    views(db, vec![c]).await?.pop().ok_or_else(|| ApiError::Internal("a certification went missing".into()))
 }
 
 /// How many people hold an unexpired certificate, per certification.
@@ -183,11 +199,7 @@ async fn holders(db: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i64, 
 
 /// Every certification, by title.
 pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Certification>, ApiError> {
-    let mut out = Vec::new();
-    for c in certification::Entity::find().order_by_asc(certification::Column::Title).all(db).await? {
-        out.push(view(db, c).await?);
-    }
-    Ok(out)
+    views(db, certification::Entity::find().order_by_asc(certification::Column::Title).all(db).await?).await
 }
 
 /// Stores a checked certification, new or replacing `existing` (a new version if what it
@@ -443,13 +455,9 @@ pub async fn certificate_for(
     id: i64,
 ) -> Result<app::api::Certificate, ApiError> {
     let c = certificate::Entity::find_by_id(id).one(db).await?.ok_or_else(|| ApiError::not_found("Certificate"))?;
-    if c.user_id != viewer.id {
-        let allowed = matches!(viewer.role, Role::Manager | Role::Admin)
-            && users::people_for(db, viewer).await?.iter().any(|p| p.id == c.user_id);
-        if !allowed {
-            // Whether someone else's certificate exists is theirs to share.
-            return Err(ApiError::not_found("Certificate"));
-        }
+    // Whether someone else's certificate exists is theirs to share: a 404, not a 403.
+    if c.user_id != viewer.id && !users::is_responsible_for(db, viewer, c.user_id).await? {
+        return Err(ApiError::not_found("Certificate"));
     }
     one(db, c).await
 }

@@ -74,22 +74,15 @@ fn merge(current: Option<Assigned>, next: Assigned) -> Assigned {
 /// only what is done after it was earned. `held` is one person's certificates.
 fn renewals(
     held: &[certificate::Model],
-    certification_paths: &HashMap<i64, i64>,
+    certifications: &HashMap<i64, certification::Model>,
     now: DateTime<Utc>,
 ) -> Vec<(i64, Assigned)> {
-    let mut latest: HashMap<i64, &certificate::Model> = HashMap::new();
-    for c in held {
-        let entry = latest.entry(c.certification_id).or_insert(c);
-        if c.issued_at > entry.issued_at {
-            *entry = c;
-        }
-    }
     let renew_from = now + TimeDelta::days(EXPIRING_DAYS);
-    latest
+    certificate::newest_per_certification(held)
         .into_values()
         .filter(|c| c.expires_at.is_some_and(|e| e <= renew_from))
         .filter_map(|c| {
-            let path_id = *certification_paths.get(&c.certification_id)?;
+            let path_id = certifications.get(&c.certification_id)?.path_id;
             let due_date = c.expires_at.map(|e| e.date_naive());
             Some((path_id, Assigned { required: true, due_date, since: Some(c.issued_at) }))
         })
@@ -124,8 +117,8 @@ pub struct Content {
     pub assignments: Vec<assignment::Model>,
     /// Quizzes that are a certification's assessment.
     pub assessments: HashSet<i64>,
-    /// Each certification's path.
-    pub certification_paths: HashMap<i64, i64>,
+    /// Every certification, by id.
+    pub certifications: HashMap<i64, certification::Model>,
 }
 
 /// How modules and paths reached one person: by module id, and by path id.
@@ -177,7 +170,7 @@ impl Content {
             steps,
             assignments: assignment::Entity::find().all(db).await?,
             assessments: certifications.iter().flat_map(|c| c.assessments()).collect(),
-            certification_paths: certifications.iter().map(|c| (c.id, c.path_id)).collect(),
+            certifications: certifications.into_iter().map(|c| (c.id, c)).collect(),
         })
     }
 
@@ -203,7 +196,7 @@ impl Content {
                 assign_path(id, this);
             }
         }
-        for (path_id, renewal) in renewals(held, &self.certification_paths, now) {
+        for (path_id, renewal) in renewals(held, &self.certifications, now) {
             assign_path(path_id, renewal);
         }
         for (id, this) in direct {

@@ -19,7 +19,7 @@ use axum::{
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
     sea_query::{Expr, ExprTrait, Func},
 };
 use serde::Deserialize;
@@ -27,9 +27,10 @@ use tokio::sync::mpsc;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
+    accounts::users,
     app::AppState,
     auth::{Auth, Managers, Staff},
-    db::entities::{team, user},
+    db::entities::{module_progress, team, user},
     error::{ApiError, Query},
 };
 
@@ -85,12 +86,14 @@ impl Scope {
         Ok(Scope { teams, job_role, viewer_id: viewer.id, team_names, choices })
     }
 
+    /// The ids of the people in scope, as a subquery.
+    pub fn ids(&self) -> sea_orm::sea_query::SelectStatement {
+        sea_orm::QueryTrait::into_query(self.filter(user::Entity::find().select_only().column(user::Column::Id)))
+    }
+
     /// Limits a query of people to the scope: active people, not the viewer.
     pub fn filter(&self, query: Select<user::Entity>) -> Select<user::Entity> {
-        let mut query = query.filter(user::Column::Active.eq(true)).filter(user::Column::Id.ne(self.viewer_id));
-        if let Some(teams) = &self.teams {
-            query = query.filter(user::Column::TeamId.is_in(teams.iter().copied()));
-        }
+        let mut query = users::people_in(query, self.viewer_id, self.teams.as_deref());
         if let Some(role) = &self.job_role {
             query = query.filter(Expr::expr(Func::lower(Expr::col(user::Column::JobRole))).eq(role.to_lowercase()));
         }
@@ -254,25 +257,38 @@ fn csv_response<T: Send + 'static>(
         .into_response()
 }
 
-/// The people report as the pages read it.
-pub async fn people_json(state: &AppState, viewer: &User, query: PeopleQuery) -> Result<PeopleReport, ApiError> {
+/// The people report's rows, as they are worked out (by person id), from a task that
+/// reads them; a failure comes last, as an error. Also when the report was made and
+/// the teams the viewer may filter by.
+async fn people_rows(
+    state: &AppState,
+    viewer: &User,
+    query: PeopleQuery,
+) -> Result<(DateTime<Utc>, Vec<TeamRef>, mpsc::Receiver<Result<PersonReadiness, ApiError>>), ApiError> {
     let scope = Scope::for_viewer(&state.db, viewer, query.team_id, query.job_role).await?;
-    let shared = people::Shared::load(&state.db, &scope).await?;
-    let (tx, mut rx) = mpsc::channel(ROWS_IN_FLIGHT);
+    let shared = people::Shared::load_with_sync(&state.db, &scope).await?;
+    let (now, choices) = (shared.now, scope.choices.clone());
+    let (tx, rx) = mpsc::channel(ROWS_IN_FLIGHT);
+    let db = state.db.clone();
     let overdue_only = query.overdue_only;
-    let keep = move |r: &PersonReadiness| !overdue_only || !r.overdue.is_empty();
-    let producer = people::stream(&state.db, &scope, &shared, keep, tx);
-    let collector = async {
-        let mut rows = Vec::new();
-        while let Some(Ok(row)) = rx.recv().await {
-            rows.push(row);
+    tokio::spawn(async move {
+        let keep = move |r: &PersonReadiness| !overdue_only || !r.overdue.is_empty();
+        if let Err(e) = people::stream(&db, &scope, &shared, keep, tx.clone()).await {
+            let _ = tx.send(Err(e)).await;
         }
-        rows
-    };
-    let (produced, mut people) = tokio::join!(producer, collector);
-    produced?;
+    });
+    Ok((now, choices, rx))
+}
+
+/// The people report as the pages read it, by name.
+pub async fn people_json(state: &AppState, viewer: &User, query: PeopleQuery) -> Result<PeopleReport, ApiError> {
+    let (generated_at, teams, mut rows) = people_rows(state, viewer, query).await?;
+    let mut people = Vec::new();
+    while let Some(row) = rows.recv().await {
+        people.push(row?);
+    }
     people.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.user_id.cmp(&b.user_id)));
-    Ok(PeopleReport { generated_at: shared.now, teams: scope.choices, people })
+    Ok(PeopleReport { generated_at, teams, people })
 }
 
 /// Readiness per person: required items done, overdue and due soon (per 30/60/90-day
@@ -297,19 +313,9 @@ pub async fn people_report(
     if query.format == Format::Json {
         return Ok(axum::Json(people_json(&state, auth.user(), query).await?).into_response());
     }
-    let scope = Scope::for_viewer(&state.db, auth.user(), query.team_id, query.job_role).await?;
-    let shared = people::Shared::load(&state.db, &scope).await?;
-    let filename = format!("primer-people-{}.csv", shared.now.date_naive());
-    let (tx, rx) = mpsc::channel(ROWS_IN_FLIGHT);
-    let db = state.db.clone();
-    let overdue_only = query.overdue_only;
-    tokio::spawn(async move {
-        let keep = move |r: &PersonReadiness| !overdue_only || !r.overdue.is_empty();
-        if let Err(e) = people::stream(&db, &scope, &shared, keep, tx.clone()).await {
-            let _ = tx.send(Err(e)).await;
-        }
-    });
-    Ok(csv_response(&filename, &PEOPLE_CSV_HEADER, rx, |p: &PersonReadiness| person_csv(p)))
+    let (now, _, rows) = people_rows(&state, auth.user(), query).await?;
+    let filename = format!("primer-people-{}.csv", now.date_naive());
+    Ok(csv_response(&filename, &PEOPLE_CSV_HEADER, rows, person_csv))
 }
 
 /// Which table of the module report a CSV export holds.
@@ -477,17 +483,13 @@ pub async fn completions_chart(
     auth: Auth<Managers>,
     Query(query): Query<PeopleQuery>,
 ) -> Result<Response, ApiError> {
-    use sea_orm::{QuerySelect, QueryTrait};
-
-    use crate::db::entities::module_progress;
     let scope = Scope::for_viewer(&state.db, auth.user(), query.team_id, query.job_role).await?;
     let today = crate::db::now().date_naive();
     let from = charts::week_of(today) - chrono::Days::new(7 * u64::from(CHART_WEEKS));
-    let in_scope = scope.filter(user::Entity::find().select_only().column(user::Column::Id)).into_query();
     let completed: Vec<DateTime<Utc>> = module_progress::Entity::find()
         .select_only()
         .column(module_progress::Column::CompletedAt)
-        .filter(module_progress::Column::UserId.in_subquery(in_scope))
+        .filter(module_progress::Column::UserId.in_subquery(scope.ids()))
         .filter(module_progress::Column::CompletedAt.gte(from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()))
         .into_tuple()
         .all(&state.db)

@@ -6,19 +6,16 @@ use std::collections::HashMap;
 
 use app::api::{
     MissedQuestion, ModuleContent, ModuleFigures, ModuleKind, ModulesReport, PathFigures, QuizAttemptPayload,
-    RecordKind,
+    RecordKind, answered_right,
 };
 use futures_util::StreamExt;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
 use super::{
     Scope,
     people::{People, Shared},
 };
-use crate::{
-    db::entities::{learning_record, user},
-    error::ApiError,
-};
+use crate::{db::entities::learning_record, error::ApiError};
 
 #[derive(Default)]
 struct ModuleCounts {
@@ -91,11 +88,11 @@ pub async fn figures(db: &DatabaseConnection, scope: &Scope, shared: &Shared) ->
                 c.completed_assigned += u32::from(assigned);
             }
             if let Some(score) = r.best_score {
-                c.score_sum += score.clamp(0, 100) as u64;
+                c.score_sum += u64::from(score);
                 c.scores += 1;
             }
             if let Some(rating) = r.rating {
-                c.rating_sum += rating.clamp(0, 5) as u64;
+                c.rating_sum += u64::from(rating);
                 c.ratings += 1;
             }
         }
@@ -111,16 +108,7 @@ pub async fn figures(db: &DatabaseConnection, scope: &Scope, shared: &Shared) ->
                 c.started += 1;
             }
             let since = assigned.and_then(|a| a.since);
-            let finished: Option<Vec<_>> = steps
-                .iter()
-                .map(|s| {
-                    let r = progress.get(s)?;
-                    match since {
-                        None => r.completed_at,
-                        Some(since) => r.last_completed_at.filter(|at| *at > since),
-                    }
-                })
-                .collect();
+            let finished: Option<Vec<_>> = steps.iter().map(|s| progress.get(s)?.completed_since(since)).collect();
             if let Some(last) = finished.and_then(|times| times.into_iter().max()) {
                 c.completed += 1;
                 c.completed_assigned += u32::from(assigned.is_some());
@@ -133,15 +121,14 @@ pub async fn figures(db: &DatabaseConnection, scope: &Scope, shared: &Shared) ->
     }
 
     // Time spent and answers come from the records themselves.
-    let questions: HashMap<i64, (i32, Vec<app::api::Question>, u8)> = content
+    let questions: HashMap<i64, (i32, Vec<app::api::Question>)> = content
         .published
         .iter()
         .filter_map(|(m, v, _)| match serde_json::from_value::<ModuleContent>(v.content.clone()) {
-            Ok(ModuleContent::Quiz { questions, pass_percent }) => Some((m.id, (v.version, questions, pass_percent))),
+            Ok(ModuleContent::Quiz { questions, .. }) => Some((m.id, (v.version, questions))),
             _ => None,
         })
         .collect();
-    let in_scope = scope.filter(user::Entity::find().select_only().column(user::Column::Id)).into_query();
     let mut records = learning_record::Entity::find()
         .select_only()
         .columns([
@@ -150,7 +137,7 @@ pub async fn figures(db: &DatabaseConnection, scope: &Scope, shared: &Shared) ->
             learning_record::Column::Kind,
             learning_record::Column::Payload,
         ])
-        .filter(learning_record::Column::UserId.in_subquery(in_scope))
+        .filter(learning_record::Column::UserId.in_subquery(scope.ids()))
         .filter(
             learning_record::Column::Kind.is_in([RecordKind::Completion.as_str(), RecordKind::QuizAttempt.as_str()]),
         )
@@ -167,7 +154,7 @@ pub async fn figures(db: &DatabaseConnection, scope: &Scope, shared: &Shared) ->
             continue;
         }
         // Answers to the version learners get now: its questions as they now read.
-        let Some((current, qs, _)) = questions.get(&module_id) else { continue };
+        let Some((current, qs)) = questions.get(&module_id) else { continue };
         if *current != version {
             continue;
         }
@@ -176,13 +163,8 @@ pub async fn figures(db: &DatabaseConnection, scope: &Scope, shared: &Shared) ->
             c.questions.resize(qs.len(), (0, 0));
         }
         for (i, (q, picked)) in qs.iter().zip(&attempt.answers).enumerate() {
-            let mut picked: Vec<u32> = picked.clone();
-            picked.sort_unstable();
-            picked.dedup();
-            let correct: Vec<u32> =
-                q.options.iter().enumerate().filter(|(_, o)| o.correct).map(|(j, _)| j as u32).collect();
             c.questions[i].0 += 1;
-            c.questions[i].1 += u32::from(picked != correct);
+            c.questions[i].1 += u32::from(!answered_right(q, picked));
         }
     }
 
@@ -191,7 +173,7 @@ pub async fn figures(db: &DatabaseConnection, scope: &Scope, shared: &Shared) ->
         .iter()
         .map(|(m, v, _)| {
             let mut c = modules.remove(&m.id).unwrap_or_default();
-            let most_missed = questions.get(&m.id).and_then(|(_, qs, _)| {
+            let most_missed = questions.get(&m.id).and_then(|(_, qs)| {
                 c.questions
                     .iter()
                     .enumerate()

@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 
 use app::api::{
-    CertificateStatus, DUE_SOON_DAYS, DueItem, HeldCertification, ModuleKind, PersonReadiness, QuizResult, Tier,
-    TierProgress, User,
+    CertificateStatus, DUE_SOON_DAYS, DueItem, HeldCertification, ModuleKind, ModuleProgress, PersonReadiness,
+    QuizResult, Tier, TierProgress, User,
 };
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use futures_util::StreamExt;
@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 
 use super::Scope;
 use crate::{
-    db::entities::{certificate, certification, module_progress, sync_device, user},
+    db::entities::{certificate, module_progress, sync_device, user},
     error::ApiError,
     modules::catalog::Content,
 };
@@ -47,63 +47,61 @@ pub(super) struct Joined {
     last_activity_at: Option<DateTime<Utc>>,
 }
 
-/// One progress row of a person.
-#[derive(Debug, Clone)]
-pub(super) struct Row {
-    pub module_id: i64,
-    pub completed_at: Option<DateTime<Utc>>,
-    pub last_completed_at: Option<DateTime<Utc>>,
-    pub best_score: Option<i32>,
-    pub attempts: i32,
-    pub rating: Option<i32>,
-    pub last_activity_at: DateTime<Utc>,
-}
-
 /// Everything a person's row is made from that isn't theirs alone.
 pub struct Shared {
     pub content: Content,
     pub team_names: HashMap<i64, String>,
     /// Certificates of the people in scope, by person.
     pub(super) certificates: HashMap<i64, Vec<certificate::Model>>,
-    certification_titles: HashMap<i64, String>,
+    /// When each person in scope last synced (the people report only).
     last_sync: HashMap<i64, DateTime<Utc>>,
+    /// Quiz titles, by module id.
+    quizzes: HashMap<i64, String>,
     pub now: DateTime<Utc>,
 }
 
 impl Shared {
+    /// What the module report needs.
     pub async fn load(db: &impl ConnectionTrait, scope: &Scope) -> Result<Shared, ApiError> {
         let content = Content::load(db).await?;
-        let in_scope = |q: sea_orm::Select<user::Entity>| scope.filter(q);
-        let ids_query = in_scope(user::Entity::find().select_only().column(user::Column::Id));
         let mut certificates: HashMap<i64, Vec<certificate::Model>> = HashMap::new();
-        for c in certificate::Entity::find()
-            .filter(certificate::Column::UserId.in_subquery(sea_orm::QueryTrait::into_query(ids_query.clone())))
-            .all(db)
-            .await?
+        for c in
+            certificate::Entity::find().filter(certificate::Column::UserId.in_subquery(scope.ids())).all(db).await?
         {
             certificates.entry(c.user_id).or_default().push(c);
         }
-        let last_sync: HashMap<i64, DateTime<Utc>> = sync_device::Entity::find()
+        let quizzes = content
+            .published
+            .iter()
+            .filter(|(m, ..)| m.kind == ModuleKind::Quiz.as_str())
+            .map(|(m, v, _)| (m.id, v.title.clone()))
+            .collect();
+        Ok(Shared {
+            content,
+            team_names: scope.team_names.clone(),
+            certificates,
+            last_sync: HashMap::new(),
+            quizzes,
+            now: crate::db::now(),
+        })
+    }
+
+    /// What the people report needs: the module report's, and when each person last
+    /// synced.
+    pub async fn load_with_sync(db: &impl ConnectionTrait, scope: &Scope) -> Result<Shared, ApiError> {
+        let mut shared = Shared::load(db, scope).await?;
+        shared.last_sync = sync_device::Entity::find()
             .select_only()
             .column(sync_device::Column::UserId)
             .column_as(sync_device::Column::LastSyncAt.max(), "last")
-            .filter(sync_device::Column::UserId.in_subquery(sea_orm::QueryTrait::into_query(ids_query)))
+            .filter(sync_device::Column::UserId.in_subquery(scope.ids()))
             .group_by(sync_device::Column::UserId)
             .into_tuple::<(i64, DateTime<Utc>)>()
             .all(db)
             .await?
             .into_iter()
             .collect();
-        let certification_titles =
-            certification::Entity::find().all(db).await?.into_iter().map(|c| (c.id, c.title)).collect();
-        Ok(Shared {
-            content,
-            team_names: scope.team_names.clone(),
-            certificates,
-            certification_titles,
-            last_sync,
-            now: crate::db::now(),
-        })
+        Ok(shared)
     }
 }
 
@@ -142,23 +140,20 @@ impl Joined {
 }
 
 /// Works out one person's row from their progress rows.
-fn readiness(shared: &Shared, person: &Joined, rows: &[Row]) -> PersonReadiness {
+fn readiness(shared: &Shared, person: &Joined, rows: &[ModuleProgress]) -> PersonReadiness {
     let user = person.user();
     let held = shared.certificates.get(&person.id).map(Vec::as_slice).unwrap_or_default();
     let (assigned, _) = shared.content.assigned_to(&user, held, shared.now);
     let today = today_for(&person.time_zone, shared.now);
     let start = person.start();
-    let progress: HashMap<i64, &Row> = rows.iter().map(|r| (r.module_id, r)).collect();
+    let progress: HashMap<i64, &ModuleProgress> = rows.iter().map(|r| (r.module_id, r)).collect();
 
     let mut tiers: HashMap<Tier, (u32, u32)> = HashMap::new();
     let (mut done_count, mut total) = (0, 0);
     let (mut overdue, mut due_soon) = (Vec::new(), Vec::new());
     for (m, version, _) in &shared.content.published {
         let Some(a) = assigned.get(&m.id).filter(|a| a.required) else { continue };
-        let done = progress.get(&m.id).is_some_and(|r| match a.since {
-            None => r.completed_at.is_some(),
-            Some(since) => r.last_completed_at.is_some_and(|at| at > since),
-        });
+        let done = progress.get(&m.id).is_some_and(|r| r.completed_since(a.since).is_some());
         total += 1;
         let tier = Tier::of(a.due_date.map(|d| (d - start).num_days()));
         let entry = tiers.entry(tier).or_default();
@@ -178,39 +173,31 @@ fn readiness(shared: &Shared, person: &Joined, rows: &[Row]) -> PersonReadiness 
     overdue.sort_by_key(|i| (i.due_date, i.module_id));
     due_soon.sort_by_key(|i| (i.due_date, i.module_id));
 
-    let mut newest: HashMap<i64, &certificate::Model> = HashMap::new();
-    for c in held {
-        let entry = newest.entry(c.certification_id).or_insert(c);
-        if c.issued_at > entry.issued_at {
-            *entry = c;
-        }
-    }
-    let mut certifications: Vec<HeldCertification> = newest
+    let mut certifications: Vec<HeldCertification> = certificate::newest_per_certification(held)
         .into_values()
         .map(|c| HeldCertification {
             certification_id: c.certification_id,
+            // Its title now (it may have been renamed since).
             title: shared
-                .certification_titles
+                .content
+                .certifications
                 .get(&c.certification_id)
-                .cloned()
-                .unwrap_or(c.certification_title.clone()),
+                .map_or_else(|| c.certification_title.clone(), |now| now.title.clone()),
             status: CertificateStatus::at(c.expires_at, shared.now),
             expires_at: c.expires_at,
         })
         .collect();
     certifications.sort_by(|a, b| a.title.cmp(&b.title));
 
-    let titles = |id: i64| shared.content.published.iter().find(|(m, ..)| m.id == id);
     let latest_quiz = rows
         .iter()
         .filter(|r| r.attempts > 0)
         .filter_map(|r| {
-            let (m, version, _) = titles(r.module_id)?;
-            (m.kind == ModuleKind::Quiz.as_str()).then(|| QuizResult {
+            Some(QuizResult {
                 module_id: r.module_id,
-                title: version.title.clone(),
-                best_score: r.best_score.unwrap_or(0).clamp(0, 100) as u8,
-                attempts: r.attempts.max(0) as u32,
+                title: shared.quizzes.get(&r.module_id)?.clone(),
+                best_score: r.best_score.unwrap_or(0),
+                attempts: r.attempts,
                 passed: r.completed_at.is_some(),
                 at: r.last_activity_at,
             })
@@ -280,18 +267,21 @@ impl<'a> People<'a> {
     }
 
     /// The next person and their progress rows.
-    pub(super) async fn next(&mut self) -> Result<Option<(Joined, Vec<Row>)>, ApiError> {
-        let mut progress: Vec<Row> = Vec::new();
+    pub(super) async fn next(&mut self) -> Result<Option<(Joined, Vec<ModuleProgress>)>, ApiError> {
+        let mut progress: Vec<ModuleProgress> = Vec::new();
         let mut current = self.pending.take();
-        let add = |row: &Joined, progress: &mut Vec<Row>| {
+        let add = |row: &Joined, progress: &mut Vec<ModuleProgress>| {
             if let (Some(module_id), Some(last_activity_at)) = (row.module_id, row.last_activity_at) {
-                progress.push(Row {
+                let small = |v: i32| v.clamp(0, 255) as u8;
+                progress.push(ModuleProgress {
                     module_id,
                     completed_at: row.completed_at,
                     last_completed_at: row.last_completed_at,
-                    best_score: row.best_score,
-                    attempts: row.attempts.unwrap_or(0),
-                    rating: row.rating,
+                    completed_version: None,
+                    best_score: row.best_score.map(small),
+                    attempts: row.attempts.unwrap_or(0).max(0) as u32,
+                    rating: row.rating.map(small),
+                    rated_at: None,
                     last_activity_at,
                 });
             }

@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use app::api::{
     ErrorBody, LearningRecord, MAX_BATCH, ModuleContent, Payload, Progress, RecordResult, RecordStatus, RejectCode,
-    Role, SyncRequest, SyncResponse, User, score_quiz,
+    SyncRequest, SyncResponse, User, score_quiz,
 };
 use axum::extract::{DefaultBodyLimit, State};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -402,16 +402,8 @@ pub async fn get_progress(
     let user_id = match query.user_id {
         None => me.id,
         Some(id) if id == me.id => id,
-        Some(id) => {
-            if !matches!(me.role, Role::Manager | Role::Admin) {
-                return Err(ApiError::Forbidden);
-            }
-            let people = users::people_for(&state.db, me).await?;
-            if !people.iter().any(|p| p.id == id) {
-                return Err(ApiError::Forbidden);
-            }
-            id
-        }
+        Some(id) if users::is_responsible_for(&state.db, me, id).await? => id,
+        Some(_) => return Err(ApiError::Forbidden),
     };
     Ok(Json(progress_of(&state.db, user_id).await?))
 }

@@ -25,6 +25,19 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
+/// Each certification's newest certificate among `held` (one person's): the one that
+/// counts; older ones were renewed.
+pub fn newest_per_certification(held: &[Model]) -> std::collections::HashMap<i64, &Model> {
+    let mut newest: std::collections::HashMap<i64, &Model> = std::collections::HashMap::new();
+    for c in held {
+        let entry = newest.entry(c.certification_id).or_insert(c);
+        if c.issued_at > entry.issued_at {
+            *entry = c;
+        }
+    }
+    newest
+}
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
