@@ -7,9 +7,9 @@ use serde::{Serialize, de::DeserializeOwned};
 
 use crate::api::{
     Assignment, AssignmentInput, Catalog, Certificate, Certification, CertificationInput, ChangePassword,
-    LearnerModule, LearningPath, LoginRequest, Me, Module, ModuleInput, ModuleSummary, NewUser, PasswordResetLink,
-    PathInput, PeopleReport, Progress, RequestError, ResetPassword, SyncRequest, SyncResponse, Team, TeamInput, User,
-    UserPatch, Verification,
+    LearnerModule, LearningPath, LoginRequest, Me, Module, ModuleInput, ModuleInsights, ModuleSummary, ModulesReport,
+    NewUser, PasswordResetLink, PathInput, PeopleReport, Progress, RequestError, ResetPassword, SyncRequest,
+    SyncResponse, Team, TeamInput, User, UserPatch, Verification,
 };
 
 /// Server-side access to Primer's data for rendering pages, implemented by the server
@@ -53,6 +53,11 @@ pub trait Backend: Send + Sync + 'static {
     /// Readiness of the people the viewer is responsible for (`GET /api/v1/reports/people`
     /// with `query`, e.g. `team_id=3&overdue_only=true`).
     async fn people_report(&self, request: &http::request::Parts, query: &str) -> Result<PeopleReport, RequestError>;
+    /// Per module and path, for everyone the viewer may see (`GET /api/v1/reports/modules`).
+    async fn modules_report(&self, request: &http::request::Parts) -> Result<ModulesReport, RequestError>;
+    /// What learners think of one module (`GET /api/v1/reports/modules/{id}/insights`;
+    /// authors).
+    async fn module_insights(&self, request: &http::request::Parts, id: i64) -> Result<ModuleInsights, RequestError>;
 }
 
 /// The [`Backend`] as the server provides it in context.
@@ -207,6 +212,24 @@ pub async fn people_report(query: String) -> Result<PeopleReport, RequestError> 
     #[cfg(not(feature = "ssr"))]
     {
         transport::get(&format!("/api/v1/reports/people?{query}")).await
+    }
+}
+
+read!(
+    /// Per module and path, for everyone the viewer may see (authors, managers, admins).
+    modules_report -> ModulesReport, GET "/api/v1/reports/modules", |b, r| b.modules_report(&r)
+);
+
+/// What learners think of one published module and how they answer it (authors).
+pub async fn module_insights(id: i64) -> Result<ModuleInsights, RequestError> {
+    #[cfg(feature = "ssr")]
+    {
+        let (backend, request) = backend_and_request()?;
+        backend.module_insights(&request, id).await
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        transport::get(&format!("/api/v1/reports/modules/{id}/insights")).await
     }
 }
 

@@ -34,6 +34,7 @@ use crate::{
             assignments::AssignmentsPage,
             certifications::CertificationsPage,
             editor::{EditModulePage, NewModulePage},
+            insights::InsightsPage,
             list::StudioPage,
             paths::PathsPage,
         },
@@ -112,6 +113,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("studio/paths") view=PathsPage/>
                     <Route path=path!("studio/assignments") view=AssignmentsPage/>
                     <Route path=path!("studio/certifications") view=CertificationsPage/>
+                    <Route path=path!("studio/insights") view=InsightsPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -179,6 +179,18 @@ impl Backend for PageBackend {
         reports::people_json(&self.state, auth.user(), query).await.map_err(to_request_error)
     }
 
+    async fn modules_report(&self, request: &Parts) -> Result<app::api::ModulesReport, RequestError> {
+        let auth = Auth::<Staff>::check(self.viewer(request).await?).map_err(to_request_error)?;
+        reports::modules_json(&self.state, auth.user(), &reports::ModulesQuery::default())
+            .await
+            .map_err(to_request_error)
+    }
+
+    async fn module_insights(&self, request: &Parts, id: i64) -> Result<app::api::ModuleInsights, RequestError> {
+        let auth = Auth::<Authors>::check(self.viewer(request).await?).map_err(to_request_error)?;
+        reports::insights_json(&self.state, auth.user(), id).await.map_err(to_request_error)
+    }
+
     async fn reset_link_owner(&self, token: &str) -> Result<Option<String>, RequestError> {
         match reset::check(&self.state.db, token).await {
             Ok(account) => Ok(Some(account.name)),

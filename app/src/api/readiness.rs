@@ -382,6 +382,72 @@ pub struct ModulesReport {
     pub paths: Vec<PathFigures>,
 }
 
+/// One option of a quiz question, and how often it was picked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct OptionShare {
+    pub text: String,
+    pub correct: bool,
+    /// Answers that picked it.
+    pub picks: u32,
+    /// Share of the question's answers that picked it, in percent (none before any
+    /// answer). Options of a question with several right answers may add up to more
+    /// than 100.
+    pub percent: Option<f64>,
+}
+
+/// One question of a quiz's current version, as learners answered it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct QuestionInsight {
+    /// 0-based.
+    pub index: u32,
+    pub prompt: String,
+    pub multiple: bool,
+    pub answers: u32,
+    /// Share of answers that weren't right, in percent.
+    pub missed_percent: Option<f64>,
+    pub options: Vec<OptionShare>,
+}
+
+/// A learner's comment on a module: their latest feedback, without their name (people
+/// say more when they know the author reads the words, not who wrote them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct FeedbackComment {
+    /// 1 to 5.
+    pub rating: u8,
+    pub comment: String,
+    /// The module version the learner rated.
+    pub module_version: i32,
+    pub at: DateTime<Utc>,
+}
+
+/// How many comments an insights page lists (the newest).
+pub const INSIGHT_COMMENTS: usize = 200;
+
+/// `GET /api/v1/reports/modules/{id}/insights`: what learners think of one module and
+/// how they answer it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ModuleInsights {
+    pub generated_at: DateTime<Utc>,
+    /// The published version.
+    pub version: i32,
+    /// Assigned, started, completed, completion rate, rating… as in the module report.
+    pub figures: ModuleFigures,
+    /// Each learner's latest rating, counted per star: index 0 is one star.
+    pub rating_counts: [u32; 5],
+    /// The newest comments first (at most [`INSIGHT_COMMENTS`]), each learner's latest.
+    pub comments: Vec<FeedbackComment>,
+    /// Every learner comment, also those beyond the list.
+    pub comments_total: u32,
+    /// Quiz attempts on the published version.
+    pub attempts: u32,
+    /// Per question of the published version (quizzes).
+    pub questions: Vec<QuestionInsight>,
+}
+
 /// "2 h ago", "3 days ago", "never": how fresh a person's data is.
 pub fn ago(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     let Some(at) = at else { return "never".to_string() };

@@ -3,13 +3,15 @@
 //! responsible for: admins everyone, managers the teams they manage.
 
 pub mod charts;
+pub mod insights;
 pub mod modules;
 pub mod people;
 
 use std::collections::HashMap;
 
 use app::api::{
-    ErrorBody, ModuleFigures, ModulesReport, PathFigures, PeopleReport, PersonReadiness, Role, TeamRef, Tier, User,
+    ErrorBody, ModuleFigures, ModuleInsights, ModulesReport, PathFigures, PeopleReport, PersonReadiness, Role, TeamRef,
+    Tier, User,
 };
 use axum::{
     body::{Body, Bytes},
@@ -29,9 +31,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     accounts::users,
     app::AppState,
-    auth::{Auth, Managers, Staff},
+    auth::{Auth, Authors, Managers, Staff},
     db::entities::{module_progress, team, user},
-    error::{ApiError, Query},
+    error::{ApiError, Path, Query},
 };
 
 /// `/api/v1/reports/...`.
@@ -39,6 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(people_report))
         .routes(routes!(modules_report))
+        .routes(routes!(module_insights))
         .routes(routes!(completions_chart))
         .routes(routes!(readiness_chart))
 }
@@ -420,7 +423,7 @@ fn rows<T: Send + 'static>(list: Vec<T>) -> mpsc::Receiver<Result<T, ApiError>> 
 pub async fn modules_json(state: &AppState, viewer: &User, query: &ModulesQuery) -> Result<ModulesReport, ApiError> {
     let scope = Scope::for_viewer(&state.db, viewer, query.team_id, query.job_role.clone()).await?;
     let shared = people::Shared::load(&state.db, &scope).await?;
-    modules::figures(&state.db, &scope, &shared).await
+    modules::figures(&state.db, &scope, &shared, None).await
 }
 
 /// Per module and per learning path, for the people in scope: assigned, started,
@@ -457,6 +460,36 @@ pub async fn modules_report(
             csv_response(&format!("primer-paths-{day}.csv"), &PATHS_CSV_HEADER, rows(report.paths), path_csv)
         }
     })
+}
+
+/// One published module's insights as the pages read them: everyone's records.
+pub async fn insights_json(state: &AppState, viewer: &User, module_id: i64) -> Result<ModuleInsights, ApiError> {
+    let scope = Scope::for_viewer(&state.db, viewer, None, None).await?;
+    let shared = people::Shared::load(&state.db, &scope).await?;
+    insights::of_module(&state.db, &scope, &shared, module_id).await
+}
+
+/// What learners think of a published module and how they answer it: rating average,
+/// count and spread (each learner's latest), their comments newest first with the
+/// version they refer to (without names), completion rate, and per question of the
+/// published version the share of answers that picked each option. Roles: authors and
+/// admins.
+#[utoipa::path(
+    get, path = "/api/v1/reports/modules/{id}/insights", tag = "readiness",
+    params(("id" = i64, Path, description = "The module")),
+    responses(
+        (status = 200, body = ModuleInsights),
+        (status = 403, description = "`forbidden`: not your role", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such published module", body = ErrorBody),
+    ),
+    security(("primer_session" = []))
+)]
+pub async fn module_insights(
+    State(state): State<AppState>,
+    auth: Auth<Authors>,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<ModuleInsights>, ApiError> {
+    Ok(axum::Json(insights_json(&state, auth.user(), id).await?))
 }
 
 /// How many weeks the completions chart shows.

@@ -9,7 +9,7 @@ use app::api::{
     RecordKind, answered_right,
 };
 use futures_util::StreamExt;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 
 use super::{
     Scope,
@@ -41,7 +41,7 @@ struct PathCounts {
     days: Vec<f64>,
 }
 
-fn percent(part: u32, whole: u32) -> Option<f64> {
+pub(super) fn percent(part: u32, whole: u32) -> Option<f64> {
     (whole > 0).then(|| (f64::from(part) * 1000.0 / f64::from(whole)).round() / 10.0)
 }
 
@@ -64,9 +64,16 @@ fn median_f64(values: &mut [f64]) -> Option<f64> {
     Some((m * 10.0).round() / 10.0)
 }
 
-/// The figures for the people in `scope`.
-pub async fn figures(db: &DatabaseConnection, scope: &Scope, shared: &Shared) -> Result<ModulesReport, ApiError> {
+/// The figures for the people in `scope`: of every published module and path, or only of
+/// the module `only` (no paths).
+pub async fn figures(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    shared: &Shared,
+    only: Option<i64>,
+) -> Result<ModulesReport, ApiError> {
     let content = &shared.content;
+    let wanted = |id: i64| only.is_none_or(|only| only == id);
     let mut modules: HashMap<i64, ModuleCounts> = HashMap::new();
     let mut paths: HashMap<i64, PathCounts> = HashMap::new();
     let mut people_count = 0;
@@ -77,7 +84,7 @@ pub async fn figures(db: &DatabaseConnection, scope: &Scope, shared: &Shared) ->
         let held = shared.certificates.get(&person.id).map(Vec::as_slice).unwrap_or_default();
         let (module_assigned, path_assigned) = content.assigned_to(&person.user(), held, shared.now);
         let progress: HashMap<i64, _> = rows.iter().map(|r| (r.module_id, r)).collect();
-        for (m, ..) in &content.published {
+        for (m, ..) in content.published.iter().filter(|(m, ..)| wanted(m.id)) {
             let c = modules.entry(m.id).or_default();
             let assigned = module_assigned.contains_key(&m.id);
             c.assigned += u32::from(assigned);
@@ -96,7 +103,7 @@ pub async fn figures(db: &DatabaseConnection, scope: &Scope, shared: &Shared) ->
                 c.ratings += 1;
             }
         }
-        for p in &content.paths {
+        for p in content.paths.iter().filter(|_| only.is_none()) {
             let steps = content.steps.get(&p.id).map(Vec::as_slice).unwrap_or_default();
             if steps.is_empty() {
                 continue;
@@ -138,6 +145,7 @@ pub async fn figures(db: &DatabaseConnection, scope: &Scope, shared: &Shared) ->
             learning_record::Column::Payload,
         ])
         .filter(learning_record::Column::UserId.in_subquery(scope.ids()))
+        .apply_if(only, |q, id| q.filter(learning_record::Column::ModuleId.eq(id)))
         .filter(
             learning_record::Column::Kind.is_in([RecordKind::Completion.as_str(), RecordKind::QuizAttempt.as_str()]),
         )
@@ -171,6 +179,7 @@ pub async fn figures(db: &DatabaseConnection, scope: &Scope, shared: &Shared) ->
     let mut module_rows: Vec<ModuleFigures> = content
         .published
         .iter()
+        .filter(|(m, ..)| wanted(m.id))
         .map(|(m, v, _)| {
             let mut c = modules.remove(&m.id).unwrap_or_default();
             let most_missed = questions.get(&m.id).and_then(|(_, qs)| {

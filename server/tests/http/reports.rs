@@ -1,7 +1,7 @@
 //! Reports: a dozen learners in two teams, with figures worked out by hand, read back
 //! from the people report (JSON and CSV), and who may read what.
 
-use app::api::{ModulesReport, PeopleReport, PersonReadiness, Role, Team, Tier, User};
+use app::api::{ModuleInsights, ModulesReport, PeopleReport, PersonReadiness, Role, Team, Tier, User};
 use chrono::{Days, Utc};
 use serde_json::{Value, json};
 
@@ -403,7 +403,88 @@ async fn module_report_matches_the_hand_computed_figures(app: TestApp) {
     assert_eq!(everyone.modules.iter().find(|m| m.module_id == f.q).unwrap().completed, 3);
 }
 
+/// Feedback with its time set: `minutes` ago.
+fn feedback(module: i64, version: i32, rating: u8, comment: &str, minutes: i64) -> Value {
+    let mut r = record(&id(), "feedback", module, version, json!({"rating": rating, "comment": comment}));
+    r["occurred_at"] = json!((Utc::now() - chrono::TimeDelta::minutes(minutes)).to_rfc3339());
+    r
+}
+
+async fn authors_see_what_learners_think(app: TestApp) {
+    let f = fixture(&app).await;
+    // Ana changes her mind later (her latest counts); Ben comments; Dee only rates.
+    sync_from(&app, f.person("Ana"), "phone", vec![feedback(f.t[0], 1, 3, "Too long", 50)]).await;
+    sync_from(&app, f.person("Ben"), "phone", vec![feedback(f.t[0], 1, 2, "  Which plan is which?  ", 40)]).await;
+    sync_from(&app, f.person("Ana"), "tablet", vec![feedback(f.t[0], 1, 5, "Clear now, thanks", 10)]).await;
+    sync_from(&app, f.person("Dee"), "phone", vec![feedback(f.t[0], 1, 4, "", 5)]).await;
+    // A new version since: comments keep the version they were about.
+    app.put(&format!("/api/v1/modules/{}", f.t[0]))
+        .session(&f.admin)
+        .json(&crate::modules::tip("T1", "Shorter body"))
+        .send()
+        .await
+        .assert_status(200);
+    publish(&app, &f.admin, f.t[0]).await;
+
+    let author = app.signed_in(Role::Author).await;
+    let t1: ModuleInsights = app
+        .get(&format!("/api/v1/reports/modules/{}/insights", f.t[0]))
+        .session(&author)
+        .send()
+        .await
+        .assert_status(200)
+        .json();
+    assert_eq!(t1.version, 2);
+    assert_eq!(t1.rating_counts, [0, 1, 0, 1, 1], "each learner's latest rating, per star");
+    assert_eq!((t1.figures.rating_average, t1.figures.ratings), (Some(3.7), 3));
+    let comments: Vec<(&str, u8, i32)> =
+        t1.comments.iter().map(|c| (c.comment.as_str(), c.rating, c.module_version)).collect();
+    assert_eq!(comments, [("Clear now, thanks", 5, 1), ("Which plan is which?", 2, 1)], "newest first, latest only");
+    assert_eq!(t1.comments_total, 2);
+    assert!(t1.questions.is_empty(), "a tip card has no questions");
+    // T1 is assigned to the 11 account executives (path P); Ana, Ben, Dee, Eli, Gus, Kim completed it.
+    assert_eq!((t1.figures.assigned, t1.figures.completed, t1.figures.completion_rate), (11, 6, Some(54.5)));
+
+    // The quiz: 5 attempts (Ana, Eli, Gus right or wrong once, Kim twice).
+    let q: ModuleInsights = app
+        .get(&format!("/api/v1/reports/modules/{}/insights", f.q))
+        .session(&f.admin)
+        .send()
+        .await
+        .assert_status(200)
+        .json();
+    assert_eq!(q.attempts, 5);
+    let shares = |i: usize| -> Vec<(u32, Option<f64>, bool)> {
+        q.questions[i].options.iter().map(|o| (o.picks, o.percent, o.correct)).collect()
+    };
+    assert_eq!((q.questions[0].answers, q.questions[0].missed_percent), (5, Some(40.0)));
+    assert_eq!(shares(0), [(2, Some(40.0), false), (3, Some(60.0), true)]);
+    assert_eq!(q.questions[1].missed_percent, Some(0.0));
+    assert!(q.questions[1].multiple);
+    assert_eq!(shares(1), [(5, Some(100.0), true), (0, Some(0.0), false), (5, Some(100.0), true)]);
+    assert!(q.comments.is_empty());
+
+    // Only authors and admins; only published modules.
+    let url = format!("/api/v1/reports/modules/{}/insights", f.q);
+    app.get(&url).session(&f.manager_north).send().await.assert_error(403, "forbidden");
+    app.get(&url).session(f.person("Ana")).send().await.assert_error(403, "forbidden");
+    app.get("/api/v1/reports/modules/999999/insights").session(&author).send().await.assert_error(404, "not_found");
+    let draft = create(&app, &author, &tip("Draft", "Body")).await;
+    app.get(&format!("/api/v1/reports/modules/{}/insights", draft.id))
+        .session(&author)
+        .send()
+        .await
+        .assert_error(404, "not_found");
+
+    // The page, without JavaScript: the overview and the module's comments.
+    let html = app.get(&format!("/studio/insights?module={}", f.t[0])).session(&author).send().await.text();
+    assert!(html.contains("data-testid=\"insights-modules\""), "{html}");
+    assert!(html.contains("Which plan is which?") && html.contains("T1 · v2"), "{html}");
+    assert!(!html.contains("Too long"), "a changed comment is gone");
+}
+
 db_tests!(
+    authors_see_what_learners_think,
     people_report_matches_the_hand_computed_figures,
     module_report_matches_the_hand_computed_figures,
     csv_export_equals_the_table,

@@ -72,6 +72,7 @@ const API: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/verify/{code}", Access::Public),
     ("GET", "/api/v1/reports/people", MANAGER),
     ("GET", "/api/v1/reports/modules", STAFF),
+    ("GET", "/api/v1/reports/modules/{id}/insights", AUTHOR),
     ("GET", "/api/v1/reports/charts/completions.svg", MANAGER),
     ("GET", "/api/v1/reports/charts/readiness.svg", MANAGER),
 ];
@@ -105,6 +106,7 @@ const PAGES: &[(&str, Access)] = &[
     ("/studio/paths", AUTHOR),
     ("/studio/assignments", AUTHOR),
     ("/studio/certifications", AUTHOR),
+    ("/studio/insights", AUTHOR),
 ];
 
 fn allows(access: Access, role: Option<Role>) -> bool {

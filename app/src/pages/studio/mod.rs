@@ -4,6 +4,7 @@
 pub mod assignments;
 pub mod certifications;
 pub mod editor;
+pub mod insights;
 pub mod list;
 pub mod paths;
 
@@ -26,6 +27,7 @@ pub fn StudioTabs(current: &'static str) -> impl IntoView {
             {tab("/studio/paths", "Paths")}
             {tab("/studio/assignments", "Assignments")}
             {tab("/studio/certifications", "Certifications")}
+            {tab("/studio/insights", "Insights")}
         </nav>
     }
 }
