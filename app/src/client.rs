@@ -6,10 +6,10 @@
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::api::{
-    Assignment, AssignmentInput, Catalog, Certificate, Certification, CertificationInput, ChangePassword,
+    Assignment, AssignmentInput, Catalog, Certificate, Certification, CertificationInput, ChangePassword, Leaderboard,
     LearnerModule, LearningPath, LoginRequest, Me, Module, ModuleInput, ModuleInsights, ModuleSummary, ModulesReport,
-    NewUser, PasswordResetLink, PathInput, PeopleReport, Progress, RequestError, ResetPassword, SyncRequest,
-    SyncResponse, Team, TeamInput, User, UserPatch, Verification,
+    NewUser, PasswordResetLink, PathInput, PeopleReport, Preferences, Progress, Recognition, RequestError,
+    ResetPassword, SyncRequest, SyncResponse, Team, TeamInput, TeamPatch, User, UserPatch, Verification,
 };
 
 /// Server-side access to Primer's data for rendering pages, implemented by the server
@@ -58,6 +58,15 @@ pub trait Backend: Send + Sync + 'static {
     /// What learners think of one module (`GET /api/v1/reports/modules/{id}/insights`;
     /// authors).
     async fn module_insights(&self, request: &http::request::Parts, id: i64) -> Result<ModuleInsights, RequestError>;
+    /// A team's leaderboard (`GET /api/v1/leaderboard`).
+    async fn leaderboard(
+        &self,
+        request: &http::request::Parts,
+        team_id: Option<i64>,
+    ) -> Result<Leaderboard, RequestError>;
+    /// The signed-in person's streak and recently certified teammates
+    /// (`GET /api/v1/me/recognition`).
+    async fn recognition(&self, request: &http::request::Parts) -> Result<Recognition, RequestError>;
 }
 
 /// The [`Backend`] as the server provides it in context.
@@ -233,6 +242,32 @@ pub async fn module_insights(id: i64) -> Result<ModuleInsights, RequestError> {
     }
 }
 
+read!(
+    /// The signed-in person's streak and who on their team recently got certified.
+    recognition -> Recognition, GET "/api/v1/me/recognition", |b, r| b.recognition(&r)
+);
+
+/// A team's leaderboard of the last 30 days (default: the signed-in person's team).
+pub async fn leaderboard(team_id: Option<i64>) -> Result<Leaderboard, RequestError> {
+    #[cfg(feature = "ssr")]
+    {
+        let (backend, request) = backend_and_request()?;
+        backend.leaderboard(&request, team_id).await
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        match team_id {
+            Some(id) => transport::get(&format!("/api/v1/leaderboard?team_id={id}")).await,
+            None => transport::get("/api/v1/leaderboard").await,
+        }
+    }
+}
+
+/// Change the signed-in person's preferences.
+pub async fn update_preferences(preferences: Preferences) -> Result<Preferences, RequestError> {
+    transport::send("PUT", "/api/v1/me/preferences", Some(&preferences)).await
+}
+
 /// Turn a learning path into a certification (authors).
 pub async fn create_certification(input: CertificationInput) -> Result<Certification, RequestError> {
     transport::send("POST", "/api/v1/certifications", Some(&input)).await
@@ -303,9 +338,9 @@ pub async fn create_team(name: String) -> Result<Team, RequestError> {
     transport::send("POST", "/api/v1/teams", Some(&TeamInput { name })).await
 }
 
-/// Rename a team (admins).
-pub async fn rename_team(id: i64, name: String) -> Result<Team, RequestError> {
-    transport::send("PATCH", &format!("/api/v1/teams/{id}"), Some(&TeamInput { name })).await
+/// Rename a team, or turn its leaderboard on or off (admins).
+pub async fn update_team(id: i64, patch: TeamPatch) -> Result<Team, RequestError> {
+    transport::send("PATCH", &format!("/api/v1/teams/{id}"), Some(&patch)).await
 }
 
 /// Create a module (authors).

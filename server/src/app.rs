@@ -36,7 +36,7 @@ use crate::{
     media::{self, MediaStore, store::StoreError},
     modules, offline,
     openapi::ApiDoc,
-    reports, sync, web,
+    recognition, reports, sync, web,
 };
 
 /// What every request handler can reach.
@@ -80,6 +80,7 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(sync::router())
         .merge(certifications::router())
         .merge(reports::router())
+        .merge(recognition::router())
         .split_for_parts()
 }
 

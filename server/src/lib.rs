@@ -17,6 +17,7 @@ pub mod media;
 pub mod modules;
 pub mod offline;
 pub mod openapi;
+pub mod recognition;
 pub mod reports;
 pub mod sync;
 pub mod telemetry;

@@ -34,7 +34,7 @@ use crate::{
     db::entities::module,
     error::{ApiError, Path},
     modules::{assignments, authoring, catalog, paths},
-    reports,
+    recognition, reports,
 };
 use sea_orm::EntityTrait;
 
@@ -189,6 +189,16 @@ impl Backend for PageBackend {
     async fn module_insights(&self, request: &Parts, id: i64) -> Result<app::api::ModuleInsights, RequestError> {
         let auth = Auth::<Authors>::check(self.viewer(request).await?).map_err(to_request_error)?;
         reports::insights_json(&self.state, auth.user(), id).await.map_err(to_request_error)
+    }
+
+    async fn leaderboard(&self, request: &Parts, team_id: Option<i64>) -> Result<app::api::Leaderboard, RequestError> {
+        let auth = Auth::<AnyRole>::check(self.viewer(request).await?).map_err(to_request_error)?;
+        recognition::leaderboard(&self.state.db, auth.user(), team_id).await.map_err(to_request_error)
+    }
+
+    async fn recognition(&self, request: &Parts) -> Result<app::api::Recognition, RequestError> {
+        let auth = Auth::<AnyRole>::check(self.viewer(request).await?).map_err(to_request_error)?;
+        recognition::recognition(&self.state.db, auth.user()).await.map_err(to_request_error)
     }
 
     async fn reset_link_owner(&self, token: &str) -> Result<Option<String>, RequestError> {

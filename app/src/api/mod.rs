@@ -107,6 +107,9 @@ pub struct User {
     /// False until the person has set a password (through a one-time link).
     pub has_password: bool,
     pub created_at: DateTime<Utc>,
+    /// The person keeps themselves off leaderboards and "recently certified" lists.
+    #[serde(default)]
+    pub hide_from_leaderboards: bool,
 }
 
 impl User {
@@ -213,6 +216,8 @@ pub struct Team {
     pub member_count: u64,
     /// People responsible for this team.
     pub managers: Vec<String>,
+    /// Whether the team's members see a leaderboard (admins turn it off per team).
+    pub leaderboard_enabled: bool,
 }
 
 /// `POST /api/v1/teams` and `PATCH /api/v1/teams/{id}`.
@@ -220,6 +225,17 @@ pub struct Team {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamInput {
     pub name: String,
+}
+
+/// `PATCH /api/v1/teams/{id}`: what to change (absent: unchanged).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TeamPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Turn the team's leaderboard on or off.
+    #[serde(default)]
+    pub leaderboard_enabled: Option<bool>,
 }
 
 /// A one-time link that lets a person set a new password.
@@ -273,6 +289,7 @@ pub fn sample_user() -> User {
         active: true,
         has_password: true,
         created_at: Utc::now(),
+        hide_from_leaderboards: false,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Readiness on the wire: certifications and the certificates learners earn, and the
 //! reports managers and authors read.
 
-use chrono::{DateTime, Months, TimeDelta, Utc};
+use chrono::{DateTime, Months, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::validate::FieldError;
@@ -448,6 +448,106 @@ pub struct ModuleInsights {
     pub questions: Vec<QuestionInsight>,
 }
 
+/// `PUT /api/v1/me/preferences`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Preferences {
+    /// Keep me off leaderboards and "recently certified" lists.
+    pub hide_from_leaderboards: bool,
+}
+
+/// Days in a row with a completed module, in the learner's time zone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Streak {
+    /// The run that ends today, or yesterday (today still counts if they learn later).
+    pub current: u32,
+    pub longest: u32,
+    /// Whether today already has a completion.
+    pub today: bool,
+}
+
+/// The streak of a learner who completed modules on `days` (any order, repeats allowed),
+/// as it stands on `today`. Days after today (a device clock ahead) don't count.
+pub fn streak(days: impl IntoIterator<Item = NaiveDate>, today: NaiveDate) -> Streak {
+    let mut days: Vec<NaiveDate> = days.into_iter().filter(|d| *d <= today).collect();
+    days.sort_unstable();
+    days.dedup();
+    let (mut longest, mut run) = (0u32, 0u32);
+    let mut previous: Option<NaiveDate> = None;
+    for day in &days {
+        run = match previous {
+            Some(p) if p.succ_opt() == Some(*day) => run + 1,
+            _ => 1,
+        };
+        longest = longest.max(run);
+        previous = Some(*day);
+    }
+    let last = days.last().copied();
+    let alive = last.is_some_and(|l| l == today || l.succ_opt() == Some(today));
+    Streak { current: if alive { run } else { 0 }, longest, today: last == Some(today) }
+}
+
+/// How many days a leaderboard looks back.
+pub const LEADERBOARD_DAYS: u32 = 30;
+
+/// One place on a team's leaderboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LeaderboardEntry {
+    /// 1 for the most; people with the same figures share a place.
+    pub rank: u32,
+    pub user_id: i64,
+    pub name: String,
+    /// Modules completed in the last 30 days (each module once).
+    pub completed: u32,
+    /// Their current streak, in days.
+    pub streak: u32,
+    /// This is the person asking.
+    pub you: bool,
+}
+
+/// `GET /api/v1/leaderboard`: a team's last 30 days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Leaderboard {
+    /// The team shown (none: the person asking isn't in a team).
+    pub team: Option<super::TeamRef>,
+    /// False when an admin turned the team's leaderboard off (then nobody is listed).
+    pub enabled: bool,
+    pub days: u32,
+    /// Everyone with a completion in the window who doesn't hide, most first.
+    pub entries: Vec<LeaderboardEntry>,
+    /// The person asking hides from leaderboards.
+    pub you_hidden: bool,
+    /// The teams the person asking may look at.
+    pub teams: Vec<super::TeamRef>,
+}
+
+/// Someone on the team who recently earned a certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RecentlyCertified {
+    pub user_id: i64,
+    pub name: String,
+    pub certification_title: String,
+    pub issued_at: DateTime<Utc>,
+    pub you: bool,
+}
+
+/// How many days "recently certified" looks back.
+pub const RECENTLY_CERTIFIED_DAYS: i64 = 30;
+
+/// `GET /api/v1/me/recognition`: the signed-in person's streak, and who on their team
+/// recently got certified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Recognition {
+    pub streak: Streak,
+    /// Newest first, the last 30 days, people who don't hide.
+    pub recently_certified: Vec<RecentlyCertified>,
+}
+
 /// "2 h ago", "3 days ago", "never": how fresh a person's data is.
 pub fn ago(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     let Some(at) = at else { return "never".to_string() };
@@ -467,6 +567,28 @@ pub fn ago(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::{Streak, streak};
+
+    fn d(day: u32) -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 3, day).unwrap()
+    }
+
+    #[test]
+    fn streaks_count_days_in_a_row() {
+        assert_eq!(streak([], d(10)), Streak::default());
+        // Today done: the run through today.
+        assert_eq!(streak([d(8), d(9), d(10), d(10)], d(10)), Streak { current: 3, longest: 3, today: true });
+        // Not yet today: yesterday's run is still alive.
+        assert_eq!(streak([d(9), d(8), d(3)], d(10)), Streak { current: 2, longest: 2, today: false });
+        // A day missed: broken, but the longest is kept.
+        assert_eq!(streak([d(1), d(2), d(3), d(4), d(8)], d(10)), Streak { current: 0, longest: 4, today: false });
+        // The future (a clock ahead) doesn't count.
+        assert_eq!(streak([d(10), d(11)], d(10)), Streak { current: 1, longest: 1, today: true });
+        // Across a month's end.
+        let feb28 = chrono::NaiveDate::from_ymd_opt(2026, 2, 28).unwrap();
+        assert_eq!(streak([feb28, d(1)], d(1)).current, 2);
+    }
+
     use super::*;
 
     fn at(s: &str) -> DateTime<Utc> {

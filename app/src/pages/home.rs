@@ -14,7 +14,10 @@ use crate::{
     },
     device::use_device,
     learning::{continue_with, due_soon},
-    pages::certificates::{RenewalReminders, with_my_certificates},
+    pages::{
+        certificates::{RenewalReminders, with_my_certificates},
+        recognition::HomeRecognition,
+    },
 };
 
 /// Where someone is in the 30/60/90-day onboarding tiers.
@@ -115,6 +118,7 @@ fn Home(me: Me, data: Resource<Result<LearnerData, RequestError>>) -> impl IntoV
         })}
 
         {with_my_certificates(|held| view! { <RenewalReminders certificates=held/> })}
+        <HomeRecognition/>
         {with_learner_data(data, |data| view! { <Learning data/> })}
 
         {(role == Role::Manager).then(|| {

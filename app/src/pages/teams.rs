@@ -1,10 +1,11 @@
-//! Teams (admins): create and rename teams; see their size and managers.
+//! Teams (admins): create and rename teams, turn a team's leaderboard on or off; see
+//! their size and managers.
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 
 use crate::{
-    api::{Me, RequestError, Role, Team},
+    api::{Me, RequestError, Role, Team, TeamPatch},
     client,
     components::{ErrorMessage, gate::signed_in},
 };
@@ -76,7 +77,8 @@ fn TeamRow(team: Team, teams: TeamsResource) -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         spawn_local(async move {
-            match client::rename_team(id, name.get_untracked()).await {
+            match client::update_team(id, TeamPatch { name: Some(name.get_untracked()), ..TeamPatch::default() }).await
+            {
                 Ok(_) => {
                     renaming.set(false);
                     teams.refetch();
@@ -94,9 +96,31 @@ fn TeamRow(team: Team, teams: TeamsResource) -> impl IntoView {
     } else {
         format!("Managed by {}", team.managers.join(", "))
     };
+    let leaderboard = RwSignal::new(team.leaderboard_enabled);
+    let on_leaderboard = move |ev: leptos::ev::Event| {
+        let enabled = event_target_checked(&ev);
+        spawn_local(async move {
+            match client::update_team(id, TeamPatch { leaderboard_enabled: Some(enabled), ..TeamPatch::default() })
+                .await
+            {
+                Ok(team) => {
+                    leaderboard.set(team.leaderboard_enabled);
+                    error.set(None);
+                }
+                Err(e) => {
+                    leaderboard.set(!enabled);
+                    error.set(Some(e.to_string()));
+                }
+            }
+        });
+    };
     view! {
         <div class="line"><span class="name">{team.name.clone()}</span><span class="badge">{members}</span></div>
         <div class="muted small">{managers}</div>
+        <label class="check small">
+            <input type="checkbox" prop:checked=move || leaderboard.get() on:change=on_leaderboard data-testid="leaderboard-enabled"/>
+            " Leaderboard for this team"
+        </label>
         {move || error.get().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
         <Show when=move || renaming.get() fallback=move || view! {
             <div class="actions"><button type="button" class="secondary" on:click=move |_| renaming.set(true)>"Rename"</button></div>

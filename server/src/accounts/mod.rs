@@ -32,10 +32,14 @@ pub fn parse_time_zone(input: &str) -> Result<String, app::api::validate::FieldE
 
 /// Today's date in a time zone (UTC if the name is unknown).
 pub fn today_in(time_zone: &str) -> chrono::NaiveDate {
-    let now = chrono::Utc::now();
+    date_in(time_zone, chrono::Utc::now())
+}
+
+/// The date of a moment in a time zone (UTC if the name is unknown).
+pub fn date_in(time_zone: &str, at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
     match time_zone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => now.with_timezone(&tz).date_naive(),
-        Err(_) => now.date_naive(),
+        Ok(tz) => at.with_timezone(&tz).date_naive(),
+        Err(_) => at.date_naive(),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use app::api::{ErrorBody, Team, TeamInput, validate};
+use app::api::{ErrorBody, Team, TeamInput, TeamPatch, validate};
 use axum::{extract::State, http::StatusCode};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, IntoActiveModel,
@@ -47,7 +47,13 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Team>, ApiError> {
         .map(|t| {
             let mut names = managers.remove(&t.id).unwrap_or_default();
             names.sort();
-            Team { member_count: members.get(&t.id).copied().unwrap_or(0), managers: names, id: t.id, name: t.name }
+            Team {
+                member_count: members.get(&t.id).copied().unwrap_or(0),
+                managers: names,
+                id: t.id,
+                name: t.name,
+                leaderboard_enabled: t.leaderboard_enabled,
+            }
         })
         .collect())
 }
@@ -66,7 +72,7 @@ pub async fn create(db: &impl ConnectionTrait, name: &str) -> Result<Team, ApiEr
     .await
     .map_err(|e| if db::is_unique_violation(&e) { ApiError::TeamNameTaken(name.clone()) } else { e.into() })?;
     tracing::info!(team_id = created.id, "team created");
-    Ok(Team { id: created.id, name: created.name, member_count: 0, managers: vec![] })
+    Ok(Team { id: created.id, name: created.name, member_count: 0, managers: vec![], leaderboard_enabled: true })
 }
 
 /// The team with this name (any case), created if there is none (for the CLI and imports).
@@ -83,17 +89,24 @@ pub async fn find_or_create(db: &impl ConnectionTrait, name: &str) -> Result<tea
         .ok_or_else(|| ApiError::Internal("team vanished after creation".into()))
 }
 
-/// Renames a team.
-pub async fn rename(db: &impl ConnectionTrait, id: i64, name: &str) -> Result<Team, ApiError> {
-    let name = validate::team_name(name)?;
+/// Renames a team and/or turns its leaderboard on or off.
+pub async fn update(db: &impl ConnectionTrait, id: i64, patch: &TeamPatch) -> Result<Team, ApiError> {
+    let name = patch.name.as_deref().map(validate::team_name).transpose()?;
     let found = team::Entity::find_by_id(id).one(db).await?.ok_or_else(|| ApiError::not_found("Team"))?;
     let mut active = found.into_active_model();
-    active.name = Set(name.clone());
-    active.name_key = Set(name.to_lowercase());
-    active
-        .update(db)
-        .await
-        .map_err(|e| if db::is_unique_violation(&e) { ApiError::TeamNameTaken(name.clone()) } else { e.into() })?;
+    if let Some(name) = &name {
+        active.name = Set(name.clone());
+        active.name_key = Set(name.to_lowercase());
+    }
+    if let Some(enabled) = patch.leaderboard_enabled {
+        active.leaderboard_enabled = Set(enabled);
+    }
+    if active.is_changed() {
+        active.update(db).await.map_err(|e| match (&name, db::is_unique_violation(&e)) {
+            (Some(name), true) => ApiError::TeamNameTaken(name.clone()),
+            _ => e.into(),
+        })?;
+    }
     list(db).await?.into_iter().find(|t| t.id == id).ok_or_else(|| ApiError::not_found("Team"))
 }
 
@@ -127,11 +140,12 @@ pub async fn create_team(
     Ok((StatusCode::CREATED, Json(create(&state.db, &body.name).await?)))
 }
 
-/// Rename a team. Roles: admin.
+/// Rename a team, or turn its leaderboard on or off (`{"leaderboard_enabled": false}`).
+/// Roles: admin.
 #[utoipa::path(
     patch, path = "/api/v1/teams/{id}", tag = "people",
     params(("id" = i64, Path, description = "Team id")),
-    request_body = TeamInput,
+    request_body = TeamPatch,
     responses(
         (status = 200, body = Team),
         (status = 404, description = "`not_found`", body = ErrorBody),
@@ -143,7 +157,7 @@ pub async fn update_team(
     State(state): State<AppState>,
     _auth: Auth<Admins>,
     Path(id): Path<i64>,
-    Json(body): Json<TeamInput>,
+    Json(body): Json<TeamPatch>,
 ) -> Result<Json<Team>, ApiError> {
-    Ok(Json(rename(&state.db, id, &body.name).await?))
+    Ok(Json(update(&state.db, id, &body).await?))
 }

@@ -71,6 +71,7 @@ pub async fn views(db: &impl ConnectionTrait, accounts: Vec<user::Model>) -> Res
                 active: a.active,
                 has_password: a.password_hash.is_some(),
                 created_at: a.created_at,
+                hide_from_leaderboards: a.hide_from_leaderboards,
             }
         })
         .collect())

@@ -105,13 +105,6 @@ impl Shared {
     }
 }
 
-fn today_for(time_zone: &str, now: DateTime<Utc>) -> NaiveDate {
-    match time_zone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => now.with_timezone(&tz).date_naive(),
-        Err(_) => now.date_naive(),
-    }
-}
-
 impl Joined {
     /// The person as assignments see them.
     pub(super) fn user(&self) -> User {
@@ -130,6 +123,7 @@ impl Joined {
             active: true,
             has_password: true,
             created_at: self.created_at,
+            hide_from_leaderboards: false,
         }
     }
 
@@ -144,7 +138,7 @@ fn readiness(shared: &Shared, person: &Joined, rows: &[ModuleProgress]) -> Perso
     let user = person.user();
     let held = shared.certificates.get(&person.id).map(Vec::as_slice).unwrap_or_default();
     let (assigned, _) = shared.content.assigned_to(&user, held, shared.now);
-    let today = today_for(&person.time_zone, shared.now);
+    let today = crate::accounts::date_in(&person.time_zone, shared.now);
     let start = person.start();
     let progress: HashMap<i64, &ModuleProgress> = rows.iter().map(|r| (r.module_id, r)).collect();
 

@@ -66,7 +66,7 @@ pub async fn certify(app: &TestApp, c: &Course) -> Certification {
         .json()
 }
 
-fn record_at(kind: &str, module_id: i64, payload: Value, at: DateTime<Utc>) -> Value {
+pub fn record_at(kind: &str, module_id: i64, payload: Value, at: DateTime<Utc>) -> Value {
     json!({"id": id(), "kind": kind, "module_id": module_id, "module_version": 1,
            "occurred_at": at.to_rfc3339(), "payload": payload})
 }

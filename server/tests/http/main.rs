@@ -14,6 +14,7 @@ mod media;
 mod media_s3;
 mod modules;
 mod pages;
+mod recognition;
 mod reports;
 mod role_matrix;
 mod sync;

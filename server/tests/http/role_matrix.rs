@@ -75,6 +75,9 @@ const API: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/reports/modules/{id}/insights", AUTHOR),
     ("GET", "/api/v1/reports/charts/completions.svg", MANAGER),
     ("GET", "/api/v1/reports/charts/readiness.svg", MANAGER),
+    ("GET", "/api/v1/leaderboard", ANY),
+    ("GET", "/api/v1/me/recognition", ANY),
+    ("PUT", "/api/v1/me/preferences", ANY),
 ];
 
 /// Routes outside the OpenAPI document: the document itself, its viewer, the pages and

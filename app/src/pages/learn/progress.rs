@@ -11,7 +11,10 @@ use crate::{
         learner::{LearnerData, ModuleList, SaveButton, SyncStatus, learner_data, live_progress, with_learner_data},
     },
     device::use_device,
-    pages::certificates::{CertificateBadges, with_my_certificates},
+    pages::{
+        certificates::{CertificateBadges, with_my_certificates},
+        recognition::TeamLeaderboard,
+    },
 };
 
 #[component]
@@ -19,12 +22,15 @@ pub fn ProgressPage() -> impl IntoView {
     let data = learner_data();
     view! {
         <Title text="My progress"/>
-        {signed_in(&Role::ALL, move |_me: Me| with_learner_data(data, |data| view! { <MyProgress data/> }))}
+        {signed_in(&Role::ALL, move |me: Me| {
+            let hidden = me.user.hide_from_leaderboards;
+            with_learner_data(data, move |data| view! { <MyProgress data hidden/> })
+        })}
     }
 }
 
 #[component]
-fn MyProgress(data: LearnerData) -> impl IntoView {
+fn MyProgress(data: LearnerData, hidden: bool) -> impl IntoView {
     let device = use_device();
     let progress = live_progress(device, data.progress.clone());
     let catalog = StoredValue::new(data.catalog);
@@ -44,6 +50,7 @@ fn MyProgress(data: LearnerData) -> impl IntoView {
         <h1>"My progress"</h1>
         <SyncStatus/>
         {with_my_certificates(|held| view! { <CertificateBadges certificates=held/> })}
+        <TeamLeaderboard hidden/>
         <section class="card" data-testid="required-summary">
             <h2>"Required"</h2>
             {move || {
