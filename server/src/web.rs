@@ -18,7 +18,7 @@ use axum::{
     extract::State,
     http::{HeaderMap, HeaderValue, header, request::Parts},
     response::{IntoResponse, Redirect, Response},
-    routing::post,
+    routing::{get, post},
 };
 use axum_extra::extract::CookieJar;
 use leptos::prelude::provide_context;
@@ -58,6 +58,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/login", post(form_login))
         .route("/logout", post(form_logout))
         .route("/reset/{token}", post(form_reset))
+        // Browsers ask for /favicon.ico where a document names no icon (an SVG chart
+        // opened on its own, say): point them at the real one instead of a 404.
+        .route("/favicon.ico", get(|| async { Redirect::permanent("/favicon.svg") }))
         .leptos_routes_with_context(state, page_routes(), context.clone(), {
             let options = options.clone();
             move || shell(options.clone())

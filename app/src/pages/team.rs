@@ -153,11 +153,11 @@ fn Charts(query: String) -> impl IntoView {
         <section class="card charts" data-testid="charts">
             <figure>
                 <img src=readiness.clone() alt="Readiness by team: share of required items done" loading="lazy" width="640" height="94"/>
-                <figcaption><a href=readiness data-testid="open-readiness-chart">"Open the readiness chart"</a></figcaption>
+                <figcaption><a href=readiness rel="external" data-testid="open-readiness-chart">"Open the readiness chart"</a></figcaption>
             </figure>
             <figure>
                 <img src=completions.clone() alt="Modules completed per week, last 12 weeks" loading="lazy" width="640" height="260"/>
-                <figcaption><a href=completions data-testid="open-completions-chart">"Open the completions chart"</a></figcaption>
+                <figcaption><a href=completions rel="external" data-testid="open-completions-chart">"Open the completions chart"</a></figcaption>
             </figure>
         </section>
     }

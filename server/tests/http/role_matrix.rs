@@ -91,6 +91,7 @@ const OTHER: &[(&str, &str, Access)] = &[
     ("GET", "/reset/{id}", Access::Public),
     ("POST", "/reset/{id}", Access::Public),
     ("GET", "/verify/{code}", Access::Public),
+    ("GET", "/favicon.ico", Access::Public),
 ];
 
 /// Pages that need a signed-in person: nobody is redirected to sign in, other roles get 403.
