@@ -41,6 +41,15 @@ export async function signIn(page: Page, email: string, password = DEMO_PASSWORD
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** Signs in from the sign-in page and waits for the hydrated home screen. */
+export async function signInAs(page: Page, email: string) {
+  await page.goto('/login');
+  await hydrated(page);
+  await signIn(page, email);
+  await expect(page.getByTestId('home-title')).toBeVisible();
+  await hydrated(page);
+}
+
 /** The labels of the main navigation, in order. */
 export async function navLabels(page: Page): Promise<string[]> {
   const nav = page.getByRole('navigation', { name: 'Main' });

@@ -1,5 +1,5 @@
-import { type APIRequestContext, expect, type Page, request, test } from '@playwright/test';
-import { DEMO, DEMO_PASSWORD, hydrated, signIn, watchErrors } from './helpers';
+import { type APIRequestContext, expect, request, test } from '@playwright/test';
+import { DEMO, DEMO_PASSWORD, hydrated, signInAs, watchErrors } from './helpers';
 
 type CatalogModule = { id: number; version: number; title: string; kind: string; assessment?: boolean };
 
@@ -21,14 +21,6 @@ async function newLearner(admin: APIRequestContext, name: string, startedDaysAgo
   });
   expect(created.status()).toBe(201);
   return { id: (await created.json()).id as number, email };
-}
-
-async function signInAs(page: Page, email: string) {
-  await page.goto('/login');
-  await hydrated(page);
-  await signIn(page, email);
-  await expect(page.getByTestId('home-title')).toBeVisible();
-  await hydrated(page);
 }
 
 test('a manager opens /team on the phone, sees a learner\'s last sync and overdue item, and opens the chart', async ({ page, baseURL }) => {

@@ -1,5 +1,5 @@
 import { type APIRequestContext, expect, type Page, request, test } from '@playwright/test';
-import { DEMO, DEMO_PASSWORD, hydrated, signIn, watchErrors } from './helpers';
+import { DEMO, DEMO_PASSWORD, hydrated, signIn, signInAs, watchErrors } from './helpers';
 
 type CatalogModule = { id: number; title: string; kind: string; assessment?: boolean };
 type Statement = { id: string; actor: { account: { name: string } }; verb: { id: string } };
@@ -35,14 +35,6 @@ async function statementsOf(api: APIRequestContext, userId: number): Promise<Sta
     url = page.more;
   }
   return all.filter((s) => s.actor.account.name === String(userId));
-}
-
-async function signInAs(page: Page, email: string) {
-  await page.goto('/login');
-  await hydrated(page);
-  await signIn(page, email);
-  await expect(page.getByTestId('home-title')).toBeVisible();
-  await hydrated(page);
 }
 
 async function saveThisModule(page: Page) {

@@ -23,14 +23,18 @@ pub fn ProgressPage() -> impl IntoView {
     view! {
         <Title text="My progress"/>
         {signed_in(&Role::ALL, move |me: Me| {
+            // Outside the learner data's suspense, so its own data hydrates from the page.
             let hidden = me.user.hide_from_leaderboards;
-            with_learner_data(data, move |data| view! { <MyProgress data hidden/> })
+            view! {
+                {with_learner_data(data, |data| view! { <MyProgress data/> })}
+                <TeamLeaderboard hidden/>
+            }
         })}
     }
 }
 
 #[component]
-fn MyProgress(data: LearnerData, hidden: bool) -> impl IntoView {
+fn MyProgress(data: LearnerData) -> impl IntoView {
     let device = use_device();
     let progress = live_progress(device, data.progress.clone());
     let catalog = StoredValue::new(data.catalog);
@@ -50,7 +54,6 @@ fn MyProgress(data: LearnerData, hidden: bool) -> impl IntoView {
         <h1>"My progress"</h1>
         <SyncStatus/>
         {with_my_certificates(|held| view! { <CertificateBadges certificates=held/> })}
-        <TeamLeaderboard hidden/>
         <section class="card" data-testid="required-summary">
             <h2>"Required"</h2>
             {move || {
