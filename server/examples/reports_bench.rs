@@ -29,8 +29,8 @@ use anyhow::{Context, bail};
 use chrono::{Days, TimeDelta, Utc};
 use futures_util::StreamExt;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel, Statement,
-    StreamTrait, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Statement, StreamTrait, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -156,21 +156,24 @@ async fn seed(api: &Api, database_url: &str, plan_file: &str) -> anyhow::Result<
         user::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
     }
     txn.commit().await?;
-    let first: i64 = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT MIN(id) FROM users WHERE email LIKE 'bench%@primer.example'",
-        ))
-        .await?
-        .context("no bench users")?
-        .try_get_by_index(0)?;
+    // Their ids as the database gave them (a sequence need not hand out a contiguous run).
+    let ids: Vec<i64> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::Email.like("bench%@primer.example"))
+        .order_by_asc(user::Column::Id)
+        .into_tuple()
+        .all(&db)
+        .await?;
+    if ids.len() != LEARNERS {
+        bail!("{} bench learners stored, not {LEARNERS}", ids.len());
+    }
 
     let mut records = Vec::with_capacity(CHUNK);
     let mut progress = Vec::with_capacity(CHUNK);
     let mut devices = Vec::with_capacity(CHUNK);
     let txn = db.begin().await?;
-    for u in 0..LEARNERS {
-        let user_id = first + u as i64;
+    for (u, &user_id) in ids.iter().enumerate() {
         devices.push(sync_device::ActiveModel {
             user_id: Set(user_id),
             device_id: Set("bench-phone".into()),

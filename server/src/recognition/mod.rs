@@ -14,7 +14,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use futures_util::StreamExt;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    sea_query::Expr,
+    sea_query::{Expr, IntoCondition},
 };
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -50,10 +50,11 @@ fn completes_a_module() -> Condition {
     )
 }
 
-/// Per person, when they completed which module: (module, when), from their records.
+/// Per person (`people`: a condition on `learning_records.user_id`), when they completed
+/// which module: (module, when), from their records.
 async fn completions_of(
     db: &DatabaseConnection,
-    people: sea_orm::sea_query::SelectStatement,
+    people: Condition,
 ) -> Result<HashMap<i64, Vec<(i64, DateTime<Utc>)>>, ApiError> {
     let mut rows = learning_record::Entity::find()
         .select_only()
@@ -62,7 +63,7 @@ async fn completions_of(
             learning_record::Column::ModuleId,
             learning_record::Column::OccurredAt,
         ])
-        .filter(learning_record::Column::UserId.in_subquery(people))
+        .filter(people)
         .filter(completes_a_module())
         .into_tuple::<(i64, i64, DateTime<Utc>)>()
         .stream(db)
@@ -163,7 +164,7 @@ pub async fn leaderboard(
         .filter(user::Column::HideFromLeaderboards.eq(false));
     let people: Vec<user::Model> = members.clone().all(db).await?;
     let ids = members.select_only().column(user::Column::Id).into_query();
-    let mut completions = completions_of(db, ids).await?;
+    let mut completions = completions_of(db, learning_record::Column::UserId.in_subquery(ids).into_condition()).await?;
     let now = db::now();
     let since = now - TimeDelta::days(i64::from(LEADERBOARD_DAYS));
     let mut entries: Vec<LeaderboardEntry> = people
@@ -210,11 +211,10 @@ pub async fn get_leaderboard(
 /// The signed-in person's streak and who on their teams recently got certified.
 pub async fn recognition(db: &DatabaseConnection, viewer: &User) -> Result<Recognition, ApiError> {
     let now = db::now();
-    let own =
-        completions_of(db, user::Entity::find_by_id(viewer.id).select_only().column(user::Column::Id).into_query())
-            .await?
-            .remove(&viewer.id)
-            .unwrap_or_default();
+    let own = completions_of(db, learning_record::Column::UserId.eq(viewer.id).into_condition())
+        .await?
+        .remove(&viewer.id)
+        .unwrap_or_default();
     let streak = streak_of(&viewer.time_zone, &own, now);
 
     // Admins may look at every team's leaderboard, but their home celebrates their own team.
@@ -229,15 +229,6 @@ pub async fn recognition(db: &DatabaseConnection, viewer: &User) -> Result<Recog
             .filter(user::Column::TeamId.is_in(teams))
             .filter(user::Column::Active.eq(true))
             .filter(user::Column::HideFromLeaderboards.eq(false));
-        let names: HashMap<i64, String> = teammates
-            .clone()
-            .select_only()
-            .columns([user::Column::Id, user::Column::Name])
-            .into_tuple::<(i64, String)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect();
         let ids = teammates.select_only().column(user::Column::Id).into_query();
         let recent = certificate::Entity::find()
             .filter(certificate::Column::UserId.in_subquery(ids))
@@ -247,6 +238,16 @@ pub async fn recognition(db: &DatabaseConnection, viewer: &User) -> Result<Recog
             .limit(RECENTLY_CERTIFIED_SHOWN)
             .all(db)
             .await?;
+        // Names of the (at most ten) people listed, not of the whole team.
+        let names: HashMap<i64, String> = user::Entity::find()
+            .select_only()
+            .columns([user::Column::Id, user::Column::Name])
+            .filter(user::Column::Id.is_in(recent.iter().map(|c| c.user_id)))
+            .into_tuple::<(i64, String)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
         recently_certified = recent
             .into_iter()
             .map(|c| RecentlyCertified {

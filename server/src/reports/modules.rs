@@ -78,7 +78,7 @@ pub async fn figures(
     let mut paths: HashMap<i64, PathCounts> = HashMap::new();
     let mut people_count = 0;
 
-    let mut people = People::read(db, scope).await?;
+    let mut people = People::read(db, scope, only).await?;
     while let Some((person, rows)) = people.next().await? {
         people_count += 1;
         let held = shared.certificates.get(&person.id).map(Vec::as_slice).unwrap_or_default();

@@ -17,6 +17,7 @@ use futures_util::StreamExt;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder,
     QuerySelect, RelationTrait,
+    sea_query::{Expr, IntoCondition},
 };
 use tokio::sync::mpsc;
 
@@ -222,8 +223,14 @@ fn readiness(shared: &Shared, person: &Joined, rows: &[ModuleProgress]) -> Perso
 }
 
 /// The people in scope, joined to their progress, ordered by person.
-fn joined(scope: &Scope) -> sea_orm::Selector<sea_orm::SelectModel<Joined>> {
+fn joined(scope: &Scope, only_module: Option<i64>) -> sea_orm::Selector<sea_orm::SelectModel<Joined>> {
     use module_progress::Column as P;
+    use sea_orm::sea_query::ExprTrait;
+    let mut progress = module_progress::Relation::User.def().rev();
+    if let Some(id) = only_module {
+        // In the join, so people without a row for it are still read.
+        progress = progress.on_condition(move |_, right| Expr::col((right, P::ModuleId)).eq(id).into_condition());
+    }
     let query = user::Entity::find()
         .select_only()
         .columns([
@@ -243,7 +250,7 @@ fn joined(scope: &Scope) -> sea_orm::Selector<sea_orm::SelectModel<Joined>> {
         .column(P::Attempts)
         .column(P::Rating)
         .column(P::LastActivityAt)
-        .join_rev(JoinType::LeftJoin, module_progress::Relation::User.def())
+        .join(JoinType::LeftJoin, progress)
         .order_by_asc(user::Column::Id);
     scope.filter(query).into_model::<Joined>()
 }
@@ -256,8 +263,13 @@ pub(super) struct People<'a> {
 }
 
 impl<'a> People<'a> {
-    pub(super) async fn read(db: &'a DatabaseConnection, scope: &Scope) -> Result<People<'a>, ApiError> {
-        Ok(People { rows: Box::pin(joined(scope).stream(db).await?), pending: None })
+    /// With `only_module`, each person comes with that module's row only.
+    pub(super) async fn read(
+        db: &'a DatabaseConnection,
+        scope: &Scope,
+        only_module: Option<i64>,
+    ) -> Result<People<'a>, ApiError> {
+        Ok(People { rows: Box::pin(joined(scope, only_module).stream(db).await?), pending: None })
     }
 
     /// The next person and their progress rows.
@@ -310,7 +322,7 @@ pub async fn stream(
     keep: impl Fn(&PersonReadiness) -> bool,
     out: mpsc::Sender<Result<PersonReadiness, ApiError>>,
 ) -> Result<(), ApiError> {
-    let mut people = People::read(db, scope).await?;
+    let mut people = People::read(db, scope, None).await?;
     while let Some((person, progress)) = people.next().await? {
         let row = readiness(shared, &person, &progress);
         if keep(&row) && out.send(Ok(row)).await.is_err() {
