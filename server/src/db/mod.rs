@@ -2,6 +2,7 @@
 //! backing up.
 
 pub mod entities;
+pub mod json;
 pub mod migrations;
 
 use std::{path::Path, time::Duration};

@@ -5,17 +5,21 @@
 use std::collections::HashMap;
 
 use app::api::{
-    MissedQuestion, ModuleContent, ModuleFigures, ModuleKind, ModulesReport, PathFigures, QuizAttemptPayload,
-    RecordKind, answered_right,
+    CompletionPayload, MissedQuestion, ModuleContent, ModuleFigures, ModuleKind, ModulesReport, PathFigures,
+    QuizAttemptPayload, RecordKind, answered_right,
 };
 use futures_util::StreamExt;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, QueryTrait, sea_query::Expr};
+use serde_json::value::RawValue;
 
 use super::{
     Scope,
     people::{People, Shared},
 };
-use crate::{db::entities::learning_record, error::ApiError};
+use crate::{
+    db::{entities::learning_record, json},
+    error::ApiError,
+};
 
 #[derive(Default)]
 struct ModuleCounts {
@@ -136,29 +140,37 @@ pub async fn figures(
             _ => None,
         })
         .collect();
-    let mut records = learning_record::Entity::find()
+    // One row per (module, version, kind) with its payloads, not one per record (see
+    // `db::json`).
+    let backend = db.get_database_backend();
+    let payloads = json::array_of_rows(backend, json::value(backend, Expr::col(learning_record::Column::Payload)));
+    let mut groups = learning_record::Entity::find()
         .select_only()
         .columns([
             learning_record::Column::ModuleId,
             learning_record::Column::ModuleVersion,
             learning_record::Column::Kind,
-            learning_record::Column::Payload,
         ])
+        .column_as(payloads, "payloads")
         .filter(learning_record::Column::UserId.in_subquery(scope.ids()))
         .apply_if(only, |q, id| q.filter(learning_record::Column::ModuleId.eq(id)))
         .filter(
             learning_record::Column::Kind.is_in([RecordKind::Completion.as_str(), RecordKind::QuizAttempt.as_str()]),
         )
-        .into_tuple::<(i64, i32, String, serde_json::Value)>()
+        .group_by(learning_record::Column::ModuleId)
+        .group_by(learning_record::Column::ModuleVersion)
+        .group_by(learning_record::Column::Kind)
+        .into_tuple::<(i64, i32, String, String)>()
         .stream(db)
         .await?;
-    while let Some(record) = records.next().await {
-        let (module_id, version, kind, payload) = record?;
+    while let Some(group) = groups.next().await {
+        let (module_id, version, kind, payloads) = group?;
         let Some(c) = modules.get_mut(&module_id) else { continue };
+        let payloads: Vec<&RawValue> = serde_json::from_str(&payloads)
+            .map_err(|e| ApiError::Internal(format!("payloads of module {module_id}: {e}")))?;
         if kind == RecordKind::Completion.as_str() {
-            if let Some(s) = payload.get("seconds_spent").and_then(|s| s.as_u64()) {
-                c.seconds.push(s.min(u64::from(u32::MAX)) as u32);
-            }
+            let seconds = payloads.iter().filter_map(|p| serde_json::from_str::<CompletionPayload>(p.get()).ok());
+            c.seconds.extend(seconds.filter_map(|p| p.seconds_spent));
             continue;
         }
         // Answers to the version learners get now: its questions as they now read.
@@ -166,15 +178,18 @@ pub async fn figures(
         if *current != version {
             continue;
         }
-        let Ok(attempt) = serde_json::from_value::<QuizAttemptPayload>(payload) else { continue };
-        if c.questions.len() < qs.len() {
-            c.questions.resize(qs.len(), (0, 0));
-        }
-        for (i, (q, picked)) in qs.iter().zip(&attempt.answers).enumerate() {
-            c.questions[i].0 += 1;
-            c.questions[i].1 += u32::from(!answered_right(q, picked));
+        for payload in payloads {
+            let Ok(attempt) = serde_json::from_str::<QuizAttemptPayload>(payload.get()) else { continue };
+            if c.questions.len() < qs.len() {
+                c.questions.resize(qs.len(), (0, 0));
+            }
+            for (i, (q, picked)) in qs.iter().zip(&attempt.answers).enumerate() {
+                c.questions[i].0 += 1;
+                c.questions[i].1 += u32::from(!answered_right(q, picked));
+            }
         }
     }
+    drop(groups);
 
     let mut module_rows: Vec<ModuleFigures> = content
         .published

@@ -118,13 +118,14 @@ pub async fn fixture(app: &TestApp) -> Fixture {
     let right = json!({"answers": [[1], [0, 2]]});
     let first_wrong = json!({"answers": [[0], [0, 2]]});
     let done = |m: i64| record(&id(), "completion", m, 1, json!({}));
+    let done_in = |m: i64, seconds: u32| record(&id(), "completion", m, 1, json!({"seconds_spent": seconds}));
     let attempt = |answers: &Value| record(&id(), "quiz_attempt", q, 1, answers.clone());
     let did: [(&str, Vec<Value>); 10] = [
-        ("Ana", vec![done(t[0]), done(t[1]), attempt(&right), done(t[2])]),
-        ("Ben", vec![done(t[0])]),
+        ("Ana", vec![done_in(t[0], 90), done(t[1]), attempt(&right), done(t[2])]),
+        ("Ben", vec![done_in(t[0], 60)]),
         ("Cai", vec![]),
         ("Dee", vec![done(t[0])]),
-        ("Eli", vec![done(t[0]), done(t[1]), attempt(&first_wrong)]),
+        ("Eli", vec![done_in(t[0], 121), done(t[1]), attempt(&first_wrong)]),
         ("Fay", vec![done(t[2])]),
         ("Gus", vec![done(t[0]), done(t[1]), attempt(&right)]),
         ("Kim", vec![done(t[0]), done(t[1]), attempt(&first_wrong), attempt(&right)]),
@@ -362,6 +363,8 @@ async fn module_report_matches_the_hand_computed_figures(app: TestApp) {
     assert_eq!((missed.index, missed.missed_percent, missed.answers), (0, 50.0, 2));
     assert_eq!(missed.prompt, "Which plan includes offline sync?");
     assert_eq!((m(f.t[0]).rating_average, m(f.t[0]).ratings), (Some(3.0), 2));
+    assert_eq!(m(f.t[0]).median_seconds, Some(90), "Ben 60 s, Ana 90 s, Eli 121 s; Dee didn't say");
+    assert_eq!(m(f.t[1]).median_seconds, None, "nobody said how long T2 took");
     let path = report.paths.iter().find(|p| p.path_id == f.path_id).unwrap();
     assert_eq!(
         (path.steps, path.assigned, path.started, path.completed, path.completion_rate),
