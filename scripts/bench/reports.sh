@@ -6,7 +6,8 @@
 # resident memory over what it held before the request. The baseline, in the same run:
 # one hand-written SQL aggregate of the report's main figures per person (required done
 # and total, overdue, last activity, latest quiz score, last sync), read whole and written
-# as JSON, or streamed into CSV.
+# as JSON, or streamed into CSV. Then the module report (`GET /api/v1/reports/modules`)
+# against one SQL aggregate per module over the same progress rows and records.
 #
 # Nothing here is a pass/fail test: it prints numbers, and writes them to
 # target/bench/reports.txt.
@@ -29,13 +30,15 @@ measure() {
   local team
   team=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["team_ids"][0])' "$work/plan-$label.json")
   local role="job_role=Bench%20Seller"
-  for run in "csv-team|format=csv&team_id=$team&$role" "csv-all|format=csv&$role" "json-all|$role"; do
+  for run in "csv-team|people?format=csv&team_id=$team&$role" "csv-all|people?format=csv&$role" \
+    "json-all|people?$role" "modules|modules?$role"; do
     start_primer
     "$bench" http "$base" "$(sign_in admin)" "$primer_pid" "${run#*|}" "${run%%|*}" >>"$results"
     kill "$primer_pid"; wait "$primer_pid" 2>/dev/null || true
   done
   "$bench" raw "$url" "$work/plan-$label.json" json >>"$results"
   "$bench" raw "$url" "$work/plan-$label.json" csv >>"$results"
+  "$bench" raw-modules "$url" >>"$results"
   python3 - "$label" "$results" <<'PY' | tee -a "$report"
 import json, sys
 label, path = sys.argv[1], sys.argv[2]
@@ -56,6 +59,9 @@ print(f"  CSV memory, 4x the people: +{mib(team):.1f} -> +{mib(every):.1f} MiB "
       f"(JSON of the same 10,000: +{mib(r['json-all']['peak_growth_kib']):.1f} MiB)")
 print(f"  raw SQL baseline: JSON {r['raw json']['total_ms']:.0f} ms ({r['raw json']['rows']} rows), "
       f"CSV {r['raw csv']['total_ms']:.0f} ms (first chunk {r['raw csv']['ttfb_ms']:.0f} ms)")
+m, base = r["modules"], r["raw modules"]
+print(f"  {'module report (50 modules)':<30} total {m['total_ms']:7.0f} ms = {m['total_ms'] / max(base['total_ms'], 0.001):.2f}x "
+      f"the raw SQL per module ({base['total_ms']:.0f} ms); server memory +{mib(m['peak_growth_kib']):.1f} MiB")
 PY
 }
 

@@ -7,15 +7,22 @@
 //!     database, each with one learning record and one progress row per module
 //!     (500,000 of each) and a synced device. The plan file keeps what the baseline needs.
 //!
-//!   reports_bench http BASE_URL ADMIN_COOKIE PID QUERY LABEL
-//!     Asks the running server for `GET /api/v1/reports/people?QUERY` three times: time to
-//!     first byte, total time (median), bytes, and the server's peak resident memory over
-//!     what it held just before (sampled every 5 ms from /proc/PID/status).
+//!   reports_bench http BASE_URL ADMIN_COOKIE PID REPORT?QUERY LABEL
+//!     Asks the running server for `GET /api/v1/reports/REPORT?QUERY` (`people` or
+//!     `modules`) three times: time to first byte, total time (median), bytes, and the
+//!     server's peak resident memory over what it held just before (sampled every 5 ms
+//!     from /proc/PID/status).
 //!
 //!   reports_bench raw DATABASE_URL PLAN_FILE FORMAT
 //!     The baseline: one hand-written SQL aggregate of the report's main figures per person
 //!     (required done and total, overdue, last activity, latest quiz score, last sync), read
 //!     in full and written as JSON, or streamed and written as CSV. Median of three.
+//!
+//!   reports_bench raw-modules DATABASE_URL
+//!     The module report's baseline: per module, one hand-written SQL aggregate over the
+//!     progress rows and learning records of the job role's learners (started, completed,
+//!     average score, average rating, average time spent, quiz attempts), read in full and
+//!     written as JSON. Median of three.
 
 use std::{
     sync::{
@@ -270,9 +277,9 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-async fn http(base: &str, cookie: &str, pid: u32, query: &str, label: &str) -> anyhow::Result<()> {
+async fn http(base: &str, cookie: &str, pid: u32, report: &str, label: &str) -> anyhow::Result<()> {
     let client = reqwest::Client::builder().timeout(Duration::from_secs(600)).build()?;
-    let url = format!("{base}/api/v1/reports/people?{query}");
+    let url = format!("{base}/api/v1/reports/{report}");
     let (mut ttfb, mut total, mut bytes, mut grew) = (Vec::new(), Vec::new(), 0u64, 0u64);
     let before = rss_kib(pid);
     for _ in 0..3 {
@@ -339,6 +346,62 @@ fn aggregate_sql(backend: DbBackend, plan: &Plan) -> String {
          ORDER BY u.name",
         required = required.join(", ")
     )
+}
+
+/// The module report baseline's SQL: per module, over the job role's learners.
+fn modules_sql(backend: DbBackend) -> String {
+    let (seconds, real) = match backend {
+        DbBackend::Postgres => ("(payload->>'seconds_spent')::int", "double precision"),
+        _ => ("json_extract(payload, '$.seconds_spent')", "real"),
+    };
+    format!(
+        "WITH people AS (SELECT id FROM users WHERE active AND job_role = '{JOB_ROLE}'),
+         progress AS (
+           SELECT module_id, COUNT(*) AS started, COUNT(completed_at) AS completed,
+             CAST(AVG(best_score) AS {real}) AS average_score, CAST(AVG(rating) AS {real}) AS average_rating
+           FROM module_progress WHERE user_id IN (SELECT id FROM people) GROUP BY module_id),
+         records AS (
+           SELECT module_id,
+             CAST(AVG(CASE WHEN kind = 'completion' THEN {seconds} END) AS {real}) AS average_seconds,
+             SUM(CASE WHEN kind = 'quiz_attempt' THEN 1 ELSE 0 END) AS quiz_attempts
+           FROM learning_records
+           WHERE user_id IN (SELECT id FROM people) AND kind IN ('completion', 'quiz_attempt')
+           GROUP BY module_id)
+         SELECT m.id, p.started, p.completed, p.average_score, p.average_rating, r.average_seconds, r.quiz_attempts
+         FROM modules m
+         LEFT JOIN progress p ON p.module_id = m.id
+         LEFT JOIN records r ON r.module_id = m.id
+         ORDER BY m.id"
+    )
+}
+
+async fn raw_modules(database_url: &str) -> anyhow::Result<()> {
+    let db = server::db::connect(database_url).await?;
+    let sql = modules_sql(db.get_database_backend());
+    let (mut total, mut rows, mut bytes) = (Vec::new(), 0, 0);
+    for _ in 0..3 {
+        let started = Instant::now();
+        let all = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql.clone())).await?;
+        let modules: Vec<Value> = all
+            .iter()
+            .map(|row| -> anyhow::Result<Value> {
+                Ok(json!({
+                    "module_id": row.try_get::<i64>("", "id")?,
+                    "started": row.try_get::<Option<i64>>("", "started")?,
+                    "completed": row.try_get::<Option<i64>>("", "completed")?,
+                    "average_score": row.try_get::<Option<f64>>("", "average_score")?,
+                    "average_rating": row.try_get::<Option<f64>>("", "average_rating")?,
+                    "average_seconds": row.try_get::<Option<f64>>("", "average_seconds")?,
+                    "quiz_attempts": row.try_get::<Option<i64>>("", "quiz_attempts")?,
+                }))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let body = serde_json::to_vec(&json!({"modules": modules}))?;
+        total.push(started.elapsed().as_secs_f64() * 1000.0);
+        (rows, bytes) = (modules.len(), body.len());
+    }
+    println!("{}", json!({"label": "raw modules", "total_ms": median(total), "rows": rows, "bytes": bytes}));
+    Ok(())
 }
 
 fn row_json(row: &sea_orm::QueryResult) -> anyhow::Result<Value> {
@@ -411,10 +474,11 @@ async fn main() -> anyhow::Result<()> {
             let api = Api { client, base: base.to_string(), cookie: format!("primer_session={cookie}") };
             seed(&api, database_url, plan).await
         }
-        [_, "http", base, cookie, pid, query, label] => {
-            http(base, &format!("primer_session={cookie}"), pid.parse()?, query, label).await
+        [_, "http", base, cookie, pid, report, label] => {
+            http(base, &format!("primer_session={cookie}"), pid.parse()?, report, label).await
         }
+        [_, "raw-modules", database_url] => raw_modules(database_url).await,
         [_, "raw", database_url, plan, format] => raw(database_url, plan, format).await,
-        _ => bail!("usage: reports_bench seed|http|raw … (see the file's header)"),
+        _ => bail!("usage: reports_bench seed|http|raw|raw-modules … (see the file's header)"),
     }
 }
