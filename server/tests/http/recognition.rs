@@ -10,7 +10,7 @@ use crate::{
     certifications::{certify, course, record_at, take_path},
     db_tests,
     modules::{create, publish, tip},
-    support::{Session, TestApp},
+    support::{Session, TestApp, clear_of_midnight},
     sync::{manager_of, sync_from},
 };
 
@@ -51,6 +51,9 @@ async fn board(app: &TestApp, who: &Session, query: &str) -> Leaderboard {
 }
 
 async fn streaks_follow_the_learners_time_zone(app: TestApp) {
+    for tz in [chrono_tz::Pacific::Auckland, chrono_tz::UTC] {
+        clear_of_midnight(tz).await;
+    }
     let admin = app.signed_in(Role::Admin).await;
     let north = team(&app, &admin, "North").await;
     let modules = tips(&app, 3).await;
@@ -83,6 +86,7 @@ async fn streaks_follow_the_learners_time_zone(app: TestApp) {
 }
 
 async fn hidden_learners_are_absent_from_leaderboards(app: TestApp) {
+    clear_of_midnight(chrono_tz::UTC).await;
     let admin = app.signed_in(Role::Admin).await;
     let (north, south) = (team(&app, &admin, "North").await, team(&app, &admin, "South").await);
     let m = tips(&app, 4).await;

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::{
     db_tests,
     modules::{create, good_questions, publish, quiz, tip},
-    support::{Session, TestApp},
+    support::{Session, TestApp, clear_of_midnight},
     sync::{id, manager_of, record, sync_from},
 };
 
@@ -53,6 +53,8 @@ async fn person(app: &TestApp, admin: &Session, name: &str, job: &str, team: i64
 /// Builds the fixture. Path P (T1, T2, Q) is required for account executives 30 days
 /// after their start; T3 for team North 60 days after. The quiz passes at 100 %.
 pub async fn fixture(app: &TestApp) -> Fixture {
+    // Start dates and due dates are days from today (UTC, everyone's time zone here).
+    clear_of_midnight(chrono_tz::UTC).await;
     let admin = app.signed_in(Role::Admin).await;
     let author = app.signed_in(Role::Author).await;
     let mut t = [0; 3];

@@ -24,6 +24,22 @@ use server::{
 };
 use tower::ServiceExt;
 
+/// Waits, if the day in `tz` has less than a minute left, until it has turned. A test
+/// that works out "today" from the clock, as the server does, would otherwise see two
+/// different days when it runs across midnight (each test takes a few seconds).
+pub async fn clear_of_midnight(tz: chrono_tz::Tz) {
+    use chrono::{Days, TimeZone, Utc};
+    let now = Utc::now().with_timezone(&tz);
+    let next_day = now.date_naive().checked_add_days(Days::new(1)).and_then(|d| d.and_hms_opt(0, 0, 0));
+    // A day that doesn't start at midnight (a DST change there) has no such instant: go on.
+    let Some(midnight) = next_day.and_then(|d| tz.from_local_datetime(&d).earliest()) else { return };
+    let left = midnight - now;
+    if left < chrono::TimeDelta::minutes(1) {
+        let wait = (left + chrono::TimeDelta::seconds(1)).to_std().unwrap_or_default();
+        tokio::time::sleep(wait).await;
+    }
+}
+
 /// Runs each listed test (an `async fn(TestApp)`) once against SQLite and once against
 /// PostgreSQL.
 #[macro_export]
