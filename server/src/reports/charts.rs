@@ -100,7 +100,7 @@ pub fn completions_svg(weeks: &[(NaiveDate, u32)]) -> String {
 
 /// One team's readiness: its name, required items done and total, and people with
 /// something overdue out of how many.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TeamReadiness {
     pub team: String,
     pub done: u32,

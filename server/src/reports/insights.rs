@@ -6,21 +6,13 @@ use std::collections::HashSet;
 
 use app::api::{
     FeedbackComment, FeedbackPayload, INSIGHT_COMMENTS, ModuleContent, ModuleInsights, OptionShare, QuestionInsight,
-    QuizAttemptPayload, RecordKind, answered_right,
+    RecordKind,
 };
 use futures_util::StreamExt;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::{Scope, modules, people::Shared};
 use crate::{db::entities::learning_record, error::ApiError};
-
-/// Per question: answers, answers not right, picks per option.
-#[derive(Default, Clone)]
-struct Tally {
-    answers: u32,
-    missed: u32,
-    picks: Vec<u32>,
-}
 
 /// One published module's insights, from the records of the people in `scope`.
 pub async fn of_module(
@@ -32,7 +24,7 @@ pub async fn of_module(
     let Some((_, version, _)) = shared.content.published.iter().find(|(m, ..)| m.id == module_id) else {
         return Err(ApiError::not_found("Published module"));
     };
-    let report = modules::figures(db, scope, shared, Some(module_id)).await?;
+    let (report, mut answered) = modules::figures_and_answers(db, scope, shared, Some(module_id)).await?;
     let figures = report.modules.into_iter().next().ok_or_else(|| ApiError::not_found("Published module"))?;
 
     // Feedback: each learner's latest counts (a learner may change their mind later).
@@ -85,36 +77,8 @@ pub async fn of_module(
         Ok(ModuleContent::Quiz { questions, .. }) => questions,
         _ => Vec::new(),
     };
-    let mut tallies: Vec<Tally> =
-        questions.iter().map(|q| Tally { picks: vec![0; q.options.len()], ..Tally::default() }).collect();
-    let mut attempts = 0u32;
-    if !questions.is_empty() {
-        let mut rows = learning_record::Entity::find()
-            .select_only()
-            .column(learning_record::Column::Payload)
-            .filter(learning_record::Column::ModuleId.eq(module_id))
-            .filter(learning_record::Column::ModuleVersion.eq(version.version))
-            .filter(learning_record::Column::Kind.eq(RecordKind::QuizAttempt.as_str()))
-            .filter(learning_record::Column::UserId.in_subquery(scope.ids()))
-            .into_tuple::<serde_json::Value>()
-            .stream(db)
-            .await?;
-        while let Some(payload) = rows.next().await {
-            let Ok(attempt) = serde_json::from_value::<QuizAttemptPayload>(payload?) else { continue };
-            attempts += 1;
-            for ((q, tally), picked) in questions.iter().zip(&mut tallies).zip(&attempt.answers) {
-                tally.answers += 1;
-                tally.missed += u32::from(!answered_right(q, picked));
-                // An option picked twice in one answer counts once.
-                let distinct: HashSet<u32> = picked.iter().copied().collect();
-                for option in distinct {
-                    if let Some(p) = tally.picks.get_mut(option as usize) {
-                        *p += 1;
-                    }
-                }
-            }
-        }
-    }
+    let answers = answered.remove(&module_id).unwrap_or_default();
+    let tallies = answers.questions.into_iter().chain(std::iter::repeat_with(modules::QuestionTally::default));
     let questions = questions
         .into_iter()
         .zip(tallies)
@@ -128,12 +92,16 @@ pub async fn of_module(
             options: q
                 .options
                 .into_iter()
-                .zip(tally.picks)
-                .map(|(o, picks)| OptionShare {
-                    text: o.text,
-                    correct: o.correct,
-                    picks,
-                    percent: modules::percent(picks, tally.answers),
+                .enumerate()
+                .map(|(i, o)| {
+                    // No attempts yet: no tally, no picks.
+                    let picks = tally.picks.get(i).copied().unwrap_or(0);
+                    OptionShare {
+                        text: o.text,
+                        correct: o.correct,
+                        picks,
+                        percent: modules::percent(picks, tally.answers),
+                    }
                 })
                 .collect(),
         })
@@ -145,7 +113,7 @@ pub async fn of_module(
         rating_counts,
         comments,
         comments_total,
-        attempts,
+        attempts: answers.attempts,
         questions,
     })
 }

@@ -7,7 +7,7 @@ pub mod insights;
 pub mod modules;
 pub mod people;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use app::api::{
     ErrorBody, ModuleFigures, ModuleInsights, ModulesReport, PathFigures, PeopleReport, PersonReadiness, Role, TeamRef,
@@ -423,7 +423,7 @@ fn rows<T: Send + 'static>(list: Vec<T>) -> mpsc::Receiver<Result<T, ApiError>> 
 pub async fn modules_json(state: &AppState, viewer: &User, query: &ModulesQuery) -> Result<ModulesReport, ApiError> {
     let scope = Scope::for_viewer(&state.db, viewer, query.team_id, query.job_role.clone()).await?;
     let shared = people::Shared::load(&state.db, &scope).await?;
-    modules::figures(&state.db, &scope, &shared, None).await
+    modules::figures(&state.db, &scope, &shared).await
 }
 
 /// Per module and per learning path, for the people in scope: assigned, started,
@@ -548,22 +548,17 @@ pub async fn readiness_chart(
 ) -> Result<Response, ApiError> {
     let query = PeopleQuery { overdue_only: false, format: Format::Json, ..query };
     let report = people_json(&state, auth.user(), query).await?;
-    let mut teams: Vec<charts::TeamReadiness> = Vec::new();
+    // By team name, in alphabetical order.
+    let mut teams: BTreeMap<(String, String), charts::TeamReadiness> = BTreeMap::new();
     for p in &report.people {
-        let name = p.team.clone().unwrap_or_else(|| "No team".to_string());
-        let index = match teams.iter().position(|t| t.team == name) {
-            Some(i) => i,
-            None => {
-                teams.push(charts::TeamReadiness { team: name, done: 0, total: 0, overdue_people: 0, people: 0 });
-                teams.len() - 1
-            }
-        };
-        let t = &mut teams[index];
+        let name = p.team.as_deref().unwrap_or("No team");
+        let t = teams
+            .entry((name.to_lowercase(), name.to_string()))
+            .or_insert_with(|| charts::TeamReadiness { team: name.to_string(), ..Default::default() });
         t.done += p.required_done;
         t.total += p.required_total;
         t.people += 1;
         t.overdue_people += u32::from(!p.overdue.is_empty());
     }
-    teams.sort_by_key(|t| t.team.to_lowercase());
-    Ok(svg(charts::readiness_svg(&teams)))
+    Ok(svg(charts::readiness_svg(&teams.into_values().collect::<Vec<_>>())))
 }

@@ -2,10 +2,10 @@
 //! completed, completion rate, median time to complete, average score, the question
 //! most often missed, and what learners thought (rating).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use app::api::{
-    CompletionPayload, MissedQuestion, ModuleContent, ModuleFigures, ModuleKind, ModulesReport, PathFigures,
+    CompletionPayload, MissedQuestion, ModuleContent, ModuleFigures, ModuleKind, ModulesReport, PathFigures, Question,
     QuizAttemptPayload, RecordKind, answered_right,
 };
 use futures_util::StreamExt;
@@ -32,8 +32,48 @@ struct ModuleCounts {
     rating_sum: u64,
     ratings: u32,
     seconds: Vec<u32>,
-    /// Per question of the published version: (answers, missed).
-    questions: Vec<(u32, u32)>,
+    answers: Answers,
+}
+
+/// How the people in scope answered a quiz's published version.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Answers {
+    /// Attempts at the published version.
+    pub attempts: u32,
+    /// Per question, in order (empty until the first attempt).
+    pub questions: Vec<QuestionTally>,
+}
+
+/// One question's answers: how many, how many weren't right, and picks per option.
+#[derive(Debug, Default, Clone)]
+pub(super) struct QuestionTally {
+    pub answers: u32,
+    pub missed: u32,
+    pub picks: Vec<u32>,
+}
+
+impl Answers {
+    /// Counts one attempt's answers to `questions`.
+    fn add(&mut self, questions: &[Question], answers: &[Vec<u32>]) {
+        if self.questions.is_empty() {
+            self.questions = questions
+                .iter()
+                .map(|q| QuestionTally { picks: vec![0; q.options.len()], ..QuestionTally::default() })
+                .collect();
+        }
+        self.attempts += 1;
+        for ((q, tally), picked) in questions.iter().zip(&mut self.questions).zip(answers) {
+            tally.answers += 1;
+            tally.missed += u32::from(!answered_right(q, picked));
+            // An option picked twice in one answer counts once.
+            let distinct: HashSet<u32> = picked.iter().copied().collect();
+            for option in distinct {
+                if let Some(p) = tally.picks.get_mut(option as usize) {
+                    *p += 1;
+                }
+            }
+        }
+    }
 }
 
 #[derive(Default)]
@@ -68,14 +108,19 @@ fn median_f64(values: &mut [f64]) -> Option<f64> {
     Some((m * 10.0).round() / 10.0)
 }
 
+/// The figures for the people in `scope` of every published module and path.
+pub async fn figures(db: &DatabaseConnection, scope: &Scope, shared: &Shared) -> Result<ModulesReport, ApiError> {
+    Ok(figures_and_answers(db, scope, shared, None).await?.0)
+}
+
 /// The figures for the people in `scope`: of every published module and path, or only of
-/// the module `only` (no paths).
-pub async fn figures(
+/// the module `only` (no paths); and, per quiz, how its published version was answered.
+pub(super) async fn figures_and_answers(
     db: &DatabaseConnection,
     scope: &Scope,
     shared: &Shared,
     only: Option<i64>,
-) -> Result<ModulesReport, ApiError> {
+) -> Result<(ModulesReport, HashMap<i64, Answers>), ApiError> {
     let content = &shared.content;
     let wanted = |id: i64| only.is_none_or(|only| only == id);
     let mut modules: HashMap<i64, ModuleCounts> = HashMap::new();
@@ -132,7 +177,7 @@ pub async fn figures(
     }
 
     // Time spent and answers come from the records themselves.
-    let questions: HashMap<i64, (i32, Vec<app::api::Question>)> = content
+    let questions: HashMap<i64, (i32, Vec<Question>)> = content
         .published
         .iter()
         .filter_map(|(m, v, _)| match serde_json::from_value::<ModuleContent>(v.content.clone()) {
@@ -180,17 +225,12 @@ pub async fn figures(
         }
         for payload in payloads {
             let Ok(attempt) = serde_json::from_str::<QuizAttemptPayload>(payload.get()) else { continue };
-            if c.questions.len() < qs.len() {
-                c.questions.resize(qs.len(), (0, 0));
-            }
-            for (i, (q, picked)) in qs.iter().zip(&attempt.answers).enumerate() {
-                c.questions[i].0 += 1;
-                c.questions[i].1 += u32::from(!answered_right(q, picked));
-            }
+            c.answers.add(qs, &attempt.answers);
         }
     }
     drop(groups);
 
+    let mut answers = HashMap::new();
     let mut module_rows: Vec<ModuleFigures> = content
         .published
         .iter()
@@ -198,21 +238,25 @@ pub async fn figures(
         .map(|(m, v, _)| {
             let mut c = modules.remove(&m.id).unwrap_or_default();
             let most_missed = questions.get(&m.id).and_then(|(_, qs)| {
-                c.questions
+                c.answers
+                    .questions
                     .iter()
                     .enumerate()
-                    .filter(|(_, (answers, missed))| *answers > 0 && *missed > 0)
-                    .max_by(|(i, (a1, m1)), (j, (a2, m2))| {
+                    .filter(|(_, t)| t.answers > 0 && t.missed > 0)
+                    .max_by(|(i, a), (j, b)| {
                         // The highest share missed; on a tie, the earlier question.
-                        (u64::from(*m1) * u64::from(*a2)).cmp(&(u64::from(*m2) * u64::from(*a1))).then(j.cmp(i))
+                        (u64::from(a.missed) * u64::from(b.answers))
+                            .cmp(&(u64::from(b.missed) * u64::from(a.answers)))
+                            .then(j.cmp(i))
                     })
-                    .map(|(i, (answers, missed))| MissedQuestion {
+                    .map(|(i, t)| MissedQuestion {
                         index: i as u32,
                         prompt: qs.get(i).map(|q| q.prompt.clone()).unwrap_or_default(),
-                        missed_percent: percent(*missed, *answers).unwrap_or(0.0),
-                        answers: *answers,
+                        missed_percent: percent(t.missed, t.answers).unwrap_or(0.0),
+                        answers: t.answers,
                     })
             });
+            answers.insert(m.id, std::mem::take(&mut c.answers));
             ModuleFigures {
                 module_id: m.id,
                 title: v.title.clone(),
@@ -248,7 +292,9 @@ pub async fn figures(
             })
         })
         .collect();
-    Ok(ModulesReport { generated_at: shared.now, people: people_count, modules: module_rows, paths: path_rows })
+    let report =
+        ModulesReport { generated_at: shared.now, people: people_count, modules: module_rows, paths: path_rows };
+    Ok((report, answers))
 }
 
 #[cfg(test)]
@@ -263,5 +309,22 @@ mod tests {
         assert_eq!(median_f64(&mut [3.0, 1.0]), Some(2.0));
         assert_eq!(percent(1, 3), Some(33.3));
         assert_eq!(percent(0, 0), None);
+    }
+
+    #[test]
+    fn answers_count_each_picked_option_once_per_attempt() {
+        let option = |correct| app::api::QuizOption { text: "o".into(), correct, explanation: String::new() };
+        let questions = [
+            Question { prompt: "one".into(), multiple: false, options: vec![option(false), option(true)] },
+            Question { prompt: "two".into(), multiple: true, options: vec![option(true), option(false), option(true)] },
+        ];
+        let mut answers = Answers::default();
+        answers.add(&questions, &[vec![1], vec![2, 0]]);
+        // Wrong, then an option picked twice and one out of range (neither counts twice).
+        answers.add(&questions, &[vec![0], vec![0, 0, 7]]);
+        assert_eq!(answers.attempts, 2);
+        let t = &answers.questions;
+        assert_eq!((t[0].answers, t[0].missed, t[0].picks.clone()), (2, 1, vec![1, 1]));
+        assert_eq!((t[1].answers, t[1].missed, t[1].picks.clone()), (2, 1, vec![2, 0, 1]));
     }
 }
