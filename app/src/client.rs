@@ -401,7 +401,7 @@ mod transport {
     use gloo_net::http::{Request, RequestBuilder, Response};
 
     use super::*;
-    use crate::api::{ErrorBody, ErrorCode};
+    use crate::api::{ErrorBody, ErrorCode, ErrorDetail};
 
     pub async fn get<T: DeserializeOwned>(url: &str) -> Result<T, RequestError> {
         finish(Request::get(url).header("Accept", "application/json").send().await).await
@@ -435,10 +435,13 @@ mod transport {
         } else if status == 401 && text.is_empty() {
             Err(RequestError::new(ErrorCode::Unauthenticated, "Sign in to continue."))
         } else {
-            match serde_json::from_str::<ErrorBody>(&text) {
-                Ok(body) => Err(RequestError::Api(body.error)),
-                Err(_) => Err(RequestError::new(ErrorCode::Internal, format!("Primer answered {status}."))),
-            }
+            let retry_after = response.headers().get("retry-after").and_then(|v| crate::api::retry_after_seconds(&v));
+            let mut error = match serde_json::from_str::<ErrorBody>(&text) {
+                Ok(body) => body.error,
+                Err(_) => ErrorDetail::new(ErrorCode::Internal, format!("Primer answered {status}.")),
+            };
+            error.retry_after = retry_after;
+            Err(RequestError::Api(error))
         }
     }
 }

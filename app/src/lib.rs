@@ -73,6 +73,33 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// "Module title · Primer". On the server the title is written into `<title>` as it is
+/// (leptos_meta 0.8 doesn't escape it), so it is escaped here: a module called
+/// `</title><script>…` must stay text. The browser sets `document.title`, which takes
+/// plain text, so there it is left alone.
+pub fn page_title(page: String) -> String {
+    let title = if page.is_empty() { "Primer".to_string() } else { format!("{page} · Primer") };
+    #[cfg(feature = "ssr")]
+    let title = escape_html(&title);
+    title
+}
+
+/// Text made safe for HTML text and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The signed-in person (or nobody), loaded once per page load and shared by every page.
 #[derive(Clone, Copy)]
 pub struct ViewerResource(pub Resource<Result<Option<Me>, RequestError>>);
@@ -89,7 +116,7 @@ pub fn App() -> impl IntoView {
     // form, and later the library and tip cards, work with JavaScript off, and status
     // codes and redirects are set before the first byte.
     view! {
-        <Title formatter=|page: String| if page.is_empty() { "Primer".to_string() } else { format!("{page} · Primer") }/>
+        <Title formatter=page_title/>
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>

@@ -110,7 +110,7 @@ impl ApiError {
             ApiError::Invalid(e) => Some(e.field.to_string()),
             _ => None,
         };
-        ErrorDetail { code: self.code(), message: self.to_string(), field }
+        ErrorDetail { code: self.code(), message: self.to_string(), field, retry_after: None }
     }
 }
 

@@ -28,7 +28,7 @@ use crate::{
     },
     error::ApiError,
     media::{self, FileChunks},
-    modules::{assignments, authoring, paths},
+    modules::{Saving, assignments, authoring, paths},
 };
 
 /// A module file's front matter.
@@ -309,15 +309,16 @@ pub async fn import_dir(state: &AppState, dir: &Path, by: Option<i64>) -> anyhow
             tags: m.front.tags.clone(),
             estimated_seconds: m.front.estimated_seconds,
             language: m.front.language.clone(),
-            video_media_id: id_of(&m.front.video),
-            poster_media_id: id_of(&m.front.poster),
-            captions_media_id: id_of(&m.front.captions),
+            video_media_id: Some(id_of(&m.front.video)),
+            poster_media_id: Some(id_of(&m.front.poster)),
+            captions_media_id: Some(id_of(&m.front.captions)),
             body_markdown: Some(body),
             questions: Some(m.front.questions.clone()),
             pass_percent: m.front.pass_percent,
             audience: Audience { job_roles: m.front.audience.job_roles.clone(), team_ids },
+            content: None,
         };
-        let draft = authoring::parse_draft(&txn, input).await.map_err(at)?;
+        let draft = authoring::parse_draft(&txn, input, Saving::Whole).await.map_err(at)?;
         let source_key = format!("import:{}", m.key);
         let existing = module::Entity::find().filter(module::Column::SourceKey.eq(&source_key)).one(&txn).await?;
         let (saved, created) = match existing {
@@ -341,9 +342,10 @@ pub async fn import_dir(state: &AppState, dir: &Path, by: Option<i64>) -> anyhow
         let input = PathInput {
             title: p.title.clone(),
             description: p.description.clone(),
-            module_ids: p.modules.iter().map(|k| module_ids[k]).collect(),
+            module_ids: Some(p.modules.iter().map(|k| module_ids[k]).collect()),
+            steps: None,
         };
-        let draft = paths::parse(&txn, input).await.map_err(at)?;
+        let draft = paths::parse(&txn, input, Saving::Whole).await.map_err(at)?;
         let source_key = format!("import:{}", p.key);
         let existing = path::Entity::find().filter(path::Column::SourceKey.eq(&source_key)).one(&txn).await?;
         let saved = match existing {

@@ -17,9 +17,14 @@ pub enum ModuleKind {
     Tip,
     /// A quick quiz: 1–5 questions with explanations and a pass mark.
     Quiz,
+    /// A kind this version of the app doesn't know (a newer server's): shown as a module
+    /// to update the app for, never opened. The server never stores it.
+    #[serde(other)]
+    Unknown,
 }
 
 impl ModuleKind {
+    /// Every kind a module can be (not [`ModuleKind::Unknown`]).
     pub const ALL: [ModuleKind; 3] = [ModuleKind::Video, ModuleKind::Tip, ModuleKind::Quiz];
 
     pub fn as_str(self) -> &'static str {
@@ -27,6 +32,7 @@ impl ModuleKind {
             ModuleKind::Video => "video",
             ModuleKind::Tip => "tip",
             ModuleKind::Quiz => "quiz",
+            ModuleKind::Unknown => "unknown",
         }
     }
 
@@ -35,6 +41,7 @@ impl ModuleKind {
             ModuleKind::Video => "Video",
             ModuleKind::Tip => "Tip card",
             ModuleKind::Quiz => "Quiz",
+            ModuleKind::Unknown => "New kind of module",
         }
     }
 
@@ -54,6 +61,9 @@ pub enum ModuleStatus {
     Published,
     /// Withdrawn: learners no longer get it (what they recorded stays).
     Archived,
+    /// A status this version of the app doesn't know (a newer server's).
+    #[serde(other)]
+    Unknown,
 }
 
 impl ModuleStatus {
@@ -62,6 +72,7 @@ impl ModuleStatus {
             ModuleStatus::Draft => "draft",
             ModuleStatus::Published => "published",
             ModuleStatus::Archived => "archived",
+            ModuleStatus::Unknown => "unknown",
         }
     }
 
@@ -70,6 +81,7 @@ impl ModuleStatus {
             ModuleStatus::Draft => "Draft",
             ModuleStatus::Published => "Published",
             ModuleStatus::Archived => "Archived",
+            ModuleStatus::Unknown => "Unknown status",
         }
     }
 
@@ -182,6 +194,11 @@ pub enum ModuleContent {
         /// The share of questions to answer right to pass, in percent.
         pass_percent: u8,
     },
+    /// Content of a kind this version of the app doesn't know (a newer server's): the
+    /// phone asks for an update instead of failing to read the whole answer. The server
+    /// never stores it, and refuses to serve a stored content it can't read.
+    #[serde(other)]
+    Unknown,
 }
 
 impl ModuleContent {
@@ -190,15 +207,24 @@ impl ModuleContent {
             ModuleContent::Video { .. } => ModuleKind::Video,
             ModuleContent::Tip { .. } => ModuleKind::Tip,
             ModuleContent::Quiz { .. } => ModuleKind::Quiz,
+            ModuleContent::Unknown => ModuleKind::Unknown,
         }
     }
 }
 
-/// `POST /api/v1/modules` and `PUT /api/v1/modules/{id}`: the whole working copy. Fields
-/// of other kinds are ignored.
+/// `POST /api/v1/modules` and `PUT /api/v1/modules/{id}`: the whole working copy.
+///
+/// The module as `GET /api/v1/modules/{id}` returns it is accepted as it is (its
+/// read-only fields, such as `id`, `status`, `media` or `problems`, are ignored), so a
+/// module can be read, changed and written back. The content goes in `content`
+/// (`{"kind": "tip", "body_markdown": …}`), or, as older clients send it, in the flat
+/// fields below (those of other kinds are ignored). A `PUT` without any content is
+/// refused (`invalid_input`, field `content`) rather than stored as empty.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ModuleInput {
+    /// Defaults to the kind of `content`.
+    #[serde(default)]
     pub kind: Option<ModuleKind>,
     #[serde(default)]
     pub title: String,
@@ -211,18 +237,25 @@ pub struct ModuleInput {
     /// Defaults to `en`.
     #[serde(default)]
     pub language: Option<String>,
-    #[serde(default)]
-    pub video_media_id: Option<String>,
-    #[serde(default)]
-    pub poster_media_id: Option<String>,
-    #[serde(default)]
-    pub captions_media_id: Option<String>,
-    #[serde(default)]
+    /// The content, as `GET` returns it (`body_html` is ignored: the server renders it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<ModuleContent>,
+    /// Flat content of a video: absent leaves the field out of the body, `null` is no file.
+    #[serde(default, deserialize_with = "super::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub video_media_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub poster_media_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub captions_media_id: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_markdown: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub questions: Option<Vec<Question>>,
     /// Defaults to 80.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pass_percent: Option<u8>,
     #[serde(default)]
     pub audience: Audience,
@@ -275,7 +308,10 @@ pub struct ModuleSummary {
     pub updated_at: DateTime<Utc>,
 }
 
-/// `POST /api/v1/paths` and `PUT /api/v1/paths/{id}`.
+/// `POST /api/v1/paths` and `PUT /api/v1/paths/{id}`. The path as `GET` returns it is
+/// accepted as it is (its steps give the modules; read-only fields are ignored). A `PUT`
+/// that names no modules (neither `module_ids` nor `steps`) is refused rather than
+/// emptying the path.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PathInput {
@@ -284,8 +320,26 @@ pub struct PathInput {
     #[serde(default)]
     pub description: String,
     /// The modules, in order.
-    #[serde(default)]
-    pub module_ids: Vec<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_ids: Option<Vec<i64>>,
+    /// The modules as `GET` lists them, when `module_ids` isn't given (only each step's
+    /// `module_id` is read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<Vec<StepRef>>,
+}
+
+/// A step as a path's input names it: its module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StepRef {
+    pub module_id: i64,
+}
+
+impl PathInput {
+    /// The modules it names, in order, if it names any.
+    pub fn modules(&self) -> Option<Vec<i64>> {
+        self.module_ids.clone().or_else(|| self.steps.as_ref().map(|s| s.iter().map(|s| s.module_id).collect()))
+    }
 }
 
 /// One step of a learning path.

@@ -56,10 +56,14 @@ pub enum ErrorCode {
     /// saved copy of what was asked for.
     Offline,
     Internal,
+    /// A code this version of the app doesn't know (a newer server's): the phone shows
+    /// the error's message, which the server always writes for people. Never sent.
+    #[serde(other)]
+    Unknown,
 }
 
 impl ErrorCode {
-    /// Every code (add new ones here too: the tests check each of them).
+    /// Every code the server sends (add new ones here too: the tests check each of them).
     pub const ALL: [ErrorCode; 24] = [
         ErrorCode::MalformedRequest,
         ErrorCode::UnsupportedMediaType,
@@ -101,7 +105,7 @@ impl ErrorCode {
             UnsupportedMediaType => 415,
             InvalidInput | EmptyUpload | InvalidMedia => 422,
             TooManyAttempts => 429,
-            Internal => 500,
+            Internal | Unknown => 500,
             Unavailable | Offline => 503,
         }
     }
@@ -134,6 +138,7 @@ impl ErrorCode {
             Unavailable => "unavailable",
             Offline => "offline",
             Internal => "internal",
+            Unknown => "unknown",
         }
     }
 }
@@ -154,6 +159,26 @@ pub struct ErrorDetail {
     /// The input field at fault, for `invalid_input`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// How long to wait before trying again, in seconds: the response's `Retry-After`
+    /// header, filled in by the browser's client (never part of the body).
+    #[serde(skip)]
+    pub retry_after: Option<u32>,
+}
+
+impl ErrorDetail {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ErrorDetail { code, message: message.into(), field: None, retry_after: None }
+    }
+}
+
+/// Reads a `Retry-After` header's delay in seconds (the delay form; a date is read as
+/// "soon", one second, since the phone's clock may be wrong).
+pub fn retry_after_seconds(value: &str) -> Option<u32> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    Some(value.parse::<u32>().unwrap_or(1))
 }
 
 /// A request to the API that did not succeed, as a page sees it: the API's error, or no
@@ -169,7 +194,15 @@ pub enum RequestError {
 
 impl RequestError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        RequestError::Api(ErrorDetail { code, message: message.into(), field: None })
+        RequestError::Api(ErrorDetail::new(code, message))
+    }
+
+    /// How long the server asked to wait before trying again (`Retry-After`), in seconds.
+    pub fn retry_after(&self) -> Option<u32> {
+        match self {
+            RequestError::Api(d) => d.retry_after,
+            RequestError::Network => None,
+        }
     }
 
     /// The error code, if the server answered.
@@ -197,8 +230,9 @@ mod tests {
 
     #[test]
     fn body_shape_is_stable() {
-        let body =
-            ErrorBody { error: ErrorDetail { code: ErrorCode::EmailTaken, message: "taken".into(), field: None } };
+        let body = ErrorBody {
+            error: ErrorDetail { code: ErrorCode::EmailTaken, message: "taken".into(), field: None, retry_after: None },
+        };
         assert_eq!(
             serde_json::to_value(&body).unwrap(),
             serde_json::json!({"error": {"code": "email_taken", "message": "taken"}})

@@ -24,6 +24,10 @@ pub enum RecordKind {
     QuizAttempt,
     /// The learner rated a module (payload `{rating, comment}`); the latest one counts.
     Feedback,
+    /// A kind this version doesn't know: read so the rest of a list stays readable; the
+    /// server rejects records of it (`invalid_payload`) and never stores one.
+    #[serde(other)]
+    Unknown,
 }
 
 impl RecordKind {
@@ -32,6 +36,7 @@ impl RecordKind {
             RecordKind::Completion => "completion",
             RecordKind::QuizAttempt => "quiz_attempt",
             RecordKind::Feedback => "feedback",
+            RecordKind::Unknown => "unknown",
         }
     }
 
@@ -85,6 +90,11 @@ pub enum RecordStatus {
     Conflict,
     /// Not stored; `code` says why. Sending it again won't help.
     Rejected,
+    /// An answer this version of the app doesn't know (a newer server's): the record
+    /// stays in the outbox and is sent again later (the server keeps a record once,
+    /// however often it is sent).
+    #[serde(other)]
+    Unknown,
 }
 
 /// Why a record was rejected.
@@ -100,6 +110,9 @@ pub enum RejectCode {
     InvalidPayload,
     /// Over a year old, or more than a day ahead, after correcting the device's clock.
     AbsurdTime,
+    /// A reason this version of the app doesn't know (a newer server's).
+    #[serde(other)]
+    Unknown,
 }
 
 impl RejectCode {
@@ -110,6 +123,7 @@ impl RejectCode {
             RejectCode::NotVisible => "This module isn't available to you any more.",
             RejectCode::InvalidPayload => "This record couldn't be read.",
             RejectCode::AbsurdTime => "This record's date is impossible; check the phone's clock.",
+            RejectCode::Unknown => "Primer didn't count it; reload the app to see why.",
         }
     }
 }
@@ -203,6 +217,7 @@ impl Payload {
                 }
                 Ok(Payload::Feedback(p))
             }
+            RecordKind::Unknown => Err("this kind of record is not known".into()),
         }
     }
 

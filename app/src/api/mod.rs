@@ -8,7 +8,7 @@ pub mod readiness;
 pub mod validate;
 
 pub use content::*;
-pub use error::{ErrorBody, ErrorCode, ErrorDetail, RequestError};
+pub use error::{ErrorBody, ErrorCode, ErrorDetail, RequestError, retry_after_seconds};
 pub use learning::*;
 pub use readiness::*;
 
@@ -30,11 +30,20 @@ pub enum Role {
     Manager,
     /// Everything, including people and teams.
     Admin,
+    /// A role this version of the app doesn't know (a newer server's). It allows
+    /// nothing: no policy lists it, and the server refuses to give it to anyone.
+    #[serde(other)]
+    Unknown,
 }
 
 impl Role {
-    /// Every role, least to most privileged.
+    /// Every role a person can have, least to most privileged (not [`Role::Unknown`]).
     pub const ALL: [Role; 4] = [Role::Learner, Role::Author, Role::Manager, Role::Admin];
+
+    /// Everyone signed in, as the app's pages and menus see it: every role, and one this
+    /// version of the app doesn't know yet (a newer server's role still learns; the server
+    /// decides what it may read, and its policies never list [`Role::Unknown`]).
+    pub const EVERYONE: [Role; 5] = [Role::Learner, Role::Author, Role::Manager, Role::Admin, Role::Unknown];
 
     /// The stable identifier used in the API, the database and the CLI.
     pub fn as_str(self) -> &'static str {
@@ -43,6 +52,7 @@ impl Role {
             Role::Author => "author",
             Role::Manager => "manager",
             Role::Admin => "admin",
+            Role::Unknown => "unknown",
         }
     }
 
@@ -53,6 +63,7 @@ impl Role {
             Role::Author => "Author",
             Role::Manager => "Manager",
             Role::Admin => "Admin",
+            Role::Unknown => "Unknown role",
         }
     }
 }
@@ -185,7 +196,9 @@ pub struct UserPatch {
     #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<i64>))]
     pub team_id: Option<Option<i64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Team ids, or the teams as `GET` returns them (`[{"id": 3, "name": …}]`).
+    #[serde(default, deserialize_with = "team_ids", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<i64>>))]
     pub manages: Option<Vec<i64>>,
     #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<NaiveDate>))]
@@ -197,8 +210,27 @@ pub struct UserPatch {
     pub active: Option<bool>,
 }
 
+/// Teams by id, given as ids or as the `{id, name}` a `GET` returns, so a person read
+/// from the API can be written back as it is.
+fn team_ids<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<i64>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Team {
+        Id(i64),
+        Ref { id: i64 },
+    }
+    let teams = Option::<Vec<Team>>::deserialize(deserializer)?;
+    Ok(teams.map(|t| {
+        t.into_iter()
+            .map(|t| match t {
+                Team::Id(id) | Team::Ref { id } => id,
+            })
+            .collect()
+    }))
+}
+
 /// Distinguishes an absent field (outer `None`) from an explicit `null` (`Some(None)`).
-fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     T: Deserialize<'de>,
     D: Deserializer<'de>,
@@ -305,6 +337,66 @@ mod tests {
         }
         assert_eq!(" Admin ".parse::<Role>(), Ok(Role::Admin));
         assert!("owner".parse::<Role>().is_err());
+    }
+
+    /// A phone running last week's app reads this week's answers: a value it doesn't know
+    /// becomes `Unknown` instead of making the whole answer unreadable.
+    #[test]
+    fn unknown_wire_values_read_as_unknown() {
+        fn read<T: serde::de::DeserializeOwned>(value: &str) -> T {
+            serde_json::from_value(serde_json::json!(value)).unwrap()
+        }
+        assert_eq!(read::<ModuleKind>("podcast"), ModuleKind::Unknown);
+        assert_eq!(read::<ModuleStatus>("scheduled"), ModuleStatus::Unknown);
+        assert_eq!(read::<RecordKind>("pitch_take"), RecordKind::Unknown);
+        assert_eq!(read::<RecordStatus>("deferred"), RecordStatus::Unknown);
+        assert_eq!(read::<RejectCode>("attempt_limit_v2"), RejectCode::Unknown);
+        assert_eq!(read::<ErrorCode>("quota_exceeded"), ErrorCode::Unknown);
+        assert_eq!(read::<CertificateStatus>("revoked"), CertificateStatus::Unknown);
+        assert_eq!(read::<Tier>("days120"), Tier::Unknown);
+        assert_eq!(read::<Role>("coach"), Role::Unknown);
+        // Known values still read as themselves.
+        assert_eq!(read::<ModuleKind>("quiz"), ModuleKind::Quiz);
+        assert_eq!(read::<RejectCode>("unknown_module"), RejectCode::UnknownModule);
+
+        // Whole answers stay readable around the value they don't know.
+        let module: LearnerModule = serde_json::from_value(serde_json::json!({
+            "id": 4, "version": 2, "kind": "podcast", "title": "Aurora", "summary": "", "tags": [],
+            "estimated_seconds": 90, "language": "en",
+            "content": {"kind": "podcast", "audio_media_id": "abc", "chapters": [1, 2]},
+            "media": [], "download_bytes": 0, "assigned": null,
+        }))
+        .unwrap();
+        assert_eq!((module.kind, module.content), (ModuleKind::Unknown, ModuleContent::Unknown));
+        let answer: SyncResponse = serde_json::from_value(serde_json::json!({
+            "results": [
+                {"id": "a", "status": "accepted"},
+                {"id": "b", "status": "rejected", "code": "cooling_down"},
+                {"id": "c", "status": "parked"},
+            ],
+            "progress": {"modules": [], "last_sync_at": null},
+        }))
+        .unwrap();
+        assert_eq!(answer.results[1].code, Some(RejectCode::Unknown));
+        assert_eq!(answer.results[2].status, RecordStatus::Unknown);
+        let error: ErrorBody =
+            serde_json::from_value(serde_json::json!({"error": {"code": "quota_exceeded", "message": "Too much."}}))
+                .unwrap();
+        assert_eq!((error.error.code, error.error.message.as_str()), (ErrorCode::Unknown, "Too much."));
+        // Every known value is still written and read as before.
+        for kind in ModuleKind::ALL {
+            assert_eq!(read::<ModuleKind>(kind.as_str()), kind);
+        }
+        assert!(!ModuleKind::ALL.contains(&ModuleKind::Unknown) && !Role::ALL.contains(&Role::Unknown));
+        assert!(!ErrorCode::ALL.contains(&ErrorCode::Unknown));
+    }
+
+    #[test]
+    fn retry_after_reads_seconds() {
+        assert_eq!(retry_after_seconds("30"), Some(30));
+        assert_eq!(retry_after_seconds(" 1 "), Some(1));
+        assert_eq!(retry_after_seconds("Wed, 21 Oct 2026 07:28:00 GMT"), Some(1), "a date: soon");
+        assert_eq!(retry_after_seconds(""), None);
     }
 
     #[test]

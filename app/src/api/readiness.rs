@@ -73,6 +73,9 @@ pub enum CertificateStatus {
     /// Valid, but expires within 30 days.
     Expiring,
     Expired,
+    /// A status this version of the app doesn't know (a newer server's).
+    #[serde(other)]
+    Unknown,
 }
 
 impl CertificateStatus {
@@ -90,6 +93,7 @@ impl CertificateStatus {
             CertificateStatus::Valid => "Valid",
             CertificateStatus::Expiring => "Expiring soon",
             CertificateStatus::Expired => "Expired",
+            CertificateStatus::Unknown => "Status unknown",
         }
     }
 
@@ -98,6 +102,7 @@ impl CertificateStatus {
             CertificateStatus::Valid => "valid",
             CertificateStatus::Expiring => "expiring",
             CertificateStatus::Expired => "expired",
+            CertificateStatus::Unknown => "unknown",
         }
     }
 }
@@ -216,6 +221,9 @@ pub enum Tier {
     Days60,
     Days90,
     Later,
+    /// A tier this version of the app doesn't know (a newer server's).
+    #[serde(other)]
+    Unknown,
 }
 
 impl Tier {
@@ -237,6 +245,7 @@ impl Tier {
             Tier::Days60 => "60 days",
             Tier::Days90 => "90 days",
             Tier::Later => "Later",
+            Tier::Unknown => "Other",
         }
     }
 }

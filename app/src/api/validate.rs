@@ -26,7 +26,12 @@ impl std::error::Error for FieldError {}
 
 impl From<FieldError> for ErrorDetail {
     fn from(e: FieldError) -> Self {
-        ErrorDetail { code: ErrorCode::InvalidInput, message: e.message, field: Some(e.field.into()) }
+        ErrorDetail {
+            code: ErrorCode::InvalidInput,
+            message: e.message,
+            field: Some(e.field.into()),
+            retry_after: None,
+        }
     }
 }
 
@@ -112,6 +117,16 @@ pub fn job_role(input: Option<&str>) -> Result<Option<String>, FieldError> {
     optional_text("job_role", "a job role", input, 100)
 }
 
+/// A role to give someone: one Primer has (a role this version doesn't know is never
+/// given).
+pub fn role(role: super::Role) -> Result<super::Role, FieldError> {
+    if super::Role::ALL.contains(&role) {
+        Ok(role)
+    } else {
+        Err(FieldError::new("role", "Choose learner, author, manager or admin."))
+    }
+}
+
 /// A team's name.
 pub fn team_name(input: &str) -> Result<String, FieldError> {
     required_text("name", "a team name", input, 80)
@@ -147,15 +162,19 @@ pub fn time_zone_shape(input: &str) -> Result<String, FieldError> {
     }
 }
 
-/// Where to send someone after signing in: a path on this site, never another site
-/// (`//evil.example` and `/\evil.example` are other sites to a browser).
+/// Where to send someone after signing in: a path on this site, never another site.
+///
+/// Browsers resolve `Location` by the WHATWG URL rules, which drop tabs and newlines
+/// anywhere and read `\\` as `/`, so `/\t/evil.example` and `/\\evil.example` both mean
+/// `//evil.example`, another site. Accepted is only a path that starts with one `/`
+/// (not two) and holds no control character and no backslash: by those rules such a
+/// path stays on the origin it is resolved against, whatever follows (percent-escapes
+/// are not decoded when resolving). Anything else sends the person home.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next.map(str::trim) {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
-            n.to_string()
-        }
-        _ => "/".to_string(),
-    }
+    let Some(next) = next.map(str::trim) else { return "/".to_string() };
+    let mut chars = next.chars();
+    let path_absolute = chars.next() == Some('/') && chars.next() != Some('/');
+    if path_absolute && !next.chars().any(|c| c.is_control() || c == '\\') { next.to_string() } else { "/".to_string() }
 }
 
 /// Percent-encodes a value for a URL's query string (`/` is kept for readable paths).
@@ -228,10 +247,39 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(safe_next(Some("/admin/people?q=a")), "/admin/people?q=a");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/a\r\nSet-Cookie: x")), "/");
+        assert_eq!(safe_next(Some("/library?q=a b&tag=product:Aurora")), "/library?q=a b&tag=product:Aurora");
+        assert_eq!(
+            safe_next(Some("/modules/%2F%2Fevil.example")),
+            "/modules/%2F%2Fevil.example",
+            "escapes stay escaped"
+        );
+        assert_eq!(safe_next(Some("/")), "/");
+        for off_site in [
+            "//evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            // A query string's %09 arrives decoded: browsers drop the tab.
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/\r\n/evil.example",
+            "/a\r\nSet-Cookie: x",
+            "/\u{0}/evil.example",
+            "/\u{7f}/evil.example",
+            "/\u{85}/evil.example",
+            " //evil.example",
+            "\u{3000}//evil.example",
+            "/a\\b",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(off_site)), "/", "{off_site:?}");
+        }
+        // Non-ASCII look-alikes of a slash are path characters to a browser.
+        assert_eq!(safe_next(Some("/\u{ff0f}evil.example")), "/\u{ff0f}evil.example");
+        assert_eq!(safe_next(Some("/\u{2215}evil.example")), "/\u{2215}evil.example");
         assert_eq!(safe_next(None), "/");
     }
 

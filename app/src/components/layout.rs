@@ -21,8 +21,8 @@ struct NavEntry {
 
 /// Every navigation entry, in order; each lists the roles that see it.
 const NAV: &[NavEntry] = &[
-    NavEntry { href: "/", label: "Home", icon: || icons::home().into_any(), roles: &Role::ALL },
-    NavEntry { href: "/library", label: "Library", icon: || icons::library().into_any(), roles: &Role::ALL },
+    NavEntry { href: "/", label: "Home", icon: || icons::home().into_any(), roles: &Role::EVERYONE },
+    NavEntry { href: "/library", label: "Library", icon: || icons::library().into_any(), roles: &Role::EVERYONE },
     NavEntry {
         href: "/progress",
         label: "Progress",
@@ -39,7 +39,7 @@ const NAV: &[NavEntry] = &[
     NavEntry { href: "/team", label: "Team", icon: || icons::team().into_any(), roles: &[Role::Manager, Role::Admin] },
     NavEntry { href: "/admin/people", label: "People", icon: || icons::people().into_any(), roles: &[Role::Admin] },
     NavEntry { href: "/admin/teams", label: "Teams", icon: || icons::teams().into_any(), roles: &[Role::Admin] },
-    NavEntry { href: "/account", label: "Account", icon: || icons::account().into_any(), roles: &Role::ALL },
+    NavEntry { href: "/account", label: "Account", icon: || icons::account().into_any(), roles: &Role::EVERYONE },
 ];
 
 /// The layout of every signed-in page.

@@ -71,6 +71,7 @@ pub fn ModuleView(
         ModuleContent::Quiz { questions, pass_percent } => {
             view! { <QuizView questions pass_percent on_done=on_quiz_done/> }.into_any()
         }
+        ModuleContent::Unknown => view! { <NeedsUpdate/> }.into_any(),
     };
     view! {
         <div class="module-view">
@@ -81,6 +82,18 @@ pub fn ModuleView(
             <h1 class="module-title">{title}</h1>
             {(!summary.is_empty()).then(|| view! { <p class="muted">{summary}</p> })}
             {body}
+        </div>
+    }
+}
+
+/// A module of a kind this version of the app can't show (the server is newer than the
+/// app on this phone): say so, and offer the reload that brings the new version.
+#[component]
+pub fn NeedsUpdate() -> impl IntoView {
+    view! {
+        <div class="alert" role="status" data-testid="needs-update">
+            <p>"This module needs a newer version of Primer."</p>
+            <a class="button secondary" href="" rel="external">"Reload Primer"</a>
         </div>
     }
 }

@@ -35,6 +35,7 @@ impl SyncProblem {
             RecordKind::Completion => "A completion",
             RecordKind::QuizAttempt => "A quiz attempt",
             RecordKind::Feedback => "A rating",
+            RecordKind::Unknown => "A record",
         };
         let zone =
             chrono::FixedOffset::east_opt(utc_offset_minutes * 60).unwrap_or(chrono::FixedOffset::east_opt(0).unwrap());
@@ -46,7 +47,8 @@ impl SyncProblem {
 /// What became of a record that the server answered for, if it was not kept.
 pub fn problem(record: &LearningRecord, result: &RecordResult) -> Option<SyncProblem> {
     let message = match (result.status, result.code) {
-        (RecordStatus::Accepted | RecordStatus::Duplicate, _) => return None,
+        // An answer this version doesn't know keeps the record queued (see `settled`).
+        (RecordStatus::Accepted | RecordStatus::Duplicate | RecordStatus::Unknown, _) => return None,
         (RecordStatus::Conflict, _) => "another record with its id was already stored; that one is kept.".to_string(),
         (RecordStatus::Rejected, Some(code)) => code.message().to_string(),
         (RecordStatus::Rejected, None) => "the server refused it.".to_string(),
@@ -80,6 +82,30 @@ pub const BATCH: usize = 500;
 pub fn backoff_seconds(failures: u32, random: f64) -> f64 {
     let base = 2f64.powi(failures.clamp(1, 20) as i32).min(300.0);
     base * (1.0 + 0.25 * random.clamp(0.0, 1.0))
+}
+
+/// How long to wait before the next try: what the server asked for (`Retry-After`, with
+/// up to a quarter more at random, so phones it turned away don't all return in the same
+/// second), or else the backoff for `failures` failures in a row.
+pub fn wait_seconds(failures: u32, random: f64, retry_after: Option<u32>) -> f64 {
+    match retry_after {
+        Some(seconds) => f64::from(seconds.max(1)) * (1.0 + 0.25 * random.clamp(0.0, 1.0)),
+        None => backoff_seconds(failures, random),
+    }
+}
+
+/// The records of a batch that the server's answer settles, with their results: results
+/// come in the order sent, and a result whose id doesn't match, or whose status this
+/// version of the app doesn't know, leaves its record queued (sent again, it is stored
+/// once all the same).
+pub fn settled<'a>(
+    sent: &'a [LearningRecord],
+    results: &'a [RecordResult],
+) -> Vec<(&'a LearningRecord, &'a RecordResult)> {
+    sent.iter()
+        .zip(results)
+        .filter(|(r, result)| r.id.eq_ignore_ascii_case(&result.id) && result.status != RecordStatus::Unknown)
+        .collect()
 }
 
 /// "3 waiting to sync", "Syncing…", "All synced · 2 min ago", or what went wrong.
@@ -225,6 +251,9 @@ mod browser {
     thread_local! {
         static FAILURES: Cell<u32> = const { Cell::new(0) };
         static WATCHING: Cell<bool> = const { Cell::new(false) };
+        /// The server asked for no sync before this moment (ms since the epoch, by the
+        /// phone's clock): a new record or the network coming back waits for it too.
+        static NOT_BEFORE: Cell<f64> = const { Cell::new(0.0) };
     }
 
     fn device_id() -> String {
@@ -258,6 +287,10 @@ mod browser {
         if device.sync.get_untracked() == SyncState::Syncing || !window().navigator().on_line() {
             return;
         }
+        // The retry that is due then is already scheduled.
+        if js_sys::Date::now() < NOT_BEFORE.with(Cell::get) {
+            return;
+        }
         if load(user_id).is_empty() {
             device.outbox.set(Vec::new());
             return;
@@ -280,12 +313,19 @@ mod browser {
                         f.set(f.get() + 1);
                         f.get()
                     });
-                    let wait = backoff_seconds(failures, js_sys::Math::random());
+                    // The server's `Retry-After` (busy, or over the sync rate) is honoured:
+                    // the records stay, and go once it has passed.
+                    let wait = wait_seconds(failures, js_sys::Math::random(), e.retry_after());
+                    let asked = e.retry_after().map_or(0.0, |s| f64::from(s) * 1000.0);
+                    NOT_BEFORE.with(|n| n.set(js_sys::Date::now() + asked));
                     let retry_at = super::super::now() + chrono::TimeDelta::milliseconds((wait * 1000.0) as i64);
                     let message = match &e {
                         RequestError::Network => "No connection to Primer; trying again shortly.".to_string(),
                         RequestError::Api(d) if d.code == ErrorCode::Offline => {
                             "You're offline; they'll go when you're back online.".to_string()
+                        }
+                        RequestError::Api(d) if d.retry_after.is_some() => {
+                            format!("{} They'll go by themselves in a moment.", d.message)
                         }
                         other => format!("{other} Trying again shortly."),
                     };
@@ -314,19 +354,18 @@ mod browser {
                 records: batch,
             };
             let response = crate::client::sync(&request).await?;
-            // Every answered record leaves: accepted and duplicate are stored; conflict
+            // Every settled record leaves: accepted and duplicate are stored; conflict
             // and rejected never will be (sending them again wouldn't change that), so
-            // they go to the list of problems the learner sees. Results come in the order
-            // sent; a result whose id doesn't match leaves its record queued.
-            let answered: Vec<_> = request
-                .records
-                .iter()
-                .zip(&response.results)
-                .filter(|(r, result)| r.id.eq_ignore_ascii_case(&result.id))
-                .collect();
+            // they go to the list of problems the learner sees.
+            let answered = settled(&request.records, &response.results);
             if answered.is_empty() {
-                // Never loop on an answer that fits nothing: back off and try again.
-                return Err(RequestError::new(ErrorCode::Internal, "Primer's answer didn't match the records sent."));
+                // Never loop on an answer that settles nothing: back off and try again.
+                let message = if response.results.iter().any(|r| r.status == RecordStatus::Unknown) {
+                    "Primer answered in a way this version of the app doesn't know. Reload Primer to update."
+                } else {
+                    "Primer's answer didn't match the records sent."
+                };
+                return Err(RequestError::new(ErrorCode::Internal, message));
             }
             let mut problems = load_problems(user_id);
             let before = problems.len();
@@ -358,6 +397,44 @@ mod tests {
         assert_eq!(backoff_seconds(3, 0.0), 8.0);
         assert_eq!(backoff_seconds(3, 1.0), 10.0);
         assert_eq!(backoff_seconds(30, 0.5), 300.0 * 1.125);
+    }
+
+    #[test]
+    fn the_servers_retry_after_is_honoured() {
+        assert_eq!(wait_seconds(1, 0.0, Some(30)), 30.0);
+        assert_eq!(wait_seconds(1, 1.0, Some(30)), 37.5, "spread by up to a quarter");
+        assert_eq!(wait_seconds(9, 0.0, Some(1)), 1.0, "even after many failures");
+        assert_eq!(wait_seconds(3, 0.0, None), 8.0, "otherwise the backoff");
+        assert_eq!(wait_seconds(1, 0.0, Some(0)), 1.0);
+    }
+
+    #[test]
+    fn only_known_answers_settle_a_record() {
+        let record = |n: u8| LearningRecord {
+            id: format!("0190c5a0-0000-7000-8000-00000000000{n}"),
+            kind: RecordKind::Completion,
+            module_id: 3,
+            module_version: 1,
+            occurred_at: "2026-11-23T10:04:00Z".parse().unwrap(),
+            payload: serde_json::json!({}),
+        };
+        let sent = [record(1), record(2), record(3)];
+        // A newer server's answers: one status this version doesn't know.
+        let results: Vec<RecordResult> = serde_json::from_value(serde_json::json!([
+            {"id": sent[0].id, "status": "accepted"},
+            {"id": sent[1].id, "status": "deferred"},
+            {"id": sent[2].id.to_uppercase(), "status": "rejected", "code": "attempt_window_closed"},
+        ]))
+        .unwrap();
+        assert_eq!(results[1].status, RecordStatus::Unknown);
+        let ids: Vec<&str> = settled(&sent, &results).iter().map(|(r, _)| r.id.as_str()).collect();
+        assert_eq!(ids, [sent[0].id.as_str(), sent[2].id.as_str()], "the unknown answer stays queued");
+        let problem = problem(&sent[2], &results[2]).unwrap();
+        assert_eq!(problem.message, crate::api::RejectCode::Unknown.message(), "an unknown reason, in words");
+        assert_eq!(
+            problem.describe(0),
+            "A completion from 23 Nov at 10:04 wasn't kept: Primer didn't count it; reload the app to see why."
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::{
 pub fn AccountPage() -> impl IntoView {
     view! {
         <Title text="Account"/>
-        {signed_in(&Role::ALL, |me: Me| view! { <Account me/> })}
+        {signed_in(&Role::EVERYONE, |me: Me| view! { <Account me/> })}
     }
 }
 

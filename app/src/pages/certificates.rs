@@ -22,7 +22,7 @@ pub fn status_class(status: CertificateStatus) -> &'static str {
     match status {
         CertificateStatus::Valid => "badge ok",
         CertificateStatus::Expiring => "badge pending",
-        CertificateStatus::Expired => "badge off",
+        CertificateStatus::Expired | CertificateStatus::Unknown => "badge off",
     }
 }
 
@@ -50,7 +50,7 @@ pub fn CertificatePage() -> impl IntoView {
     });
     view! {
         <Title text="Certificate"/>
-        {signed_in(&Role::ALL, move |_me: Me| view! {
+        {signed_in(&Role::EVERYONE, move |_me: Me| view! {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {

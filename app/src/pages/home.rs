@@ -49,7 +49,7 @@ pub fn HomePage() -> impl IntoView {
     let data = learner_data();
     view! {
         <Title text="Home"/>
-        {signed_in(&Role::ALL, move |me: Me| view! { <Home me data/> })}
+        {signed_in(&Role::EVERYONE, move |me: Me| view! { <Home me data/> })}
     }
 }
 

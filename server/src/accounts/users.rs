@@ -82,10 +82,12 @@ pub async fn view(db: &impl ConnectionTrait, account: user::Model) -> Result<Use
     Ok(views(db, vec![account]).await?.pop().expect("one in, one out"))
 }
 
+/// The stored role. One that can't be read allows nothing ([`Role::Unknown`] is in no
+/// policy): failing closed, never defaulting to some role.
 fn role_of(account: &user::Model) -> Role {
     account.role.parse().unwrap_or_else(|_| {
-        tracing::error!(user_id = account.id, role = %account.role, "unknown role stored; treating as learner");
-        Role::Learner
+        tracing::error!(user_id = account.id, role = %account.role, "unreadable role stored; it allows nothing");
+        Role::Unknown
     })
 }
 
@@ -106,7 +108,7 @@ pub struct UserDraft {
 impl UserDraft {
     /// Checks what can be checked without the database.
     pub fn parse(input: NewUser) -> Result<UserDraft, ApiError> {
-        let role = input.role;
+        let role = validate::role(input.role)?;
         let manages = dedup(input.manages);
         if role != Role::Manager && !manages.is_empty() {
             return Err(ApiError::invalid("manages", "Only managers are responsible for teams."));
@@ -222,8 +224,14 @@ pub async fn update<C: TransactionTrait + ConnectionTrait>(
     if let Some(name) = &patch.name {
         active.name = Set(validate::display_name(name)?);
     }
-    let role = patch.role.unwrap_or(current_role);
-    active.role = Set(role.as_str().to_owned());
+    let role = match patch.role {
+        Some(role) => {
+            let role = validate::role(role)?;
+            active.role = Set(role.as_str().to_owned());
+            role
+        }
+        None => current_role,
+    };
     if let Some(job_role) = &patch.job_role {
         active.job_role = Set(validate::job_role(job_role.as_deref())?);
     }

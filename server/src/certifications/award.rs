@@ -89,12 +89,12 @@ pub fn decide(
     Some((met_at, score))
 }
 
-fn requirements(c: &certification::Model) -> Requirements {
-    Requirements {
-        required: c.required(),
-        assessments: c.assessments(),
+fn requirements(c: &certification::Model) -> Result<Requirements, DbErr> {
+    Ok(Requirements {
+        required: c.required()?,
+        assessments: c.assessments()?,
         passing_score: c.passing_score.clamp(0, 100) as u8,
-    }
+    })
 }
 
 /// Decides the certifications in `scope` for one learner and issues the certificates
@@ -108,19 +108,19 @@ pub async fn award(
     if let Scope::Certification(id) = scope {
         query = query.filter(certification::Column::Id.eq(id));
     }
-    let certifications: Vec<(certification::Model, Requirements)> = query
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| {
-            let needs = requirements(&c);
-            (c, needs)
-        })
-        .filter(|(_, needs)| match scope {
+    let mut certifications: Vec<(certification::Model, Requirements)> = Vec::new();
+    for c in query.all(db).await? {
+        // A certification whose requirements can't be read decides nothing: an error,
+        // never a certificate for meeting fewer of them.
+        let needs = requirements(&c)?;
+        let concerned = match scope {
             Scope::Modules(touched) => needs.required.iter().chain(&needs.assessments).any(|m| touched.contains(m)),
             _ => true,
-        })
-        .collect();
+        };
+        if concerned {
+            certifications.push((c, needs));
+        }
+    }
     if certifications.is_empty() {
         return Ok(Vec::new());
     }

@@ -148,24 +148,25 @@ async fn views(db: &impl ConnectionTrait, list: Vec<certification::Model>) -> Re
         .into_iter()
         .map(|p| (p.id, p.title))
         .collect();
-    Ok(list
-        .into_iter()
-        .map(|c| Certification {
-            id: c.id,
-            title: c.title.clone(),
-            description: c.description.clone(),
-            path_id: c.path_id,
-            path_title: path_titles.get(&c.path_id).cloned().unwrap_or_default(),
-            version: c.version,
-            required_module_ids: c.required(),
-            assessment_module_ids: c.assessments(),
-            passing_score: c.passing_score.clamp(0, 100) as u8,
-            validity_months: c.validity_months.map(|m| m.max(0) as u32),
-            holders: holders.get(&c.id).copied().unwrap_or(0),
-            created_at: c.created_at,
-            updated_at: c.updated_at,
+    list.into_iter()
+        .map(|c| {
+            Ok(Certification {
+                id: c.id,
+                title: c.title.clone(),
+                description: c.description.clone(),
+                path_id: c.path_id,
+                path_title: path_titles.get(&c.path_id).cloned().unwrap_or_default(),
+                version: c.version,
+                required_module_ids: c.required()?,
+                assessment_module_ids: c.assessments()?,
+                passing_score: c.passing_score.clamp(0, 100) as u8,
+                validity_months: c.validity_months.map(|m| m.max(0) as u32),
+                holders: holders.get(&c.id).copied().unwrap_or(0),
+                created_at: c.created_at,
+                updated_at: c.updated_at,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// One certification as the API shows it.
@@ -258,7 +259,7 @@ pub async fn save(
 /// Decides a certification for everyone who may already have earned it (they passed
 /// every assessment quiz), one learner per transaction.
 pub async fn award_existing(state: &AppState, c: &certification::Model) -> Result<usize, ApiError> {
-    let assessments = c.assessments();
+    let assessments = c.assessments()?;
     let rows: Vec<(i64, i64)> = module_progress::Entity::find()
         .select_only()
         .column(module_progress::Column::UserId)

@@ -1,6 +1,7 @@
 //! The database: connecting (SQLite or PostgreSQL, chosen by the URL), migrating, and
 //! backing up.
 
+pub mod columns;
 pub mod entities;
 pub mod json;
 pub mod migrations;

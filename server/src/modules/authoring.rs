@@ -15,12 +15,13 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use super::markdown;
+use super::{Saving, markdown};
 use crate::{
     app::AppState,
     auth::{Auth, Authors},
     db::{
         self,
+        columns::Undecodable,
         entities::{media, module, module_version},
     },
     error::{ApiError, Json, Path, Query},
@@ -44,26 +45,92 @@ fn optional_id(id: &Option<String>) -> Option<String> {
     id.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase)
 }
 
+/// The content fields a body carries, from `content` (as `GET` returns it) or the flat
+/// fields older clients send; `None` if it carries none.
+#[derive(Default)]
+struct ContentFields {
+    video: Option<String>,
+    poster: Option<String>,
+    captions: Option<String>,
+    body: Option<String>,
+    questions: Option<Vec<app::api::Question>>,
+    pass_percent: Option<u8>,
+}
+
+fn content_fields(input: &ModuleInput, kind: ModuleKind) -> Result<Option<ContentFields>, ApiError> {
+    let empty = ContentFields::default();
+    if let Some(content) = &input.content {
+        if content.kind() != kind {
+            return Err(ApiError::invalid(
+                "content",
+                format!("The content is of a {} and the module a {}.", content.kind().label(), kind.label()),
+            ));
+        }
+        return Ok(Some(match content.clone() {
+            ModuleContent::Video { video_media_id, poster_media_id, captions_media_id } => {
+                ContentFields { video: video_media_id, poster: poster_media_id, captions: captions_media_id, ..empty }
+            }
+            ModuleContent::Tip { body_markdown, .. } => ContentFields { body: Some(body_markdown), ..empty },
+            ModuleContent::Quiz { questions, pass_percent } => {
+                ContentFields { questions: Some(questions), pass_percent: Some(pass_percent), ..empty }
+            }
+            ModuleContent::Unknown => {
+                return Err(ApiError::invalid("content", "Primer doesn't know that kind of content."));
+            }
+        }));
+    }
+    let present = match kind {
+        ModuleKind::Video => {
+            input.video_media_id.is_some() || input.poster_media_id.is_some() || input.captions_media_id.is_some()
+        }
+        ModuleKind::Tip => input.body_markdown.is_some(),
+        ModuleKind::Quiz => input.questions.is_some() || input.pass_percent.is_some(),
+        ModuleKind::Unknown => false,
+    };
+    Ok(present.then(|| ContentFields {
+        video: input.video_media_id.clone().flatten(),
+        poster: input.poster_media_id.clone().flatten(),
+        captions: input.captions_media_id.clone().flatten(),
+        body: input.body_markdown.clone(),
+        questions: input.questions.clone(),
+        pass_percent: input.pass_percent,
+    }))
+}
+
 /// Checks a working copy field by field (the shape, lengths, and that the media it
 /// names exist and are of the right kind). Completeness is checked when publishing.
-pub async fn parse_draft(db: &impl ConnectionTrait, input: ModuleInput) -> Result<Draft, ApiError> {
-    let kind = input.kind.ok_or_else(|| ApiError::invalid("kind", "Choose a kind: video, tip or quiz."))?;
+pub async fn parse_draft(db: &impl ConnectionTrait, input: ModuleInput, saving: Saving) -> Result<Draft, ApiError> {
+    let choose_kind = || ApiError::invalid("kind", "Choose a kind: video, tip or quiz.");
+    let kind = input.kind.or(input.content.as_ref().map(ModuleContent::kind)).ok_or_else(choose_kind)?;
+    if kind == ModuleKind::Unknown {
+        return Err(choose_kind());
+    }
+    let fields = match content_fields(&input, kind)? {
+        Some(fields) => fields,
+        None if saving == Saving::New => ContentFields::default(),
+        None => {
+            return Err(ApiError::invalid(
+                "content",
+                "Send the module's content (as GET returns it, in `content`); saving without it would erase it.",
+            ));
+        }
+    };
     let title = rules::module_title(&input.title)?;
     let summary = rules::module_summary(&input.summary)?;
     let tags = rules::tags(&input.tags)?;
     let language = rules::language(input.language.as_deref())?;
     let content = match kind {
         ModuleKind::Video => {
-            let video = optional_id(&input.video_media_id);
-            let poster = optional_id(&input.poster_media_id);
-            let captions = optional_id(&input.captions_media_id);
+            let video = optional_id(&fields.video);
+            let poster = optional_id(&fields.poster);
+            let captions = optional_id(&fields.captions);
             check_media(db, "video_media_id", video.as_deref(), "video").await?;
             check_media(db, "poster_media_id", poster.as_deref(), "image").await?;
             check_media(db, "captions_media_id", captions.as_deref(), "captions").await?;
             ModuleContent::Video { video_media_id: video, poster_media_id: poster, captions_media_id: captions }
         }
         ModuleKind::Tip => {
-            let body = rules::markdown(input.body_markdown.as_deref().unwrap_or(""))?;
+            let body = rules::markdown(fields.body.as_deref().unwrap_or(""))?;
             let rendered = markdown::render(&body);
             for id in &rendered.media_ids {
                 check_media(db, "body_markdown", Some(id), "image").await?;
@@ -71,9 +138,10 @@ pub async fn parse_draft(db: &impl ConnectionTrait, input: ModuleInput) -> Resul
             ModuleContent::Tip { body_markdown: body, body_html: rendered.html }
         }
         ModuleKind::Quiz => ModuleContent::Quiz {
-            questions: rules::questions(input.questions.as_deref().unwrap_or(&[]))?,
-            pass_percent: rules::pass_percent(input.pass_percent.unwrap_or(80))?,
+            questions: rules::questions(fields.questions.as_deref().unwrap_or(&[]))?,
+            pass_percent: rules::pass_percent(fields.pass_percent.unwrap_or(80))?,
         },
+        ModuleKind::Unknown => return Err(choose_kind()),
     };
     // A video's length is the natural estimate; elsewhere the author says.
     let estimated_seconds = match (&content, input.estimated_seconds) {
@@ -112,14 +180,6 @@ fn article(word: &str) -> &'static str {
     if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
 }
 
-fn status_of(m: &module::Model) -> ModuleStatus {
-    ModuleStatus::parse(&m.status).unwrap_or(ModuleStatus::Draft)
-}
-
-fn kind_of(m: &module::Model) -> ModuleKind {
-    ModuleKind::parse(&m.kind).unwrap_or(ModuleKind::Tip)
-}
-
 /// The version number of the working copy.
 fn working_version(m: &module::Model) -> i32 {
     match m.published_version {
@@ -127,14 +187,6 @@ fn working_version(m: &module::Model) -> i32 {
         Some(v) if m.has_unpublished_changes => v + 1,
         Some(v) => v,
     }
-}
-
-fn from_json<T: serde::de::DeserializeOwned + Default>(value: &serde_json::Value) -> T {
-    serde_json::from_value(value.clone()).unwrap_or_default()
-}
-
-fn content_of(m: &module::Model) -> Result<ModuleContent, ApiError> {
-    serde_json::from_value(m.content.clone()).map_err(|e| ApiError::Internal(format!("module {} content: {e}", m.id)))
 }
 
 /// The media a module's content uses, in a stable order.
@@ -145,13 +197,13 @@ pub fn media_ids(content: &ModuleContent, poster_fallback: Option<&str>) -> Vec<
             [video_media_id.clone(), poster, captions_media_id.clone()].into_iter().flatten().collect()
         }
         ModuleContent::Tip { body_markdown, .. } => markdown::render(body_markdown).media_ids,
-        ModuleContent::Quiz { .. } => Vec::new(),
+        ModuleContent::Quiz { .. } | ModuleContent::Unknown => Vec::new(),
     }
 }
 
 /// What stops a working copy from being published, in words.
 async fn problems(store: &MediaStore, db: &impl ConnectionTrait, m: &module::Model) -> Result<Vec<String>, ApiError> {
-    let content = content_of(m)?;
+    let content = m.content()?;
     let mut problems = Vec::new();
     match &content {
         ModuleContent::Video { video_media_id: None, .. } => problems.push("Add the video.".to_string()),
@@ -165,6 +217,8 @@ async fn problems(store: &MediaStore, db: &impl ConnectionTrait, m: &module::Mod
             }
         }
         ModuleContent::Quiz { questions, .. } => problems.extend(rules::quiz_problems(questions)),
+        // Never stored (db::columns refuses to read it).
+        ModuleContent::Unknown => problems.push("Its content can't be read.".to_string()),
     }
     let ids = media_ids(&content, None);
     let found: HashMap<String, media::Model> =
@@ -183,24 +237,24 @@ async fn problems(store: &MediaStore, db: &impl ConnectionTrait, m: &module::Mod
 
 /// A module as authors see it.
 pub async fn view(state: &AppState, m: module::Model) -> Result<Module, ApiError> {
-    let content = content_of(&m)?;
+    let content = m.content()?;
     let poster_fallback = video_poster(&state.db, &content).await?;
     let ids = media_ids(&content, poster_fallback.as_deref());
     let media: Vec<MediaRef> = ordered_refs(&state.db, &ids).await?;
     let problems = problems(&state.media, &state.db, &m).await?;
     Ok(Module {
         id: m.id,
-        kind: kind_of(&m),
-        status: status_of(&m),
+        kind: m.kind()?,
+        status: m.status()?,
         version: working_version(&m),
         published_version: m.published_version,
         has_unpublished_changes: m.has_unpublished_changes,
         title: m.title.clone(),
         summary: m.summary.clone(),
-        tags: from_json(&m.tags),
+        tags: m.tags()?,
         estimated_seconds: m.estimated_seconds as u32,
         language: m.language.clone(),
-        audience: from_json(&m.audience),
+        audience: m.audience()?,
         download_bytes: media.iter().map(|r| r.bytes).sum(),
         media,
         content,
@@ -225,21 +279,21 @@ pub async fn ordered_refs(db: &impl ConnectionTrait, ids: &[String]) -> Result<V
     Ok(ids.iter().filter_map(|id| found.remove(id)).map(media_ref).collect())
 }
 
-fn summary_of(m: &module::Model) -> ModuleSummary {
-    ModuleSummary {
+fn summary_of(m: &module::Model) -> Result<ModuleSummary, Undecodable> {
+    Ok(ModuleSummary {
         id: m.id,
-        kind: kind_of(m),
-        status: status_of(m),
+        kind: m.kind()?,
+        status: m.status()?,
         version: working_version(m),
         published_version: m.published_version,
         has_unpublished_changes: m.has_unpublished_changes,
         title: m.title.clone(),
         summary: m.summary.clone(),
-        tags: from_json(&m.tags),
+        tags: m.tags()?,
         estimated_seconds: m.estimated_seconds as u32,
         language: m.language.clone(),
         updated_at: m.updated_at,
-    }
+    })
 }
 
 fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
@@ -285,7 +339,7 @@ pub async fn update(
     by: Option<i64>,
 ) -> Result<module::Model, ApiError> {
     let existing = module::Entity::find_by_id(id).one(db).await?.ok_or_else(|| ApiError::not_found("Module"))?;
-    if kind_of(&existing) != draft.kind {
+    if existing.kind()? != draft.kind {
         return Err(ApiError::invalid("kind", "A module's kind can't change; make a new module instead."));
     }
     let changed = existing.title != draft.title
@@ -338,7 +392,7 @@ pub async fn publish_in(
     if !problems.is_empty() {
         return Err(ApiError::NotPublishable(format!("It can't be published yet: {}", problems.join(" "))));
     }
-    let mut content = content_of(&m)?;
+    let mut content = m.content()?;
     // A video without a chosen poster gets the frame taken from it at upload.
     if let Some(poster) = video_poster(txn, &content).await?
         && let ModuleContent::Video { poster_media_id, .. } = &mut content
@@ -414,7 +468,7 @@ pub async fn list(db: &impl ConnectionTrait, filter: &ModuleFilter) -> Result<Ve
         .all(db)
         .await?
         .iter()
-        .map(summary_of)
+        .filter_map(|m| summary_of(m).inspect_err(Undecodable::log_hidden).ok())
         .filter(|m| tag.is_none_or(|t| m.tags.iter().any(|x| x.eq_ignore_ascii_case(t))))
         .filter(|m| {
             q.as_deref().is_none_or(|q| m.title.to_lowercase().contains(q) || m.summary.to_lowercase().contains(q))
@@ -453,7 +507,7 @@ pub async fn create_module(
     auth: Auth<Authors>,
     Json(input): Json<ModuleInput>,
 ) -> Result<(StatusCode, Json<Module>), ApiError> {
-    let draft = parse_draft(&state.db, input).await?;
+    let draft = parse_draft(&state.db, input, Saving::New).await?;
     let m = create(&state.db, draft, Some(auth.user().id), None).await?;
     Ok((StatusCode::CREATED, Json(view(&state, m).await?)))
 }
@@ -494,7 +548,7 @@ pub async fn update_module(
     Path(id): Path<i64>,
     Json(input): Json<ModuleInput>,
 ) -> Result<Json<Module>, ApiError> {
-    let draft = parse_draft(&state.db, input).await?;
+    let draft = parse_draft(&state.db, input, Saving::Whole).await?;
     let m = update(&state.db, id, draft, Some(auth.user().id)).await?;
     Ok(Json(view(&state, m).await?))
 }

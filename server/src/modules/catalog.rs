@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use app::api::{
     Assigned, Audience, Catalog, CatalogModule, CatalogPath, EXPIRING_DAYS, ErrorBody, LearnerModule, ModuleContent,
-    ModuleKind, ModuleStatus, User,
+    ModuleStatus, User,
 };
 use axum::extract::State;
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
@@ -18,6 +18,7 @@ use crate::{
     auth::{AnyRole, Auth},
     db::{
         self,
+        columns::Undecodable,
         entities::{assignment, certificate, certification, module, module_version, path, path_module},
     },
     error::{ApiError, Json, Path},
@@ -146,11 +147,14 @@ impl Content {
                 module_version::Entity::find().filter(latest).all(db).await?.into_iter().map(|v| (v.module_id, v)),
             );
         }
+        // A version whose kind, audience, tags or media can't be read is left out (and
+        // logged): never shown to everyone, never as something it isn't.
         let published = published_modules
             .into_iter()
             .filter_map(|m| {
                 let version = versions.remove(&m.id)?;
-                let audience: Audience = serde_json::from_value(version.audience.clone()).unwrap_or_default();
+                let checked = version.kind().and(version.tags()).and(version.media_ids()).and(version.audience());
+                let audience = checked.inspect_err(Undecodable::log_hidden).ok()?;
                 Some((m, version, audience))
             })
             .collect();
@@ -164,12 +168,18 @@ impl Content {
             steps.entry(step.path_id).or_default().push(step.module_id);
         }
         let certifications = certification::Entity::find().all(db).await?;
+        // Which quizzes are assessments decides whether phones get their answer key: a
+        // list that can't be read fails the catalog rather than count as none.
+        let mut assessments = HashSet::new();
+        for c in &certifications {
+            assessments.extend(c.assessments()?);
+        }
         Ok(Content {
             published,
             paths,
             steps,
             assignments: assignment::Entity::find().all(db).await?,
-            assessments: certifications.iter().flat_map(|c| c.assessments()).collect(),
+            assessments,
             certifications: certifications.into_iter().map(|c| (c.id, c)).collect(),
         })
     }
@@ -248,14 +258,6 @@ pub async fn visible_module_ids(db: &impl ConnectionTrait, user: &User) -> Resul
     Ok(visible_to(db, user).await?.modules.into_iter().map(|(m, ..)| m.id).collect())
 }
 
-fn media_ids(version: &module_version::Model) -> Vec<String> {
-    serde_json::from_value(version.media.clone()).unwrap_or_default()
-}
-
-fn kind(version: &module_version::Model) -> ModuleKind {
-    ModuleKind::parse(&version.kind).unwrap_or(ModuleKind::Tip)
-}
-
 /// Required and due first (soonest first), then the rest by title.
 fn order_key(m: &CatalogModule) -> (bool, Option<NaiveDate>, String) {
     let required = m.assigned.as_ref().is_some_and(|a| a.required);
@@ -268,7 +270,10 @@ async fn media_of(
     db: &impl ConnectionTrait,
     versions: &[&module_version::Model],
 ) -> Result<HashMap<String, app::api::MediaRef>, ApiError> {
-    let mut ids: Vec<String> = versions.iter().flat_map(|v| media_ids(v)).collect();
+    let mut ids = Vec::new();
+    for v in versions {
+        ids.extend(v.media_ids()?);
+    }
     ids.sort_unstable();
     ids.dedup();
     Ok(crate::media::find_many(db, &ids).await?.into_iter().map(|m| (m.sha256.clone(), media_ref(m))).collect())
@@ -282,33 +287,33 @@ fn entry(
     media: &HashMap<String, app::api::MediaRef>,
     assigned: Option<Assigned>,
     assessment: bool,
-) -> CatalogModule {
-    let media: Vec<_> = media_ids(version).iter().filter_map(|id| media.get(id).cloned()).collect();
-    CatalogModule {
+) -> Result<CatalogModule, Undecodable> {
+    let media: Vec<_> = version.media_ids()?.iter().filter_map(|id| media.get(id).cloned()).collect();
+    Ok(CatalogModule {
         id: module_id,
         version: version.version,
-        kind: kind(version),
+        kind: version.kind()?,
         title: version.title.clone(),
         summary: version.summary.clone(),
-        tags: serde_json::from_value(version.tags.clone()).unwrap_or_default(),
+        tags: version.tags()?,
         estimated_seconds: version.estimated_seconds as u32,
         language: version.language.clone(),
         download_bytes: media.iter().map(|r| r.bytes).sum(),
         media,
         assigned,
         assessment,
-    }
+    })
 }
 
 /// The catalog of one person.
 pub async fn for_learner(db: &impl ConnectionTrait, user: &User) -> Result<Catalog, ApiError> {
     let visible = visible_to(db, user).await?;
     let media = media_of(db, &visible.modules.iter().map(|(_, v, ..)| v).collect::<Vec<_>>()).await?;
-    let mut modules: Vec<_> = visible
+    let mut modules = visible
         .modules
         .into_iter()
         .map(|(m, version, assigned, assessment)| entry(m.id, &version, &media, assigned, assessment))
-        .collect();
+        .collect::<Result<Vec<_>, _>>()?;
     modules.sort_by_key(order_key);
     let paths = visible
         .paths
@@ -329,13 +334,12 @@ pub async fn module_for(db: &impl ConnectionTrait, user: &User, id: i64) -> Resu
     let visible = visible_to(db, user).await?;
     let (m, version, assigned, assessment) =
         visible.modules.into_iter().find(|(m, ..)| m.id == id).ok_or_else(|| ApiError::not_found("Module"))?;
-    let mut content: ModuleContent = serde_json::from_value(version.content.clone())
-        .map_err(|e| ApiError::Internal(format!("module {} v{} content: {e}", m.id, version.version)))?;
+    let mut content = version.content()?;
     if assessment {
         content = without_answer_key(content);
     }
     let media = media_of(db, &[&version]).await?;
-    let e = entry(m.id, &version, &media, assigned, assessment);
+    let e = entry(m.id, &version, &media, assigned, assessment)?;
     Ok(LearnerModule {
         id: e.id,
         version: e.version,

@@ -11,6 +11,17 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::app::AppState;
 
+/// What a save may leave out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saving {
+    /// Something new: without content (a module's video, card or questions, a path's
+    /// modules) it starts empty.
+    New,
+    /// Replaced whole (`PUT`): a body without the content is refused, never taken to
+    /// mean "empty" (that would erase what is there).
+    Whole,
+}
+
 /// The `/api/v1/modules`, `/paths`, `/assignments` and `/catalog` routes.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -2,13 +2,14 @@
 
 use std::collections::HashMap;
 
-use app::api::{ErrorBody, LearningPath, ModuleKind, ModuleStatus, PathInput, PathStep, content as rules};
+use app::api::{ErrorBody, LearningPath, PathInput, PathStep, content as rules};
 use axum::{extract::State, http::StatusCode};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder,
 };
 
+use super::Saving;
 use crate::{
     app::AppState,
     auth::{Auth, Authors},
@@ -28,27 +29,37 @@ pub struct PathDraft {
 
 /// Checks a path: a title, a description of reasonable length, and modules that exist
 /// (each once).
-pub async fn parse(db: &impl ConnectionTrait, input: PathInput) -> Result<PathDraft, ApiError> {
+pub async fn parse(db: &impl ConnectionTrait, input: PathInput, saving: Saving) -> Result<PathDraft, ApiError> {
+    let module_ids = match (input.modules(), saving) {
+        (Some(ids), _) => ids,
+        (None, Saving::New) => Vec::new(),
+        (None, Saving::Whole) => {
+            return Err(ApiError::invalid(
+                "module_ids",
+                "Send the path's modules (module_ids, or steps as GET returns them); saving without them would empty it.",
+            ));
+        }
+    };
     let title = rules::path_title(&input.title)?;
     let description = input.description.trim().to_string();
     if description.chars().count() > rules::limits::SUMMARY_CHARS * 2 {
         return Err(ApiError::invalid("description", "Keep the description under 1000 characters."));
     }
-    if input.module_ids.len() > rules::limits::PATH_MODULES {
+    if module_ids.len() > rules::limits::PATH_MODULES {
         return Err(ApiError::invalid(
             "module_ids",
             format!("A path has at most {} modules.", rules::limits::PATH_MODULES),
         ));
     }
     let mut seen = std::collections::HashSet::new();
-    if let Some(dup) = input.module_ids.iter().find(|id| !seen.insert(**id)) {
+    if let Some(dup) = module_ids.iter().find(|id| !seen.insert(**id)) {
         return Err(ApiError::invalid("module_ids", format!("Module {dup} is in the path twice.")));
     }
-    let found = module::Entity::find().filter(module::Column::Id.is_in(input.module_ids.clone())).all(db).await?;
-    if found.len() != input.module_ids.len() {
+    let found = module::Entity::find().filter(module::Column::Id.is_in(module_ids.clone())).all(db).await?;
+    if found.len() != module_ids.len() {
         return Err(ApiError::invalid("module_ids", "One of the modules doesn't exist (any more)."));
     }
-    Ok(PathDraft { title, description, module_ids: input.module_ids })
+    Ok(PathDraft { title, description, module_ids })
 }
 
 async fn set_steps(db: &impl ConnectionTrait, path_id: i64, module_ids: &[i64]) -> Result<(), ApiError> {
@@ -85,17 +96,16 @@ pub async fn view(db: &impl ConnectionTrait, p: path::Model) -> Result<LearningP
         .into_iter()
         .map(|m| (m.id, m))
         .collect();
-    let steps = ids
-        .iter()
-        .filter_map(|id| modules.get(id))
-        .map(|m| PathStep {
+    let mut steps = Vec::with_capacity(ids.len());
+    for m in ids.iter().filter_map(|id| modules.get(id)) {
+        steps.push(PathStep {
             module_id: m.id,
             title: m.title.clone(),
-            kind: ModuleKind::parse(&m.kind).unwrap_or(ModuleKind::Tip),
-            status: ModuleStatus::parse(&m.status).unwrap_or(ModuleStatus::Draft),
+            kind: m.kind()?,
+            status: m.status()?,
             estimated_seconds: m.estimated_seconds as u32,
-        })
-        .collect();
+        });
+    }
     Ok(LearningPath {
         id: p.id,
         title: p.title,
@@ -178,7 +188,7 @@ pub async fn create_path(
     Json(input): Json<PathInput>,
 ) -> Result<(StatusCode, Json<LearningPath>), ApiError> {
     let txn = db::begin_write(&state.db).await?;
-    let draft = parse(&txn, input).await?;
+    let draft = parse(&txn, input, Saving::New).await?;
     let p = create(&txn, draft, Some(auth.user().id), None).await?;
     let view = view(&txn, p).await?;
     txn.commit().await?;
@@ -221,7 +231,7 @@ pub async fn update_path(
     Json(input): Json<PathInput>,
 ) -> Result<Json<LearningPath>, ApiError> {
     let txn = db::begin_write(&state.db).await?;
-    let draft = parse(&txn, input).await?;
+    let draft = parse(&txn, input, Saving::Whole).await?;
     let p = update(&txn, id, draft).await?;
     let view = view(&txn, p).await?;
     txn.commit().await?;

@@ -7,9 +7,7 @@ use std::fmt::Write;
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 
 /// Text made safe inside SVG.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
+use app::escape_html as escape;
 
 const WIDTH: u32 = 640;
 const BAR_AREA_TOP: u32 = 40;

@@ -73,8 +73,8 @@ pub async fn of_module(
     drop(feedback);
 
     // Answers to the published version, as its questions now read.
-    let questions = match serde_json::from_value::<ModuleContent>(version.content.clone()) {
-        Ok(ModuleContent::Quiz { questions, .. }) => questions,
+    let questions = match version.content()? {
+        ModuleContent::Quiz { questions, .. } => questions,
         _ => Vec::new(),
     };
     let answers = answered.remove(&module_id).unwrap_or_default();

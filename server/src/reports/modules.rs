@@ -17,7 +17,7 @@ use super::{
     people::{People, Shared},
 };
 use crate::{
-    db::{entities::learning_record, json},
+    db::{columns::Undecodable, entities::learning_record, json},
     error::ApiError,
 };
 
@@ -180,7 +180,7 @@ pub(super) async fn figures_and_answers(
     let questions: HashMap<i64, (i32, Vec<Question>)> = content
         .published
         .iter()
-        .filter_map(|(m, v, _)| match serde_json::from_value::<ModuleContent>(v.content.clone()) {
+        .filter_map(|(m, v, _)| match v.content().inspect_err(Undecodable::log_hidden) {
             Ok(ModuleContent::Quiz { questions, .. }) => Some((m.id, (v.version, questions))),
             _ => None,
         })
@@ -260,7 +260,9 @@ pub(super) async fn figures_and_answers(
             ModuleFigures {
                 module_id: m.id,
                 title: v.title.clone(),
-                kind: ModuleKind::parse(&v.kind).unwrap_or(ModuleKind::Tip),
+                // Read when the content was loaded (a version whose kind can't be read
+                // isn't in it).
+                kind: v.kind().unwrap_or(ModuleKind::Unknown),
                 assigned: c.assigned,
                 started: c.started,
                 completed: c.completed,

@@ -182,7 +182,7 @@ async fn load_versions(
             );
         }
         for v in module_version::Entity::find().filter(any).all(db).await? {
-            let content = serde_json::from_value(v.content).ok();
+            let content = v.content().inspect_err(|e| tracing::error!(error = %e, "records about it are refused")).ok();
             out.insert((v.module_id, v.version), KnownVersion { title: v.title, kind: v.kind, content });
         }
     }

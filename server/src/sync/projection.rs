@@ -30,6 +30,8 @@ fn effect(row: &learning_record::Model) -> Option<Effect> {
             let rating = row.payload.get("rating").and_then(|r| r.as_u64()).unwrap_or(0);
             (1..=5).contains(&rating).then_some(Effect::Rated(rating as u8))
         }
+        // `parse` reads only the kinds Primer stores.
+        RecordKind::Unknown => None,
     }
 }
 

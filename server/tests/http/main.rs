@@ -20,4 +20,5 @@ mod role_matrix;
 mod sync;
 mod sync_crash;
 mod sync_faults;
+mod trust;
 mod xapi;

@@ -220,7 +220,8 @@ async fn every_field_is_checked(app: TestApp) {
     }
     let reply =
         app.post("/api/v1/modules").session(&author).json(&json!({"kind": "podcast", "title": "T"})).send().await;
-    reply.assert_error(400, "malformed_request");
+    reply.assert_error(422, "invalid_input");
+    assert_eq!(reply.value()["error"]["field"], "kind");
     // The kind of a module can't change.
     let card = create(&app, &author, &tip("Card", "text")).await;
     let reply =

@@ -16,7 +16,7 @@ use crate::{
 pub fn DevicePage() -> impl IntoView {
     view! {
         <Title text="On this device"/>
-        {signed_in(&Role::ALL, move |_me: Me| view! { <OnThisDevice/> })}
+        {signed_in(&Role::EVERYONE, move |_me: Me| view! { <OnThisDevice/> })}
     }
 }
 

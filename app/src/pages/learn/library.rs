@@ -21,7 +21,7 @@ pub fn LibraryPage() -> impl IntoView {
     let data = learner_data();
     view! {
         <Title text="Library"/>
-        {signed_in(&Role::ALL, move |_me: Me| with_learner_data(data, |data| view! { <Library data/> }))}
+        {signed_in(&Role::EVERYONE, move |_me: Me| with_learner_data(data, |data| view! { <Library data/> }))}
     }
 }
 

@@ -22,7 +22,7 @@ pub fn PrepPage() -> impl IntoView {
     let data = learner_data();
     view! {
         <Title text="Prep for a meeting"/>
-        {signed_in(&Role::ALL, move |_me: Me| with_learner_data(data, |data| view! { <Prep data/> }))}
+        {signed_in(&Role::EVERYONE, move |_me: Me| with_learner_data(data, |data| view! { <Prep data/> }))}
     }
 }
 

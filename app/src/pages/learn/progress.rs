@@ -22,7 +22,7 @@ pub fn ProgressPage() -> impl IntoView {
     let data = learner_data();
     view! {
         <Title text="My progress"/>
-        {signed_in(&Role::ALL, move |me: Me| {
+        {signed_in(&Role::EVERYONE, move |me: Me| {
             // Outside the learner data's suspense, so its own data hydrates from the page.
             let hidden = me.user.hide_from_leaderboards;
             view! {

@@ -180,7 +180,7 @@ impl Form {
             Some(ModuleContent::Quiz { questions, pass_percent }) => {
                 (None, None, None, String::new(), questions.iter().map(QuestionForm::new).collect(), *pass_percent)
             }
-            None => (
+            Some(ModuleContent::Unknown) | None => (
                 None,
                 None,
                 None,
@@ -221,6 +221,21 @@ impl Form {
 
     fn input(&self) -> ModuleInput {
         let id = |r: RwSignal<Option<MediaRef>>| r.get().map(|r| r.id);
+        let content = match self.kind {
+            ModuleKind::Video => ModuleContent::Video {
+                video_media_id: id(self.video),
+                poster_media_id: id(self.poster),
+                captions_media_id: id(self.captions),
+            },
+            // The server renders the HTML itself.
+            ModuleKind::Tip => ModuleContent::Tip { body_markdown: self.body.get(), body_html: String::new() },
+            ModuleKind::Quiz => ModuleContent::Quiz {
+                questions: self.questions.get().iter().map(QuestionForm::read).collect(),
+                // Unreadable: 0, which the server refuses with the field named.
+                pass_percent: self.pass_percent.get().trim().parse().unwrap_or(0),
+            },
+            ModuleKind::Unknown => ModuleContent::Unknown,
+        };
         ModuleInput {
             kind: Some(self.kind),
             title: self.title.get(),
@@ -228,16 +243,12 @@ impl Form {
             tags: split_list(&self.tags.get()),
             estimated_seconds: self.seconds_value(),
             language: Some(self.language.get()),
-            video_media_id: id(self.video),
-            poster_media_id: id(self.poster),
-            captions_media_id: id(self.captions),
-            body_markdown: Some(self.body.get()),
-            questions: Some(self.questions.get().iter().map(QuestionForm::read).collect()),
-            pass_percent: self.pass_percent.get().trim().parse().ok(),
+            content: Some(content),
             audience: Audience {
                 job_roles: split_list(&self.audience_roles.get()),
                 team_ids: self.audience_teams.get(),
             },
+            ..ModuleInput::default()
         }
     }
 
@@ -267,7 +278,7 @@ impl Form {
                     Err(_) => check(Err(("pass_percent", "Set a pass mark between 1 and 100 percent.".into()))),
                 }
             }
-            ModuleKind::Video => {}
+            ModuleKind::Video | ModuleKind::Unknown => {}
         }
         errors
     }
@@ -429,6 +440,7 @@ fn Editor(kind: ModuleKind, initial: Option<Module>, teams: Vec<Team>) -> impl I
                     ModuleKind::Video => view! { <VideoFields form/> }.into_any(),
                     ModuleKind::Tip => view! { <TipFields form field_error=field_error("body_markdown")/> }.into_any(),
                     ModuleKind::Quiz => view! { <QuizFields form field_error=field_error("questions") pass_error=field_error("pass_percent")/> }.into_any(),
+                    ModuleKind::Unknown => view! { <crate::components::module_view::NeedsUpdate/> }.into_any(),
                 }}
                 <div class="form-row">
                     <label>"Tags"<input type="text" name="tags" placeholder="product:Aurora, stage:negotiation" bind:value=form.tags/>{field_error("tags")}</label>

@@ -42,6 +42,7 @@ pub fn status_text(status: ModuleStatus, published: Option<i32>, unpublished_cha
         }
         (ModuleStatus::Published, Some(v)) => format!("Published · v{v}"),
         (ModuleStatus::Published, None) => "Published".into(),
+        (ModuleStatus::Unknown, _) => ModuleStatus::Unknown.label().into(),
     }
 }
 
@@ -58,7 +59,7 @@ pub fn status_class(status: ModuleStatus) -> &'static str {
     match status {
         ModuleStatus::Draft => "badge pending",
         ModuleStatus::Published => "badge ok",
-        ModuleStatus::Archived => "badge off",
+        ModuleStatus::Archived | ModuleStatus::Unknown => "badge off",
     }
 }
 

@@ -71,7 +71,8 @@ fn PathEditor(
         let input = PathInput {
             title: title.get_untracked(),
             description: description.get_untracked(),
-            module_ids: steps.get_untracked(),
+            module_ids: Some(steps.get_untracked()),
+            steps: None,
         };
         spawn_local(async move {
             let result = match id {

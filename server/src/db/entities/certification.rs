@@ -26,21 +26,7 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
-impl Model {
-    fn ids(value: &Json) -> Vec<i64> {
-        serde_json::from_value(value.clone()).unwrap_or_default()
-    }
-
-    /// The modules a learner must complete.
-    pub fn required(&self) -> Vec<i64> {
-        Model::ids(&self.required_module_ids)
-    }
-
-    /// The quizzes of the final assessment.
-    pub fn assessments(&self) -> Vec<i64> {
-        Model::ids(&self.assessment_module_ids)
-    }
-}
+// Its JSON columns are read in `db::columns`.
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}

@@ -1,0 +1,363 @@
+//! The holes a review of the running server found (issue 17), one test per hole, each
+//! failing on the code before its fix: values a client may not invent, sign-in
+//! redirects that leave the site, columns that can't be read, and writes that lose what
+//! they don't mention.
+
+use app::api::{
+    Catalog, Certification, LearningPath, Module, ModuleContent, ModuleSummary, Role, SyncResponse, Team, User,
+};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+
+use crate::{
+    certifications::{certify, course},
+    db_tests, fixtures,
+    media::upload_as,
+    modules::{create, good_questions, learner_in, publish, quiz, tip},
+    support::{Session, TestApp},
+    sync::{id, record, sync_from},
+};
+
+/// Values that only a newer client could send (or nobody should) are refused on input,
+/// though every wire enum now reads them (as `unknown`) for old phones' sake.
+async fn unknown_values_are_refused_on_input(app: TestApp) {
+    let author = app.signed_in(Role::Author).await;
+    let reply = app
+        .post("/api/v1/modules")
+        .session(&author)
+        .json(&json!({"kind": "podcast", "title": "Aurora", "estimated_seconds": 60}))
+        .send()
+        .await;
+    reply.assert_error(422, "invalid_input");
+    assert_eq!(reply.value()["error"]["field"], "kind");
+    let reply =
+        app.post("/api/v1/modules").session(&author).json(&json!({"kind": "unknown", "title": "A"})).send().await;
+    reply.assert_error(422, "invalid_input");
+
+    let admin = app.signed_in(Role::Admin).await;
+    let reply = app
+        .post("/api/v1/users")
+        .session(&admin)
+        .json(&json!({"email": "owner@primer.test", "name": "Owen", "role": "owner"}))
+        .send()
+        .await;
+    reply.assert_error(422, "invalid_input");
+    assert_eq!(reply.value()["error"]["field"], "role");
+    let learner = app.signed_in(Role::Learner).await;
+    let reply = app
+        .patch(&format!("/api/v1/users/{}", learner.user.id))
+        .session(&admin)
+        .json(&json!({"role": "superuser"}))
+        .send()
+        .await;
+    reply.assert_error(422, "invalid_input");
+    let still: User =
+        app.get(&format!("/api/v1/users/{}", learner.user.id)).session(&admin).send().await.assert_status(200).json();
+    assert_eq!(still.role, Role::Learner);
+
+    // A record of a kind the server doesn't know is rejected alone, like any bad record.
+    let (tip_id, _) = crate::sync::content(&app).await;
+    let answer = sync_from(
+        &app,
+        &learner,
+        "phone-1",
+        vec![record(&id(), "pitch_take", tip_id, 1, json!({})), record(&id(), "completion", tip_id, 1, json!({}))],
+    )
+    .await;
+    assert_eq!(serde_json::to_value(&answer.results).unwrap()[0]["code"], "invalid_payload");
+    assert_eq!(serde_json::to_value(&answer.results).unwrap()[1]["status"], "accepted");
+}
+
+/// The sign-in form's `next` never sends anyone to another site, whatever the browser
+/// makes of it (tabs and newlines dropped, `\` read as `/`).
+async fn sign_in_never_redirects_off_site(app: TestApp) {
+    app.create_user("dana@primer.test", Role::Learner, Some("correct horse battery")).await;
+    let sign_in = |next: &'static str| {
+        let app = app.clone();
+        async move {
+            let reply = app
+                .post("/login")
+                .form(&[("email", "dana@primer.test"), ("password", "correct horse battery"), ("next", next)])
+                .send()
+                .await;
+            assert_eq!(reply.status.as_u16(), 303, "{next:?}");
+            reply.header("location").unwrap()
+        }
+    };
+    for off_site in [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r\n/evil.example",
+        "\t//evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "//evil.example",
+        "https://evil.example/",
+        "/\u{0}/evil.example",
+    ] {
+        assert_eq!(sign_in(off_site).await, "/", "{off_site:?}");
+    }
+    assert_eq!(sign_in("/library?q=aurora").await, "/library?q=aurora");
+    // A query string's %09 reaches the form decoded, as a tab: the page's own link.
+    let page = app.get("/login?next=%2F%09%2Fevil.example").html().send().await;
+    page.assert_status(200);
+    assert!(!page.text().contains("evil.example"), "the sign-in page doesn't carry it along");
+    // Someone already signed in is sent straight on: home.
+    let dana = app.signed_in(Role::Learner).await;
+    let page = app.get("/login?next=%2F%09%2Fevil.example").session(&dana).html().send().await;
+    assert!(page.status.is_redirection(), "{}", page.status);
+    assert_eq!(page.header("location").as_deref(), Some("/"));
+}
+
+async fn set_column(app: &TestApp, sql: &str) {
+    let backend = app.db().get_database_backend();
+    app.db().execute_raw(Statement::from_string(backend, sql.to_string())).await.unwrap();
+}
+
+/// A column that can't be read fails closed: an audience doesn't become "everyone", a
+/// kind doesn't become a tip card, a list doesn't become empty, a role allows nothing.
+async fn unreadable_columns_fail_closed(app: TestApp) {
+    let admin = app.signed_in(Role::Admin).await;
+    let north: Team = app
+        .post("/api/v1/teams")
+        .session(&admin)
+        .json(&json!({"name": "North"}))
+        .send()
+        .await
+        .assert_status(201)
+        .json();
+    let author = app.signed_in(Role::Author).await;
+    let mut only_north = tip("North only", "For **North**.");
+    only_north["audience"] = json!({"team_ids": [north.id]});
+    let limited = create(&app, &author, &only_north).await;
+    publish(&app, &author, limited.id).await;
+    let open = create(&app, &author, &tip("For everyone", "Hello.")).await;
+    publish(&app, &author, open.id).await;
+    let outsider = learner_in(&app, None, None, None).await;
+    let ids = |c: Catalog| c.modules.iter().map(|m| m.id).collect::<Vec<_>>();
+    let catalog: Catalog = app.get("/api/v1/catalog").session(&outsider).send().await.json();
+    assert_eq!(ids(catalog), [open.id]);
+
+    // The limited module's audience can't be read: still not for everyone.
+    set_column(&app, &format!("UPDATE module_versions SET audience = '\"North\"' WHERE module_id = {}", limited.id))
+        .await;
+    let catalog: Catalog = app.get("/api/v1/catalog").session(&outsider).send().await.assert_status(200).json();
+    assert_eq!(ids(catalog), [open.id], "an unreadable audience is nobody's");
+    app.get(&format!("/api/v1/catalog/{}", limited.id)).session(&outsider).send().await.assert_error(404, "not_found");
+
+    // The open module's kind can't be read: hidden, not shown as a tip card, and records
+    // about it aren't kept.
+    set_column(&app, &format!("UPDATE module_versions SET kind = 'podcast' WHERE module_id = {}", open.id)).await;
+    let catalog: Catalog = app.get("/api/v1/catalog").session(&outsider).send().await.assert_status(200).json();
+    assert!(ids(catalog).is_empty());
+    let answer: SyncResponse =
+        sync_from(&app, &outsider, "phone-1", vec![record(&id(), "completion", open.id, 1, json!({}))]).await;
+    assert_eq!(serde_json::to_value(&answer.results[0]).unwrap()["status"], "rejected");
+
+    // A working copy whose tags can't be read: an error for that module, left out of the
+    // list, never shown with no tags.
+    set_column(&app, &format!("UPDATE modules SET tags = '\"a,b\"' WHERE id = {}", limited.id)).await;
+    app.get(&format!("/api/v1/modules/{}", limited.id)).session(&author).send().await.assert_error(500, "internal");
+    let list: Vec<ModuleSummary> = app.get("/api/v1/modules").session(&author).send().await.assert_status(200).json();
+    assert!(list.iter().all(|m| m.id != limited.id) && list.iter().any(|m| m.id == open.id));
+
+    // A stored role that can't be read allows nothing (it used to make a learner).
+    let odd = app.signed_in(Role::Learner).await;
+    set_column(&app, &format!("UPDATE users SET role = 'superuser' WHERE id = {}", odd.user.id)).await;
+    app.get("/api/v1/catalog").session(&odd).send().await.assert_error(403, "forbidden");
+    let me = app.get("/api/v1/me").session(&odd).send().await;
+    me.assert_error(403, "forbidden");
+}
+
+/// A certification's assessment list that can't be read is an error, never "no
+/// assessments" (which would send the answer key to phones).
+async fn unreadable_assessments_never_leak_the_answer_key(app: TestApp) {
+    let c = course(&app).await;
+    let certification = certify(&app, &c).await;
+    let learner = learner_in(&app, Some("Account Executive"), None, None).await;
+    set_column(
+        &app,
+        &format!("UPDATE certifications SET assessment_module_ids = '{{\"quiz\": 1}}' WHERE id = {}", certification.id),
+    )
+    .await;
+    let reply = app.get(&format!("/api/v1/catalog/{}", c.quiz)).session(&learner).send().await;
+    reply.assert_error(500, "internal");
+    assert!(!reply.text().contains("Team adds offline sync"));
+    app.get("/api/v1/catalog").session(&learner).send().await.assert_error(500, "internal");
+    // And nothing is decided from it.
+    let answer = app
+        .post("/api/v1/sync")
+        .session(&learner)
+        .json(&json!({"device_id": "p", "device_time": chrono::Utc::now().to_rfc3339(),
+                      "records": [record(&id(), "completion", c.tips[0], 1, json!({}))]}))
+        .send()
+        .await;
+    answer.assert_error(500, "internal");
+}
+
+/// `GET` a resource, change one thing, `PUT`/`PATCH` it back: nothing else changes.
+async fn writes_take_what_reads_return(app: TestApp) {
+    let author = app.signed_in(Role::Author).await;
+    let video = upload_as(&app, &author, "aurora.mp4", &fixtures::mp4()).await.assert_status(201).value();
+    let mut modules = vec![
+        create(&app, &author, &tip("Price objections", "Say **value**.")).await,
+        create(&app, &author, &quiz(good_questions())).await,
+        create(
+            &app,
+            &author,
+            &json!({"kind": "video", "title": "Aurora in 90 seconds", "video_media_id": video["id"],
+                    "audience": {"job_roles": ["Account Executive"]}}),
+        )
+        .await,
+    ];
+    for m in &mut modules {
+        let url = format!("/api/v1/modules/{}", m.id);
+        let mut body: Value = app.get(&url).session(&author).send().await.assert_status(200).value();
+        body["title"] = json!(format!("{} (edited)", m.title));
+        let saved: Module = app.put(&url).session(&author).json(&body).send().await.assert_status(200).json();
+        assert_eq!(saved.title, format!("{} (edited)", m.title));
+        assert_eq!((&saved.content, &saved.audience, &saved.tags), (&m.content, &m.audience, &m.tags), "{}", m.title);
+        assert_eq!(saved.media, m.media);
+
+        // Without the content: refused, and nothing changes.
+        let bare = json!({"kind": m.kind, "title": "Emptied", "estimated_seconds": 60});
+        let reply = app.put(&url).session(&author).json(&bare).send().await;
+        reply.assert_error(422, "invalid_input");
+        assert_eq!(reply.value()["error"]["field"], "content");
+        let now: Module = app.get(&url).session(&author).send().await.json();
+        assert_eq!((now.title.as_str(), &now.content), (saved.title.as_str(), &m.content));
+        *m = now;
+    }
+    // Content of another kind than the module's is refused.
+    let (tip_module, quiz_module) = (&modules[0], &modules[1]);
+    let mut body = serde_json::to_value(tip_module).unwrap();
+    body["content"] = serde_json::to_value(&quiz_module.content).unwrap();
+    let reply = app.put(&format!("/api/v1/modules/{}", tip_module.id)).session(&author).json(&body).send().await;
+    reply.assert_error(422, "invalid_input");
+    // The flat fields older clients send still work.
+    let flat =
+        json!({"kind": "tip", "title": "Price objections", "estimated_seconds": 60, "body_markdown": "New **card**."});
+    let saved: Module =
+        app.put(&format!("/api/v1/modules/{}", tip_module.id)).session(&author).json(&flat).send().await.json();
+    let ModuleContent::Tip { body_markdown, .. } = &saved.content else { panic!("a tip") };
+    assert_eq!(body_markdown, "New **card**.");
+
+    // Paths: the steps `GET` lists are the modules `PUT` keeps.
+    let path: LearningPath = app
+        .post("/api/v1/paths")
+        .session(&author)
+        .json(&json!({"title": "Aurora", "description": "Start here", "module_ids": [modules[1].id, modules[0].id]}))
+        .send()
+        .await
+        .assert_status(201)
+        .json();
+    let url = format!("/api/v1/paths/{}", path.id);
+    let mut body = serde_json::to_value(&path).unwrap();
+    body["title"] = json!("Aurora, renamed");
+    let saved: LearningPath = app.put(&url).session(&author).json(&body).send().await.assert_status(200).json();
+    assert_eq!(saved.title, "Aurora, renamed");
+    assert_eq!(saved.steps, path.steps);
+    assert_eq!(saved.description, path.description);
+    let reply = app.put(&url).session(&author).json(&json!({"title": "Emptied"})).send().await;
+    reply.assert_error(422, "invalid_input");
+    assert_eq!(reply.value()["error"]["field"], "module_ids");
+    let now: LearningPath = app.get(&url).session(&author).send().await.json();
+    assert_eq!(now.steps, path.steps);
+
+    // Certifications and assignments.
+    let c = course(&app).await;
+    let certification = certify(&app, &c).await;
+    let url = format!("/api/v1/certifications/{}", certification.id);
+    let mut body = serde_json::to_value(&certification).unwrap();
+    body["description"] = json!("Renewed every year.");
+    let saved: Certification = app.put(&url).session(&c.author).json(&body).send().await.assert_status(200).json();
+    assert_eq!(saved.description, "Renewed every year.");
+    assert_eq!(
+        (saved.required_module_ids, saved.assessment_module_ids, saved.passing_score, saved.validity_months),
+        (certification.required_module_ids, certification.assessment_module_ids, 100, Some(12))
+    );
+    let assignments: Vec<Value> = app.get("/api/v1/assignments").session(&author).send().await.json();
+    let mut assignment = assignments[0].clone();
+    assignment["due_days"] = json!(45);
+    let saved: Value = app
+        .put(&format!("/api/v1/assignments/{}", assignment["id"]))
+        .session(&author)
+        .json(&assignment)
+        .send()
+        .await
+        .assert_status(200)
+        .value();
+    assert_eq!((saved["required"].clone(), saved["due_days"].clone()), (json!(true), json!(45)));
+
+    // A person as `GET` returns them (teams managed as {id, name}) patches back.
+    let admin = app.signed_in(Role::Admin).await;
+    let team: Team =
+        app.post("/api/v1/teams").session(&admin).json(&json!({"name": "West"})).send().await.assert_status(201).json();
+    let manager = manager_of(&app, &admin, team.id).await;
+    let url = format!("/api/v1/users/{}", manager.user.id);
+    let mut body: Value = app.get(&url).session(&admin).send().await.assert_status(200).value();
+    body["name"] = json!("Morgan Manager");
+    let saved: User = app.patch(&url).session(&admin).json(&body).send().await.assert_status(200).json();
+    assert_eq!(saved.name, "Morgan Manager");
+    assert_eq!(saved.manages, manager.user.manages);
+    assert_eq!((saved.role, saved.email), (Role::Manager, manager.user.email));
+}
+
+async fn manager_of(app: &TestApp, admin: &Session, team_id: i64) -> Session {
+    let user: User = app
+        .post("/api/v1/users")
+        .session(admin)
+        .json(&json!({"email": format!("m{}@primer.test", uuid::Uuid::new_v4().simple()), "name": "Morgan",
+                      "role": "manager", "manages": [team_id]}))
+        .send()
+        .await
+        .assert_status(201)
+        .json();
+    assert_eq!(user.manages.len(), 1);
+    app.session_for(user).await
+}
+
+db_tests!(
+    unknown_values_are_refused_on_input,
+    sign_in_never_redirects_off_site,
+    unreadable_columns_fail_closed,
+    unreadable_assessments_never_leak_the_answer_key,
+    writes_take_what_reads_return,
+);
+
+/// Whatever `next` is, the place `safe_next` lets through, resolved by the WHATWG URL
+/// rules (as browsers resolve `Location`), is on the same origin.
+#[test]
+fn safe_next_stays_on_the_origin_by_whatwg_rules() {
+    use proptest::prelude::*;
+    let base = url::Url::parse("https://primer.example/").unwrap();
+    let pieces = prop::collection::vec(
+        prop_oneof![
+            Just("/".to_string()),
+            Just("\\".to_string()),
+            Just("\t".to_string()),
+            Just("\n".to_string()),
+            Just("\r".to_string()),
+            Just(" ".to_string()),
+            Just("%2F".to_string()),
+            Just("%09".to_string()),
+            Just(":".to_string()),
+            Just("@".to_string()),
+            Just(".".to_string()),
+            Just("evil.example".to_string()),
+            Just("https:".to_string()),
+            Just("\u{0}".to_string()),
+            Just("\u{ff0f}".to_string()),
+            Just("\u{3000}".to_string()),
+            Just("?q=".to_string()),
+            Just("#".to_string()),
+        ],
+        0..8,
+    )
+    .prop_map(|p| p.concat());
+    proptest!(ProptestConfig::with_cases(2000), |(next in pieces)| {
+        let chosen = app::api::validate::safe_next(Some(&next));
+        let resolved = base.join(&chosen).unwrap();
+        prop_assert_eq!(resolved.origin(), base.origin(), "{:?} -> {:?}", next, chosen);
+    });
+}
