@@ -251,9 +251,21 @@ mod browser {
     thread_local! {
         static FAILURES: Cell<u32> = const { Cell::new(0) };
         static WATCHING: Cell<bool> = const { Cell::new(false) };
-        /// The server asked for no sync before this moment (ms since the epoch, by the
-        /// phone's clock): a new record or the network coming back waits for it too.
-        static NOT_BEFORE: Cell<f64> = const { Cell::new(0.0) };
+    }
+
+    /// The server asked for no sync before this moment (ms since the epoch, by the
+    /// phone's clock): a new record, the network coming back or the app restarting waits
+    /// for it too. Kept in local storage, so a reload doesn't skip it.
+    const NOT_BEFORE: &str = "primer.sync_not_before";
+
+    fn not_before() -> f64 {
+        use gloo_storage::Storage;
+        gloo_storage::LocalStorage::get::<f64>(NOT_BEFORE).unwrap_or(0.0)
+    }
+
+    fn set_not_before(at: f64) {
+        use gloo_storage::Storage;
+        let _ = gloo_storage::LocalStorage::set(NOT_BEFORE, at);
     }
 
     fn device_id() -> String {
@@ -287,8 +299,11 @@ mod browser {
         if device.sync.get_untracked() == SyncState::Syncing || !window().navigator().on_line() {
             return;
         }
-        // The retry that is due then is already scheduled.
-        if js_sys::Date::now() < NOT_BEFORE.with(Cell::get) {
+        let wait = not_before() - js_sys::Date::now();
+        if wait > 0.0 {
+            // Held back until then; a try is scheduled for that moment (one more timer
+            // is harmless: a send under way or a later hold turns it away).
+            set_timeout(move || flush(device), Duration::from_millis(wait.ceil() as u64 + 1));
             return;
         }
         if load(user_id).is_empty() {
@@ -317,7 +332,7 @@ mod browser {
                     // the records stay, and go once it has passed.
                     let wait = wait_seconds(failures, js_sys::Math::random(), e.retry_after());
                     let asked = e.retry_after().map_or(0.0, |s| f64::from(s) * 1000.0);
-                    NOT_BEFORE.with(|n| n.set(js_sys::Date::now() + asked));
+                    set_not_before(js_sys::Date::now() + asked);
                     let retry_at = super::super::now() + chrono::TimeDelta::milliseconds((wait * 1000.0) as i64);
                     let message = match &e {
                         RequestError::Network => "No connection to Primer; trying again shortly.".to_string(),

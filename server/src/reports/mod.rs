@@ -20,6 +20,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, SecondsFormat, Utc};
+use futures_util::StreamExt;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
     sea_query::{Expr, ExprTrait, Func},
@@ -204,9 +205,16 @@ pub fn person_csv(p: &PersonReadiness) -> Vec<String> {
     ]
 }
 
+/// A cell as a spreadsheet will take it: text that starts like a formula (`=`, `+`, `-`,
+/// `@`, a tab or a carriage return: OWASP's list) gets a leading `'`, so a title or a name
+/// someone typed is shown, never run.
+pub fn defused(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell }
+}
+
 /// A CSV response whose body is written as rows arrive: `header`, then each row through
-/// `record`. A failure after the first byte ends the body with an error, so the download
-/// fails instead of looking complete.
+/// `record` (every cell [`defused`]). A failure after the first byte ends the body with
+/// an error, so the download fails instead of looking complete.
 fn csv_response<T: Send + 'static>(
     filename: &str,
     header: &'static [&'static str],
@@ -230,7 +238,7 @@ fn csv_response<T: Send + 'static>(
         loop {
             match state.rows.recv().await {
                 Some(Ok(row)) => {
-                    let _ = out.write_record(record(&row));
+                    let _ = out.write_record(record(&row).into_iter().map(defused));
                     if out.get_ref().len() >= CSV_CHUNK_BYTES {
                         break;
                     }
@@ -248,7 +256,10 @@ fn csv_response<T: Send + 'static>(
         }
         let bytes = out.into_inner().unwrap_or_default();
         Some((Ok::<_, std::io::Error>(Bytes::from(bytes)), state))
-    });
+    })
+    // The compression layer (every browser asks for gzip or br) polls the body once more
+    // after its end; an `unfold` panics there, and the download came out empty.
+    .fuse();
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

@@ -303,6 +303,74 @@ async fn writes_take_what_reads_return(app: TestApp) {
     assert_eq!((saved.role, saved.email), (Role::Manager, manager.user.email));
 }
 
+/// Reads a body as a browser would: decompressed as its `Content-Encoding` says.
+fn decoded(reply: &crate::support::Reply) -> String {
+    use std::io::Read;
+    let mut text = String::new();
+    match reply.header("content-encoding").as_deref() {
+        Some("gzip") => flate2::read::GzDecoder::new(reply.body.as_slice()).read_to_string(&mut text).unwrap(),
+        Some("br") => brotli::Decompressor::new(reply.body.as_slice(), 4096).read_to_string(&mut text).unwrap(),
+        None => return reply.text(),
+        Some(other) => panic!("unexpected encoding {other}"),
+    };
+    text
+}
+
+/// CSV exports download whole however the browser asks (every browser sends
+/// `Accept-Encoding`), and a cell that a spreadsheet would run as a formula is written
+/// as text.
+async fn csv_exports_download_compressed_and_defuse_formulas(app: TestApp) {
+    let admin = app.signed_in(Role::Admin).await;
+    let team: Team = app
+        .post("/api/v1/teams")
+        .session(&admin)
+        .json(&json!({"name": "=HYPERLINK(\"https://evil.example\",\"Open\")"}))
+        .send()
+        .await
+        .assert_status(201)
+        .json();
+    let hostile = [("+cmd|' /C calc'!A0", "@SUM(1+1)"), ("-2+3", "\tTab"), ("Dana Lee", "Account Executive")];
+    for (i, (name, job)) in hostile.iter().enumerate() {
+        app.post("/api/v1/users")
+            .session(&admin)
+            .json(&json!({"email": format!("p{i}@primer.test"), "name": name, "role": "learner", "job_role": job,
+                          "team_id": team.id}))
+            .send()
+            .await
+            .assert_status(201);
+    }
+    let author = app.signed_in(Role::Author).await;
+    let m = create(&app, &author, &tip("=1+1", "A card.")).await;
+    publish(&app, &author, m.id).await;
+
+    for url in ["/api/v1/reports/people?format=csv", "/api/v1/reports/modules?format=csv"] {
+        let plain = app.get(url).session(&admin).send().await;
+        plain.assert_status(200);
+        let plain = plain.text();
+        for encoding in ["gzip", "br", "gzip, deflate, br, zstd"] {
+            let reply = app.get(url).session(&admin).header("accept-encoding", encoding).send().await;
+            reply.assert_status(200);
+            assert!(reply.header("content-encoding").is_some(), "{url} compressed for {encoding}");
+            assert_eq!(decoded(&reply), plain, "{url} with {encoding}");
+        }
+        let rows: Vec<Vec<String>> = csv::Reader::from_reader(plain.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect();
+        assert!(!rows.is_empty(), "{url}: {plain}");
+        for cell in rows.iter().flatten() {
+            assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "{url}: {cell:?} would run as a formula");
+        }
+        for text in ["HYPERLINK", "cmd|", "SUM(1+1)", "2+3", "Tab", "=1+1"] {
+            if url.contains("people") != (text == "=1+1") {
+                assert!(rows.iter().flatten().any(|c| c.contains(text)), "{url}: {text} is still there, as text");
+            }
+        }
+    }
+    let people = app.get("/api/v1/reports/people?format=csv").session(&admin).send().await.text();
+    assert!(people.contains("'+cmd|' /C calc'!A0") && people.contains("'@SUM(1+1)"), "{people}");
+}
+
 async fn manager_of(app: &TestApp, admin: &Session, team_id: i64) -> Session {
     let user: User = app
         .post("/api/v1/users")
@@ -323,6 +391,7 @@ db_tests!(
     unreadable_columns_fail_closed,
     unreadable_assessments_never_leak_the_answer_key,
     writes_take_what_reads_return,
+    csv_exports_download_compressed_and_defuse_formulas,
 );
 
 /// Whatever `next` is, the place `safe_next` lets through, resolved by the WHATWG URL

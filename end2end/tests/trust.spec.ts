@@ -1,0 +1,130 @@
+// The holes a review of the running server found (issue 17), as a phone and a manager
+// meet them in Chromium.
+import { readFileSync } from 'node:fs';
+import { type APIRequestContext, expect, request, test } from '@playwright/test';
+import { DEMO, DEMO_PASSWORD, hydrated, signInAs, watchErrors } from './helpers';
+
+type CatalogModule = { id: number; version: number; title: string; kind: string; assessment?: boolean };
+
+async function apiAs(baseURL: string, email: string): Promise<APIRequestContext> {
+  const api = await request.newContext({ baseURL, extraHTTPHeaders: { Origin: baseURL } });
+  const login = await api.post('/api/v1/auth/login', { data: { email, password: DEMO_PASSWORD } });
+  expect(login.ok()).toBeTruthy();
+  return api;
+}
+
+/** A new learner in Retail North (Maya's team). */
+async function newLearner(admin: APIRequestContext, name: string) {
+  const teams: { id: number; name: string }[] = await (await admin.get('/api/v1/teams')).json();
+  const team = teams.find((t) => t.name === 'Retail North')!;
+  const email = `learner.${Date.now()}.${Math.floor(Math.random() * 1e6)}@primer.example`;
+  const created = await admin.post('/api/v1/users', {
+    data: { email, name, role: 'learner', job_role: 'Account Executive', team_id: team.id, password: DEMO_PASSWORD },
+  });
+  expect(created.status()).toBe(201);
+  return { id: (await created.json()).id as number, email };
+}
+
+test.describe('an old phone meets a newer server', () => {
+  // The page's own requests are rewritten here as a newer server would answer them;
+  // without the service worker in between, Playwright sees them all.
+  test.use({ serviceWorkers: 'block' });
+
+  test('a module of a kind the app doesn\'t know asks for an update instead of failing', async ({ page, baseURL }) => {
+    await page.addInitScript(() => localStorage.setItem('primer.auto_save', 'false'));
+    const errors = watchErrors(page);
+    const admin = await apiAs(baseURL!, DEMO.admin.email);
+    const learner = await newLearner(admin, 'Rhea');
+    await signInAs(page, learner.email);
+    const modules: CatalogModule[] = (await (await page.request.get('/api/v1/catalog')).json()).modules;
+    const tip = modules.find((m) => m.kind === 'tip')!;
+    // The newer server has made this module a "podcast".
+    await page.route('**/api/v1/catalog', async (route) => {
+      const response = await route.fetch();
+      const catalog = await response.json();
+      for (const m of catalog.modules) if (m.id === tip.id) m.kind = 'podcast';
+      await route.fulfill({ response, json: catalog });
+    });
+    await page.route(`**/api/v1/catalog/${tip.id}`, async (route) => {
+      const response = await route.fetch();
+      const module = await response.json();
+      module.kind = 'podcast';
+      module.content = { kind: 'podcast', audio_media_id: 'ab12', chapters: [{ at: 0, title: 'Intro' }] };
+      await route.fulfill({ response, json: module });
+    });
+    await page.goto('/progress');
+    await hydrated(page);
+    // Into the library and the module without reloading: the app reads the answers.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Library' }).click();
+    const card = page.locator(`[data-testid="module-card"][data-module-id="${tip.id}"]`);
+    await expect(card).toContainText('New kind of module');
+    await card.getByRole('link').click();
+    await expect(page.getByTestId('needs-update')).toContainText('needs a newer version of Primer');
+    await expect(page.getByTestId('mark-complete')).toHaveCount(0);
+    await admin.dispose();
+    expect(errors).toEqual([]);
+  });
+
+  test('the outbox waits as long as the server\'s Retry-After asks, then sends, and keeps everything meanwhile', async ({ page, baseURL }) => {
+    await page.addInitScript(() => localStorage.setItem('primer.auto_save', 'false'));
+    const errors = watchErrors(page, [429]);
+    const admin = await apiAs(baseURL!, DEMO.admin.email);
+    const learner = await newLearner(admin, 'Sami');
+    await signInAs(page, learner.email);
+    const modules: CatalogModule[] = (await (await page.request.get('/api/v1/catalog')).json()).modules;
+    const tip = modules.find((m) => m.kind === 'tip')!;
+    const sent: number[] = [];
+    await page.route('**/api/v1/sync', async (route) => {
+      sent.push(Date.now());
+      if (sent.length === 1) {
+        // A code this build doesn't know yet, with the human message every error has.
+        await route.fulfill({
+          status: 429,
+          headers: { 'retry-after': '3' },
+          json: { error: { code: 'rate_limited', message: 'Primer is catching up with your records.' } },
+        });
+      } else {
+        await route.continue();
+      }
+    });
+    await page.goto(`/modules/${tip.id}`);
+    await hydrated(page);
+    await page.getByTestId('mark-complete').click();
+    await expect(page.getByTestId('completed')).toBeVisible();
+    // A new record meanwhile waits too: the server asked for three seconds.
+    await page.getByTestId('rating').getByText('5', { exact: true }).click();
+    await page.getByTestId('send-rating').click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Progress' }).click();
+    const status = page.getByTestId('sync-status');
+    await expect(status).toContainText('Primer is catching up with your records.');
+    await expect(status).toContainText('2 waiting to sync');
+    // Even an app restart waits for it.
+    await page.reload();
+    await hydrated(page);
+    await expect(page.getByTestId('sync-status')).toContainText('All synced', { timeout: 15_000 });
+    expect(sent.length).toBe(2);
+    expect(sent[1] - sent[0]).toBeGreaterThanOrEqual(3000);
+    const progress = await (await page.request.get('/api/v1/progress')).json();
+    expect(progress.modules.find((m: { module_id: number }) => m.module_id === tip.id)?.completed_at).toBeTruthy();
+    await admin.dispose();
+    expect(errors).toEqual([]);
+  });
+});
+
+test('a manager downloads the readiness CSV in the browser, whole, with formulas written as text', async ({ page, baseURL }) => {
+  const errors = watchErrors(page);
+  const admin = await apiAs(baseURL!, DEMO.admin.email);
+  await newLearner(admin, '=HYPERLINK("https://evil.example","Open")');
+  await signInAs(page, DEMO.manager.email);
+  await page.goto('/team');
+  await hydrated(page);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('people-csv').click()]);
+  expect(download.suggestedFilename()).toMatch(/^primer-people-.*\.csv$/);
+  const csv = readFileSync((await download.path())!, 'utf8');
+  expect(csv.split('\n')[0]).toContain('Name,Email,Team');
+  expect(csv).toContain('Retail North');
+  expect(csv).toContain(`"'=HYPERLINK(""https://evil.example"",""Open"")"`);
+  expect(csv).not.toMatch(/^"?=HYPERLINK/m);
+  await admin.dispose();
+  expect(errors).toEqual([]);
+});
