@@ -30,7 +30,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    accounts, auth, certifications,
+    accounts,
+    auth::{self, password::Hasher},
+    certifications,
     config::Config,
     error::ApiError,
     media::{self, MediaStore, store::StoreError},
@@ -45,6 +47,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub media: Arc<MediaStore>,
+    /// Hashes and checks passwords, a bounded number at once.
+    pub hasher: Hasher,
     pub leptos_options: LeptosOptions,
 }
 
@@ -65,7 +69,8 @@ impl AppState {
             .env(leptos::prelude::Env::PROD)
             .build();
         let media = Arc::new(MediaStore::open(&config.media, &config.data_dir)?);
-        Ok(AppState { db, config: Arc::new(config), media, leptos_options })
+        let hasher = Hasher::new(config.password_checks);
+        Ok(AppState { db, config: Arc::new(config), media, hasher, leptos_options })
     }
 }
 

@@ -98,7 +98,8 @@ pub async fn user_add(
     })
     .map_err(describe)?;
     let password_hash = match &draft.password {
-        Some(p) => Some(crate::auth::password::hash(p.clone()).await?),
+        // A command of its own: one hash, nobody else's to wait for.
+        Some(p) => Some(crate::auth::password::Hasher::new(1).hash(p.clone()).await?),
         None => None,
     };
     let account = users::insert(&txn, &draft, password_hash).await.map_err(describe)?;

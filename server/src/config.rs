@@ -6,6 +6,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use clap::Args;
 use ipnet::IpNet;
 
+use crate::auth::password::Hasher;
+
 /// Where the data lives; shared by every command.
 #[derive(Args, Debug, Clone)]
 pub struct StorageArgs {
@@ -88,13 +90,25 @@ pub struct ServeArgs {
     #[arg(long, env = "PRIMER_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
     pub trusted_proxies: Vec<IpNet>,
 
-    /// Failed sign-ins allowed per account within the window.
-    #[arg(long, env = "PRIMER_LOGIN_MAX_FAILURES_PER_ACCOUNT", default_value_t = 10)]
-    pub login_max_failures_per_account: u32,
+    /// Failed sign-ins allowed per account from one client address within the window.
+    /// (Counted per account alone before, which let anyone lock anyone out.)
+    #[arg(long, env = "PRIMER_LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS", default_value_t = 10)]
+    pub login_max_failures_per_account_and_address: u32,
 
     /// Failed sign-ins allowed per client address within the window.
     #[arg(long, env = "PRIMER_LOGIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 50)]
     pub login_max_failures_per_address: u32,
+
+    /// Past this many failed sign-ins on an account (from every address) within the
+    /// window, each further attempt waits first: 1 s, doubling, at most 5 s.
+    #[arg(long, env = "PRIMER_LOGIN_SLOW_DOWN_AFTER", default_value_t = 10)]
+    pub login_slow_down_after: u32,
+
+    /// Passwords hashed or checked at once (sign-in, password changes, one-time links);
+    /// beyond it requests get 429 `busy`. Each takes ~19 MiB while it runs. Default: two
+    /// per core.
+    #[arg(long, env = "PRIMER_MAX_PASSWORD_CHECKS")]
+    pub max_password_checks: Option<usize>,
 
     /// The sign-in throttling window, in minutes.
     #[arg(long, env = "PRIMER_LOGIN_WINDOW_MINUTES", default_value_t = 15)]
@@ -168,11 +182,15 @@ pub struct MediaConfig {
     pub limits: MediaLimits,
 }
 
-/// Sign-in throttling limits.
+/// Sign-in throttling limits (see `auth::throttle`).
 #[derive(Debug, Clone)]
 pub struct ThrottleConfig {
-    pub per_account: u32,
+    /// Failures per account from one address.
+    pub per_account_address: u32,
+    /// Failures per address, whatever the account.
     pub per_address: u32,
+    /// Failures per account from everywhere past which each attempt waits.
+    pub slow_after: u32,
     pub window: Duration,
 }
 
@@ -183,6 +201,8 @@ pub struct Config {
     pub public_origin: Option<Origin>,
     pub trusted_proxies: Vec<IpNet>,
     pub throttle: ThrottleConfig,
+    /// Passwords hashed or checked at once.
+    pub password_checks: usize,
     pub session_ttl: Duration,
     pub reset_link_ttl: Duration,
     pub site_root: PathBuf,
@@ -197,10 +217,12 @@ impl Config {
             public_origin: storage.public_origin()?,
             trusted_proxies: serve.trusted_proxies.clone(),
             throttle: ThrottleConfig {
-                per_account: serve.login_max_failures_per_account.max(1),
+                per_account_address: serve.login_max_failures_per_account_and_address.max(1),
                 per_address: serve.login_max_failures_per_address.max(1),
+                slow_after: serve.login_slow_down_after,
                 window: Duration::from_secs(u64::from(serve.login_window_minutes.max(1)) * 60),
             },
+            password_checks: serve.max_password_checks.unwrap_or_else(Hasher::default_at_once).max(1),
             session_ttl: Duration::from_secs(u64::from(serve.session_days.max(1)) * 86_400),
             reset_link_ttl: Duration::from_secs(u64::from(serve.reset_link_hours.max(1)) * 3_600),
             site_root: serve.site_root.clone(),
@@ -221,7 +243,13 @@ impl Default for Config {
         Config {
             public_origin: None,
             trusted_proxies: Vec::new(),
-            throttle: ThrottleConfig { per_account: 10, per_address: 50, window: Duration::from_secs(15 * 60) },
+            throttle: ThrottleConfig {
+                per_account_address: 10,
+                per_address: 50,
+                slow_after: 10,
+                window: Duration::from_secs(15 * 60),
+            },
+            password_checks: Hasher::default_at_once(),
             session_ttl: Duration::from_secs(30 * 86_400),
             reset_link_ttl: Duration::from_secs(72 * 3_600),
             site_root: PathBuf::from("target/site"),

@@ -46,6 +46,8 @@ pub enum ApiError {
     InvalidResetLink,
     #[error("Too many failed sign-ins. Try again in {} minute(s).", retry_after.as_secs().div_ceil(60).max(1))]
     TooManyAttempts { retry_after: Duration },
+    #[error("Primer is busy checking other sign-ins. Try again in a moment.")]
+    Busy,
     #[error("{0}")]
     TooLarge(String),
     #[error("The file is empty. Choose a file with something in it.")]
@@ -93,6 +95,7 @@ impl ApiError {
             ApiError::LastAdmin => ErrorCode::LastAdmin,
             ApiError::InvalidResetLink => ErrorCode::InvalidResetLink,
             ApiError::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
+            ApiError::Busy => ErrorCode::Busy,
             ApiError::TooLarge(_) => ErrorCode::TooLarge,
             ApiError::EmptyUpload => ErrorCode::EmptyUpload,
             ApiError::InvalidMedia(_) => ErrorCode::InvalidMedia,
@@ -101,6 +104,15 @@ impl ApiError {
             ApiError::WrongUser => ErrorCode::WrongUser,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::Database(_) | ApiError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// When to try again, for answers that say so (`Retry-After`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ApiError::TooManyAttempts { retry_after } => Some(*retry_after),
+            ApiError::Busy => Some(Duration::from_secs(1)),
+            _ => None,
         }
     }
 
@@ -123,9 +135,8 @@ impl IntoResponse for ApiError {
         }
         let status = StatusCode::from_u16(self.code().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, axum::Json(ErrorBody { error: self.detail() })).into_response();
-        if let ApiError::TooManyAttempts { retry_after } = &self {
-            let secs = retry_after.as_secs().max(1);
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        if let Some(wait) = self.retry_after() {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
         }
         response
     }

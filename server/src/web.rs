@@ -242,8 +242,8 @@ async fn form_login(
             if next != "/" {
                 back.push_str(&format!("&next={}", url_encode(&next)));
             }
-            if let ApiError::TooManyAttempts { retry_after } = &error {
-                back.push_str(&format!("&retry={}", retry_after.as_secs()));
+            if let Some(wait) = error.retry_after() {
+                back.push_str(&format!("&retry={}", wait.as_secs()));
             }
             Redirect::to(&back).into_response()
         }
@@ -274,7 +274,7 @@ async fn form_reset(
     if form.password != form.confirm {
         return back("mismatch");
     }
-    match reset::use_link(&state.db, &token, &form.password).await {
+    match reset::use_link(&state.db, &state.hasher, &token, &form.password).await {
         Ok(_) => Redirect::to("/login?reset=1").into_response(),
         Err(e @ ApiError::Invalid(_)) => back(e.code().as_str()),
         // The page explains that the link is no longer valid.

@@ -37,6 +37,9 @@ pub enum ErrorCode {
     InvalidResetLink,
     /// Too many failed sign-ins; see `Retry-After`.
     TooManyAttempts,
+    /// The server is checking as many passwords as it may at once; try again after
+    /// `Retry-After` (the attempt didn't count as a failure).
+    Busy,
     /// The body or the uploaded file is over its size limit.
     TooLarge,
     /// An upload with no bytes in it.
@@ -64,7 +67,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the server sends (add new ones here too: the tests check each of them).
-    pub const ALL: [ErrorCode; 24] = [
+    pub const ALL: [ErrorCode; 25] = [
         ErrorCode::MalformedRequest,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::InvalidInput,
@@ -80,6 +83,7 @@ impl ErrorCode {
         ErrorCode::LastAdmin,
         ErrorCode::InvalidResetLink,
         ErrorCode::TooManyAttempts,
+        ErrorCode::Busy,
         ErrorCode::TooLarge,
         ErrorCode::EmptyUpload,
         ErrorCode::InvalidMedia,
@@ -104,7 +108,7 @@ impl ErrorCode {
             TooLarge | BatchTooLarge => 413,
             UnsupportedMediaType => 415,
             InvalidInput | EmptyUpload | InvalidMedia => 422,
-            TooManyAttempts => 429,
+            TooManyAttempts | Busy => 429,
             Internal | Unknown => 500,
             Unavailable | Offline => 503,
         }
@@ -129,6 +133,7 @@ impl ErrorCode {
             LastAdmin => "last_admin",
             InvalidResetLink => "invalid_reset_link",
             TooManyAttempts => "too_many_attempts",
+            Busy => "busy",
             TooLarge => "too_large",
             EmptyUpload => "empty_upload",
             InvalidMedia => "invalid_media",

@@ -16,6 +16,7 @@ fn error_message(code: &str, retry_seconds: Option<u64>) -> String {
             let minutes = retry_seconds.unwrap_or(60).div_ceil(60).max(1);
             format!("Too many failed sign-ins. Try again in {minutes} minute(s).")
         }
+        "busy" => "Primer is busy checking other sign-ins. Try again in a moment.".into(),
         "csrf" => "That sign-in came from another site and was refused. Open Primer directly and try again.".into(),
         _ => "Signing in didn't work. Please try again.".into(),
     }

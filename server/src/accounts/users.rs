@@ -146,9 +146,13 @@ async fn check_teams(db: &impl ConnectionTrait, field: &'static str, ids: &[i64]
 }
 
 /// Creates an account. The password (if any) is hashed before the transaction starts.
-pub async fn create<C: TransactionTrait + ConnectionTrait>(db: &C, draft: UserDraft) -> Result<User, ApiError> {
+pub async fn create<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    hasher: &password::Hasher,
+    draft: UserDraft,
+) -> Result<User, ApiError> {
     let password_hash = match draft.password.clone() {
-        Some(p) => Some(password::hash(p).await?),
+        Some(p) => Some(hasher.hash(p).await?),
         None => None,
     };
     let txn = crate::db::begin_write(db).await?;
@@ -409,7 +413,7 @@ pub async fn create_user(
     Json(body): Json<NewUser>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     let draft = UserDraft::parse(body)?;
-    Ok((StatusCode::CREATED, Json(create(&state.db, draft).await?)))
+    Ok((StatusCode::CREATED, Json(create(&state.db, &state.hasher, draft).await?)))
 }
 
 /// One account. Roles: admin.

@@ -56,6 +56,39 @@ pub struct SignedIn {
     pub session: session::NewSession,
 }
 
+/// The longest sign-in address Primer keeps (RFC 5321's limit on a forward path).
+const MAX_EMAIL_BYTES: usize = 254;
+
+/// Checks a password for `email` from `ip` under the throttle: the attempt is counted
+/// before the password is checked (so parallel guesses can't all pass the limit), waits
+/// if the account has many failures from elsewhere, and is taken back if the password
+/// is right or was never checked (busy). `Ok(false)`: a wrong password, counted.
+pub async fn check_password(
+    state: &AppState,
+    email: &str,
+    ip: &str,
+    password: String,
+    stored_hash: Option<String>,
+) -> Result<bool, ApiError> {
+    let reservation = throttle::reserve(&state.db, &state.config.throttle, email, ip).await?;
+    if !reservation.delay.is_zero() {
+        tracing::info!(%ip, delay_ms = reservation.delay.as_millis() as u64, "sign-in slowed: many failures on this account");
+        tokio::time::sleep(reservation.delay).await;
+    }
+    match state.hasher.verify(password, stored_hash).await {
+        Ok(true) => {
+            throttle::succeeded(&state.db, reservation, email, ip).await?;
+            Ok(true)
+        }
+        Ok(false) => Ok(false),
+        Err(e) => {
+            // Never checked (or failed on our side): not the person's failure.
+            throttle::release(&state.db, reservation).await?;
+            Err(e)
+        }
+    }
+}
+
 /// Signs a person in: throttling first, then the password, then a new session. A wrong
 /// email and a wrong password fail the same way, in the same time.
 pub async fn sign_in(
@@ -66,23 +99,22 @@ pub async fn sign_in(
     user_agent: Option<String>,
 ) -> Result<SignedIn, ApiError> {
     let db = &state.db;
-    let cfg = &state.config.throttle;
     let email = email.trim().to_lowercase();
+    if email.len() > MAX_EMAIL_BYTES {
+        // No account has such an address; nothing worth counting or hashing.
+        return Err(ApiError::InvalidCredentials);
+    }
     let ip = ip.to_string();
-    throttle::check(db, cfg, &email, &ip).await?;
-
     let account = user::Entity::find().filter(user::Column::Email.eq(&email)).one(db).await?;
     let stored_hash = account.as_ref().and_then(|a| a.password_hash.clone());
-    let matches = password::verify(password.to_owned(), stored_hash).await?;
+    let matches = check_password(state, &email, &ip, password.to_owned(), stored_hash).await?;
     let Some(account) = account.filter(|_| matches) else {
-        throttle::record_failure(db, cfg, &email, &ip).await?;
         tracing::info!(%ip, "sign-in failed");
         return Err(ApiError::InvalidCredentials);
     };
     if !account.active {
         return Err(ApiError::AccountInactive);
     }
-    throttle::clear_account(db, &email).await?;
     let session = session::start(db, account.id, state.config.session_ttl, user_agent, Some(ip)).await?;
     tracing::info!(user_id = account.id, "signed in");
     let user = accounts::users::view(db, account).await?;
@@ -149,7 +181,7 @@ async fn reset_password(
     State(state): State<AppState>,
     Json(body): Json<ResetPassword>,
 ) -> Result<StatusCode, ApiError> {
-    let account = reset::use_link(&state.db, &body.token, &body.password).await?;
+    let account = reset::use_link(&state.db, &state.hasher, &body.token, &body.password).await?;
     tracing::info!(user_id = account.id, "password set through a one-time link");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -187,13 +219,11 @@ async fn change_password(
     let account = user::Entity::find_by_id(auth.user().id).one(&state.db).await?.ok_or(ApiError::Unauthenticated)?;
     // Wrong current passwords count like failed sign-ins: a borrowed or stolen session
     // must not become a way to guess the password itself.
-    let (throttle_cfg, ip) = (&state.config.throttle, ip.to_string());
-    throttle::check(&state.db, throttle_cfg, &account.email, &ip).await?;
-    if !password::verify(body.current_password, account.password_hash.clone()).await? {
-        throttle::record_failure(&state.db, throttle_cfg, &account.email, &ip).await?;
+    let ip = ip.to_string();
+    if !check_password(&state, &account.email, &ip, body.current_password, account.password_hash.clone()).await? {
         return Err(ApiError::invalid("current_password", "That is not your current password."));
     }
-    let hash = password::hash(new_password).await?;
+    let hash = state.hasher.hash(new_password).await?;
     let mut active = account.into_active_model();
     active.password_hash = Set(Some(hash));
     active.updated_at = Set(db::now());

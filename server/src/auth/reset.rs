@@ -65,13 +65,14 @@ pub async fn check(db: &impl ConnectionTrait, token: &str) -> Result<user::Model
 /// of the account (whoever had the old password is signed out).
 pub async fn use_link<C: TransactionTrait + ConnectionTrait>(
     db: &C,
+    hasher: &password::Hasher,
     token: &str,
     new_password: &str,
 ) -> Result<user::Model, ApiError> {
     let new_password = app::api::validate::new_password("password", new_password)?;
     // Check before the slow hash, and again inside the transaction.
     check(db, token).await?;
-    let hash = password::hash(new_password).await?;
+    let hash = hasher.hash(new_password).await?;
     let txn = crate::db::begin_write(db).await?;
     let account = check(&txn, token).await?;
     let now = db::now();

@@ -89,9 +89,9 @@ async fn secure_cookie_when_served_over_https(app: TestApp) {
     assert!(reply.set_cookie("primer_session").unwrap().contains("Secure"));
 }
 
-async fn throttles_per_account(app: TestApp) {
+async fn throttles_per_account_and_address(app: TestApp) {
     let app = app.reconfigured(|c| {
-        c.throttle.per_account = 3;
+        c.throttle.per_account_address = 3;
         c.throttle.per_address = 100;
     });
     app.create_user("dana@primer.test", Role::Learner, Some(PASSWORD)).await;
@@ -110,7 +110,7 @@ async fn throttles_per_account(app: TestApp) {
 
 async fn throttle_window_expires(app: TestApp) {
     let app = app.reconfigured(|c| {
-        c.throttle.per_account = 2;
+        c.throttle.per_account_address = 2;
         c.throttle.window = Duration::from_secs(1);
     });
     app.create_user("dana@primer.test", Role::Learner, Some(PASSWORD)).await;
@@ -123,7 +123,7 @@ async fn throttle_window_expires(app: TestApp) {
 }
 
 async fn success_clears_the_account_counter(app: TestApp) {
-    let app = app.reconfigured(|c| c.throttle.per_account = 3);
+    let app = app.reconfigured(|c| c.throttle.per_account_address = 3);
     app.create_user("dana@primer.test", Role::Learner, Some(PASSWORD)).await;
     for _ in 0..2 {
         login(&app, "dana@primer.test", "typo typo typo").await.assert_status(401);
@@ -137,7 +137,7 @@ async fn success_clears_the_account_counter(app: TestApp) {
 
 async fn throttles_per_address(app: TestApp) {
     let app = app.reconfigured(|c| {
-        c.throttle.per_account = 100;
+        c.throttle.per_account_address = 100;
         c.throttle.per_address = 4;
     });
     app.create_user("dana@primer.test", Role::Learner, Some(PASSWORD)).await;
@@ -349,7 +349,7 @@ async fn changing_ones_password_signs_out_other_devices(app: TestApp) {
 }
 
 async fn guessing_the_current_password_is_throttled(app: TestApp) {
-    let app = app.reconfigured(|c| c.throttle.per_account = 3);
+    let app = app.reconfigured(|c| c.throttle.per_account_address = 3);
     app.create_user("dana@primer.test", Role::Learner, Some(PASSWORD)).await;
     let session = login(&app, "dana@primer.test", PASSWORD).await.session_cookie().unwrap();
     let change = |current: &'static str| {
@@ -380,7 +380,7 @@ db_tests!(
     wrong_email_and_wrong_password_fail_alike,
     malformed_login_bodies_get_clear_errors,
     secure_cookie_when_served_over_https,
-    throttles_per_account,
+    throttles_per_account_and_address,
     throttle_window_expires,
     success_clears_the_account_counter,
     throttles_per_address,

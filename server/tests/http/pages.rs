@@ -69,7 +69,7 @@ async fn sign_in_form_reports_errors_in_place(app: TestApp) {
     assert!(page.contains("don&#x27;t match an account") || page.contains("don't match an account"), "{page}");
     assert!(page.contains(r#"value="Who@primer.test""#), "keeps the email typed");
 
-    let app = app.reconfigured(|c| c.throttle.per_account = 1);
+    let app = app.reconfigured(|c| c.throttle.per_account_address = 1);
     app.post("/login").form(&[("email", "who@primer.test"), ("password", "nope nope nope")]).send().await;
     let reply = app.post("/login").form(&[("email", "who@primer.test"), ("password", "nope nope nope")]).send().await;
     let location = reply.header("location").unwrap();

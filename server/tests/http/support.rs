@@ -216,7 +216,7 @@ impl TestApp {
             ..Default::default()
         })
         .expect("valid test user");
-        users::create(self.db(), draft).await.expect("creating a test user")
+        users::create(self.db(), &self.state.hasher, draft).await.expect("creating a test user")
     }
 
     /// A signed-in session for a new account with this role (made directly, not through

@@ -6,7 +6,7 @@
 use app::api::{
     Catalog, Certification, LearningPath, Module, ModuleContent, ModuleSummary, Role, SyncResponse, Team, User,
 };
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, Statement};
 use serde_json::{Value, json};
 
 use crate::{
@@ -371,6 +371,108 @@ async fn csv_exports_download_compressed_and_defuse_formulas(app: TestApp) {
     assert!(people.contains("'+cmd|' /C calc'!A0") && people.contains("'@SUM(1+1)"), "{people}");
 }
 
+async fn login_from(app: &TestApp, ip: &str, email: &str, password: &str) -> crate::support::Reply {
+    app.post("/api/v1/auth/login").peer(ip).json(&json!({"email": email, "password": password})).send().await
+}
+
+/// Parallel guesses are each counted before their password is checked: of 30 at once
+/// against a limit of 10, at most 10 passwords are checked.
+async fn parallel_guesses_are_counted_before_they_are_checked(app: TestApp) {
+    let app = app.reconfigured(|c| c.password_checks = 64);
+    app.create_user("dana@primer.test", Role::Learner, Some("correct horse battery")).await;
+    let hashed_before = app.state.hasher.count();
+    let guesses: Vec<_> = (0..30)
+        .map(|i| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                login_from(&app, "203.0.113.9", "dana@primer.test", &format!("guess number {i}")).await
+            })
+        })
+        .collect();
+    let mut wrong = 0;
+    for guess in guesses {
+        let reply = guess.await.unwrap();
+        match reply.status.as_u16() {
+            401 => wrong += 1,
+            429 => {
+                reply.assert_error(429, "too_many_attempts");
+                assert!(reply.header("retry-after").is_some());
+            }
+            other => panic!("unexpected {other}: {}", reply.text()),
+        }
+    }
+    assert!(wrong <= 10, "{wrong} passwords were checked against a limit of 10");
+    assert_eq!(app.state.hasher.count() - hashed_before, wrong as u64, "only the counted attempts were checked");
+    assert_eq!(wrong, 10, "the limit is reached, not undershot");
+}
+
+/// Beyond the bound of password checks at once, sign-in answers 429 `busy` with
+/// `Retry-After: 1` at once, and that isn't counted as a failure.
+async fn too_many_password_checks_at_once_are_busy(app: TestApp) {
+    let app = app.reconfigured(|c| c.password_checks = 1);
+    app.create_user("dana@primer.test", Role::Learner, Some("correct horse battery")).await;
+    let guesses: Vec<_> = (0..12)
+        .map(|i| {
+            let app = app.clone();
+            // Each from its own address, so only the bound can turn them away.
+            tokio::spawn(async move {
+                login_from(&app, &format!("198.51.100.{i}"), "dana@primer.test", "guess guess guess").await
+            })
+        })
+        .collect();
+    let (mut busy, mut wrong) = (0, 0);
+    for guess in guesses {
+        let reply = guess.await.unwrap();
+        match reply.status.as_u16() {
+            401 => wrong += 1,
+            _ => {
+                reply.assert_error(429, "busy");
+                assert_eq!(reply.header("retry-after").as_deref(), Some("1"));
+                busy += 1;
+            }
+        }
+    }
+    assert!(busy > 0, "twelve at once against a bound of one");
+    let failures = server::db::entities::login_failure::Entity::find().count(app.db()).await.unwrap();
+    assert_eq!(failures, wrong, "busy answers are not failures");
+    // Once the burst is over, the owner gets in.
+    login_from(&app, "198.51.100.200", "dana@primer.test", "correct horse battery").await.assert_status(200);
+}
+
+/// Failures are counted per account and address: an attack from one address doesn't
+/// lock the owner out elsewhere; past 10 failures on the account every further attempt
+/// waits a little (1 s, doubling, at most 5 s), and the owner gets in all the same.
+async fn nobody_can_lock_anyone_out(app: TestApp) {
+    app.create_user("dana@primer.test", Role::Learner, Some("correct horse battery")).await;
+    for i in 0..10 {
+        login_from(&app, "203.0.113.66", "dana@primer.test", &format!("guess {i} guess")).await.assert_status(401);
+    }
+    let reply = login_from(&app, "203.0.113.66", "dana@primer.test", "correct horse battery").await;
+    reply.assert_error(429, "too_many_attempts");
+    // The owner, on their phone elsewhere: in, after the account's short wait.
+    let started = std::time::Instant::now();
+    login_from(&app, "198.51.100.7", "dana@primer.test", "correct horse battery").await.assert_status(200);
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1), "past 10 failures the attempt waited");
+    // The attacker moves to another address: counted there afresh, but slowed.
+    let started = std::time::Instant::now();
+    login_from(&app, "203.0.113.67", "dana@primer.test", "guess again").await.assert_status(401);
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    // The owner signing in doesn't reset what the attacker's address has used up.
+    login_from(&app, "203.0.113.66", "dana@primer.test", "guess later").await.assert_error(429, "too_many_attempts");
+    // Another account from the attacker's address is not held back by it.
+    app.create_user("sam@primer.test", Role::Learner, Some("correct horse battery")).await;
+    login_from(&app, "203.0.113.66", "sam@primer.test", "correct horse battery").await.assert_status(200);
+}
+
+/// A sign-in address longer than any address can be (254) is refused without a lookup
+/// or a hash.
+async fn sign_in_addresses_have_a_length_cap(app: TestApp) {
+    let long = format!("{}@primer.test", "a".repeat(300));
+    let hashed_before = app.state.hasher.count();
+    login_from(&app, "203.0.113.1", &long, "guess guess guess").await.assert_error(401, "invalid_credentials");
+    assert_eq!(app.state.hasher.count(), hashed_before);
+}
+
 async fn manager_of(app: &TestApp, admin: &Session, team_id: i64) -> Session {
     let user: User = app
         .post("/api/v1/users")
@@ -392,6 +494,10 @@ db_tests!(
     unreadable_assessments_never_leak_the_answer_key,
     writes_take_what_reads_return,
     csv_exports_download_compressed_and_defuse_formulas,
+    parallel_guesses_are_counted_before_they_are_checked,
+    too_many_password_checks_at_once_are_busy,
+    nobody_can_lock_anyone_out,
+    sign_in_addresses_have_a_length_cap,
 );
 
 /// Whatever `next` is, the place `safe_next` lets through, resolved by the WHATWG URL
