@@ -6,10 +6,11 @@
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::api::{
-    Assignment, AssignmentInput, Catalog, Certificate, Certification, CertificationInput, ChangePassword, Leaderboard,
-    LearnerModule, LearningPath, LoginRequest, Me, Module, ModuleInput, ModuleInsights, ModuleSummary, ModulesReport,
-    NewUser, PasswordResetLink, PathInput, PeopleReport, Preferences, Progress, Recognition, RequestError,
-    ResetPassword, SyncRequest, SyncResponse, Team, TeamInput, TeamPatch, User, UserPatch, Verification,
+    AssessmentAttempt, Assignment, AssignmentInput, Catalog, Certificate, Certification, CertificationInput,
+    ChangePassword, Leaderboard, LearnerModule, LearningPath, LoginRequest, Me, Module, ModuleInput, ModuleInsights,
+    ModuleSummary, ModulesReport, NewUser, PasswordResetLink, PathInput, PeopleReport, Preferences, Progress,
+    Recognition, RequestError, ResetPassword, SyncRequest, SyncResponse, Team, TeamInput, TeamPatch, User, UserPatch,
+    Verification,
 };
 
 /// Server-side access to Primer's data for rendering pages, implemented by the server
@@ -276,6 +277,21 @@ pub async fn create_certification(input: CertificationInput) -> Result<Certifica
 /// Change a certification (authors).
 pub async fn update_certification(id: i64, input: CertificationInput) -> Result<Certification, RequestError> {
     transport::send("PUT", &format!("/api/v1/certifications/{id}"), Some(&input)).await
+}
+
+/// The attempt to answer an assessment with: from the server, the open one or a new one
+/// (`attempts_used`, `cooling_down` when it won't issue one); without a connection, the
+/// one saved with the module on this phone.
+pub async fn assessment_attempt(module_id: i64) -> Result<AssessmentAttempt, RequestError> {
+    match start_attempt(module_id).await {
+        Err(RequestError::Network) => transport::get(&crate::device::saved::attempt_url(module_id)).await,
+        other => other,
+    }
+}
+
+/// Asks the server for an attempt at an assessment (the open one if there is one).
+pub async fn start_attempt(module_id: i64) -> Result<AssessmentAttempt, RequestError> {
+    transport::send::<(), _>("POST", &format!("/api/v1/assessments/{module_id}/attempts"), None).await
 }
 
 /// Sends learning records (the outbox's batches).

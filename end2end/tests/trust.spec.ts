@@ -128,3 +128,53 @@ test('a manager downloads the readiness CSV in the browser, whole, with formulas
   await admin.dispose();
   expect(errors).toEqual([]);
 });
+
+test('an assessment saved for offline is answered under its attempt, counts once when back online, and the next attempt comes from the server', async ({ page, context, baseURL }) => {
+  await page.addInitScript(() => localStorage.setItem('primer.auto_save', 'false'));
+  const errors = watchErrors(page);
+  const admin = await apiAs(baseURL!, DEMO.admin.email);
+  const learner = await newLearner(admin, 'Uma');
+  await signInAs(page, learner.email);
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null), { timeout: 15_000 }).toBe(true);
+  const modules: CatalogModule[] = (await (await page.request.get('/api/v1/catalog')).json()).modules;
+  const check = modules.find((m) => m.assessment)!;
+  await page.goto(`/modules/${check.id}`);
+  await hydrated(page);
+  await expect(page.getByTestId('attempts-left')).toContainText('Attempt 1 of 3');
+  const attemptId = await page.getByTestId('assessment').getAttribute('data-attempt-id');
+  expect(attemptId).toBeTruthy();
+  // Saving it keeps the attempt with it.
+  await page.getByTestId('save-button').click();
+  await expect(page.getByTestId('saved-state')).toBeVisible({ timeout: 20_000 });
+
+  // In the car park: no signal. The saved page, module and attempt open.
+  await context.setOffline(true);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId('assessment')).toHaveAttribute('data-attempt-id', attemptId!);
+  for (const question of await page.locator('.assessment .question').all()) {
+    await question.locator('input').first().check();
+  }
+  await page.getByTestId('submit-assessment').click();
+  await expect(page.getByTestId('assessment-submitted')).toContainText('back online');
+  // Opened again offline, the answered attempt isn't offered twice.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId('attempt-answered')).toBeVisible();
+
+  // Back in signal: the answers sync by themselves and count once.
+  await context.setOffline(false);
+  await page.goto('/progress');
+  await hydrated(page);
+  await expect(page.getByTestId('sync-status')).toContainText('All synced', { timeout: 15_000 });
+  const progress = await (await page.request.get('/api/v1/progress')).json();
+  expect(progress.modules.find((m: { module_id: number }) => m.module_id === check.id)?.attempts).toBe(1);
+  // Online, the next attempt is a new one from the server.
+  await page.goto(`/modules/${check.id}`);
+  await hydrated(page);
+  await expect(page.getByTestId('attempts-left')).toContainText('Attempt 2 of 3');
+  expect(await page.getByTestId('assessment').getAttribute('data-attempt-id')).not.toBe(attemptId);
+  await admin.dispose();
+  expect(errors.filter((e) => !e.includes('net::ERR_INTERNET_DISCONNECTED') && !e.includes('status of 503'))).toEqual([]);
+});
+

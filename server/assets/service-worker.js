@@ -103,6 +103,14 @@ async function data(request) {
       const copy = response.clone();
       caches.open(DATA).then((cache) => cache.put(request.url, copy));
     }
+    // An assessment's open attempt saved with its module: the server's newer one
+    // replaces it (a module's own data is refreshed with its page and media instead).
+    if (response.ok && url.pathname.startsWith('/api/v1/assessments/')) {
+      const copy = response.clone();
+      caches.open(SAVED).then(async (cache) => {
+        if (await cache.match(request.url)) await cache.put(request.url, copy);
+      });
+    }
     return response;
   } catch (offline) {
     const cached =

@@ -215,6 +215,8 @@ async fn seed(api: &Api, database_url: &str, plan_file: &str) -> anyhow::Result<
                     score,
                     passed: score.map(|_| done),
                     fingerprint: "0".repeat(64),
+                    counted: true,
+                    attempt_id: None,
                 }
                 .into_active_model()
                 .reset_all(),

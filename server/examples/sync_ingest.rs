@@ -124,6 +124,8 @@ async fn raw_insert(
                         score: t.questions.map(|_| 50),
                         passed: t.questions.map(|_| false),
                         fingerprint: "0".repeat(64),
+                        counted: true,
+                        attempt_id: None,
                     }
                     .into_active_model()
                     .reset_all()

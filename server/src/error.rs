@@ -48,6 +48,10 @@ pub enum ApiError {
     TooManyAttempts { retry_after: Duration },
     #[error("Primer is busy checking other sign-ins. Try again in a moment.")]
     Busy,
+    #[error("You've used all {0} attempts at this assessment. Ask the author if you need another.")]
+    AttemptsUsed(u32),
+    #[error("Your next attempt at this assessment opens in {} minute(s).", retry_after.as_secs().div_ceil(60).max(1))]
+    CoolingDown { retry_after: Duration },
     #[error("{0}")]
     TooLarge(String),
     #[error("The file is empty. Choose a file with something in it.")]
@@ -96,6 +100,8 @@ impl ApiError {
             ApiError::InvalidResetLink => ErrorCode::InvalidResetLink,
             ApiError::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             ApiError::Busy => ErrorCode::Busy,
+            ApiError::AttemptsUsed(_) => ErrorCode::AttemptsUsed,
+            ApiError::CoolingDown { .. } => ErrorCode::CoolingDown,
             ApiError::TooLarge(_) => ErrorCode::TooLarge,
             ApiError::EmptyUpload => ErrorCode::EmptyUpload,
             ApiError::InvalidMedia(_) => ErrorCode::InvalidMedia,
@@ -110,7 +116,7 @@ impl ApiError {
     /// When to try again, for answers that say so (`Retry-After`).
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            ApiError::TooManyAttempts { retry_after } => Some(*retry_after),
+            ApiError::TooManyAttempts { retry_after } | ApiError::CoolingDown { retry_after } => Some(*retry_after),
             ApiError::Busy => Some(Duration::from_secs(1)),
             _ => None,
         }

@@ -103,6 +103,10 @@ struct CertificationSpec {
     required: Option<Vec<String>>,
     passing_score: Option<u8>,
     validity_months: Option<u32>,
+    #[serde(default)]
+    max_attempts: Option<u32>,
+    #[serde(default)]
+    cooldown_minutes: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -400,6 +404,8 @@ pub async fn import_dir(state: &AppState, dir: &Path, by: Option<i64>) -> anyhow
             assessment_module_ids: c.assessment.iter().map(|k| module_ids[k]).collect(),
             passing_score: c.passing_score,
             validity_months: c.validity_months,
+            max_attempts: c.max_attempts,
+            cooldown_minutes: c.cooldown_minutes,
         };
         let draft = certifications::parse(&txn, input, existing.as_ref().map(|e| e.id)).await.map_err(at)?;
         let (saved, changed) = certifications::save(&txn, existing, draft, by).await.map_err(at)?;

@@ -193,6 +193,10 @@ pub enum ModuleContent {
         questions: Vec<Question>,
         /// The share of questions to answer right to pass, in percent.
         pass_percent: u8,
+        /// A pool: this many of the questions are drawn for each attempt (an assessment's
+        /// questions may then number up to 30); none: every question, every time.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        draw: Option<u8>,
     },
     /// Content of a kind this version of the app doesn't know (a newer server's): the
     /// phone asks for an update instead of failing to read the whole answer. The server
@@ -532,6 +536,8 @@ pub mod limits {
     pub const MAX_SECONDS: u32 = 3600;
     pub const MARKDOWN_CHARS: usize = 20_000;
     pub const QUESTIONS: usize = 5;
+    /// The questions of a pool (a quiz that draws some of them for each attempt).
+    pub const POOL_QUESTIONS: usize = 30;
     pub const OPTIONS: usize = 6;
     pub const PROMPT_CHARS: usize = 500;
     pub const OPTION_CHARS: usize = 300;
@@ -628,11 +634,25 @@ pub fn pass_percent(percent: u8) -> Result<u8, FieldError> {
     Ok(percent)
 }
 
-/// Quiz questions: shape and length limits (saving a draft). Whether the quiz is complete
-/// enough to publish is [`quiz_problems`].
-pub fn questions(questions: &[Question]) -> Result<Vec<Question>, FieldError> {
-    if questions.len() > limits::QUESTIONS {
-        return Err(FieldError::new("questions", format!("A quiz has at most {} questions.", limits::QUESTIONS)));
+/// How many questions of a pool each attempt draws: 1 to 5 (a quiz stays micro).
+pub fn draw(draw: Option<u8>) -> Result<Option<u8>, FieldError> {
+    match draw {
+        Some(k) if k == 0 || usize::from(k) > limits::QUESTIONS => Err(FieldError::new(
+            "draw",
+            format!("Draw 1 to {} questions per attempt, or leave it empty to ask every question.", limits::QUESTIONS),
+        )),
+        k => Ok(k),
+    }
+}
+
+/// Quiz questions: shape and length limits (saving a draft), up to 5, or up to 30 for a
+/// pool that draws some of them per attempt (`draw`). Whether the quiz is complete enough
+/// to publish is [`quiz_problems`].
+pub fn questions(questions: &[Question], draw: Option<u8>) -> Result<Vec<Question>, FieldError> {
+    let most = if draw.is_some() { limits::POOL_QUESTIONS } else { limits::QUESTIONS };
+    if questions.len() > most {
+        let hint = if draw.is_some() { "" } else { " (or up to 30 if each attempt draws some of them)" };
+        return Err(FieldError::new("questions", format!("A quiz has at most {most} questions{hint}.")));
     }
     let mut out = Vec::with_capacity(questions.len());
     for (i, q) in questions.iter().enumerate() {
@@ -669,10 +689,15 @@ pub fn questions(questions: &[Question]) -> Result<Vec<Question>, FieldError> {
 }
 
 /// What stops a quiz from being published, in words.
-pub fn quiz_problems(questions: &[Question]) -> Vec<String> {
+pub fn quiz_problems(questions: &[Question], draw: Option<u8>) -> Vec<String> {
     let mut problems = Vec::new();
     if questions.is_empty() {
         problems.push("Add at least one question.".to_string());
+    }
+    if let Some(k) = draw
+        && usize::from(k) > questions.len()
+    {
+        problems.push(format!("Each attempt draws {k} questions, but there are only {}.", questions.len()));
     }
     for (i, q) in questions.iter().enumerate() {
         let n = i + 1;
@@ -764,13 +789,18 @@ mod tests {
 
     #[test]
     fn quiz_completeness() {
-        assert_eq!(quiz_problems(&[]), ["Add at least one question."]);
-        assert!(quiz_problems(&[q(false, &[true, false])]).is_empty());
-        assert!(quiz_problems(&[q(true, &[true, true, false])]).is_empty());
-        assert_eq!(quiz_problems(&[q(false, &[true])]).len(), 1, "two answers at least");
-        assert!(quiz_problems(&[q(false, &[false, false])])[0].contains("mark the right answer"));
-        assert!(quiz_problems(&[q(false, &[true, true])])[0].contains("allows one answer"));
-        assert!(questions(&vec![q(false, &[true, false]); 6]).is_err());
-        assert!(questions(&[q(false, &[true; 7])]).is_err());
+        assert_eq!(quiz_problems(&[], None), ["Add at least one question."]);
+        assert!(quiz_problems(&[q(false, &[true, false])], None).is_empty());
+        assert!(quiz_problems(&[q(true, &[true, true, false])], None).is_empty());
+        assert_eq!(quiz_problems(&[q(false, &[true])], None).len(), 1, "two answers at least");
+        assert!(quiz_problems(&[q(false, &[false, false])], None)[0].contains("mark the right answer"));
+        assert!(quiz_problems(&[q(false, &[true, true])], None)[0].contains("allows one answer"));
+        assert!(questions(&vec![q(false, &[true, false]); 6], None).is_err());
+        assert!(questions(&[q(false, &[true; 7])], None).is_err());
+        // A pool: up to 30, each attempt drawing 1 to 5.
+        assert!(questions(&vec![q(false, &[true, false]); 30], Some(5)).is_ok());
+        assert!(questions(&vec![q(false, &[true, false]); 31], Some(5)).is_err());
+        assert!(draw(Some(0)).is_err() && draw(Some(6)).is_err() && draw(Some(3)).is_ok() && draw(None).is_ok());
+        assert_eq!(quiz_problems(&vec![q(false, &[true, false]); 2], Some(3)).len(), 1, "draws more than there are");
     }
 }

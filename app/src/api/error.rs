@@ -40,6 +40,10 @@ pub enum ErrorCode {
     /// The server is checking as many passwords as it may at once; try again after
     /// `Retry-After` (the attempt didn't count as a failure).
     Busy,
+    /// Every attempt at this assessment allowed for this certificate has been used.
+    AttemptsUsed,
+    /// The next attempt at this assessment is issued after a wait; see `Retry-After`.
+    CoolingDown,
     /// The body or the uploaded file is over its size limit.
     TooLarge,
     /// An upload with no bytes in it.
@@ -67,7 +71,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the server sends (add new ones here too: the tests check each of them).
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 27] = [
         ErrorCode::MalformedRequest,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::InvalidInput,
@@ -84,6 +88,8 @@ impl ErrorCode {
         ErrorCode::InvalidResetLink,
         ErrorCode::TooManyAttempts,
         ErrorCode::Busy,
+        ErrorCode::AttemptsUsed,
+        ErrorCode::CoolingDown,
         ErrorCode::TooLarge,
         ErrorCode::EmptyUpload,
         ErrorCode::InvalidMedia,
@@ -104,11 +110,11 @@ impl ErrorCode {
             AccountInactive | Forbidden | Csrf => 403,
             NotFound => 404,
             MethodNotAllowed => 405,
-            EmailTaken | TeamNameTaken | LastAdmin | NotPublishable | WrongUser => 409,
+            EmailTaken | TeamNameTaken | LastAdmin | NotPublishable | WrongUser | AttemptsUsed => 409,
             TooLarge | BatchTooLarge => 413,
             UnsupportedMediaType => 415,
             InvalidInput | EmptyUpload | InvalidMedia => 422,
-            TooManyAttempts | Busy => 429,
+            TooManyAttempts | Busy | CoolingDown => 429,
             Internal | Unknown => 500,
             Unavailable | Offline => 503,
         }
@@ -134,6 +140,8 @@ impl ErrorCode {
             InvalidResetLink => "invalid_reset_link",
             TooManyAttempts => "too_many_attempts",
             Busy => "busy",
+            AttemptsUsed => "attempts_used",
+            CoolingDown => "cooling_down",
             TooLarge => "too_large",
             EmptyUpload => "empty_upload",
             InvalidMedia => "invalid_media",

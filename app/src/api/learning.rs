@@ -108,8 +108,12 @@ pub enum RejectCode {
     NotVisible,
     /// The record or its payload is not what its kind takes.
     InvalidPayload,
-    /// Over a year old, or more than a day ahead, after correcting the device's clock.
+    /// Over a year old, more than a day ahead, or before its module version was
+    /// published, after correcting the device's clock.
     AbsurdTime,
+    /// A second answer to an assessment attempt: only the first one received counts.
+    /// The record is kept, not counted; sending it again gets the same answer.
+    AttemptLimit,
     /// A reason this version of the app doesn't know (a newer server's).
     #[serde(other)]
     Unknown,
@@ -123,6 +127,9 @@ impl RejectCode {
             RejectCode::NotVisible => "This module isn't available to you any more.",
             RejectCode::InvalidPayload => "This record couldn't be read.",
             RejectCode::AbsurdTime => "This record's date is impossible; check the phone's clock.",
+            RejectCode::AttemptLimit => {
+                "These answers didn't count: that attempt was already answered. Start a new attempt to try again."
+            }
             RejectCode::Unknown => "Primer didn't count it; reload the app to see why.",
         }
     }
@@ -159,8 +166,17 @@ pub struct CompletionPayload {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuizAttemptPayload {
-    /// Per question, the indexes of the options picked.
+    /// Per question asked, the indexes of the options picked: questions and options in
+    /// the version's own order, whatever order they were shown in.
     pub answers: Vec<Vec<u32>>,
+    /// An assessment's attempt (`POST /api/v1/assessments/{id}/attempts`): only the first
+    /// record received for it counts, and it says which questions were asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt_id: Option<String>,
+    /// A practice quiz that draws from a pool: the version's question indexes asked
+    /// (ascending); none: every question.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub questions: Option<Vec<u32>>,
     /// The score the device showed, in percent (the server scores again and keeps both).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_score: Option<u8>,
@@ -198,6 +214,16 @@ impl Payload {
                 let p: QuizAttemptPayload = serde_json::from_value(value).map_err(|e| e.to_string())?;
                 if p.answers.is_empty() || p.answers.len() > super::content::limits::QUESTIONS {
                     return Err("a quiz attempt answers 1 to 5 questions".into());
+                }
+                if p.attempt_id.as_ref().is_some_and(|id| id.is_empty() || id.len() > 64) {
+                    return Err("attempt_id is an attempt's id".into());
+                }
+                if let Some(asked) = &p.questions
+                    && (asked.len() != p.answers.len()
+                        || asked.windows(2).any(|w| w[0] >= w[1])
+                        || asked.iter().any(|&i| i as usize >= super::content::limits::POOL_QUESTIONS))
+                {
+                    return Err("questions lists each question asked once, in order".into());
                 }
                 if p.answers.iter().any(|picked| picked.len() > super::content::limits::OPTIONS) {
                     return Err("an answer picks more options than a question has".into());
@@ -249,13 +275,27 @@ pub fn answered_right(question: &Question, picked: &[u32]) -> bool {
 }
 
 /// Scores answers against a quiz: a question counts as right when exactly its correct
-/// options were picked. Fails if the answers don't fit the quiz.
-pub fn score_quiz(questions: &[Question], pass_percent: u8, answers: &[Vec<u32>]) -> Result<QuizScore, String> {
-    if questions.is_empty() || answers.len() != questions.len() {
-        return Err(format!("the quiz has {} questions, the attempt answers {}", questions.len(), answers.len()));
+/// options were picked. `asked` are the version's question indexes the answers are for,
+/// ascending (an attempt drawn from a pool); none: every question. Fails if the answers
+/// don't fit the quiz.
+pub fn score_quiz(
+    questions: &[Question],
+    pass_percent: u8,
+    asked: Option<&[u32]>,
+    answers: &[Vec<u32>],
+) -> Result<QuizScore, String> {
+    let asked: Vec<&Question> = match asked {
+        None => questions.iter().collect(),
+        Some(indexes) => indexes
+            .iter()
+            .map(|&i| questions.get(i as usize).ok_or_else(|| format!("the quiz has no question {}", i + 1)))
+            .collect::<Result<_, _>>()?,
+    };
+    if asked.is_empty() || answers.len() != asked.len() {
+        return Err(format!("{} questions were asked, the attempt answers {}", asked.len(), answers.len()));
     }
     let mut right = 0;
-    for (q, picked) in questions.iter().zip(answers) {
+    for (q, picked) in asked.iter().copied().zip(answers) {
         if picked.iter().any(|&i| i as usize >= q.options.len()) {
             return Err("an answer picks an option the question doesn't have".into());
         }
@@ -263,7 +303,7 @@ pub fn score_quiz(questions: &[Question], pass_percent: u8, answers: &[Vec<u32>]
             right += 1;
         }
     }
-    let percent = (right * 100 / questions.len()) as u8;
+    let percent = (right * 100 / asked.len()) as u8;
     Ok(QuizScore { percent, passed: percent >= pass_percent })
 }
 
@@ -447,11 +487,20 @@ mod tests {
     #[test]
     fn quizzes_score_exact_answers() {
         let qs = [question(&[1], 3), question(&[0, 2], 3)];
-        assert_eq!(score_quiz(&qs, 100, &[vec![1], vec![2, 0]]).unwrap(), QuizScore { percent: 100, passed: true });
-        assert_eq!(score_quiz(&qs, 60, &[vec![1], vec![0]]).unwrap(), QuizScore { percent: 50, passed: false });
-        assert_eq!(score_quiz(&qs, 50, &[vec![1], vec![0, 1, 2]]).unwrap(), QuizScore { percent: 50, passed: true });
-        assert!(score_quiz(&qs, 50, &[vec![1]]).is_err(), "too few answers");
-        assert!(score_quiz(&qs, 50, &[vec![1], vec![7]]).is_err(), "no such option");
+        assert_eq!(
+            score_quiz(&qs, 100, None, &[vec![1], vec![2, 0]]).unwrap(),
+            QuizScore { percent: 100, passed: true }
+        );
+        assert_eq!(score_quiz(&qs, 60, None, &[vec![1], vec![0]]).unwrap(), QuizScore { percent: 50, passed: false });
+        assert_eq!(
+            score_quiz(&qs, 50, None, &[vec![1], vec![0, 1, 2]]).unwrap(),
+            QuizScore { percent: 50, passed: true }
+        );
+        assert!(score_quiz(&qs, 50, None, &[vec![1]]).is_err(), "too few answers");
+        assert!(score_quiz(&qs, 50, None, &[vec![1], vec![7]]).is_err(), "no such option");
+        // A drawn subset: only its questions count.
+        assert_eq!(score_quiz(&qs, 100, Some(&[1]), &[vec![0, 2]]).unwrap(), QuizScore { percent: 100, passed: true });
+        assert!(score_quiz(&qs, 100, Some(&[5]), &[vec![0]]).is_err(), "no such question");
     }
 
     mod properties {

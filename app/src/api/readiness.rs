@@ -13,6 +13,12 @@ pub const EXPIRING_DAYS: i64 = 30;
 pub const MAX_VALIDITY_MONTHS: u32 = 120;
 /// The pass mark a new certification's assessment starts with.
 pub const DEFAULT_PASSING_SCORE: u8 = 80;
+/// Assessment attempts a learner gets per certificate, unless the author says otherwise.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+/// The most attempts an author may allow.
+pub const MAX_MAX_ATTEMPTS: u32 = 20;
+/// The longest cooldown between attempts (a week), in minutes.
+pub const MAX_COOLDOWN_MINUTES: u32 = 7 * 24 * 60;
 
 /// `POST /api/v1/certifications` and `PUT /api/v1/certifications/{id}`: a learning path
 /// turned into a certification.
@@ -39,6 +45,12 @@ pub struct CertificationInput {
     /// How long a certificate stays valid, in months; none: it doesn't expire.
     #[serde(default)]
     pub validity_months: Option<u32>,
+    /// Attempts at the assessment a learner gets per certificate (default 3).
+    #[serde(default)]
+    pub max_attempts: Option<u32>,
+    /// Minutes a learner waits after an attempt before the next is issued (default 0).
+    #[serde(default)]
+    pub cooldown_minutes: Option<u32>,
 }
 
 /// A certification: what a learner must complete and pass to hold it.
@@ -58,6 +70,8 @@ pub struct Certification {
     pub assessment_module_ids: Vec<i64>,
     pub passing_score: u8,
     pub validity_months: Option<u32>,
+    pub max_attempts: u32,
+    pub cooldown_minutes: u32,
     /// People holding a certificate that hasn't expired.
     pub holders: u64,
     pub created_at: DateTime<Utc>,
@@ -187,6 +201,50 @@ pub fn normalise_code(code: &str) -> Option<String> {
     }
     let upper: String = chars.iter().map(|c| c.to_ascii_uppercase()).collect();
     Some(format!("{}-{}-{}", &upper[0..4], &upper[4..8], &upper[8..12]))
+}
+
+/// Attempts allowed per certificate: 1 to 20.
+pub fn max_attempts(attempts: Option<u32>) -> Result<u32, FieldError> {
+    match attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS) {
+        n @ 1..=MAX_MAX_ATTEMPTS => Ok(n),
+        _ => Err(FieldError::new("max_attempts", format!("Allow 1 to {MAX_MAX_ATTEMPTS} attempts."))),
+    }
+}
+
+/// Minutes between attempts: 0 to a week.
+pub fn cooldown_minutes(minutes: Option<u32>) -> Result<u32, FieldError> {
+    match minutes.unwrap_or(0) {
+        m if m <= MAX_COOLDOWN_MINUTES => Ok(m),
+        _ => Err(FieldError::new("cooldown_minutes", "Keep the wait between attempts under a week (10080 minutes).")),
+    }
+}
+
+/// `POST /api/v1/assessments/{module_id}/attempts`: an attempt at a certification's
+/// assessment quiz, issued by the server to one learner. Saved with the module, it is
+/// answered offline like any quiz; only the first answers received for it count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AssessmentAttempt {
+    pub id: String,
+    pub module_id: i64,
+    /// The version it is for (its questions).
+    pub module_version: i32,
+    /// The version's question indexes drawn for this attempt, in the order to show them.
+    /// The answers are sent in the version's own order (see `QuizAttemptPayload`).
+    pub questions: Vec<u32>,
+    pub issued_at: DateTime<Utc>,
+    /// Attempts answered so far (this certificate), and how many are allowed.
+    pub attempts_used: u32,
+    pub attempts_allowed: u32,
+}
+
+impl AssessmentAttempt {
+    /// The questions asked, in the version's own order (how answers are sent).
+    pub fn asked(&self) -> Vec<u32> {
+        let mut asked = self.questions.clone();
+        asked.sort_unstable();
+        asked
+    }
 }
 
 /// A passing score in percent.

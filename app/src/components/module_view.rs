@@ -10,6 +10,7 @@ use crate::api::{ModuleContent, ModuleKind, Question, media_url};
 /// What a module view needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Viewable {
+    pub id: i64,
     pub kind: ModuleKind,
     pub title: String,
     pub summary: String,
@@ -29,12 +30,16 @@ pub fn duration_label(seconds: u32) -> String {
     }
 }
 
-/// A finished quiz: per question the options picked, and for a practice quiz its score
-/// (an assessment is scored by the server).
+/// A finished quiz: per question asked the options picked (in the version's own order),
+/// and for a practice quiz its score (an assessment is scored by the server).
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuizOutcome {
     pub answers: Vec<Vec<u32>>,
     pub score: Option<crate::api::QuizScore>,
+    /// The assessment attempt answered.
+    pub attempt_id: Option<String>,
+    /// The version's questions asked, when a practice quiz drew them from a pool.
+    pub asked: Option<Vec<u32>>,
 }
 
 #[component]
@@ -47,7 +52,7 @@ pub fn ModuleView(
     #[prop(optional)]
     on_quiz_done: Option<Callback<QuizOutcome>>,
 ) -> impl IntoView {
-    let Viewable { kind, title, summary, estimated_seconds, language, content, assessment } = module;
+    let Viewable { id, kind, title, summary, estimated_seconds, language, content, assessment } = module;
     let body = match content {
         ModuleContent::Video { video_media_id, poster_media_id, captions_media_id } => match video_media_id {
             Some(video) => view! {
@@ -66,10 +71,10 @@ pub fn ModuleView(
             view! { <article class="tip-card" data-testid="tip-card" inner_html=body_html></article> }.into_any()
         }
         ModuleContent::Quiz { questions, .. } if assessment => {
-            view! { <AssessmentView questions on_done=on_quiz_done/> }.into_any()
+            view! { <AssessmentView module_id=id questions on_done=on_quiz_done/> }.into_any()
         }
-        ModuleContent::Quiz { questions, pass_percent } => {
-            view! { <QuizView questions pass_percent on_done=on_quiz_done/> }.into_any()
+        ModuleContent::Quiz { questions, pass_percent, draw } => {
+            view! { <QuizView questions pass_percent draw on_done=on_quiz_done/> }.into_any()
         }
         ModuleContent::Unknown => view! { <NeedsUpdate/> }.into_any(),
     };
@@ -98,9 +103,56 @@ pub fn NeedsUpdate() -> impl IntoView {
     }
 }
 
-/// A practice quiz: pick, check, and see right away why each answer is right or wrong.
+/// `count` distinct question indexes out of `of`, in ascending order, drawn at random on
+/// the phone (nothing is drawn during the server's render).
+#[cfg_attr(not(feature = "hydrate"), allow(unused_mut))]
+fn draw_at_random(of: usize, count: usize) -> Vec<u32> {
+    let mut pool: Vec<u32> = (0..of as u32).collect();
+    #[cfg(feature = "hydrate")]
+    for i in (1..pool.len()).rev() {
+        let j = (js_sys::Math::random() * (i + 1) as f64) as usize;
+        pool.swap(i, j.min(i));
+    }
+    pool.truncate(count);
+    pool.sort_unstable();
+    pool
+}
+
+/// A practice quiz: every question, or, from a pool, a few drawn on the phone each time
+/// it opens (after the page has loaded, so the server's render and the phone's agree).
 #[component]
-fn QuizView(questions: Vec<Question>, pass_percent: u8, on_done: Option<Callback<QuizOutcome>>) -> impl IntoView {
+fn QuizView(
+    questions: Vec<Question>,
+    pass_percent: u8,
+    draw: Option<u8>,
+    on_done: Option<Callback<QuizOutcome>>,
+) -> impl IntoView {
+    let Some(k) = draw else { return view! { <QuizBody questions pass_percent asked=None on_done/> }.into_any() };
+    let drawn = RwSignal::new(None::<Vec<u32>>);
+    let count = questions.len();
+    Effect::new(move |_| drawn.set(Some(draw_at_random(count, usize::from(k)))));
+    let questions = StoredValue::new(questions);
+    (move || match drawn.get() {
+        None => view! { <p class="muted">"Drawing questions…"</p> }.into_any(),
+        Some(asked) => {
+            let picked = questions.with_value(|qs| asked.iter().filter_map(|&i| qs.get(i as usize).cloned()).collect());
+            view! { <QuizBody questions=picked pass_percent asked=Some(asked) on_done/> }.into_any()
+        }
+    })
+    .into_any()
+}
+
+/// A practice quiz's questions: pick, check, and see right away why each answer is right
+/// or wrong.
+#[component]
+fn QuizBody(
+    questions: Vec<Question>,
+    pass_percent: u8,
+    /// The version's question indexes these are (a pool's draw).
+    asked: Option<Vec<u32>>,
+    on_done: Option<Callback<QuizOutcome>>,
+) -> impl IntoView {
+    let asked = StoredValue::new(asked);
     let total = questions.len();
     let results: RwSignal<Vec<Option<bool>>> = RwSignal::new(vec![None; total]);
     let answers: RwSignal<Vec<Vec<u32>>> = RwSignal::new(vec![Vec::new(); total]);
@@ -113,7 +165,12 @@ fn QuizView(questions: Vec<Question>, pass_percent: u8, on_done: Option<Callback
         let percent = (right * 100 / total) as u8;
         if let Some(cb) = on_done {
             let score = crate::api::QuizScore { percent, passed: percent >= pass_percent };
-            cb.run(QuizOutcome { answers: answers.get_untracked(), score: Some(score) });
+            cb.run(QuizOutcome {
+                answers: answers.get_untracked(),
+                score: Some(score),
+                attempt_id: None,
+                asked: asked.get_value(),
+            });
         }
     };
     let score = move || {
@@ -148,31 +205,86 @@ fn QuizView(questions: Vec<Question>, pass_percent: u8, on_done: Option<Callback
     }
 }
 
-/// A certification's assessment: the learner picks answers to every question and submits
-/// them once; there is nothing to check them against on the phone.
+/// A certification's assessment, answered under an attempt the server issued (saved
+/// with the module for offline use): its questions in the attempt's order, answered once
+/// and submitted; there is nothing to check them against on the phone. The attempt is
+/// fetched after the page has loaded (the server's render shows that it is coming).
 #[component]
-fn AssessmentView(questions: Vec<Question>, on_done: Option<Callback<QuizOutcome>>) -> impl IntoView {
-    let total = questions.len();
+fn AssessmentView(module_id: i64, questions: Vec<Question>, on_done: Option<Callback<QuizOutcome>>) -> impl IntoView {
+    let attempt = RwSignal::new(None::<Result<crate::api::AssessmentAttempt, crate::api::RequestError>>);
+    let load = move || {
+        leptos::task::spawn_local(async move {
+            attempt.set(Some(crate::client::assessment_attempt(module_id).await));
+        })
+    };
+    Effect::new(move |_| load());
+    let questions = StoredValue::new(questions);
+    move || {
+        match attempt.get() {
+        None => view! { <p class="muted" data-testid="assessment-loading">"Preparing your attempt…"</p> }.into_any(),
+        Some(Ok(a)) if crate::device::attempt_used(&a.id) => view! {
+            <div class="alert" role="status" data-testid="attempt-answered">
+                <p>"You've answered this attempt. A new one can start once your answers have synced."</p>
+                <button type="button" class="secondary" on:click=move |_| { attempt.set(None); load(); }>"Start a new attempt"</button>
+            </div>
+        }
+        .into_any(),
+        Some(Ok(a)) => {
+            let shown: Vec<(u32, Question)> = questions
+                .with_value(|qs| a.questions.iter().filter_map(|&i| qs.get(i as usize).map(|q| (i, q.clone()))).collect());
+            view! { <AssessmentBody attempt=a shown on_done/> }.into_any()
+        }
+        Some(Err(e)) => {
+            let text = match e.code() {
+                Some(crate::api::ErrorCode::AttemptsUsed | crate::api::ErrorCode::CoolingDown) => e.to_string(),
+                _ => "Starting an attempt needs a connection. Save this module for offline while you have one, and take it anywhere.".to_string(),
+            };
+            view! { <p class="alert" role="status" data-testid="attempt-unavailable">{text}</p> }.into_any()
+        }
+    }
+    }
+}
+
+/// One attempt's questions (the version's index, the question), answered and submitted
+/// once; the answers go in the version's own order.
+#[component]
+fn AssessmentBody(
+    attempt: crate::api::AssessmentAttempt,
+    shown: Vec<(u32, Question)>,
+    on_done: Option<Callback<QuizOutcome>>,
+) -> impl IntoView {
+    let total = shown.len();
+    let order = StoredValue::new(shown.iter().map(|(i, _)| *i).collect::<Vec<u32>>());
     let answers: RwSignal<Vec<Vec<u32>>> = RwSignal::new(vec![Vec::new(); total]);
     let submitted = RwSignal::new(false);
     let complete = move || answers.with(|a| a.iter().all(|picked| !picked.is_empty()));
+    let attempt_id = StoredValue::new(attempt.id.clone());
     let submit = move |_| {
         if !complete() || submitted.get_untracked() {
             return;
         }
         submitted.set(true);
+        // Shown in the attempt's order; sent in the version's.
+        let mut by_question: Vec<(u32, Vec<u32>)> =
+            order.with_value(|o| o.iter().copied().zip(answers.get_untracked()).collect());
+        by_question.sort_by_key(|(i, _)| *i);
+        let attempt_id = attempt_id.get_value();
+        crate::device::mark_attempt_used(&attempt_id);
         if let Some(cb) = on_done {
-            cb.run(QuizOutcome { answers: answers.get_untracked(), score: None });
+            cb.run(QuizOutcome {
+                answers: by_question.into_iter().map(|(_, picked)| picked).collect(),
+                score: None,
+                attempt_id: Some(attempt_id),
+                asked: None,
+            });
         }
     };
-    let again = move |_| {
-        answers.set(vec![Vec::new(); total]);
-        submitted.set(false);
-    };
+    let left = attempt.attempts_allowed.saturating_sub(attempt.attempts_used);
     view! {
-        <div class="quiz assessment" data-testid="assessment">
+        <div class="quiz assessment" data-testid="assessment" data-attempt-id=attempt.id.clone()>
             <p class="muted small">"Final assessment: answer every question, then submit. Your result comes from Primer's server once your answers sync."</p>
-            {questions.into_iter().enumerate().map(|(i, q)| {
+            <p class="muted small" data-testid="attempts-left">{format!("Attempt {} of {}: only the answers you submit first count.", attempt.attempts_used + 1, attempt.attempts_allowed)}</p>
+            {shown.into_iter().enumerate().map(|(i, (_, q))| {
                     let multiple = q.multiple;
                     let name = format!("a{i}");
                     view! {
@@ -201,11 +313,8 @@ fn AssessmentView(questions: Vec<Question>, on_done: Option<Callback<QuizOutcome
                     }
                 }).collect_view()}
             {move || if submitted.get() {
-                view! {
-                    <div class="line">
-                        <button type="button" class="link" on:click=again>"Take it again"</button>
-                    </div>
-                }.into_any()
+                let after = if left > 1 { format!("{} more attempts are left if you need them.", left - 1) } else { "That was your last attempt.".to_string() };
+                view! { <p class="muted small" data-testid="assessment-after">{after}</p> }.into_any()
             } else {
                 view! {
                     <button type="button" data-testid="submit-assessment" on:click=submit prop:disabled=move || !complete()>

@@ -146,6 +146,39 @@ pub fn start_for(device: Device, user_id: i64) {
     saved::start(device, user_id);
 }
 
+/// Assessment attempts answered on this phone (the newest 100): a saved attempt that was
+/// answered is not offered again, even offline, after its record has synced.
+const USED_ATTEMPTS: &str = "primer.used_attempts";
+
+/// Whether this phone has answered the attempt.
+pub fn attempt_used(id: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use gloo_storage::Storage;
+        gloo_storage::LocalStorage::get::<Vec<String>>(USED_ATTEMPTS).unwrap_or_default().iter().any(|a| a == id)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (id, USED_ATTEMPTS);
+        false
+    }
+}
+
+/// Notes that this phone answered the attempt.
+pub fn mark_attempt_used(id: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use gloo_storage::Storage;
+        let mut used = gloo_storage::LocalStorage::get::<Vec<String>>(USED_ATTEMPTS).unwrap_or_default();
+        used.push(id.to_string());
+        let drop = used.len().saturating_sub(100);
+        used.drain(..drop);
+        let _ = gloo_storage::LocalStorage::set(USED_ATTEMPTS, &used);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
+}
+
 /// The current time by the device's clock.
 pub fn now() -> DateTime<Utc> {
     #[cfg(feature = "hydrate")]

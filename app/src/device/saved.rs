@@ -36,15 +36,24 @@ pub struct SaveItem {
 
 impl SaveItem {
     /// Everything a module needs offline: its data (what the page reads), its page (for a
-    /// cold start straight into it) and every media file.
-    pub fn for_module(m: &CatalogModule) -> SaveItem {
+    /// cold start straight into it), every media file, and for an assessment the attempt
+    /// open for it (`with_attempt`: the server issued one).
+    pub fn for_module(m: &CatalogModule, with_attempt: bool) -> SaveItem {
         let mut files = vec![
             SaveFile { url: format!("/api/v1/catalog/{}", m.id), bytes: 0 },
             SaveFile { url: module_page(m.id), bytes: 0 },
         ];
+        if with_attempt {
+            files.push(SaveFile { url: attempt_url(m.id), bytes: 0 });
+        }
         files.extend(m.media.iter().map(|r| SaveFile { url: media_url(&r.id), bytes: r.bytes }));
         SaveItem { module_id: m.id, version: m.version, title: m.title.clone(), files }
     }
+}
+
+/// The attempt open at an assessment, as saved with it.
+pub fn attempt_url(id: i64) -> String {
+    format!("/api/v1/assessments/{id}/attempt")
 }
 
 /// A module's page.
@@ -203,11 +212,18 @@ mod browser {
         if modules.is_empty() || device.downloads.get_untracked().iter().any(|(k, ..)| *k == key) {
             return;
         }
-        let items: Vec<SaveItem> = modules.iter().map(SaveItem::for_module).collect();
-        let Ok(items) = serde_json::to_string(&items) else { return };
         set_note(device, &key, None);
         device.downloads.update(|d| d.push((key.clone(), 0.0, 0.0)));
         spawn_local(async move {
+            // An assessment is taken under an attempt: saving it asks for one (the open
+            // one, if any), which is saved with it. Without one (none left, or a wait) the
+            // module is saved all the same, and says so when opened.
+            let mut items = Vec::with_capacity(modules.len());
+            for m in &modules {
+                let attempt = m.assessment && crate::client::start_attempt(m.id).await.is_ok();
+                items.push(SaveItem::for_module(m, attempt));
+            }
+            let items = serde_json::to_string(&items).unwrap_or_default();
             // Saving is the moment to ask the browser to keep what is saved.
             let _ = persist().await;
             let progress_key = key.clone();
@@ -372,7 +388,7 @@ mod tests {
 
     #[test]
     fn a_module_saves_its_data_page_and_media() {
-        let item = SaveItem::for_module(&module(4, 2, None));
+        let item = SaveItem::for_module(&module(4, 2, None), false);
         let urls: Vec<&str> = item.files.iter().map(|f| f.url.as_str()).collect();
         assert_eq!(urls, ["/api/v1/catalog/4", "/modules/4", &format!("/media/{}", "ab".repeat(32))]);
         assert_eq!(item.files[2].bytes, 9);

@@ -3,6 +3,12 @@
 //! records alone (never what a device says it showed). A renewal asks for all of it
 //! again after the last certificate.
 //!
+//! Times are the server's: a certificate is issued at the latest *receive* time among
+//! the records that earned it, and never before the certification's current version
+//! began; a renewal counts records received after the last certificate. A phone's clock
+//! (however it is corrected) never dates one: set 300 days ahead, it once made a
+//! certificate that predated the certification and the account.
+//!
 //! Runs in the transaction that stores new records (and by `primer rebuild`, and for
 //! everyone concerned when an author creates or changes a certification), with the
 //! learner's row locked, so two servers never decide the same certificate twice.
@@ -41,6 +47,7 @@ pub fn new_code() -> String {
 #[derive(Debug, Clone, Copy)]
 pub struct Evidence {
     pub module_id: i64,
+    /// When the server received it.
     pub at: DateTime<Utc>,
     /// A completion, or a passed quiz attempt.
     pub completes: bool,
@@ -59,7 +66,7 @@ pub struct Requirements {
 /// When the requirements were all met after `since` (exclusive), and the assessment
 /// score (the average of each quiz's first passing score), or `None` if they aren't.
 /// Each requirement is met by its earliest qualifying record, so the moment doesn't
-/// depend on the order records arrive in.
+/// depend on the order the database returns them in.
 pub fn decide(
     needs: &Requirements,
     evidence: &[Evidence],
@@ -142,12 +149,14 @@ pub async fn award(
         .filter(
             learning_record::Column::Kind.is_in([RecordKind::Completion.as_str(), RecordKind::QuizAttempt.as_str()]),
         )
+        // A second answer to an attempt is kept, not counted.
+        .filter(learning_record::Column::Counted.eq(true))
         .all(db)
         .await?
         .into_iter()
         .map(|r| Evidence {
             module_id: r.module_id,
-            at: r.occurred_at,
+            at: r.received_at,
             completes: r.kind == RecordKind::Completion.as_str() || r.passed == Some(true),
             score: r.score.map(|s| s.clamp(0, 100) as u8),
         })
@@ -155,7 +164,8 @@ pub async fn award(
 
     let mut issued = Vec::new();
     for (c, needs) in &certifications {
-        let Some((at, score)) = decide(needs, &evidence, latest.get(&c.id).copied()) else { continue };
+        let Some((met, score)) = decide(needs, &evidence, latest.get(&c.id).copied()) else { continue };
+        let at = met.max(c.version_started());
         let validity = c.validity_months.and_then(|m| u32::try_from(m).ok());
         let certificate = certificate::ActiveModel {
             code: Set(new_code()),

@@ -1,6 +1,7 @@
 //! Certifications (a learning path whose required modules and final assessment earn a
 //! certificate), the certificates learners hold, and their public verification.
 
+pub mod attempts;
 pub mod award;
 
 use std::collections::{HashMap, HashSet};
@@ -39,6 +40,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(my_certificates))
         .routes(routes!(get_certificate))
         .routes(routes!(verify))
+        .routes(routes!(attempts::start_attempt))
+        .routes(routes!(attempts::open_attempt))
 }
 
 /// A certification's fields, checked.
@@ -50,6 +53,8 @@ pub struct Draft {
     assessments: Vec<i64>,
     passing_score: u8,
     validity_months: Option<u32>,
+    max_attempts: u32,
+    cooldown_minutes: u32,
 }
 
 /// Checks a certification: a path that exists (and isn't already a certification), an
@@ -133,6 +138,8 @@ pub async fn parse(
         assessments,
         passing_score: readiness::passing_score(input.passing_score.unwrap_or(DEFAULT_PASSING_SCORE))?,
         validity_months: readiness::validity_months(input.validity_months)?,
+        max_attempts: readiness::max_attempts(input.max_attempts)?,
+        cooldown_minutes: readiness::cooldown_minutes(input.cooldown_minutes)?,
     })
 }
 
@@ -161,6 +168,8 @@ async fn views(db: &impl ConnectionTrait, list: Vec<certification::Model>) -> Re
                 assessment_module_ids: c.assessments()?,
                 passing_score: c.passing_score.clamp(0, 100) as u8,
                 validity_months: c.validity_months.map(|m| m.max(0) as u32),
+                max_attempts: c.max_attempts.max(1) as u32,
+                cooldown_minutes: c.cooldown_minutes.max(0) as u32,
                 holders: holders.get(&c.id).copied().unwrap_or(0),
                 created_at: c.created_at,
                 updated_at: c.updated_at,
@@ -226,11 +235,15 @@ pub async fn save(
             let version = e.version + i32::from(changed);
             let mut active = e.into_active_model();
             active.version = Set(version);
+            if changed {
+                active.version_at = Set(Some(now));
+            }
             (active, changed)
         }
         None => (
             certification::ActiveModel {
                 version: Set(1),
+                version_at: Set(Some(now)),
                 created_by: Set(by),
                 created_at: Set(now),
                 ..Default::default()
@@ -245,6 +258,10 @@ pub async fn save(
     active.assessment_module_ids = Set(assessments);
     active.passing_score = Set(passing);
     active.validity_months = Set(validity);
+    // How many attempts and how long between them apply from the next attempt issued:
+    // not a new version (no certificate depends on them).
+    active.max_attempts = Set(draft.max_attempts as i32);
+    active.cooldown_minutes = Set(draft.cooldown_minutes as i32);
     active.updated_at = Set(now);
     let saved = active.save(db).await.map_err(|e| {
         if db::is_unique_violation(&e) {

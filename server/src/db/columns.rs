@@ -10,7 +10,7 @@
 use app::api::{Audience, ModuleContent, ModuleKind, ModuleStatus};
 use serde::de::DeserializeOwned;
 
-use super::entities::{certification, module, module_version};
+use super::entities::{assessment_attempt, certification, module, module_version};
 use crate::error::ApiError;
 
 /// A stored column that can't be read as its type.
@@ -154,6 +154,20 @@ impl certification::Model {
     }
 }
 
+impl assessment_attempt::Model {
+    /// The version's question indexes drawn for it, in the order shown.
+    pub fn questions(&self) -> Result<Vec<u32>, Undecodable> {
+        json("assessment attempt", || self.id.clone(), "questions", &self.questions)
+    }
+
+    /// Those questions in the version's own order: how the answers to it come.
+    pub fn asked(&self) -> Result<Vec<u32>, Undecodable> {
+        let mut asked = self.questions()?;
+        asked.sort_unstable();
+        Ok(asked)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -217,6 +231,9 @@ mod tests {
             assessment_module_ids: json!({"oops": 1}),
             passing_score: 80,
             validity_months: None,
+            max_attempts: 3,
+            cooldown_minutes: 0,
+            version_at: None,
             created_by: None,
             created_at: chrono::Utc::now(),
             updated_at: chrono::Utc::now(),

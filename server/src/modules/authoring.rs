@@ -55,6 +55,7 @@ struct ContentFields {
     body: Option<String>,
     questions: Option<Vec<app::api::Question>>,
     pass_percent: Option<u8>,
+    draw: Option<u8>,
 }
 
 fn content_fields(input: &ModuleInput, kind: ModuleKind) -> Result<Option<ContentFields>, ApiError> {
@@ -71,8 +72,8 @@ fn content_fields(input: &ModuleInput, kind: ModuleKind) -> Result<Option<Conten
                 ContentFields { video: video_media_id, poster: poster_media_id, captions: captions_media_id, ..empty }
             }
             ModuleContent::Tip { body_markdown, .. } => ContentFields { body: Some(body_markdown), ..empty },
-            ModuleContent::Quiz { questions, pass_percent } => {
-                ContentFields { questions: Some(questions), pass_percent: Some(pass_percent), ..empty }
+            ModuleContent::Quiz { questions, pass_percent, draw } => {
+                ContentFields { questions: Some(questions), pass_percent: Some(pass_percent), draw, ..empty }
             }
             ModuleContent::Unknown => {
                 return Err(ApiError::invalid("content", "Primer doesn't know that kind of content."));
@@ -94,6 +95,8 @@ fn content_fields(input: &ModuleInput, kind: ModuleKind) -> Result<Option<Conten
         body: input.body_markdown.clone(),
         questions: input.questions.clone(),
         pass_percent: input.pass_percent,
+        // Pools are new: only `content` carries one.
+        draw: None,
     }))
 }
 
@@ -137,10 +140,14 @@ pub async fn parse_draft(db: &impl ConnectionTrait, input: ModuleInput, saving: 
             }
             ModuleContent::Tip { body_markdown: body, body_html: rendered.html }
         }
-        ModuleKind::Quiz => ModuleContent::Quiz {
-            questions: rules::questions(fields.questions.as_deref().unwrap_or(&[]))?,
-            pass_percent: rules::pass_percent(fields.pass_percent.unwrap_or(80))?,
-        },
+        ModuleKind::Quiz => {
+            let draw = rules::draw(fields.draw)?;
+            ModuleContent::Quiz {
+                questions: rules::questions(fields.questions.as_deref().unwrap_or(&[]), draw)?,
+                pass_percent: rules::pass_percent(fields.pass_percent.unwrap_or(80))?,
+                draw,
+            }
+        }
         ModuleKind::Unknown => return Err(choose_kind()),
     };
     // A video's length is the natural estimate; elsewhere the author says.
@@ -216,7 +223,7 @@ async fn problems(store: &MediaStore, db: &impl ConnectionTrait, m: &module::Mod
                 problems.push(format!("Upload the image {url} to Primer, so the card works offline."));
             }
         }
-        ModuleContent::Quiz { questions, .. } => problems.extend(rules::quiz_problems(questions)),
+        ModuleContent::Quiz { questions, draw, .. } => problems.extend(rules::quiz_problems(questions, *draw)),
         // Never stored (db::columns refuses to read it).
         ModuleContent::Unknown => problems.push("Its content can't be read.".to_string()),
     }

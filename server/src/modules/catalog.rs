@@ -253,9 +253,15 @@ async fn visible_to(db: &impl ConnectionTrait, user: &User) -> Result<Visible, A
     Ok(content.visible(user, &held, db::now()))
 }
 
-/// The ids of the modules this person may open now.
-pub async fn visible_module_ids(db: &impl ConnectionTrait, user: &User) -> Result<HashSet<i64>, ApiError> {
-    Ok(visible_to(db, user).await?.modules.into_iter().map(|(m, ..)| m.id).collect())
+/// The ids of the modules this person may open now, and which of them are a
+/// certification's assessment (what a sync batch is checked against).
+pub async fn visible_for_sync(
+    db: &impl ConnectionTrait,
+    user: &User,
+) -> Result<(HashSet<i64>, HashSet<i64>), ApiError> {
+    let visible = visible_to(db, user).await?;
+    let assessments = visible.modules.iter().filter(|(.., assessment)| *assessment).map(|(m, ..)| m.id).collect();
+    Ok((visible.modules.into_iter().map(|(m, ..)| m.id).collect(), assessments))
 }
 
 /// Required and due first (soonest first), then the rest by title.
@@ -361,7 +367,7 @@ pub async fn module_for(db: &impl ConnectionTrait, user: &User, id: i64) -> Resu
 /// are right, nor the explanations that would tell.
 fn without_answer_key(content: ModuleContent) -> ModuleContent {
     match content {
-        ModuleContent::Quiz { questions, pass_percent } => ModuleContent::Quiz {
+        ModuleContent::Quiz { questions, pass_percent, draw } => ModuleContent::Quiz {
             questions: questions
                 .into_iter()
                 .map(|q| app::api::Question {
@@ -374,6 +380,7 @@ fn without_answer_key(content: ModuleContent) -> ModuleContent {
                 })
                 .collect(),
             pass_percent,
+            draw,
         },
         other => other,
     }

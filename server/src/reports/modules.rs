@@ -53,8 +53,9 @@ pub(super) struct QuestionTally {
 }
 
 impl Answers {
-    /// Counts one attempt's answers to `questions`.
-    fn add(&mut self, questions: &[Question], answers: &[Vec<u32>]) {
+    /// Counts one attempt's answers to `questions`: to the ones `asked` (indexes in the
+    /// version's order, an attempt drawn from a pool), or to every one.
+    fn add(&mut self, questions: &[Question], asked: Option<&[u32]>, answers: &[Vec<u32>]) {
         if self.questions.is_empty() {
             self.questions = questions
                 .iter()
@@ -62,7 +63,18 @@ impl Answers {
                 .collect();
         }
         self.attempts += 1;
-        for ((q, tally), picked) in questions.iter().zip(&mut self.questions).zip(answers) {
+        let every: Vec<u32>;
+        let asked = match asked {
+            Some(asked) => asked,
+            None => {
+                every = (0..questions.len() as u32).collect();
+                &every
+            }
+        };
+        for (&index, picked) in asked.iter().zip(answers) {
+            let (Some(q), Some(tally)) = (questions.get(index as usize), self.questions.get_mut(index as usize)) else {
+                continue;
+            };
             tally.answers += 1;
             tally.missed += u32::from(!answered_right(q, picked));
             // An option picked twice in one answer counts once.
@@ -202,6 +214,8 @@ pub(super) async fn figures_and_answers(
         .filter(
             learning_record::Column::Kind.is_in([RecordKind::Completion.as_str(), RecordKind::QuizAttempt.as_str()]),
         )
+        // A second answer to an assessment attempt is kept, not counted.
+        .filter(learning_record::Column::Counted.eq(true))
         .group_by(learning_record::Column::ModuleId)
         .group_by(learning_record::Column::ModuleVersion)
         .group_by(learning_record::Column::Kind)
@@ -225,7 +239,7 @@ pub(super) async fn figures_and_answers(
         }
         for payload in payloads {
             let Ok(attempt) = serde_json::from_str::<QuizAttemptPayload>(payload.get()) else { continue };
-            c.answers.add(qs, &attempt.answers);
+            c.answers.add(qs, attempt.questions.as_deref(), &attempt.answers);
         }
     }
     drop(groups);
@@ -321,9 +335,9 @@ mod tests {
             Question { prompt: "two".into(), multiple: true, options: vec![option(true), option(false), option(true)] },
         ];
         let mut answers = Answers::default();
-        answers.add(&questions, &[vec![1], vec![2, 0]]);
+        answers.add(&questions, None, &[vec![1], vec![2, 0]]);
         // Wrong, then an option picked twice and one out of range (neither counts twice).
-        answers.add(&questions, &[vec![0], vec![0, 0, 7]]);
+        answers.add(&questions, None, &[vec![0], vec![0, 0, 7]]);
         assert_eq!(answers.attempts, 2);
         let t = &answers.questions;
         assert_eq!((t[0].answers, t[0].missed, t[0].picks.clone()), (2, 1, vec![1, 1]));

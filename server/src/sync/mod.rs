@@ -30,10 +30,10 @@ use crate::{
     accounts::users,
     app::AppState,
     auth::{AnyRole, Auth},
-    certifications,
+    certifications::{self, attempts},
     db::{
         self,
-        entities::{learning_record, module_version, sync_device},
+        entities::{assessment_attempt, learning_record, module_version, sync_device},
     },
     error::{ApiError, Json, Query},
     modules::catalog,
@@ -108,8 +108,22 @@ fn parse_record(raw: &RawValue) -> Result<(LearningRecord, Payload), Rejection> 
     Ok((LearningRecord { id: uuid.hyphenated().to_string(), ..record }, payload))
 }
 
-/// A record that passed its checks (the row to store), or why it didn't.
-type Checked = Result<learning_record::Model, Rejection>;
+/// A record that passed its checks: the row to store, and, for an answer to a
+/// certification's assessment, what deciding whether it counts needs.
+#[derive(Debug, Clone)]
+struct Row {
+    model: learning_record::Model,
+    /// An assessment's quiz attempt: the number of questions of its version (an older
+    /// phone's answers, without an attempt, answer every one).
+    assessment: Option<usize>,
+}
+
+/// A record that passed its checks, or why it didn't.
+type Checked = Result<Row, Rejection>;
+
+/// How long before its version was published a record may say it happened (a phone's
+/// clock a little behind).
+const BEFORE_PUBLISHED: TimeDelta = TimeDelta::minutes(5);
 
 /// Stores a batch of records for `user` and answers per record, with their progress.
 pub async fn apply_batch(state: &AppState, user: &User, envelope: Envelope) -> Result<SyncResponse, ApiError> {
@@ -118,20 +132,27 @@ pub async fn apply_batch(state: &AppState, user: &User, envelope: Envelope) -> R
     let parsed: Vec<_> = envelope.records.iter().map(|r| parse_record(r)).collect();
 
     // Check the readable records against the module versions they name.
-    let readable: Vec<&LearningRecord> = parsed.iter().filter_map(|r| r.as_ref().ok()).map(|(r, _)| r).collect();
-    let (versions, visible) = if readable.is_empty() {
-        Default::default()
+    let readable: Vec<&(LearningRecord, Payload)> = parsed.iter().filter_map(|r| r.as_ref().ok()).collect();
+    let known = if readable.is_empty() {
+        Known::default()
     } else {
-        (
-            load_versions(&state.db, readable.into_iter().map(|r| (r.module_id, r.module_version))).await?,
-            catalog::visible_module_ids(&state.db, user).await?,
-        )
+        let attempt_ids = readable.iter().filter_map(|(_, payload)| match payload {
+            Payload::QuizAttempt(p) => p.attempt_id.clone(),
+            _ => None,
+        });
+        let (visible, assessments) = catalog::visible_for_sync(&state.db, user).await?;
+        Known {
+            versions: load_versions(&state.db, readable.iter().map(|(r, _)| (r.module_id, r.module_version))).await?,
+            visible,
+            assessments,
+            attempts: attempts::named(&state.db, user.id, attempt_ids).await?,
+        }
     };
     let checked: Vec<Checked> = parsed
         .into_iter()
         .map(|item| {
             item.and_then(|(record, payload)| {
-                check(user, &envelope.device_id, &record, payload, &versions, &visible, skew, received_at)
+                check(user, &envelope.device_id, &record, payload, &known, skew, received_at)
                     .map_err(|code| (record.id.clone(), code))
             })
         })
@@ -158,11 +179,23 @@ pub async fn apply_batch(state: &AppState, user: &User, envelope: Envelope) -> R
 struct KnownVersion {
     title: String,
     kind: String,
+    published_at: DateTime<Utc>,
     /// `None` if the stored content can't be read (records about it are refused).
     content: Option<ModuleContent>,
 }
 
 type Versions = HashMap<(i64, i32), KnownVersion>;
+
+/// What a batch's records are checked against, read once per batch.
+#[derive(Default)]
+struct Known {
+    versions: Versions,
+    /// The modules this learner may open, and which of them are assessments.
+    visible: HashSet<i64>,
+    assessments: HashSet<i64>,
+    /// The learner's attempts that the records name.
+    attempts: HashMap<String, assessment_attempt::Model>,
+}
 
 /// The module versions named by (module id, version) pairs.
 async fn load_versions(
@@ -183,44 +216,78 @@ async fn load_versions(
         }
         for v in module_version::Entity::find().filter(any).all(db).await? {
             let content = v.content().inspect_err(|e| tracing::error!(error = %e, "records about it are refused")).ok();
-            out.insert((v.module_id, v.version), KnownVersion { title: v.title, kind: v.kind, content });
+            out.insert(
+                (v.module_id, v.version),
+                KnownVersion { title: v.title, kind: v.kind, published_at: v.published_at, content },
+            );
         }
     }
     Ok(out)
 }
 
 /// Checks one record and makes the row to store.
-#[allow(clippy::too_many_arguments)]
 fn check(
     user: &User,
     device_id: &str,
     record: &LearningRecord,
-    payload: Payload,
-    versions: &Versions,
-    visible: &HashSet<i64>,
+    mut payload: Payload,
+    known: &Known,
     skew: TimeDelta,
     received_at: DateTime<Utc>,
-) -> Result<learning_record::Model, RejectCode> {
-    let version = versions.get(&(record.module_id, record.module_version)).ok_or(RejectCode::UnknownModule)?;
-    if !visible.contains(&record.module_id) {
+) -> Result<Row, RejectCode> {
+    let version = known.versions.get(&(record.module_id, record.module_version)).ok_or(RejectCode::UnknownModule)?;
+    if !known.visible.contains(&record.module_id) {
         return Err(RejectCode::NotVisible);
     }
     let occurred_at = record.occurred_at.checked_add_signed(skew).ok_or(RejectCode::AbsurdTime)?;
-    if occurred_at < received_at - MAX_AGE || occurred_at > received_at + MAX_AHEAD {
+    if occurred_at < received_at - MAX_AGE
+        || occurred_at > received_at + MAX_AHEAD
+        || occurred_at < version.published_at - BEFORE_PUBLISHED
+    {
         return Err(RejectCode::AbsurdTime);
     }
     let content = version.content.as_ref().ok_or(RejectCode::UnknownModule)?;
-    let score = match (&payload, content) {
-        (Payload::QuizAttempt(p), ModuleContent::Quiz { questions, pass_percent }) => {
-            Some(score_quiz(questions, *pass_percent, &p.answers).map_err(|_| RejectCode::InvalidPayload)?)
+    let assessment = known.assessments.contains(&record.module_id);
+    let (scored, attempt_id, assessment) = match (&payload, content) {
+        (Payload::QuizAttempt(p), ModuleContent::Quiz { questions, pass_percent, draw }) => {
+            let invalid = RejectCode::InvalidPayload;
+            // Which of the version's questions the answers are for.
+            let asked = match &p.attempt_id {
+                Some(id) => {
+                    let attempt = known
+                        .attempts
+                        .get(id)
+                        .filter(|a| a.module_id == record.module_id && a.module_version == record.module_version)
+                        .ok_or(invalid)?;
+                    Some(attempt.asked().map_err(|_| invalid)?)
+                }
+                // An older phone's answers to an assessment: every question (it knows
+                // no pools).
+                None if assessment && draw.is_some() => return Err(invalid),
+                None if assessment => None,
+                // A practice quiz drawn from a pool says which questions it asked.
+                None if draw.is_some() => Some(p.questions.clone().ok_or(invalid)?),
+                None => None,
+            };
+            let score = score_quiz(questions, *pass_percent, asked.as_deref(), &p.answers).map_err(|_| invalid)?;
+            (Some((score, asked)), p.attempt_id.clone(), assessment.then_some(questions.len()))
         }
         (Payload::QuizAttempt(_), _) => return Err(RejectCode::InvalidPayload),
         // A quiz is completed by passing it, not by saying so.
         (Payload::Completion(_), ModuleContent::Quiz { .. }) => return Err(RejectCode::InvalidPayload),
+        _ => (None, None, None),
+    };
+    let score = match (scored, &mut payload) {
+        (Some((score, asked)), Payload::QuizAttempt(p)) => {
+            // What was asked is kept with the answers, so every later reader (reports,
+            // the xAPI export) knows which questions they are for.
+            p.questions = asked;
+            Some(score)
+        }
         _ => None,
     };
     let payload = payload.to_value();
-    Ok(learning_record::Model {
+    let model = learning_record::Model {
         id: record.id.clone(),
         user_id: user.id,
         device_id: device_id.to_string(),
@@ -234,7 +301,11 @@ fn check(
         payload,
         score: score.map(|s| i32::from(s.percent)),
         passed: score.map(|s| s.passed),
-    })
+        // Whether an assessment's answers count is decided when they are stored.
+        counted: true,
+        attempt_id,
+    };
+    Ok(Row { model, assessment })
 }
 
 /// What makes two records with one id the same record.
@@ -261,18 +332,24 @@ async fn store(
 ) -> Result<Vec<RecordResult>, ApiError> {
     let txn = db::begin_write(&state.db).await?;
     projection::lock_learner(&txn, user.id).await?;
-    let ids: Vec<String> = checked.iter().filter_map(|c| c.as_ref().ok()).map(|m| m.id.clone()).collect();
-    let mut stored: HashMap<String, String> = HashMap::new();
+    let ids: Vec<String> = checked.iter().filter_map(|c| c.as_ref().ok()).map(|r| r.model.id.clone()).collect();
+    // Stored before: fingerprint, and whether it counted.
+    let mut stored: HashMap<String, (String, bool)> = HashMap::new();
     for chunk in ids.chunks(LOOKUP_CHUNK) {
         for row in learning_record::Entity::find()
             .filter(learning_record::Column::Id.is_in(chunk.iter().cloned()))
             .all(&txn)
             .await?
         {
-            stored.insert(row.id, row.fingerprint);
+            stored.insert(row.id, (row.fingerprint, row.counted));
         }
     }
 
+    let not_counted = |id: &str| RecordResult {
+        id: id.to_string(),
+        status: RecordStatus::Rejected,
+        code: Some(RejectCode::AttemptLimit),
+    };
     let mut results = Vec::with_capacity(checked.len());
     let mut new_rows: Vec<learning_record::Model> = Vec::new();
     for item in checked {
@@ -280,14 +357,28 @@ async fn store(
             Err((id, code)) => {
                 results.push(RecordResult { id: id.clone(), status: RecordStatus::Rejected, code: Some(*code) })
             }
-            Ok(model) => {
+            Ok(Row { model, assessment }) => {
                 let status = match stored.get(&model.id) {
-                    Some(f) if *f == model.fingerprint => RecordStatus::Duplicate,
+                    // The same answer every time it is sent again.
+                    Some((f, false)) if *f == model.fingerprint => {
+                        results.push(not_counted(&model.id));
+                        continue;
+                    }
+                    Some((f, true)) if *f == model.fingerprint => RecordStatus::Duplicate,
                     Some(_) => RecordStatus::Conflict,
                     None => {
+                        let mut model = model.clone();
+                        if let Some(question_count) = assessment {
+                            model.counted = attempts::claim(&txn, &model, *question_count).await?;
+                        }
                         // Also covers the same id twice in one batch.
-                        stored.insert(model.id.clone(), model.fingerprint.clone());
-                        new_rows.push(model.clone());
+                        stored.insert(model.id.clone(), (model.fingerprint.clone(), model.counted));
+                        let counted = model.counted;
+                        new_rows.push(model);
+                        if !counted {
+                            results.push(not_counted(&new_rows.last().expect("just pushed").id));
+                            continue;
+                        }
                         RecordStatus::Accepted
                     }
                 };
@@ -296,7 +387,7 @@ async fn store(
         }
     }
     let effects: Vec<_> = new_rows.iter().filter_map(projection::effect_of).collect();
-    let touched: HashSet<i64> = new_rows.iter().map(|r| r.module_id).collect();
+    let touched: HashSet<i64> = new_rows.iter().filter(|r| r.counted).map(|r| r.module_id).collect();
     let mut rows = new_rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk = rows.by_ref().take(INSERT_CHUNK).map(|m| m.into_active_model().reset_all());

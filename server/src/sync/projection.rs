@@ -18,8 +18,11 @@ use crate::db::entities::{learning_record, module_progress, sync_device, user};
 /// Rows per statement (well under both databases' parameter limits).
 const CHUNK: usize = 500;
 
-/// What a stored record means for progress.
+/// What a stored record means for progress (nothing, if it was kept but not counted).
 fn effect(row: &learning_record::Model) -> Option<Effect> {
+    if !row.counted {
+        return None;
+    }
     match RecordKind::parse(&row.kind)? {
         RecordKind::Completion => Some(Effect::Completed),
         RecordKind::QuizAttempt => Some(Effect::QuizAttempted(QuizScore {

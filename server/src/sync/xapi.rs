@@ -178,7 +178,8 @@ pub async fn export(
         _ => Some(users::people_for(&state.db, me).await?.into_iter().map(|p| p.id).collect()),
     };
 
-    let mut find = learning_record::Entity::find();
+    // A second answer to an assessment attempt is kept, not counted: not a statement.
+    let mut find = learning_record::Entity::find().filter(learning_record::Column::Counted.eq(true));
     if let Some(people) = &people {
         find = find.filter(learning_record::Column::UserId.is_in(people.iter().copied()));
     }

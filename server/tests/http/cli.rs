@@ -242,6 +242,8 @@ fn rebuild_recomputes_progress_from_the_records() {
             score: None,
             passed: None,
             fingerprint: "f".into(),
+            counted: true,
+            attempt_id: None,
         }
         .into_active_model()
         .reset_all()

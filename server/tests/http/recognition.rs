@@ -37,6 +37,7 @@ async fn tips(app: &TestApp, n: usize) -> Vec<i64> {
     for i in 0..n {
         let m = create(app, &author, &tip(&format!("Tip {i}"), "Body")).await;
         publish(app, &author, m.id).await;
+        app.published_long_ago().await;
         ids.push(m.id);
     }
     ids

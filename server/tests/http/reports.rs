@@ -67,6 +67,7 @@ pub async fn fixture(app: &TestApp) -> Fixture {
     body["pass_percent"] = json!(100);
     let q = create(app, &author, &body).await.id;
     publish(app, &author, q).await;
+    app.published_long_ago().await;
     let path: Value = app
         .post("/api/v1/paths")
         .session(&author)

@@ -70,6 +70,8 @@ const API: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/me/certificates", ANY),
     ("GET", "/api/v1/certificates/{id}", ANY),
     ("GET", "/api/v1/verify/{code}", Access::Public),
+    ("POST", "/api/v1/assessments/{module_id}/attempts", ANY),
+    ("GET", "/api/v1/assessments/{module_id}/attempt", ANY),
     ("GET", "/api/v1/reports/people", MANAGER),
     ("GET", "/api/v1/reports/modules", STAFF),
     ("GET", "/api/v1/reports/modules/{id}/insights", AUTHOR),

@@ -219,6 +219,20 @@ impl TestApp {
         users::create(self.db(), &self.state.hasher, draft).await.expect("creating a test user")
     }
 
+    /// Makes every version published so far look published 400 days ago: a test that
+    /// sends records from the past (a phone offline for a while, a streak of days) needs
+    /// modules that existed then, or the records are refused (`absurd_time`).
+    pub async fn published_long_ago(&self) {
+        use sea_orm::{EntityTrait, sea_query::Expr};
+        use server::db::entities::module_version;
+        let long_ago = server::db::now() - chrono::TimeDelta::days(400);
+        module_version::Entity::update_many()
+            .col_expr(module_version::Column::PublishedAt, Expr::value(long_ago))
+            .exec(self.db())
+            .await
+            .expect("backdating versions");
+    }
+
     /// A signed-in session for a new account with this role (made directly, not through
     /// the sign-in route, which has tests of its own).
     pub async fn signed_in(&self, role: Role) -> Session {

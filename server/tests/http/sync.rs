@@ -54,6 +54,7 @@ pub async fn content(app: &TestApp) -> (i64, i64) {
     publish(app, &author, tip.id).await;
     let quiz = create(app, &author, &quiz(good_questions())).await;
     publish(app, &author, quiz.id).await;
+    app.published_long_ago().await;
     (tip.id, quiz.id)
 }
 
@@ -183,6 +184,7 @@ async fn old_versions_count_and_clocks_are_corrected(app: TestApp) {
         .await
         .assert_status(200);
     publish(&app, &author, module.id).await;
+    app.published_long_ago().await;
     let learner = learner_in(&app, None, None, None).await;
 
     // Made offline on version 1 after version 2 shipped, on a phone whose clock is two

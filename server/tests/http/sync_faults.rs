@@ -1,6 +1,7 @@
-//! Sync under faults: random batches with duplicates, reorderings, conflicts and retries
-//! (proptest); answers lost after the commit; two devices at once; hostile bodies; and the
-//! server killed with SIGKILL in the middle of a large batch.
+//! Sync under faults: random batches with duplicates, reorderings, conflicts, retries and
+//! several answers to one assessment attempt (proptest); answers lost after the commit;
+//! two devices at once; hostile bodies; and the server killed with SIGKILL in the middle
+//! of a large batch.
 
 use std::collections::{HashMap, HashSet};
 
@@ -19,8 +20,15 @@ enum Act {
     Completed,
     /// Answers to the quiz (first question, second question).
     Quiz(u32, u32),
+    /// Answers to the certification's assessment under one of the learner's attempts
+    /// (first question, second question, attempt slot): per attempt, the first record
+    /// received counts.
+    Assessment(u32, u32, usize),
     Rated(u8),
 }
+
+/// Attempts each learner holds open at the assessment.
+const ATTEMPTS: usize = 3;
 
 /// A record as generated: an id slot (records sharing a slot share an id: a retry if the
 /// content is the same, a conflict if not), what it says, and when it happened.
@@ -41,6 +49,7 @@ fn draft() -> impl Strategy<Value = Draft> {
     let act = prop_oneof![
         Just(Act::Completed),
         (0u32..2, 0u32..3).prop_map(|(a, b)| Act::Quiz(a, b)),
+        (0u32..2, 0u32..3, 0..ATTEMPTS).prop_map(|(a, b, attempt)| Act::Assessment(a, b, attempt)),
         (1u8..=5).prop_map(Act::Rated),
     ];
     (0usize..6, act, 0i64..120).prop_map(|(slot, act, minutes_ago)| Draft { slot, act, minutes_ago })
@@ -65,18 +74,65 @@ fn case() -> impl Strategy<Value = Case> {
 struct Content {
     tip: i64,
     quiz: i64,
+    /// A second quiz: a certification's assessment.
+    assessment: i64,
 }
 
-/// The published tip card and quiz of the sync tests.
+/// The published tip card and quiz of the sync tests, and an assessment.
 async fn content(app: &TestApp) -> Content {
     let (tip, quiz) = crate::sync::content(app).await;
-    Content { tip, quiz }
+    let author = app.signed_in(app::api::Role::Author).await;
+    let assessment =
+        crate::modules::create(app, &author, &crate::modules::quiz(crate::modules::good_questions())).await;
+    crate::modules::publish(app, &author, assessment.id).await;
+    app.published_long_ago().await;
+    let path: Value = app
+        .post("/api/v1/paths")
+        .session(&author)
+        .json(&json!({"title": "Certified", "module_ids": [tip, assessment.id]}))
+        .send()
+        .await
+        .assert_status(201)
+        .value();
+    app.post("/api/v1/certifications")
+        .session(&author)
+        .json(&json!({"path_id": path["id"], "assessment_module_ids": [assessment.id], "max_attempts": 20}))
+        .send()
+        .await
+        .assert_status(201);
+    Content { tip, quiz, assessment: assessment.id }
 }
 
-fn to_record(d: &Draft, id: &str, c: &Content, base: DateTime<Utc>) -> Value {
+/// A learner's open attempts at the assessment, one per slot.
+async fn open_attempts(app: &TestApp, user_id: i64, c: &Content) -> Vec<String> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let mut ids = Vec::new();
+    for _ in 0..ATTEMPTS {
+        let attempt = server::db::entities::assessment_attempt::ActiveModel {
+            id: Set(uuid::Uuid::new_v4().to_string()),
+            user_id: Set(user_id),
+            module_id: Set(c.assessment),
+            module_version: Set(1),
+            questions: Set(json!([1, 0])),
+            issued_at: Set(server::db::now()),
+            used_at: Set(None),
+            record_id: Set(None),
+        }
+        .insert(app.db())
+        .await
+        .unwrap();
+        ids.push(attempt.id);
+    }
+    ids
+}
+
+fn to_record(d: &Draft, id: &str, c: &Content, attempts: &[String], base: DateTime<Utc>) -> Value {
     let (kind, module, payload) = match &d.act {
         Act::Completed => ("completion", c.tip, json!({})),
         Act::Quiz(a, b) => ("quiz_attempt", c.quiz, json!({"answers": [[a], [b]]})),
+        Act::Assessment(a, b, slot) => {
+            ("quiz_attempt", c.assessment, json!({"answers": [[a], [b]], "attempt_id": attempts[*slot]}))
+        }
         Act::Rated(r) => ("feedback", c.tip, json!({"rating": r, "comment": format!("{r} stars")})),
     };
     json!({"id": id, "kind": kind, "module_id": module, "module_version": 1,
@@ -95,16 +151,55 @@ fn shape(p: &Progress) -> Vec<Shape> {
         .collect()
 }
 
-/// What is stored for a learner: id → (kind, module, payload, score).
-async fn stored(app: &TestApp, user_id: i64) -> HashMap<String, (String, i64, Value, Option<i32>)> {
+/// What is stored for a learner: id → (kind, module, payload, score, counted), with each
+/// attempt id written as its slot (learners' attempts differ; their slots don't).
+async fn stored(
+    app: &TestApp,
+    user_id: i64,
+    attempts: &[String],
+) -> HashMap<String, (String, i64, Value, Option<i32>, bool)> {
     learning_record::Entity::find()
         .filter(learning_record::Column::UserId.eq(user_id))
         .all(app.db())
         .await
         .unwrap()
         .into_iter()
-        .map(|r| (r.id, (r.kind, r.module_id, r.payload, r.score)))
+        .map(|mut r| {
+            if let Some(id) = r.payload.get("attempt_id").and_then(Value::as_str) {
+                let slot = attempts.iter().position(|a| a == id).expect("one of the learner's attempts");
+                r.payload["attempt_id"] = json!(slot);
+            }
+            (r.id, (r.kind, r.module_id, r.payload, r.score, r.counted))
+        })
         .collect()
+}
+
+/// What the first records make of a record (by its id slot) that is new or a resend:
+/// the model of the server's answers. `claimed`: attempt slot → the id slot whose record
+/// counted for it.
+fn expected(first: &HashMap<usize, Draft>, claimed: &mut HashMap<usize, usize>, d: &Draft) -> &'static str {
+    match first.get(&d.slot) {
+        Some(f) if f.act != d.act || f.minutes_ago != d.minutes_ago => "conflict",
+        known => match d.act {
+            Act::Assessment(_, _, attempt) => match claimed.get(&attempt) {
+                None => {
+                    claimed.insert(attempt, d.slot);
+                    "accepted"
+                }
+                Some(slot) if *slot == d.slot => "duplicate",
+                Some(_) => "attempt_limit",
+            },
+            _ if known.is_some() => "duplicate",
+            _ => "accepted",
+        },
+    }
+}
+
+fn outcome(result: &app::api::RecordResult) -> String {
+    match result.code {
+        Some(code) => serde_json::to_value(code).unwrap().as_str().unwrap().to_string(),
+        None => serde_json::to_value(result.status).unwrap().as_str().unwrap().to_string(),
+    }
 }
 
 /// How many records are stored for a learner.
@@ -118,51 +213,58 @@ async fn stored_count(app: &TestApp, user_id: i64) -> u64 {
 async fn run_case(app: &TestApp, c: &Content, case: &Case) -> Result<(), TestCaseError> {
     let learner = learner_in(app, None, None, None).await;
     let reference = learner_in(app, None, None, None).await;
+    let (my_attempts, their_attempts) =
+        (open_attempts(app, learner.user.id, c).await, open_attempts(app, reference.user.id, c).await);
     let base = Utc::now();
     let ids: Vec<String> = (0..6).map(|_| uuid::Uuid::now_v7().to_string()).collect();
-    // The model: the first content sent under an id is the record.
+    // The model: the first content sent under an id is the record; per attempt, the
+    // first record received counts.
     let mut first: HashMap<usize, Draft> = HashMap::new();
+    let mut claimed: HashMap<usize, usize> = HashMap::new();
     let mut order: Vec<usize> = Vec::new();
     for (batch, lost) in &case.batches {
-        let records: Vec<Value> = batch.iter().map(|d| to_record(d, &ids[d.slot], c, base)).collect();
+        let records: Vec<Value> = batch.iter().map(|d| to_record(d, &ids[d.slot], c, &my_attempts, base)).collect();
         let sends = if *lost { 2 } else { 1 };
         for attempt in 0..sends {
             let answer = sync_from(app, &learner, "phone", records.clone()).await;
-            let mut seen_now: HashMap<usize, Draft> = first.clone();
             for (d, result) in batch.iter().zip(&answer.results) {
-                let expected = match seen_now.get(&d.slot) {
-                    None => "accepted",
-                    Some(f) if f.act == d.act && f.minutes_ago == d.minutes_ago => "duplicate",
-                    Some(_) => "conflict",
-                };
-                let got = serde_json::to_value(result.status).unwrap();
-                prop_assert_eq!(got.as_str().unwrap(), expected, "attempt {} of {:?}", attempt, batch);
-                if let std::collections::hash_map::Entry::Vacant(slot) = seen_now.entry(d.slot) {
+                let expected = expected(&first, &mut claimed, d);
+                prop_assert_eq!(outcome(result), expected, "attempt {} of {:?}", attempt, batch);
+                if let std::collections::hash_map::Entry::Vacant(slot) = first.entry(d.slot) {
                     slot.insert(d.clone());
                     order.push(d.slot);
                 }
             }
-            first = seen_now;
         }
     }
 
-    // Each distinct record once, in one batch, under fresh ids.
-    let once: Vec<Value> =
-        order.iter().map(|slot| to_record(&first[slot], &uuid::Uuid::now_v7().to_string(), c, base)).collect();
+    // Each distinct record once, in one batch, under fresh ids, in the order they were
+    // first received: the same ones count.
+    let once: Vec<Value> = order
+        .iter()
+        .map(|slot| to_record(&first[slot], &uuid::Uuid::now_v7().to_string(), c, &their_attempts, base))
+        .collect();
     let reference_answer = sync_from(app, &reference, "phone", once).await;
-    prop_assert!(reference_answer.results.iter().all(|r| serde_json::to_value(r.status).unwrap() == "accepted"));
+    let (mut their_first, mut their_claimed) = (HashMap::new(), HashMap::new());
+    for (n, (slot, result)) in order.iter().zip(&reference_answer.results).enumerate() {
+        let d = Draft { slot: n, ..first[slot].clone() };
+        prop_assert_eq!(outcome(result), expected(&their_first, &mut their_claimed, &d));
+        their_first.insert(n, d);
+    }
 
-    let mine = stored(app, learner.user.id).await;
-    let theirs = stored(app, reference.user.id).await;
+    let mine = stored(app, learner.user.id, &my_attempts).await;
+    let theirs = stored(app, reference.user.id, &their_attempts).await;
     prop_assert_eq!(mine.len(), first.len());
     let mut a: Vec<_> = mine.values().cloned().collect();
     let mut b: Vec<_> = theirs.values().cloned().collect();
-    a.sort_by_key(|v| v.2.to_string() + &v.0);
-    b.sort_by_key(|v| v.2.to_string() + &v.0);
+    a.sort_by_key(|v| format!("{v:?}"));
+    b.sort_by_key(|v| format!("{v:?}"));
     prop_assert_eq!(a, b);
     for (slot, d) in &first {
         let row = &mine[&ids[*slot]];
-        prop_assert_eq!(&to_record(d, &ids[*slot], c, base)["payload"], &row.2, "the first content sent is kept");
+        let sent = to_record(d, &ids[*slot], c, &my_attempts, base)["payload"].clone();
+        prop_assert_eq!(&sent["answers"], &row.2["answers"], "the first content sent is kept");
+        prop_assert_eq!(&sent["rating"], &row.2["rating"]);
     }
     let progress: Progress = app.get("/api/v1/progress").session(&learner).send().await.assert_status(200).json();
     prop_assert_eq!(shape(&progress), shape(&reference_answer.progress));
@@ -195,6 +297,7 @@ async fn a_lost_answer_and_a_retry_store_one_record(app: TestApp) {
         &Draft { slot: 0, act: Act::Completed, minutes_ago: 3 },
         &uuid::Uuid::now_v7().to_string(),
         &c,
+        &[],
         Utc::now(),
     );
     // The commit happened, the answer never reached the phone (dropped here), so the
@@ -220,6 +323,7 @@ async fn two_devices_sync_at_once(app: TestApp) {
                 &Draft { slot: 0, act: Act::Rated(1 + (i % 5) as u8), minutes_ago: i },
                 &uuid::Uuid::now_v7().to_string(),
                 &c,
+                &[],
                 base,
             )
         })
@@ -231,6 +335,7 @@ async fn two_devices_sync_at_once(app: TestApp) {
                     &Draft { slot: 0, act: Act::Quiz((i % 2) as u32, 0), minutes_ago: i as i64 },
                     &uuid::Uuid::now_v7().to_string(),
                     &c,
+                    &[],
                     base,
                 )
             })

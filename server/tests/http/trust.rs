@@ -4,9 +4,10 @@
 //! they don't mention.
 
 use app::api::{
-    Catalog, Certification, LearningPath, Module, ModuleContent, ModuleSummary, Role, SyncResponse, Team, User,
+    AssessmentAttempt, Catalog, Certification, LearningPath, Module, ModuleContent, ModuleSummary, Role, SyncResponse,
+    Team, User,
 };
-use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Statement};
 use serde_json::{Value, json};
 
 use crate::{
@@ -473,6 +474,261 @@ async fn sign_in_addresses_have_a_length_cap(app: TestApp) {
     assert_eq!(app.state.hasher.count(), hashed_before);
 }
 
+/// Results of a sync as words: the status, or the code of a rejection.
+fn outcomes(answer: &SyncResponse) -> Vec<String> {
+    answer
+        .results
+        .iter()
+        .map(|r| match r.code {
+            Some(code) => serde_json::to_value(code).unwrap().as_str().unwrap().to_string(),
+            None => serde_json::to_value(r.status).unwrap().as_str().unwrap().to_string(),
+        })
+        .collect()
+}
+
+async fn attempt(app: &TestApp, who: &Session, module_id: i64) -> crate::support::Reply {
+    app.post(&format!("/api/v1/assessments/{module_id}/attempts")).session(who).send().await
+}
+
+/// A quiz attempt record answering (in the version's order) under an attempt, or none.
+fn answers(module_id: i64, attempt_id: Option<&str>, answers: Value) -> Value {
+    let mut payload = json!({"answers": answers});
+    if let Some(a) = attempt_id {
+        payload["attempt_id"] = json!(a);
+    }
+    record(&id(), "quiz_attempt", module_id, 1, payload)
+}
+
+/// Every answer combination in one batch no longer earns the certificate: only the
+/// first record received for an attempt counts, a batch without attempts (an older
+/// phone's) uses at most the attempts left, and every other answer is kept as "didn't
+/// count", the same on every retry.
+async fn assessments_cannot_be_brute_forced(app: TestApp) {
+    let c = course(&app).await;
+    let certification = certify(&app, &c).await;
+    assert_eq!((certification.max_attempts, certification.cooldown_minutes), (3, 0), "the defaults");
+    let learner = learner_in(&app, Some("Account Executive"), None, None).await;
+
+    // Saving the module for offline asks for an attempt; asking again returns it.
+    let first: AssessmentAttempt = attempt(&app, &learner, c.quiz).await.assert_status(201).json();
+    assert_eq!((first.attempts_used, first.attempts_allowed, first.module_version), (0, 3, 1));
+    let mut order = first.questions.clone();
+    order.sort_unstable();
+    assert_eq!(order, [0, 1], "both questions, in an order of its own");
+    let again: AssessmentAttempt = attempt(&app, &learner, c.quiz).await.assert_status(200).json();
+    assert_eq!(again.id, first.id);
+    let open: AssessmentAttempt =
+        app.get(&format!("/api/v1/assessments/{}/attempt", c.quiz)).session(&learner).send().await.json();
+    assert_eq!(open.id, first.id);
+    // Practice modules have no attempts.
+    attempt(&app, &learner, c.tips[0]).await.assert_error(404, "not_found");
+
+    // The brute force: the required cards and every combination of answers at once, the
+    // right one last, under the one attempt.
+    let combinations = [json!([[0], [0]]), json!([[1], [0]]), json!([[0], [0, 2]]), json!([[1], [0, 2]])];
+    let mut batch = vec![
+        record(&id(), "completion", c.tips[0], 1, json!({})),
+        record(&id(), "completion", c.tips[1], 1, json!({})),
+    ];
+    batch.extend(combinations.iter().map(|a| answers(c.quiz, Some(&first.id), a.clone())));
+    let answer = sync_from(&app, &learner, "phone-1", batch.clone()).await;
+    assert_eq!(
+        outcomes(&answer),
+        ["accepted", "accepted", "accepted", "attempt_limit", "attempt_limit", "attempt_limit"]
+    );
+    let held: Vec<Value> = app.get("/api/v1/me/certificates").session(&learner).send().await.json();
+    assert!(held.is_empty(), "the first answers were wrong: {held:?}");
+    // Sent again (a lost answer): the same answers.
+    let retry = sync_from(&app, &learner, "phone-1", batch).await;
+    assert_eq!(
+        outcomes(&retry),
+        ["duplicate", "duplicate", "duplicate", "attempt_limit", "attempt_limit", "attempt_limit"]
+    );
+    let quiz_progress = retry.progress.module(c.quiz).unwrap();
+    assert_eq!((quiz_progress.attempts, quiz_progress.best_score), (1, Some(0)), "one attempt counted");
+    // An attempt is its learner's: someone else's answers under it are refused.
+    let other = learner_in(&app, Some("Account Executive"), None, None).await;
+    let theirs = sync_from(&app, &other, "phone-9", vec![answers(c.quiz, Some(&first.id), json!([[1], [0, 2]]))]).await;
+    assert_eq!(outcomes(&theirs), ["invalid_payload"]);
+
+    // An older phone's answers, without an attempt: as many count as attempts are left
+    // (two), the rest are kept, not counted.
+    let old_phone: Vec<Value> = combinations.iter().map(|a| answers(c.quiz, None, a.clone())).collect();
+    let answer = sync_from(&app, &learner, "old-phone", old_phone).await;
+    assert_eq!(outcomes(&answer), ["accepted", "accepted", "attempt_limit", "attempt_limit"]);
+    assert!(app.get("/api/v1/me/certificates").session(&learner).send().await.value().as_array().unwrap().is_empty());
+    let kept = server::db::entities::learning_record::Entity::find()
+        .filter(server::db::entities::learning_record::Column::Counted.eq(false))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(kept, 5, "kept, not counted");
+    // Three used: no fourth.
+    attempt(&app, &learner, c.quiz).await.assert_error(409, "attempts_used");
+
+    // The author allows one more, with a wait between attempts.
+    let mut body = serde_json::to_value(&certification).unwrap();
+    body["max_attempts"] = json!(5);
+    body["cooldown_minutes"] = json!(60);
+    let changed: Certification = app
+        .put(&format!("/api/v1/certifications/{}", certification.id))
+        .session(&c.author)
+        .json(&body)
+        .send()
+        .await
+        .assert_status(200)
+        .json();
+    assert_eq!((changed.version, changed.max_attempts), (certification.version, 5), "not a new version");
+    let reply = attempt(&app, &learner, c.quiz).await;
+    reply.assert_error(429, "cooling_down");
+    let wait: u64 = reply.header("retry-after").unwrap().parse().unwrap();
+    assert!((3500..=3600).contains(&wait), "{wait} s");
+    // The wait has passed (its attempts were used an hour ago).
+    set_column(
+        &app,
+        &format!(
+            "UPDATE assessment_attempts SET used_at = used_at - INTERVAL_HOUR WHERE user_id = {}",
+            learner.user.id
+        )
+        .replace(
+            "used_at - INTERVAL_HOUR",
+            if app.kind == crate::support::Db::Sqlite {
+                "strftime('%Y-%m-%dT%H:%M:%f+00:00', used_at, '-61 minutes')"
+            } else {
+                "used_at - interval '61 minutes'"
+            },
+        ),
+    )
+    .await;
+    let fourth: AssessmentAttempt = attempt(&app, &learner, c.quiz).await.assert_status(201).json();
+    assert_eq!(fourth.attempts_used, 3);
+    let answer =
+        sync_from(&app, &learner, "phone-1", vec![answers(c.quiz, Some(&fourth.id), json!([[1], [0, 2]]))]).await;
+    assert_eq!(outcomes(&answer), ["accepted"]);
+    let held: Vec<app::api::Certificate> = app.get("/api/v1/me/certificates").session(&learner).send().await.json();
+    assert_eq!((held.len(), held[0].score), (1, Some(100)));
+}
+
+/// An assessment quiz may be a pool: up to 30 questions, a few drawn for each attempt;
+/// the answers come in the version's own order, for the questions drawn.
+async fn assessment_pools_draw_questions_per_attempt(app: TestApp) {
+    let author = app.signed_in(Role::Author).await;
+    let question = |n: usize| {
+        json!({"prompt": format!("Question {n}"), "options": [
+            {"text": "Right", "correct": true}, {"text": "Wrong", "correct": false}]})
+    };
+    let pool: Vec<Value> = (0..12).map(question).collect();
+    let body = json!({"kind": "quiz", "title": "Pool", "estimated_seconds": 120, "pass_percent": 100,
+                      "content": {"kind": "quiz", "questions": pool, "pass_percent": 100, "draw": 3}});
+    let q = create(&app, &author, &body).await;
+    let ModuleContent::Quiz { draw, questions, .. } = &q.content else { panic!("a quiz") };
+    assert_eq!((draw, questions.len()), (&Some(3), 12));
+    publish(&app, &author, q.id).await;
+    // Without a pool, five questions at most.
+    let mut six = body.clone();
+    six["content"]["draw"] = Value::Null;
+    app.post("/api/v1/modules").session(&author).json(&six).send().await.assert_error(422, "invalid_input");
+    let path: LearningPath = app
+        .post("/api/v1/paths")
+        .session(&author)
+        .json(&json!({"title": "Pool path", "module_ids": [q.id]}))
+        .send()
+        .await
+        .assert_status(201)
+        .json();
+    app.post("/api/v1/certifications")
+        .session(&author)
+        .json(&json!({"path_id": path.id, "assessment_module_ids": [q.id], "passing_score": 100}))
+        .send()
+        .await
+        .assert_status(201);
+    let learner = learner_in(&app, None, None, None).await;
+    let drawn: AssessmentAttempt = attempt(&app, &learner, q.id).await.assert_status(201).json();
+    assert_eq!(drawn.questions.len(), 3);
+    assert_eq!(drawn.questions.iter().collect::<std::collections::HashSet<_>>().len(), 3);
+    // Answering every question of the pool doesn't fit the attempt.
+    let all_right = json!(vec![json!([0]); 5]);
+    let answer = sync_from(&app, &learner, "phone", vec![answers(q.id, Some(&drawn.id), all_right)]).await;
+    assert_eq!(outcomes(&answer), ["invalid_payload"]);
+    // Three answers, for the questions drawn, in the version's order.
+    let answer = sync_from(&app, &learner, "phone", vec![answers(q.id, Some(&drawn.id), json!([[0], [0], [0]]))]).await;
+    assert_eq!(outcomes(&answer), ["accepted"]);
+    let held: Vec<app::api::Certificate> = app.get("/api/v1/me/certificates").session(&learner).send().await.json();
+    assert_eq!(held[0].score, Some(100));
+    // The stored answers say which questions they were for.
+    let stored = server::db::entities::learning_record::Entity::find().all(app.db()).await.unwrap();
+    let counted = stored.iter().find(|r| r.counted).unwrap();
+    assert_eq!(counted.payload["questions"], json!(drawn.asked()));
+    // An older phone (no attempt, no pools) can't answer a pool.
+    let other = learner_in(&app, None, None, None).await;
+    let answer = sync_from(&app, &other, "phone", vec![answers(q.id, None, json!([[0], [0], [0]]))]).await;
+    assert_eq!(outcomes(&answer), ["invalid_payload"]);
+}
+
+/// A certificate is issued when the server received what earned it, never before the
+/// certification's version began; a record dated before its module was published (a
+/// phone clock far off) is refused.
+async fn certificates_are_not_backdated(app: TestApp) {
+    let c = course(&app).await;
+    let learner = learner_in(&app, Some("Account Executive"), None, None).await;
+    // The learner did it all, with a phone whose clock says it is 300 days from now.
+    let now = chrono::Utc::now();
+    let ahead = now + chrono::TimeDelta::days(300);
+    let (mut tips, quiz_attempt) = (Vec::new(), answers(c.quiz, None, json!([[1], [0, 2]])));
+    for tip in c.tips {
+        tips.push(record(&id(), "completion", tip, 1, json!({})));
+    }
+    let mut records = tips;
+    records.push(quiz_attempt);
+    // (occurred_at by the real clock: corrected by the phone's, that is 300 days ago.)
+    let answer: SyncResponse = app
+        .post("/api/v1/sync")
+        .session(&learner)
+        .json(&json!({"device_id": "p", "device_time": ahead.to_rfc3339(), "records": records}))
+        .send()
+        .await
+        .assert_status(200)
+        .json();
+    assert_eq!(outcomes(&answer), ["accepted", "accepted", "accepted"], "the modules existed then (400 days ago)");
+
+    // The certification comes after: the learner qualifies, but from now, not from then.
+    let created_before = server::db::now();
+    let certification = certify(&app, &c).await;
+    let held: Vec<app::api::Certificate> = app.get("/api/v1/me/certificates").session(&learner).send().await.json();
+    assert_eq!(held.len(), 1);
+    assert!(held[0].issued_at >= created_before, "{} is before the certification", held[0].issued_at);
+    assert_eq!(held[0].version, certification.version);
+    let account: User = app.get("/api/v1/me").session(&learner).send().await.json::<app::api::Me>().user;
+    assert!(held[0].issued_at >= account.created_at);
+
+    // A module published just now: a record the phone dates 300 days before is absurd.
+    let author = app.signed_in(Role::Author).await;
+    let fresh = create(&app, &author, &tip("Fresh card", "New.")).await;
+    publish(&app, &author, fresh.id).await;
+    let answer: SyncResponse = app
+        .post("/api/v1/sync")
+        .session(&learner)
+        .json(&json!({"device_id": "p", "device_time": ahead.to_rfc3339(),
+                      "records": [record(&id(), "completion", fresh.id, 1, json!({}))]}))
+        .send()
+        .await
+        .assert_status(200)
+        .json();
+    assert_eq!(outcomes(&answer), ["absurd_time"]);
+    // A few minutes slow is a phone, not a lie.
+    let answer: SyncResponse = app
+        .post("/api/v1/sync")
+        .session(&learner)
+        .json(&json!({"device_id": "p", "device_time": now.to_rfc3339(), "records": [
+            {"id": id(), "kind": "completion", "module_id": fresh.id, "module_version": 1,
+             "occurred_at": (now - chrono::TimeDelta::minutes(3)).to_rfc3339(), "payload": {}}]}))
+        .send()
+        .await
+        .assert_status(200)
+        .json();
+    assert_eq!(outcomes(&answer), ["accepted"]);
+}
+
 async fn manager_of(app: &TestApp, admin: &Session, team_id: i64) -> Session {
     let user: User = app
         .post("/api/v1/users")
@@ -498,6 +754,9 @@ db_tests!(
     too_many_password_checks_at_once_are_busy,
     nobody_can_lock_anyone_out,
     sign_in_addresses_have_a_length_cap,
+    assessments_cannot_be_brute_forced,
+    assessment_pools_draw_questions_per_attempt,
+    certificates_are_not_backdated,
 );
 
 /// Whatever `next` is, the place `safe_next` lets through, resolved by the WHATWG URL

@@ -8,8 +8,8 @@ use leptos_router::hooks::use_params_map;
 
 use crate::{
     api::{
-        COMMENT_CHARS, CatalogModule, Effect, LearnerModule, Me, ModuleKind, Payload, Progress, QuizScore, RecordKind,
-        RequestError, Role,
+        COMMENT_CHARS, CatalogModule, Effect, LearnerModule, Me, ModuleKind, Payload, Progress, QuizAttemptPayload,
+        QuizScore, RecordKind, RequestError, Role,
     },
     client,
     components::{
@@ -72,14 +72,18 @@ fn Player(module: LearnerModule, progress: Progress, user_id: i64) -> impl IntoV
     };
     let on_video_end = Callback::new(move |_| complete());
     let on_quiz_done = Callback::new(move |o: QuizOutcome| {
-        let (payload, effect) = match o.score {
-            Some(score) => (
-                serde_json::json!({"answers": o.answers, "device_score": score.percent}),
-                Effect::QuizAttempted(QuizScore { percent: score.percent, passed: score.passed }),
-            ),
-            // An assessment: only the server can score it.
-            None => (serde_json::json!({"answers": o.answers}), Effect::QuizSubmitted),
+        let payload = QuizAttemptPayload {
+            answers: o.answers,
+            device_score: o.score.map(|s| s.percent),
+            attempt_id: o.attempt_id,
+            questions: o.asked,
         };
+        let effect = match o.score {
+            Some(score) => Effect::QuizAttempted(QuizScore { percent: score.percent, passed: score.passed }),
+            // An assessment: only the server can score it.
+            None => Effect::QuizSubmitted,
+        };
+        let payload = serde_json::to_value(payload).unwrap_or_default();
         outbox::record(device, user_id, RecordKind::QuizAttempt, id, version, payload, effect);
     });
     let assessment = module.assessment;
@@ -88,6 +92,7 @@ fn Player(module: LearnerModule, progress: Progress, user_id: i64) -> impl IntoV
         device.outbox.with(|o| o.iter().any(|e| e.record.module_id == id && e.record.kind == RecordKind::QuizAttempt))
     };
     let viewable = Viewable {
+        id,
         kind,
         title: module.title.clone(),
         summary: module.summary.clone(),

@@ -7,7 +7,10 @@ use leptos_meta::Title;
 
 use super::{STUDIO_ROLES, StudioTabs};
 use crate::{
-    api::{Certification, CertificationInput, DEFAULT_PASSING_SCORE, LearningPath, Me, ModuleKind, RequestError},
+    api::{
+        Certification, CertificationInput, DEFAULT_MAX_ATTEMPTS, DEFAULT_PASSING_SCORE, LearningPath, Me, ModuleKind,
+        RequestError,
+    },
     client,
     components::{ErrorMessage, gate::signed_in},
 };
@@ -78,6 +81,8 @@ fn CertificationEditor(
         RwSignal::new(existing.as_ref().map(|c| c.passing_score).unwrap_or(DEFAULT_PASSING_SCORE).to_string());
     let validity =
         RwSignal::new(existing.as_ref().and_then(|c| c.validity_months).map(|m| m.to_string()).unwrap_or_default());
+    let attempts = RwSignal::new(existing.as_ref().map(|c| c.max_attempts).unwrap_or(DEFAULT_MAX_ATTEMPTS).to_string());
+    let cooldown = RwSignal::new(existing.as_ref().map(|c| c.cooldown_minutes).unwrap_or(0).to_string());
     // Per step of the chosen path, its role (a new path: quizzes are the assessment).
     let roles: RwSignal<Vec<(i64, StepRole)>> = RwSignal::new(match &existing {
         Some(c) => paths
@@ -130,6 +135,9 @@ fn CertificationEditor(
             assessment_module_ids: pick(StepRole::Assessment),
             passing_score: passing.get_untracked().trim().parse().ok(),
             validity_months: validity.get_untracked().trim().parse().ok(),
+            // Unreadable: 0, which the server refuses with the field named.
+            max_attempts: Some(attempts.get_untracked().trim().parse().unwrap_or(0)),
+            cooldown_minutes: Some(cooldown.get_untracked().trim().parse().unwrap_or(u32::MAX)),
         };
         if !validity.get_untracked().trim().is_empty() && input.validity_months.is_none() {
             error.set(Some("Write the validity as a number of months, or leave it empty.".into()));
@@ -226,6 +234,8 @@ fn CertificationEditor(
                 <div class="copy">
                     <label>"Passing score (%)"<input type="number" min="1" max="100" required bind:value=passing/></label>
                     <label>"Valid for (months; empty: never expires)"<input type="number" min="1" max="120" bind:value=validity/></label>
+                    <label>"Attempts at the assessment, per certificate"<input type="number" min="1" max="20" required bind:value=attempts/></label>
+                    <label>"Minutes to wait between attempts"<input type="number" min="0" max="10080" required bind:value=cooldown/></label>
                 </div>
                 <div><button type="submit" prop:disabled=move || pending.get()>"Save certification"</button></div>
             </form>

@@ -161,6 +161,8 @@ struct Form {
     body: RwSignal<String>,
     questions: RwSignal<Vec<QuestionForm>>,
     pass_percent: RwSignal<String>,
+    /// Questions drawn per attempt from a pool (empty: every question).
+    draw: RwSignal<String>,
 }
 
 fn split_list(text: &str) -> Vec<String> {
@@ -177,7 +179,7 @@ impl Form {
                 (find(video_media_id), find(poster_media_id), find(captions_media_id), String::new(), vec![], 80)
             }
             Some(ModuleContent::Tip { body_markdown, .. }) => (None, None, None, body_markdown.clone(), vec![], 80),
-            Some(ModuleContent::Quiz { questions, pass_percent }) => {
+            Some(ModuleContent::Quiz { questions, pass_percent, .. }) => {
                 (None, None, None, String::new(), questions.iter().map(QuestionForm::new).collect(), *pass_percent)
             }
             Some(ModuleContent::Unknown) | None => (
@@ -212,6 +214,18 @@ impl Form {
             body: RwSignal::new(body),
             questions: RwSignal::new(questions),
             pass_percent: RwSignal::new(pass.to_string()),
+            draw: RwSignal::new(match m.map(|m| &m.content) {
+                Some(ModuleContent::Quiz { draw: Some(k), .. }) => k.to_string(),
+                _ => String::new(),
+            }),
+        }
+    }
+
+    /// The pool's draw as typed: `Ok(None)` when empty, `Err` when it isn't a number.
+    fn draw_value(&self) -> Result<Option<u8>, ()> {
+        match self.draw.get().trim() {
+            "" => Ok(None),
+            k => k.parse().map(Some).map_err(|_| ()),
         }
     }
 
@@ -233,6 +247,8 @@ impl Form {
                 questions: self.questions.get().iter().map(QuestionForm::read).collect(),
                 // Unreadable: 0, which the server refuses with the field named.
                 pass_percent: self.pass_percent.get().trim().parse().unwrap_or(0),
+                // Unreadable: 0, which the server refuses with the field named.
+                draw: self.draw_value().unwrap_or(Some(0)),
             },
             ModuleKind::Unknown => ModuleContent::Unknown,
         };
@@ -272,7 +288,13 @@ impl Form {
             ModuleKind::Tip => check(rules::markdown(&self.body.get()).map(|_| ()).map_err(rules_error::from)),
             ModuleKind::Quiz => {
                 let questions: Vec<Question> = self.questions.get().iter().map(QuestionForm::read).collect();
-                check(rules::questions(&questions).map(|_| ()).map_err(rules_error::from));
+                match self.draw_value() {
+                    Ok(draw) => {
+                        check(rules::draw(draw).map(|_| ()).map_err(rules_error::from));
+                        check(rules::questions(&questions, draw).map(|_| ()).map_err(rules_error::from));
+                    }
+                    Err(()) => check(Err(("draw", "Draw 1 to 5 questions per attempt, or leave it empty.".into()))),
+                }
                 match self.pass_percent.get().trim().parse::<u8>() {
                     Ok(p) => check(rules::pass_percent(p).map(|_| ()).map_err(rules_error::from)),
                     Err(_) => check(Err(("pass_percent", "Set a pass mark between 1 and 100 percent.".into()))),
@@ -293,6 +315,7 @@ mod rules_error {
 
 fn viewable(m: &Module) -> Viewable {
     Viewable {
+        id: m.id,
         kind: m.kind,
         title: m.title.clone(),
         summary: m.summary.clone(),
@@ -439,7 +462,7 @@ fn Editor(kind: ModuleKind, initial: Option<Module>, teams: Vec<Team>) -> impl I
                 {match kind {
                     ModuleKind::Video => view! { <VideoFields form/> }.into_any(),
                     ModuleKind::Tip => view! { <TipFields form field_error=field_error("body_markdown")/> }.into_any(),
-                    ModuleKind::Quiz => view! { <QuizFields form field_error=field_error("questions") pass_error=field_error("pass_percent")/> }.into_any(),
+                    ModuleKind::Quiz => view! { <QuizFields form field_error=field_error("questions") pass_error=field_error("pass_percent") draw_error=field_error("draw")/> }.into_any(),
                     ModuleKind::Unknown => view! { <crate::components::module_view::NeedsUpdate/> }.into_any(),
                 }}
                 <div class="form-row">
@@ -545,8 +568,16 @@ fn QuizFields(
     form: Form,
     field_error: impl Fn() -> Option<AnyView> + Send + Sync + 'static,
     pass_error: impl Fn() -> Option<AnyView> + Send + Sync + 'static,
+    draw_error: impl Fn() -> Option<AnyView> + Send + Sync + 'static,
 ) -> impl IntoView {
     let questions = form.questions;
+    let most = move || {
+        if form.draw_value().ok().flatten().is_some() {
+            rules::limits::POOL_QUESTIONS
+        } else {
+            rules::limits::QUESTIONS
+        }
+    };
     view! {
         <fieldset class="card quiz-editor">
             <legend>"Questions"</legend>
@@ -576,10 +607,12 @@ fn QuizFields(
                     }
                 }
             </For>
-            <button type="button" class="secondary" prop:disabled=move || { questions.get().len() >= rules::limits::QUESTIONS }
+            <button type="button" class="secondary" prop:disabled=move || { questions.get().len() >= most() }
                 on:click=move |_| questions.update(|qs| qs.push(QuestionForm::blank()))>"Add question"</button>
             {field_error}
             <label>"Pass mark (%)"<input type="number" name="pass_percent" min="1" max="100" bind:value=form.pass_percent/>{pass_error}</label>
+            <label>"Questions per attempt (a pool: up to 30 questions, this many drawn each time; empty: every question)"
+                <input type="number" name="draw" min="1" max=rules::limits::QUESTIONS inputmode="numeric" bind:value=form.draw/>{draw_error}</label>
         </fieldset>
     }
 }

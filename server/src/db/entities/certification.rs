@@ -21,12 +21,26 @@ pub struct Model {
     /// Percent every assessment quiz must reach.
     pub passing_score: i32,
     pub validity_months: Option<i32>,
+    /// Assessment attempts a learner may use per certificate (the first, or since the
+    /// last one).
+    pub max_attempts: i32,
+    /// How long after a used attempt the next one is issued.
+    pub cooldown_minutes: i32,
+    /// When the current version began (`None`: before this was kept; `updated_at`).
+    pub version_at: Option<DateTimeUtc>,
     pub created_by: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
 
 // Its JSON columns are read in `db::columns`.
+
+impl Model {
+    /// When its current version began: no certificate of it is issued before.
+    pub fn version_started(&self) -> DateTimeUtc {
+        self.version_at.unwrap_or(self.updated_at)
+    }
+}
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}

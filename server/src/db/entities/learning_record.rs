@@ -28,6 +28,12 @@ pub struct Model {
     /// SHA-256 of the record's content (everything the device sent but its id): the same
     /// id with another fingerprint is a conflict.
     pub fingerprint: String,
+    /// False for a record kept but not counted (a second answer to an assessment
+    /// attempt): no progress, certificate or figure comes from it, and sending it again
+    /// gets the same answer (`attempt_limit`).
+    pub counted: bool,
+    /// The assessment attempt a quiz attempt answers.
+    pub attempt_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,6 @@
 //! sea-orm entities: one file per table.
 
+pub mod assessment_attempt;
 pub mod assignment;
 pub mod certificate;
 pub mod certification;

@@ -8,6 +8,7 @@ mod m20261123_000002_authoring;
 mod m20261123_000003_learning;
 mod m20261123_000004_progress;
 mod m20261123_000005_readiness;
+mod m20261201_000006_trust;
 
 /// The list of every migration Primer has.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_learning::Migration),
             Box::new(m20261123_000004_progress::Migration),
             Box::new(m20261123_000005_readiness::Migration),
+            Box::new(m20261201_000006_trust::Migration),
         ]
     }
 }
