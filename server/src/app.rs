@@ -131,6 +131,7 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
                 )
                 .layer(PropagateRequestIdLayer::new(x_request_id))
                 .layer(middleware::from_fn(friendly_server_errors))
+                .layer(middleware::from_fn_with_state(state.clone(), security_headers))
                 .layer(CatchPanicLayer::custom(panic_response))
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::X_CONTENT_TYPE_OPTIONS,
@@ -155,6 +156,52 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
                 ),
         )
         .with_state(state)
+}
+
+/// The Content-Security-Policy of HTML Primer doesn't render (the offline page, the
+/// error page): nothing inline runs or styles.
+const STATIC_PAGE_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; \
+     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// Of everything that isn't a page (JSON, CSV, media, scripts): nothing may run in it.
+const NOT_A_PAGE_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+/// Swagger UI's own (it styles inline and draws icons from `data:` images).
+const SWAGGER_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Headers for every response: a Content-Security-Policy (pages set theirs, with the
+/// response's nonce, when rendered), `Cache-Control: no-store` on personal answers
+/// (pages and the API, unless a route says otherwise: media and the bundle do), and HSTS
+/// when Primer is served over https.
+async fn security_headers(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let html =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/html"));
+    let swagger = path.starts_with("/api/docs");
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        let policy = match (swagger, html) {
+            (true, _) => SWAGGER_POLICY,
+            (false, true) => STATIC_PAGE_POLICY,
+            (false, false) => NOT_A_PAGE_POLICY,
+        };
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
+    }
+    // Personal: rendered pages (a person's team, progress, certificates) and the API.
+    // Cache Storage doesn't read Cache-Control, so saved and offline copies still work.
+    let personal =
+        (path.starts_with("/api/") && !swagger && path != "/api/v1/openapi.json") || (html && !path.ends_with(".html"));
+    if personal && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if state.config.public_origin.as_ref().is_some_and(|o| o.https) {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
+    response
 }
 
 /// A bug (a panic) answers like any other internal error, and is logged.

@@ -68,6 +68,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let worker = ServiceWorker::for_site(Path::new(state.leptos_options.site_root.as_ref()));
     tracing::debug!(build = %worker.build, "service worker ready");
     let script = axum::body::Bytes::from(worker.script);
+    // A worker runs under its script's policy: it imports Primer's scripts and fetches
+    // from Primer (and, in S3 mode, media from the bucket), nothing else.
+    let connect = match state.media.origin() {
+        Some(origin) => format!("'self' blob: {origin}"),
+        None => "'self' blob:".to_string(),
+    };
+    let policy = HeaderValue::from_str(&format!(
+        "default-src 'self'; script-src 'self'; connect-src {connect}; object-src 'none'; base-uri 'none'"
+    ))
+    .expect("a policy of plain characters");
     Router::new().route(
         "/sw.js",
         get(move || async move {
@@ -75,6 +85,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 [
                     (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),
                     (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+                    (header::CONTENT_SECURITY_POLICY, policy),
                 ],
                 script,
             )

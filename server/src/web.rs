@@ -51,7 +51,11 @@ fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
 pub fn router(state: &AppState) -> Router<AppState> {
     let options = state.leptos_options.clone();
     let backend: SharedBackend = Arc::new(PageBackend { state: state.clone() });
-    let context = move || provide_context(backend.clone());
+    let media_origin = app::MediaOrigin(state.media.origin().map(str::to_string));
+    let context = move || {
+        provide_context(backend.clone());
+        provide_context(media_origin.clone());
+    };
     let pkg_dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
 
     Router::new()

@@ -64,7 +64,7 @@ fn People(me: Me, users: UsersResource, teams: TeamsResource) -> impl IntoView {
         </Suspense>
         <label class="visually-hidden" for="people-search">"Search people"</label>
         <input id="people-search" type="search" placeholder="Search by name or email"
-            bind:value=search style="margin: 0.5rem 0 1rem"/>
+            bind:value=search class="search-field"/>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let teams = teams.await.unwrap_or_default();
@@ -76,7 +76,7 @@ fn People(me: Me, users: UsersResource, teams: TeamsResource) -> impl IntoView {
                                 let haystack = format!("{} {}", person.name, person.email).to_lowercase();
                                 let visible = move || haystack.contains(&search.get().trim().to_lowercase());
                                 view! {
-                                    <li style:display=move || if visible() { "" } else { "none" }>
+                                    <li prop:hidden=move || !visible()>
                                         <Person person teams=teams.clone() users is_me/>
                                     </li>
                                 }
@@ -264,7 +264,7 @@ fn NewPerson(teams: Vec<Team>, users: UsersResource) -> impl IntoView {
         })}
         <details class="card">
             <summary><strong>"Add a person"</strong></summary>
-            <form class="stack" on:submit=on_submit data-testid="new-person" style="margin-top: 1rem">
+            <form class="stack gap-above" on:submit=on_submit data-testid="new-person">
                 {move || error.get().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
                 <Fields fields teams=teams.clone()/>
                 <div><button type="submit" disabled=move || pending.get()>"Add and make a sign-in link"</button></div>
@@ -365,7 +365,7 @@ fn EditPerson(person: User, teams: Vec<Team>, users: UsersResource, editing: RwS
         });
     };
     view! {
-        <form class="stack card" on:submit=on_submit style="margin-top: 0.75rem">
+        <form class="stack card gap-above" on:submit=on_submit>
             {move || error.get().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
             <Fields fields teams/>
             <div class="actions">

@@ -125,7 +125,7 @@ fn TeamRow(team: Team, teams: TeamsResource) -> impl IntoView {
         <Show when=move || renaming.get() fallback=move || view! {
             <div class="actions"><button type="button" class="secondary" on:click=move |_| renaming.set(true)>"Rename"</button></div>
         }>
-            <form class="copy" on:submit=on_submit style="margin-top: 0.5rem">
+            <form class="copy gap-above-small" on:submit=on_submit>
                 <input type="text" required bind:value=name aria-label="Team name"/>
                 <button type="submit">"Save"</button>
             </form>

@@ -16,6 +16,27 @@ use tokio::io::AsyncReadExt;
 
 use crate::config::{MediaConfig, MediaLimits};
 
+/// The origin of the URLs the bucket's presigned links point at, by the rules
+/// `object_store` builds them with: the endpoint given (`AWS_ENDPOINT_URL`, the bucket in
+/// its host for virtual-hosted requests, or after it), or AWS's own.
+fn bucket_origin(builder: &AmazonS3Builder) -> Option<String> {
+    use object_store::aws::AmazonS3ConfigKey as Key;
+    let endpoint = builder.get_config_value(&Key::S3Endpoint).or_else(|| builder.get_config_value(&Key::Endpoint));
+    let url = match endpoint {
+        Some(endpoint) => endpoint,
+        None => {
+            let region = builder.get_config_value(&Key::Region).unwrap_or_else(|| "us-east-1".into());
+            let virtual_hosted = builder.get_config_value(&Key::VirtualHostedStyleRequest).as_deref() == Some("true");
+            match (virtual_hosted, builder.get_config_value(&Key::Bucket)) {
+                (true, Some(bucket)) => format!("https://{bucket}.s3.{region}.amazonaws.com"),
+                _ => format!("https://s3.{region}.amazonaws.com"),
+            }
+        }
+    };
+    let uri: http::Uri = url.parse().ok()?;
+    Some(format!("{}://{}", uri.scheme_str()?, uri.authority()?))
+}
+
 /// Errors of the media store (configuration and I/O).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -42,6 +63,9 @@ enum Backend {
 /// The media store, with the upload limits and a place for files being received.
 pub struct MediaStore {
     backend: Backend,
+    /// Where browsers fetch media from besides Primer itself: the bucket's origin, for
+    /// presigned URLs (S3 only). Pages' Content-Security-Policy allows it.
+    origin: Option<String>,
     /// Uploads in progress; on the same file system as a local store, so finished uploads
     /// are moved into place by an atomic rename.
     tmp_dir: PathBuf,
@@ -85,10 +109,20 @@ impl MediaStore {
         data_dir: &std::path::Path,
     ) -> Result<MediaStore, StoreError> {
         let Some(rest) = url.strip_prefix("s3://") else { return Err(StoreError::BadUrl(url.to_string())) };
-        let store = builder.with_url(url).build()?;
+        let builder = builder.with_url(url);
+        let origin = bucket_origin(&builder);
+        let store = builder.build()?;
         // The builder takes only the bucket from the URL; the rest is our prefix.
         let prefix = rest.split_once('/').map(|(_, p)| p.trim_matches('/').to_string()).filter(|p| !p.is_empty());
-        MediaStore::with_backend(Backend::S3 { store: Arc::new(store), prefix }, config, data_dir)
+        let mut media = MediaStore::with_backend(Backend::S3 { store: Arc::new(store), prefix }, config, data_dir)?;
+        media.origin = origin;
+        Ok(media)
+    }
+
+    /// The origin browsers fetch media from besides Primer's own (the bucket's, in S3
+    /// mode), as a Content-Security-Policy source.
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
     }
 
     fn with_backend(
@@ -98,7 +132,13 @@ impl MediaStore {
     ) -> Result<MediaStore, StoreError> {
         let tmp_dir = data_dir.join("tmp");
         std::fs::create_dir_all(&tmp_dir)?;
-        Ok(MediaStore { backend, tmp_dir, limits: config.limits, served_types: quick_cache::sync::Cache::new(10_000) })
+        Ok(MediaStore {
+            backend,
+            origin: None,
+            tmp_dir,
+            limits: config.limits,
+            served_types: quick_cache::sync::Cache::new(10_000),
+        })
     }
 
     pub fn is_s3(&self) -> bool {

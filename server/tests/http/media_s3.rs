@@ -106,4 +106,27 @@ async fn a_rejected_upload_leaves_nothing_in_the_bucket(app: TestApp) {
     assert_eq!(std::fs::read_dir(app.state.config.data_dir.join("tmp")).unwrap().count(), 0);
 }
 
-db_tests!(stores_in_the_bucket_once_and_serves_through_presigned_urls, a_rejected_upload_leaves_nothing_in_the_bucket);
+/// Pages allow media, images and requests from the bucket the presigned links point at
+/// (and nothing else outside Primer).
+async fn pages_allow_the_buckets_origin(app: TestApp) {
+    let (app, _) = on_s3(&app);
+    let author = app.signed_in(Role::Author).await;
+    let media: Media = upload_as(&app, &author, "pitch.mp4", &fixtures::mp4()).await.assert_status(201).json();
+    let location = app.get(&media.url).session(&author).send().await.header("location").unwrap();
+    let uri: http::Uri = location.parse().unwrap();
+    let origin = format!("{}://{}", uri.scheme_str().unwrap(), uri.authority().unwrap());
+    let page = app.get("/").session(&author).html().send().await;
+    let policy = page.header("content-security-policy").expect("a policy");
+    for directive in ["media-src", "img-src", "connect-src"] {
+        let sources = policy.split(';').map(str::trim).find(|d| d.starts_with(directive)).unwrap();
+        assert!(sources.split(' ').any(|s| s == origin), "{directive} allows {origin}: {policy}");
+    }
+    let scripts = policy.split(';').map(str::trim).find(|d| d.starts_with("script-src")).unwrap();
+    assert!(!scripts.contains(&origin), "scripts never come from the bucket: {policy}");
+}
+
+db_tests!(
+    stores_in_the_bucket_once_and_serves_through_presigned_urls,
+    a_rejected_upload_leaves_nothing_in_the_bucket,
+    pages_allow_the_buckets_origin,
+);

@@ -729,6 +729,108 @@ async fn certificates_are_not_backdated(app: TestApp) {
     assert_eq!(outcomes(&answer), ["accepted"]);
 }
 
+/// A directive's sources in a policy.
+fn directive<'a>(policy: &'a str, name: &str) -> Vec<&'a str> {
+    policy
+        .split(';')
+        .map(str::trim)
+        .find_map(|d| d.strip_prefix(name).filter(|rest| rest.starts_with(' ')))
+        .map(|rest| rest.split_whitespace().collect())
+        .unwrap_or_default()
+}
+
+/// Every response has a Content-Security-Policy: pages a strict one whose inline scripts
+/// run by this response's nonce (and no inline styles anywhere), everything else one
+/// that runs nothing, Swagger UI one of its own; personal answers aren't cached; HSTS
+/// over https.
+async fn responses_carry_a_strict_policy(app: TestApp) {
+    let learner = learner_in(&app, None, None, None).await;
+    let manager = app.signed_in(Role::Manager).await;
+    let admin = app.signed_in(Role::Admin).await;
+    let mut nonces = Vec::new();
+    for (path, who) in [
+        ("/login", None),
+        ("/", Some(&learner)),
+        ("/progress", Some(&learner)),
+        ("/library", Some(&learner)),
+        ("/device", Some(&learner)),
+        ("/team", Some(&manager)),
+        ("/admin/people", Some(&admin)),
+        ("/studio", Some(&admin)),
+        ("/studio/insights", Some(&admin)),
+        ("/no/such/page", Some(&learner)),
+    ] {
+        let mut call = app.get(path).html();
+        if let Some(who) = who {
+            call = call.session(who);
+        }
+        let page = call.send().await;
+        let html = page.text();
+        let policy = page.header("content-security-policy").unwrap_or_else(|| panic!("{path} has a policy"));
+        assert_eq!(directive(&policy, "default-src"), ["'self'"], "{path}: {policy}");
+        assert_eq!(directive(&policy, "style-src"), ["'self'"], "{path}");
+        assert_eq!(directive(&policy, "object-src"), ["'none'"]);
+        assert_eq!(directive(&policy, "base-uri"), ["'none'"]);
+        assert_eq!(directive(&policy, "form-action"), ["'self'"]);
+        assert_eq!(directive(&policy, "frame-ancestors"), ["'none'"]);
+        for media in ["img-src", "media-src", "connect-src"] {
+            assert_eq!(directive(&policy, media), ["'self'", "blob:"], "{path} {media}");
+        }
+        let scripts = directive(&policy, "script-src");
+        assert!(scripts.contains(&"'self'") && scripts.contains(&"'wasm-unsafe-eval'"), "{path}: {policy}");
+        let nonce = scripts
+            .iter()
+            .find_map(|s| s.strip_prefix("'nonce-").and_then(|n| n.strip_suffix('\'')))
+            .unwrap_or_else(|| panic!("{path}: a nonce in {policy}"))
+            .to_string();
+        // Every inline script carries it; nothing is styled inline.
+        for piece in html.split("<script").skip(1) {
+            let tag = &piece[..piece.find('>').unwrap()];
+            if !tag.contains(" src=") {
+                assert!(
+                    tag.contains(&format!("nonce=\"{nonce}\"")),
+                    "{path}: an inline script without the nonce: <script{tag}>"
+                );
+            }
+        }
+        assert!(!html.contains(" style="), "{path} styles inline: {html}");
+        assert_eq!(page.header("cache-control").as_deref(), Some("no-store"), "{path} is personal");
+        assert!(page.header("strict-transport-security").is_none(), "not over http");
+        nonces.push(nonce);
+    }
+    let distinct: std::collections::HashSet<_> = nonces.iter().collect();
+    assert_eq!(distinct.len(), nonces.len(), "a nonce per response");
+
+    for path in ["/api/v1/me", "/api/v1/progress", "/api/v1/catalog", "/api/v1/export/xapi"] {
+        let who = if path.contains("xapi") { &admin } else { &learner };
+        let reply = app.get(path).session(who).send().await;
+        reply.assert_status(200);
+        assert_eq!(reply.header("cache-control").as_deref(), Some("no-store"), "{path}");
+        let policy = reply.header("content-security-policy").unwrap();
+        assert_eq!(directive(&policy, "default-src"), ["'none'"], "{path}");
+    }
+    let report = app.get("/api/v1/reports/people").session(&manager).send().await;
+    assert_eq!(report.header("cache-control").as_deref(), Some("no-store"));
+    let csv = app.get("/api/v1/reports/people?format=csv").session(&manager).send().await;
+    assert_eq!(csv.header("cache-control").as_deref(), Some("no-store"));
+    // The offline page, served as a file: a policy that runs nothing inline.
+    let offline = app.get("/offline.html").send().await;
+    if offline.status.is_success() {
+        let policy = offline.header("content-security-policy").unwrap();
+        assert_eq!(directive(&policy, "script-src"), ["'self'"]);
+    }
+    let docs = app.get("/api/docs/").send().await;
+    let policy = docs.header("content-security-policy").unwrap();
+    assert!(directive(&policy, "style-src").contains(&"'unsafe-inline'"), "Swagger UI's own: {policy}");
+    assert_eq!(directive(&policy, "frame-ancestors"), ["'none'"]);
+
+    // Over https: HSTS.
+    let https = app
+        .reconfigured(|c| c.public_origin = Some(server::config::Origin::parse("https://primer.example.com").unwrap()));
+    let page = https.get("/login").html().send().await;
+    assert_eq!(page.header("strict-transport-security").as_deref(), Some("max-age=31536000"));
+}
+
 async fn manager_of(app: &TestApp, admin: &Session, team_id: i64) -> Session {
     let user: User = app
         .post("/api/v1/users")
@@ -757,6 +859,7 @@ db_tests!(
     assessments_cannot_be_brute_forced,
     assessment_pools_draw_questions_per_attempt,
     certificates_are_not_backdated,
+    responses_carry_a_strict_policy,
 );
 
 /// Whatever `next` is, the place `safe_next` lets through, resolved by the WHATWG URL

@@ -69,7 +69,7 @@ fn Studio(modules: Resource<Result<Vec<ModuleSummary>, RequestError>>) -> impl I
                             {list.into_iter().map(|m| {
                                 let shown = m.clone();
                                 view! {
-                                    <li style:display=move || if keep(&shown) { "" } else { "none" }>
+                                    <li prop:hidden=move || !keep(&shown)>
                                         <div class="line">
                                             <a class="name" href=format!("/studio/modules/{}", m.id)>{m.title.clone()}</a>
                                             <span class="badge">{m.kind.label()}</span>
