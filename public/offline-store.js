@@ -7,8 +7,16 @@
 // deleted. Media is content-addressed (its URL is its SHA-256), so a file already saved
 // is never downloaded again, even for another module or a new version.
 //
-// Loaded on every page, and by `node --test` (end2end/unit/offline-store.test.mjs) with
-// a fake Cache Storage and fetch.
+// Whose data it is: every personal answer from the server says whose it is
+// (`Primer-Owner`, with `Primer-Session-Expires`), and a copy is handed out only while
+// that person is the one known to be signed in on this device (`ownedCopy`); when the
+// server says a session ended (`Primer-Session: ended`), that person's pages and data
+// go (`sessionEnded`; saved media may stay, and the outbox is the app's, in local
+// storage, never touched here). A shared phone never shows one person's pages to the next.
+//
+// Loaded on every page, by the service worker (which answers from the same caches), and
+// by `node --test` (end2end/unit/offline-store.test.mjs) with a fake Cache Storage and
+// fetch.
 (function (root) {
   'use strict';
 
@@ -17,9 +25,15 @@
   const PERSONAL = ['primer-saved', 'primer-pages', 'primer-data'];
   /** The index: `{items: [{module_id, version, title, bytes, saved_at, urls}]}`. */
   const INDEX = '/__primer/saved.json';
-  /** Whose data the personal caches hold: the person id, in a cache of its own. */
+  /**
+   * Who the device knows is signed in, in a cache of its own: `{person, expires}` (the
+   * person's id as text; when their session ends, Unix seconds, if known).
+   */
   const OWNER_CACHE = 'primer-owner';
   const OWNER = '/__primer/owner';
+  /** Pages people opened, and their own API data (kept by the service worker). */
+  const PAGES = 'primer-pages';
+  const DATA = 'primer-data';
 
   const isMedia = (url) => url.startsWith('/media/');
 
@@ -57,13 +71,27 @@
       }
     }
 
-    /** Every saved module, after cleaning up leftovers. */
+    /**
+     * Every saved module, after cleaning up leftovers, with whether all its files are
+     * still there (`complete`: a page dropped since, say, is saved again when online).
+     */
     function list() {
       return exclusive(async () => {
         const cache = await caches.open(SAVED);
         const index = await readIndex(cache);
         if (!jobs.size) await sweep(cache, index);
-        return index.items;
+        const items = [];
+        for (const item of index.items) {
+          let complete = true;
+          for (const url of item.urls) {
+            if (!(await cache.match(url))) {
+              complete = false;
+              break;
+            }
+          }
+          items.push({ ...item, complete });
+        }
+        return items;
       });
     }
 
@@ -204,24 +232,123 @@
       notify();
     }
 
+    /** Signing out: the person's caches go, and nobody is known to be signed in. */
+    async function signedOut() {
+      await clearPersonal();
+      await forgetOwner();
+    }
+
+    /** The owner record as stored, if any (older builds stored the id alone). */
+    async function readOwner() {
+      const stored = await (await caches.open(OWNER_CACHE)).match(OWNER);
+      if (!stored) return null;
+      const text = await stored.text();
+      try {
+        const record = JSON.parse(text);
+        if (record && typeof record === 'object' && record.person) return { person: String(record.person), expires: record.expires ?? null };
+      } catch {}
+      return text ? { person: text, expires: null } : null;
+    }
+
+    /** The person known to be signed in now (`null`: nobody, or their session has run out). */
+    async function owner(now = Date.now()) {
+      const record = await readOwner();
+      if (!record) return null;
+      if (record.expires !== null && record.expires * 1000 <= now) return null;
+      return record.person;
+    }
+
     /**
-     * Called when someone's session starts on this device. If the personal caches hold
+     * Called when someone's session starts on this device (the app after signing in; the
+     * service worker when an answer names its owner). If the personal caches hold
      * somebody else's data (they never signed out, and another person signed in), that
-     * data is deleted before anything of the new person's is kept.
+     * data is deleted before anything of the new person's is kept. `expires`: when the
+     * session ends, if known.
      */
-    function claim(person) {
+    function claim(person, expires = null) {
       return exclusive(async () => {
-        const cache = await caches.open(OWNER_CACHE);
-        const stored = await cache.match(OWNER);
-        const previous = stored ? await stored.text() : null;
-        if (previous === String(person)) return false;
-        if (previous !== null) await clearPersonal();
-        await cache.put(OWNER, new Response(String(person)));
-        return previous !== null;
+        const previous = await readOwner();
+        const same = previous?.person === String(person);
+        if (!same && previous !== null) await clearPersonal();
+        if (!same || (expires !== null && previous.expires !== expires)) {
+          const record = { person: String(person), expires: expires ?? (same ? previous.expires : null) };
+          await (await caches.open(OWNER_CACHE)).put(OWNER, new Response(JSON.stringify(record)));
+        }
+        return !same && previous !== null;
       });
     }
 
-    return { list, save, cancel, remove, removeAll, clearPersonal, claim, INDEX };
+    /** Nobody is known to be signed in any more (signed out). */
+    async function forgetOwner() {
+      await (await caches.open(OWNER_CACHE)).delete(OWNER);
+    }
+
+    /**
+     * The server said the session ended (expiry, deactivation, a password change
+     * elsewhere): the person's cached pages and data go, and their saved modules' pages
+     * and data (saved media stays: it is the same for everyone, and downloading it again
+     * costs the most). Nobody is known to be signed in until someone signs in again.
+     */
+    function sessionEnded() {
+      return exclusive(async () => {
+        await Promise.all([caches.delete(PAGES), caches.delete(DATA)]);
+        const cache = await caches.open(SAVED);
+        for (const request of await cache.keys()) {
+          const path = new URL(request.url, 'http://primer.invalid').pathname;
+          if (path !== INDEX && !isMedia(path)) await cache.delete(request);
+        }
+        await forgetOwner();
+        notify();
+      });
+    }
+
+    /**
+     * A cached copy of `url` from the first of `cacheNames` that has one, if its owner is
+     * the person known to be signed in now; answers that name no owner (not personal, or
+     * cached by an older build) are never handed out, nor anything when nobody is known.
+     */
+    async function ownedCopy(url, cacheNames) {
+      const person = await owner();
+      if (person === null) return null;
+      for (const name of cacheNames) {
+        const hit = await (await caches.open(name)).match(url);
+        if (hit) return hit.headers.get('primer-owner') === person ? hit : null;
+      }
+      return null;
+    }
+
+    /**
+     * What an answer from the server says about who is signed in: a session that ended
+     * (forget that person's pages and data), or whose answer it is (they are the one
+     * signed in now, until their session expires).
+     */
+    async function observe(response) {
+      if (response.headers.get('primer-session') === 'ended') {
+        if ((await readOwner()) !== null) await sessionEnded();
+        return;
+      }
+      const person = response.headers.get('primer-owner');
+      if (person) {
+        const expires = Number(response.headers.get('primer-session-expires')) || null;
+        await claim(person, expires);
+      }
+    }
+
+    return {
+      list,
+      save,
+      cancel,
+      remove,
+      removeAll,
+      clearPersonal,
+      claim,
+      signedOut,
+      owner,
+      sessionEnded,
+      ownedCopy,
+      observe,
+      INDEX,
+    };
   }
 
   if (typeof module === 'object' && module.exports) {
@@ -233,8 +360,12 @@
   const store = createStore({
     caches: root.caches,
     fetch: (...args) => root.fetch(...args),
-    notify: () => root.dispatchEvent(new CustomEvent('primer-saved-changed')),
+    notify: () => {
+      if (typeof CustomEvent === 'function') root.dispatchEvent(new CustomEvent('primer-saved-changed'));
+    },
   });
+  // The service worker uses the store itself.
+  root.PrimerStore = store;
   const storage = root.navigator.storage;
   root.PrimerOffline = {
     // JSON in and out keeps the Rust side's bindings plain.
@@ -245,6 +376,7 @@
     removeAll: () => store.removeAll(),
     clearPersonal: () => store.clearPersonal(),
     claim: (person) => store.claim(person),
+    sessionEnded: () => store.sessionEnded(),
     /** `{usage, quota, persisted}` in bytes, as far as the browser says. */
     estimate: async () => {
       const estimate = storage?.estimate ? await storage.estimate() : {};
@@ -258,7 +390,7 @@
   // Signing out forgets this person's pages, data and saved modules on this device
   // (records waiting to sync stay: they are theirs, and are sent under their session).
   // `form.submit()` fires no submit event, so this runs once per sign-out.
-  const signOut = (form) => store.clearPersonal().finally(() => form.submit());
+  const signOut = (form) => store.signedOut().finally(() => form.submit());
   root.PrimerOffline.signOut = signOut;
   root.document?.addEventListener('submit', (event) => {
     const form = event.target;

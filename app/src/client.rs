@@ -443,6 +443,11 @@ mod transport {
     async fn finish<T: DeserializeOwned>(result: Result<Response, gloo_net::Error>) -> Result<T, RequestError> {
         let response = result.map_err(|_| RequestError::Network)?;
         let status = response.status();
+        // The session ended on the server: this person's pages and data on this device go
+        // (the service worker does the same for what passes through it).
+        if response.headers().get("primer-session").as_deref() == Some("ended") {
+            crate::device::saved::session_ended();
+        }
         let text = response.text().await.map_err(|_| RequestError::Network)?;
         if response.ok() {
             let text = if text.is_empty() { "null" } else { text.as_str() };

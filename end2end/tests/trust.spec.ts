@@ -178,3 +178,42 @@ test('an assessment saved for offline is answered under its attempt, counts once
   expect(errors.filter((e) => !e.includes('net::ERR_INTERNET_DISCONNECTED') && !e.includes('status of 503'))).toEqual([]);
 });
 
+
+test("a shared phone forgets a manager's pages once her session ends, and shows them to nobody after", async ({ page, context, baseURL }) => {
+  await page.addInitScript(() => localStorage.setItem('primer.auto_save', 'false'));
+  const admin = await apiAs(baseURL!, DEMO.admin.email);
+  const teams: { id: number; name: string }[] = await (await admin.get('/api/v1/teams')).json();
+  const north = teams.find((t) => t.name === 'Retail North')!;
+  const email = `manager.${Date.now()}@primer.example`;
+  const created = await admin.post('/api/v1/users', {
+    data: { email, name: 'Mira Manager', role: 'manager', manages: [north.id], password: DEMO_PASSWORD },
+  });
+  expect(created.status()).toBe(201);
+  const mira = (await created.json()).id as number;
+
+  // Mira looks at her team on the shop's shared phone.
+  await signInAs(page, email);
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null), { timeout: 15_000 }).toBe(true);
+  await page.goto('/team');
+  await hydrated(page);
+  await expect(page.getByTestId('person').first()).toBeVisible();
+  const cachedTeam = () =>
+    page.evaluate(async () => (await (await caches.open('primer-pages')).keys()).some((r) => new URL(r.url).pathname === '/team'));
+  await expect.poll(cachedTeam).toBe(true);
+
+  // Her account is deactivated elsewhere, which ends her sessions.
+  expect((await admin.patch(`/api/v1/users/${mira}`, { data: { active: false } })).status()).toBe(200);
+  // The phone's next answer from the server says so: her pages and data go.
+  await page.goto('/team');
+  await expect(page.getByLabel('Email')).toBeVisible();
+  await expect.poll(cachedTeam).toBe(false);
+  expect(await page.evaluate(async () => (await (await caches.open('primer-data')).keys()).length)).toBe(0);
+
+  // The next person on the phone, with no signal, gets the offline page, not her team.
+  await context.setOffline(true);
+  await page.goto('/team').catch(() => {});
+  await expect(page.getByTestId('offline-page')).toBeVisible();
+  await expect(page.getByTestId('person')).toHaveCount(0);
+  await context.setOffline(false);
+  await admin.dispose();
+});

@@ -187,3 +187,58 @@ test("another person signing in on the device never sees the previous person's d
   assert.deepEqual(caches.paths('primer-data'), []);
   assert.equal(await store.claim(8), false, 'and now the device is theirs');
 });
+
+const answer = (headers) => new Response('', { headers });
+
+test('a copy is handed out only to its owner, while they are the one signed in', async () => {
+  const caches = fakeCaches();
+  const store = createStore({ caches, fetch: fakeNetwork(FILES).fetch });
+  const pages = await caches.open('primer-pages');
+  await pages.put('/team', new Response('<p>Maya team</p>', { headers: { 'content-type': 'text/html', 'primer-owner': '7' } }));
+  await pages.put('/old', new Response('<p>older build</p>', { headers: { 'content-type': 'text/html' } }));
+  assert.equal(await store.ownedCopy('/team', ['primer-pages']), null, 'nobody known to be signed in: nothing');
+  // An answer names its owner: they are signed in, until their session runs out.
+  const expires = Math.floor(Date.now() / 1000) + 3600;
+  await store.observe(answer({ 'primer-owner': '7', 'primer-session-expires': String(expires) }));
+  assert.equal(await store.owner(), '7');
+  assert.equal(await (await store.ownedCopy('/team', ['primer-pages'])).text(), '<p>Maya team</p>');
+  assert.equal(await store.ownedCopy('/old', ['primer-pages']), null, 'a copy naming no owner is never handed out');
+  assert.equal(await store.owner(Date.now() + 7200_000), null, 'once the session has run out, nobody is');
+  // Someone else's answer: the device is theirs now, and Maya's copies are gone.
+  await store.observe(answer({ 'primer-owner': '8' }));
+  assert.equal(await store.owner(), '8');
+  assert.equal(await store.ownedCopy('/team', ['primer-pages']), null);
+  assert.deepEqual(caches.paths('primer-pages'), []);
+});
+
+test("a session that ended forgets the person's pages and data, not saved media", async () => {
+  const caches = fakeCaches();
+  const store = createStore({ caches, fetch: fakeNetwork(FILES).fetch });
+  await store.claim(7);
+  await store.save('a', [module(1, 1, [['/media/aaa', 5000]])]);
+  await (await caches.open('primer-pages')).put('/team', new Response('<p>team</p>', { headers: { 'primer-owner': '7' } }));
+  await (await caches.open('primer-data')).put('/api/v1/progress', new Response('{}', { headers: { 'primer-owner': '7' } }));
+  // An answer unrelated to sessions changes nothing.
+  await store.observe(answer({}));
+  assert.equal(await store.owner(), '7');
+  await store.observe(answer({ 'primer-session': 'ended' }));
+  assert.equal(await store.owner(), null, 'nobody is signed in');
+  assert.deepEqual(caches.paths('primer-pages'), []);
+  assert.deepEqual(caches.paths('primer-data'), []);
+  assert.deepEqual(caches.paths('primer-saved'), ['/__primer/saved.json', '/media/aaa'], 'saved media stays');
+  const [item] = await store.list();
+  assert.equal(item.complete, false, 'the saved module is saved again when its person signs in');
+  // Signing in again: the same person; saving again completes it.
+  assert.equal(await store.claim(7), false);
+  await store.save('b', [module(1, 1, [['/media/aaa', 5000]])]);
+  assert.equal((await store.list())[0].complete, true);
+});
+
+test('signing out leaves nobody signed in on the device', async () => {
+  const caches = fakeCaches();
+  const store = createStore({ caches, fetch: fakeNetwork(FILES).fetch });
+  await store.claim(7);
+  await store.signedOut();
+  assert.equal(await store.owner(), null);
+  assert.equal(await store.claim(8), false, "nothing of anyone's left to clear");
+});

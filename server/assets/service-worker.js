@@ -1,7 +1,11 @@
 // Primer's service worker. The server fills in BUILD and PRECACHE at start-up from the
 // site it serves (server/src/offline.rs), so a new build is a new worker with its own
 // shell cache, and the old cache is deleted when the new worker takes over.
-importScripts('/sw-range.js');
+//
+// Cache-Control: personal pages and API answers come with `no-store`, which Cache
+// Storage doesn't read: the copies kept here for offline use are kept all the same.
+// Whose copy it is decides instead: see offline-store.js (`ownedCopy`, `observe`).
+importScripts('/sw-range.js', '/offline-store.js');
 
 const BUILD = '__PRIMER_BUILD__';
 const PRECACHE = __PRIMER_PRECACHE__;
@@ -11,6 +15,15 @@ const PAGES = 'primer-pages';
 /** Media and module data saved for offline use (content-addressed media never changes). */
 const SAVED = 'primer-saved';
 const OFFLINE_PAGE = '/offline.html';
+/**
+ * Goes up when pages cached by older builds must never be shown again (their HTML
+ * could run a script a hostile title smuggled in, before titles were escaped): on
+ * activation they are deleted, and the app saves saved modules' pages again when online.
+ */
+const HTML_FORMAT = 2;
+const META = 'primer-meta';
+const HTML_FORMAT_KEY = '/__primer/html-format';
+const store = self.PrimerStore;
 
 self.addEventListener('install', (event) => {
   // No skipWaiting here: a new version waits until the person chooses to reload, so an
@@ -18,12 +31,27 @@ self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(PRECACHE)));
 });
 
+/** Deletes HTML that builds older than HTML_FORMAT cached (pages, and saved modules'). */
+async function dropOldHtml() {
+  const meta = await caches.open(META);
+  const stored = await meta.match(HTML_FORMAT_KEY);
+  if (stored && Number(await stored.text()) >= HTML_FORMAT) return;
+  await caches.delete(PAGES);
+  const saved = await caches.open(SAVED);
+  for (const request of await saved.keys()) {
+    const hit = await saved.match(request);
+    if (hit?.headers.get('content-type')?.startsWith('text/html')) await saved.delete(request);
+  }
+  await meta.put(HTML_FORMAT_KEY, new Response(String(HTML_FORMAT)));
+}
+
 self.addEventListener('activate', (event) => {
   event.waitUntil(
     (async () => {
       for (const name of await caches.keys()) {
         if (name.startsWith('primer-shell-') && name !== SHELL) await caches.delete(name);
       }
+      await dropOldHtml();
       await self.clients.claim();
     })(),
   );
@@ -66,12 +94,27 @@ async function media(request) {
 /** How long a page may take on a weak signal before its saved copy is shown instead. */
 const SLOW_NETWORK_MS = 4000;
 
-/** Pages: the network first (kept for later), then the last copy, then the offline page. */
+/**
+ * A network answer, once read for who is signed in (a session that ended forgets that
+ * person's pages and data before anything else is answered).
+ */
+async function fromNetwork(request) {
+  const response = await fetch(request);
+  await store.observe(response);
+  return response;
+}
+
+/**
+ * Pages: the network first (kept for later, for its owner), then that person's last
+ * copy, then the offline page. A copy is shown only to its owner, while they are the
+ * one known to be signed in; when nobody is (a session ended or ran out), the network
+ * is waited for and never raced.
+ */
 async function page(request) {
-  const cachedCopy = () =>
-    caches.match(request.url, { cacheName: PAGES }).then((hit) => hit || caches.match(request.url, { cacheName: SAVED }));
-  const network = fetch(request).then((response) => {
-    if (response.ok && response.headers.get('content-type')?.startsWith('text/html')) {
+  const owner = await store.owner();
+  const cachedCopy = () => store.ownedCopy(request.url, [PAGES, SAVED]);
+  const network = fromNetwork(request).then((response) => {
+    if (response.ok && response.headers.get('content-type')?.startsWith('text/html') && response.headers.get('primer-owner')) {
       const copy = response.clone();
       caches.open(PAGES).then((cache) => cache.put(request.url, copy));
     }
@@ -80,6 +123,7 @@ async function page(request) {
   // If the saved copy wins the race, a network failure later is nobody's concern.
   network.catch(() => {});
   try {
+    if (owner === null) return await network;
     // With one bar of signal, a saved copy after a few seconds beats a spinner.
     const cached = await cachedCopy();
     if (!cached) return await network;
@@ -94,18 +138,19 @@ async function page(request) {
 const PERSONAL_DATA = ['/api/v1/me', '/api/v1/catalog', '/api/v1/progress'];
 const DATA = 'primer-data';
 
-/** API reads: the network first, then what was saved, then a JSON error in words. */
+/** API reads: the network first, then the owner's saved copy, then a JSON error in words. */
 async function data(request) {
   const url = new URL(request.url);
   try {
-    const response = await fetch(request);
-    if (response.ok && PERSONAL_DATA.includes(url.pathname) && !url.search) {
+    const response = await fromNetwork(request);
+    const owned = response.ok && response.headers.get('primer-owner');
+    if (owned && PERSONAL_DATA.includes(url.pathname) && !url.search) {
       const copy = response.clone();
       caches.open(DATA).then((cache) => cache.put(request.url, copy));
     }
     // An assessment's open attempt saved with its module: the server's newer one
     // replaces it (a module's own data is refreshed with its page and media instead).
-    if (response.ok && url.pathname.startsWith('/api/v1/assessments/')) {
+    if (owned && url.pathname.startsWith('/api/v1/assessments/')) {
       const copy = response.clone();
       caches.open(SAVED).then(async (cache) => {
         if (await cache.match(request.url)) await cache.put(request.url, copy);
@@ -113,8 +158,7 @@ async function data(request) {
     }
     return response;
   } catch (offline) {
-    const cached =
-      (await caches.match(request.url, { cacheName: SAVED })) || (await caches.match(request.url, { cacheName: DATA }));
+    const cached = await store.ownedCopy(request.url, [SAVED, DATA]);
     if (cached) return cached;
     const body = { error: { code: 'offline', message: "You're offline, and this isn't saved on this phone." } };
     return new Response(JSON.stringify(body), { status: 503, headers: { 'content-type': 'application/json' } });

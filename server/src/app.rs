@@ -108,6 +108,7 @@ pub fn app(state: AppState) -> Router {
 pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
     routes
+        .layer(middleware::from_fn_with_state(state.clone(), auth::owner::mark))
         .layer(middleware::from_fn_with_state(state.clone(), auth::csrf::reject_cross_site))
         .layer(
             ServiceBuilder::new()

@@ -89,6 +89,10 @@ struct PageBackend {
 
 impl PageBackend {
     async fn viewer(&self, request: &Parts) -> Result<Option<auth::Viewer>, RequestError> {
+        // Looked up once per request, before the page rendered (`auth::owner`).
+        if let Some(auth::MaybeViewer(found)) = request.extensions.get::<auth::MaybeViewer>() {
+            return Ok(found.clone());
+        }
         auth::viewer_from_headers(&self.state, &request.headers).await.map_err(to_request_error)
     }
 }

@@ -16,6 +16,14 @@ pub struct SavedModule {
     pub bytes: u64,
     pub saved_at: String,
     pub urls: Vec<String>,
+    /// Every file is still there (a page dropped since, say, makes it incomplete: it is
+    /// saved again when online).
+    #[serde(default = "complete")]
+    pub complete: bool,
+}
+
+fn complete() -> bool {
+    true
 }
 
 /// A file to download, with its size when known.
@@ -73,7 +81,7 @@ pub fn plan_refresh<'a>(
     let mut drop = Vec::new();
     for s in saved {
         match catalog.iter().find(|m| m.id == s.module_id) {
-            Some(m) if m.version != s.version => fetch.push(m),
+            Some(m) if m.version != s.version || !s.complete => fetch.push(m),
             Some(_) => {}
             None => drop.push(s.module_id),
         }
@@ -135,6 +143,8 @@ mod js {
         pub async fn remove_all() -> Result<JsValue, JsValue>;
         #[wasm_bindgen(catch, js_namespace = PrimerOffline, js_name = claim)]
         pub async fn claim(person: f64) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(catch, js_namespace = PrimerOffline, js_name = sessionEnded)]
+        pub async fn session_ended() -> Result<JsValue, JsValue>;
         #[wasm_bindgen(catch, js_namespace = PrimerOffline, js_name = estimate)]
         pub async fn estimate() -> Result<JsValue, JsValue>;
         #[wasm_bindgen(catch, js_namespace = PrimerOffline, js_name = persist)]
@@ -175,7 +185,7 @@ pub async fn persist() -> bool {
 }
 
 #[cfg(feature = "hydrate")]
-pub(super) use browser::*;
+pub(crate) use browser::*;
 
 #[cfg(feature = "hydrate")]
 mod browser {
@@ -292,6 +302,14 @@ mod browser {
         }
     }
 
+    /// The server said this person's session ended: their pages and data on this device
+    /// go (saved media and the outbox stay).
+    pub fn session_ended() {
+        spawn_local(async move {
+            let _ = js::session_ended().await;
+        });
+    }
+
     /// Removes everything saved.
     pub fn remove_all() {
         spawn_local(async move {
@@ -383,7 +401,15 @@ mod tests {
     }
 
     fn saved(id: i64, version: i32) -> SavedModule {
-        SavedModule { module_id: id, version, title: String::new(), bytes: 0, saved_at: String::new(), urls: vec![] }
+        SavedModule {
+            module_id: id,
+            version,
+            title: String::new(),
+            bytes: 0,
+            saved_at: String::new(),
+            urls: vec![],
+            complete: true,
+        }
     }
 
     #[test]
@@ -403,5 +429,9 @@ mod tests {
         assert_eq!(drop, [9], "no longer in the catalog");
         let (fetch, _) = plan_refresh(&[saved(1, 2)], &catalog, false, soon);
         assert!(fetch.is_empty(), "the setting turns downloading by itself off");
+        // A saved module missing a file (its page dropped by a newer build) is saved again.
+        let incomplete = SavedModule { complete: false, ..saved(1, 2) };
+        let (fetch, _) = plan_refresh(&[incomplete], &catalog, false, soon);
+        assert_eq!(fetch.iter().map(|m| m.id).collect::<Vec<_>>(), [1]);
     }
 }

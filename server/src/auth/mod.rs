@@ -3,6 +3,7 @@
 
 pub mod client_ip;
 pub mod csrf;
+pub mod owner;
 pub mod password;
 pub mod policy;
 pub mod reset;
@@ -47,7 +48,7 @@ pub async fn viewer_from_headers(state: &AppState, headers: &HeaderMap) -> Resul
         return Ok(None);
     };
     let user = accounts::users::view(&state.db, account).await?;
-    Ok(Some(Viewer { user, session_hash: session.token_hash }))
+    Ok(Some(Viewer { user, session_hash: session.token_hash, session_expires_at: session.expires_at }))
 }
 
 /// A successful sign-in.

@@ -15,6 +15,8 @@ pub struct Viewer {
     pub user: User,
     /// The hash of the session's token (to end or keep this session).
     pub session_hash: String,
+    /// When the session ends unless it is used again.
+    pub session_expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// A set of roles allowed to do something.

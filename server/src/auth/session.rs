@@ -52,8 +52,9 @@ pub async fn start(
     Ok(NewSession { token, expires_at })
 }
 
-/// The active user behind a session token, if the session is live. Refreshes the
-/// session's expiry when it has not been refreshed for a while.
+/// The active user behind a session token, if the session is live, with the session as
+/// it now stands. Refreshes the session's expiry when it has not been refreshed for a
+/// while.
 pub async fn resolve(
     db: &impl ConnectionTrait,
     token: &str,
@@ -69,6 +70,7 @@ pub async fn resolve(
     if !user.active {
         return Ok(None);
     }
+    let mut session = session;
     if now - session.last_seen_at > TOUCH_EVERY {
         session::Entity::update_many()
             .col_expr(session::Column::LastSeenAt, Expr::value(now))
@@ -76,6 +78,8 @@ pub async fn resolve(
             .filter(session::Column::TokenHash.eq(session.token_hash.clone()))
             .exec(db)
             .await?;
+        session.last_seen_at = now;
+        session.expires_at = now + ttl;
     }
     Ok(Some((session, user)))
 }

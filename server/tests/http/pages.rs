@@ -18,7 +18,7 @@ async fn every_page_offers_the_manifest_and_the_service_worker(app: TestApp) {
     assert_eq!(worker.header("content-type").as_deref(), Some("text/javascript; charset=utf-8"));
     assert_eq!(worker.header("cache-control").as_deref(), Some("no-cache"));
     let script = worker.text();
-    assert!(script.contains("importScripts('/sw-range.js')"));
+    assert!(script.contains("importScripts('/sw-range.js', '/offline-store.js')"));
     assert!(!script.contains("__PRIMER_"), "every placeholder is filled in");
 }
 

@@ -831,6 +831,60 @@ async fn responses_carry_a_strict_policy(app: TestApp) {
     assert_eq!(page.header("strict-transport-security").as_deref(), Some("max-age=31536000"));
 }
 
+/// Every personal answer says whose it is, and an answer to a session that ended (or any
+/// 401) says so, with the dead cookie removed: what a shared phone's service worker
+/// needs to keep one person's pages from the next.
+async fn answers_say_whose_they_are(app: TestApp) {
+    let manager = app.signed_in(Role::Manager).await;
+    let id = manager.user.id.to_string();
+    for path in ["/team", "/progress", "/"] {
+        let page = app.get(path).session(&manager).html().send().await;
+        assert_eq!(page.header("primer-owner").as_deref(), Some(id.as_str()), "{path}");
+        let expires: i64 = page.header("primer-session-expires").unwrap().parse().unwrap();
+        assert!(expires > chrono::Utc::now().timestamp(), "{path}: the session's end is ahead");
+    }
+    for path in ["/api/v1/me", "/api/v1/progress", "/api/v1/reports/people"] {
+        let reply = app.get(path).session(&manager).send().await;
+        assert_eq!(reply.header("primer-owner").as_deref(), Some(id.as_str()), "{path}");
+    }
+    // Nobody's: the sign-in page and the bundle.
+    let login = app.get("/login").html().send().await;
+    assert!(login.header("primer-owner").is_none() && login.header("primer-session").is_none());
+    // The session ends elsewhere (a password change from another device): the next answer
+    // to this phone says so, and removes its cookie.
+    let laptop = app.session_for(manager.user.clone()).await;
+    server::auth::session::end_all_for_user(app.db(), manager.user.id, None).await.unwrap();
+    let page = app.get("/team").session(&manager).html().send().await;
+    assert!(page.status.is_redirection(), "to sign in: {}", page.status);
+    assert_eq!(page.header("primer-session").as_deref(), Some("ended"));
+    assert!(page.header("primer-owner").is_none());
+    // A worker can't read a redirect's headers: the page it leads to says it again (the
+    // dead cookie still sent), and removes the cookie.
+    assert!(page.set_cookie("primer_session").is_none());
+    let login = app.get("/login?next=/team").session(&manager).html().send().await;
+    assert_eq!(login.header("primer-session").as_deref(), Some("ended"));
+    let cookie = login.set_cookie("primer_session").expect("the dead cookie removed");
+    assert!(cookie.contains("Max-Age=0") || cookie.contains("expires="), "{cookie}");
+    let api = app.get("/api/v1/me").session(&laptop).send().await;
+    api.assert_error(401, "unauthenticated");
+    assert_eq!(api.header("primer-session").as_deref(), Some("ended"));
+    // Any 401 says so, with or without a cookie.
+    let anonymous = app.get("/api/v1/progress").send().await;
+    assert_eq!((anonymous.status.as_u16(), anonymous.header("primer-session").as_deref()), (401, Some("ended")));
+    // Signing in sets its own cookie: nothing removes it.
+    app.create_user("dana@primer.test", Role::Learner, Some("correct horse battery")).await;
+    let signed_in = app
+        .post("/api/v1/auth/login")
+        .header("cookie", &manager.cookie)
+        .json(&json!({"email": "dana@primer.test", "password": "correct horse battery"}))
+        .send()
+        .await;
+    signed_in.assert_status(200);
+    let cookies: Vec<_> = signed_in.headers.get_all("set-cookie").iter().collect();
+    assert_eq!(cookies.len(), 1, "{cookies:?}");
+    assert!(signed_in.session_cookie().is_some_and(|c| c.len() > "primer_session=".len()));
+}
+
 async fn manager_of(app: &TestApp, admin: &Session, team_id: i64) -> Session {
     let user: User = app
         .post("/api/v1/users")
@@ -860,6 +914,7 @@ db_tests!(
     assessment_pools_draw_questions_per_attempt,
     certificates_are_not_backdated,
     responses_carry_a_strict_policy,
+    answers_say_whose_they_are,
 );
 
 /// Whatever `next` is, the place `safe_next` lets through, resolved by the WHATWG URL
