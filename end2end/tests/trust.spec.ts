@@ -217,3 +217,74 @@ test("a shared phone forgets a manager's pages once her session ends, and shows 
   await context.setOffline(false);
   await admin.dispose();
 });
+
+const H = '</title><script>alert(1)</script><img src=x onerror=alert(2)>"\'><svg onload=alert(3)>';
+
+test('hostile text in every field runs nothing in Chromium, and no page breaks its Content-Security-Policy', async ({ browser, baseURL }) => {
+  const admin = await apiAs(baseURL!, DEMO.admin.email);
+  const author = await apiAs(baseURL!, DEMO.author.email);
+  const team = await (await admin.post('/api/v1/teams', { data: { name: `T ${H.slice(0, 60)}` } })).json();
+  const stamp = Date.now();
+  const make = async (role: string, extra: object = {}) => {
+    const email = `${role}.${stamp}@primer.example`;
+    const r = await admin.post('/api/v1/users', {
+      data: { email, name: `${role} ${H}`, role, job_role: `Seller ${H}`, team_id: team.id, password: DEMO_PASSWORD, ...extra },
+    });
+    expect(r.status()).toBe(201);
+    return { email, id: (await r.json()).id as number };
+  };
+  const learner = await make('learner');
+  const manager = await make('manager', { manages: [team.id] });
+  const tip = await (
+    await author.post('/api/v1/modules', {
+      data: {
+        kind: 'tip', title: `Tip ${H}`, summary: `Summary ${H}`, estimated_seconds: 60, tags: ['<img src=x onerror=alert(4)>'],
+        body_markdown: `# ${H}\n\n<script>alert(5)</script> [link](javascript:alert(6))`,
+      },
+    })
+  ).json();
+  expect((await author.post(`/api/v1/modules/${tip.id}/publish`)).status()).toBe(200);
+  const path = await (await author.post('/api/v1/paths', { data: { title: `Path ${H}`, description: H, module_ids: [tip.id] } })).json();
+  expect((await author.post('/api/v1/assignments', { data: { path_id: path.id, team_id: team.id, required: true, due_days: 30 } })).status()).toBe(201);
+  const phone = await apiAs(baseURL!, learner.email);
+  const now = new Date().toISOString();
+  await phone.post('/api/v1/sync', {
+    data: {
+      device_id: 'p', device_time: now,
+      records: [{ id: crypto.randomUUID(), kind: 'feedback', module_id: tip.id, module_version: 1, occurred_at: now, payload: { rating: 2, comment: `Comment ${H}` } }],
+    },
+  });
+
+  const visit = async (email: string | null, paths: string[]) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      d.dismiss().catch(() => {});
+    });
+    await page.addInitScript(() => {
+      (window as unknown as { __violations: string[] }).__violations = [];
+      document.addEventListener('securitypolicyviolation', (e) =>
+        (window as unknown as { __violations: string[] }).__violations.push(`${e.violatedDirective} ${e.blockedURI}`),
+      );
+    });
+    const errors = watchErrors(page, [404]);
+    if (email) await signInAs(page, email);
+    for (const p of paths) {
+      await page.goto(p);
+      if (!p.startsWith('/api/')) await hydrated(page);
+      else await page.locator('.swagger-ui').first().waitFor();
+      const violations = await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations);
+      expect(violations, `${p}: CSP violations`).toEqual([]);
+    }
+    expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  };
+  await visit(null, [`/login?error=${encodeURIComponent(H)}&email=${encodeURIComponent(H)}`]);
+  await visit(learner.email, ['/', '/library', `/library?q=${encodeURIComponent(H)}`, `/modules/${tip.id}`, '/progress', '/prep', '/account', '/device']);
+  await visit(manager.email, ['/team']);
+  await visit(DEMO.admin.email, ['/admin/people', '/admin/teams', '/studio', `/studio/modules/${tip.id}`, '/studio/paths', '/studio/assignments', '/studio/certifications', `/studio/insights?module=${tip.id}`, '/api/docs/']);
+  for (const api of [admin, author, phone]) await api.dispose();
+});

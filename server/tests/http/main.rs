@@ -9,6 +9,7 @@ mod auth;
 mod certifications;
 mod cli;
 mod database;
+mod hostile;
 mod import;
 mod media;
 mod media_s3;
