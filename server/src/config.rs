@@ -104,6 +104,15 @@ pub struct ServeArgs {
     #[arg(long, env = "PRIMER_LOGIN_SLOW_DOWN_AFTER", default_value_t = 10)]
     pub login_slow_down_after: u32,
 
+    /// Sync requests one person may send per minute; beyond it 429 `rate_limited` (the
+    /// phone keeps the records and sends them after `Retry-After`).
+    #[arg(long, env = "PRIMER_SYNC_MAX_BATCHES_PER_MINUTE", default_value_t = 20)]
+    pub sync_max_batches_per_minute: u32,
+
+    /// Learning records one person may send per minute.
+    #[arg(long, env = "PRIMER_SYNC_MAX_RECORDS_PER_MINUTE", default_value_t = 10_000)]
+    pub sync_max_records_per_minute: u32,
+
     /// Passwords hashed or checked at once (sign-in, password changes, one-time links);
     /// beyond it requests get 429 `busy`. Each takes ~19 MiB while it runs. Default: two
     /// per core.
@@ -194,15 +203,27 @@ pub struct ThrottleConfig {
     pub window: Duration,
 }
 
+/// How much one person may sync per minute.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncRate {
+    pub batches: u32,
+    pub records: u32,
+}
+
 /// Everything the running app needs to know, checked.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The public origin, when configured.
     pub public_origin: Option<Origin>,
+    /// Where links Primer hands out point (one-time sign-in links, xAPI identifiers): the
+    /// public URL, or else the address `primer serve` listens on. Never a request's
+    /// `Host`, which whoever sends the request chooses.
+    pub link_base: String,
     pub trusted_proxies: Vec<IpNet>,
     pub throttle: ThrottleConfig,
     /// Passwords hashed or checked at once.
     pub password_checks: usize,
+    pub sync_rate: SyncRate,
     pub session_ttl: Duration,
     pub reset_link_ttl: Duration,
     pub site_root: PathBuf,
@@ -213,8 +234,13 @@ pub struct Config {
 
 impl Config {
     pub fn new(storage: &StorageArgs, serve: &ServeArgs) -> Result<Config, String> {
+        let public_origin = storage.public_origin()?;
         Ok(Config {
-            public_origin: storage.public_origin()?,
+            link_base: match &public_origin {
+                Some(origin) => origin.origin.clone(),
+                None => format!("http://{}", serve.bind),
+            },
+            public_origin,
             trusted_proxies: serve.trusted_proxies.clone(),
             throttle: ThrottleConfig {
                 per_account_address: serve.login_max_failures_per_account_and_address.max(1),
@@ -223,6 +249,10 @@ impl Config {
                 window: Duration::from_secs(u64::from(serve.login_window_minutes.max(1)) * 60),
             },
             password_checks: serve.max_password_checks.unwrap_or_else(Hasher::default_at_once).max(1),
+            sync_rate: SyncRate {
+                batches: serve.sync_max_batches_per_minute.max(1),
+                records: serve.sync_max_records_per_minute.max(1),
+            },
             session_ttl: Duration::from_secs(u64::from(serve.session_days.max(1)) * 86_400),
             reset_link_ttl: Duration::from_secs(u64::from(serve.reset_link_hours.max(1)) * 3_600),
             site_root: serve.site_root.clone(),
@@ -242,6 +272,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             public_origin: None,
+            link_base: "http://127.0.0.1:3000".into(),
             trusted_proxies: Vec::new(),
             throttle: ThrottleConfig {
                 per_account_address: 10,
@@ -250,6 +281,7 @@ impl Default for Config {
                 window: Duration::from_secs(15 * 60),
             },
             password_checks: Hasher::default_at_once(),
+            sync_rate: SyncRate { batches: 20, records: 10_000 },
             session_ttl: Duration::from_secs(30 * 86_400),
             reset_link_ttl: Duration::from_secs(72 * 3_600),
             site_root: PathBuf::from("target/site"),

@@ -52,6 +52,8 @@ pub enum ApiError {
     AttemptsUsed(u32),
     #[error("Your next attempt at this assessment opens in {} minute(s).", retry_after.as_secs().div_ceil(60).max(1))]
     CoolingDown { retry_after: Duration },
+    #[error("Primer is catching up with what you sent; the rest goes by itself in a moment.")]
+    RateLimited { retry_after: Duration },
     #[error("{0}")]
     TooLarge(String),
     #[error("The file is empty. Choose a file with something in it.")]
@@ -102,6 +104,7 @@ impl ApiError {
             ApiError::Busy => ErrorCode::Busy,
             ApiError::AttemptsUsed(_) => ErrorCode::AttemptsUsed,
             ApiError::CoolingDown { .. } => ErrorCode::CoolingDown,
+            ApiError::RateLimited { .. } => ErrorCode::RateLimited,
             ApiError::TooLarge(_) => ErrorCode::TooLarge,
             ApiError::EmptyUpload => ErrorCode::EmptyUpload,
             ApiError::InvalidMedia(_) => ErrorCode::InvalidMedia,
@@ -116,7 +119,9 @@ impl ApiError {
     /// When to try again, for answers that say so (`Retry-After`).
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            ApiError::TooManyAttempts { retry_after } | ApiError::CoolingDown { retry_after } => Some(*retry_after),
+            ApiError::TooManyAttempts { retry_after }
+            | ApiError::CoolingDown { retry_after }
+            | ApiError::RateLimited { retry_after } => Some(*retry_after),
             ApiError::Busy => Some(Duration::from_secs(1)),
             _ => None,
         }

@@ -188,6 +188,21 @@ fn read_module(file: &Path) -> anyhow::Result<ModuleFile> {
     Ok(ModuleFile { file: file.to_owned(), key, front, body: body.to_string() })
 }
 
+/// The file `name` names in `dir`, if it is one and is inside it: a module may name
+/// files of its folder only, never `../` out of it, an absolute path, or a link that
+/// leads elsewhere (an import is run by an operator, on files an author wrote).
+fn inside(dir: &Path, name: &str) -> Option<PathBuf> {
+    let relative = Path::new(name);
+    if relative.is_absolute()
+        || relative.components().any(|c| !matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir))
+    {
+        return None;
+    }
+    let folder = dir.canonicalize().ok()?;
+    let full = folder.join(relative).canonicalize().ok()?;
+    (full.starts_with(&folder) && full.is_file()).then_some(full)
+}
+
 /// Relative image paths in a card's Markdown (`![alt](media/chart.png)`).
 fn local_images(body: &str) -> Vec<String> {
     use pulldown_cmark::{Event, Parser, Tag};
@@ -266,11 +281,11 @@ pub async fn import_dir(state: &AppState, dir: &Path, by: Option<i64>) -> anyhow
             names.extend(local_images(&m.body));
         }
         for name in names {
-            let full = dir.join(&name);
-            if full.is_file() {
-                wanted.insert(name, full);
-            } else {
-                problems.push(format!("{}: {name} is not in the folder", m.file.display()));
+            match inside(dir, &name) {
+                Some(full) => {
+                    wanted.insert(name, full);
+                }
+                None => problems.push(format!("{}: {name} is not a file in the folder", m.file.display())),
             }
         }
     }

@@ -44,6 +44,9 @@ pub enum ErrorCode {
     AttemptsUsed,
     /// The next attempt at this assessment is issued after a wait; see `Retry-After`.
     CoolingDown,
+    /// More syncing than one person does in a minute: nothing was stored; send again
+    /// after `Retry-After` (the phone keeps the records meanwhile).
+    RateLimited,
     /// The body or the uploaded file is over its size limit.
     TooLarge,
     /// An upload with no bytes in it.
@@ -71,7 +74,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the server sends (add new ones here too: the tests check each of them).
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 28] = [
         ErrorCode::MalformedRequest,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::InvalidInput,
@@ -90,6 +93,7 @@ impl ErrorCode {
         ErrorCode::Busy,
         ErrorCode::AttemptsUsed,
         ErrorCode::CoolingDown,
+        ErrorCode::RateLimited,
         ErrorCode::TooLarge,
         ErrorCode::EmptyUpload,
         ErrorCode::InvalidMedia,
@@ -114,7 +118,7 @@ impl ErrorCode {
             TooLarge | BatchTooLarge => 413,
             UnsupportedMediaType => 415,
             InvalidInput | EmptyUpload | InvalidMedia => 422,
-            TooManyAttempts | Busy | CoolingDown => 429,
+            TooManyAttempts | Busy | CoolingDown | RateLimited => 429,
             Internal | Unknown => 500,
             Unavailable | Offline => 503,
         }
@@ -142,6 +146,7 @@ impl ErrorCode {
             Busy => "busy",
             AttemptsUsed => "attempts_used",
             CoolingDown => "cooling_down",
+            RateLimited => "rate_limited",
             TooLarge => "too_large",
             EmptyUpload => "empty_upload",
             InvalidMedia => "invalid_media",

@@ -6,10 +6,7 @@ use app::api::{
     ErrorBody, NewUser, PasswordResetLink, Role, TeamRef, User, UserPatch,
     validate::{self, Email},
 };
-use axum::{
-    extract::State,
-    http::{HeaderMap, StatusCode},
-};
+use axum::{extract::State, http::StatusCode};
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait,
@@ -25,7 +22,7 @@ use crate::{
     auth::{Admins, Auth, Managers, password, reset, session},
     db::{
         self,
-        entities::{team, team_manager, user},
+        entities::{password_reset, team, team_manager, user},
     },
     error::{ApiError, Json, Path, Query},
 };
@@ -294,6 +291,8 @@ pub async fn update<C: TransactionTrait + ConnectionTrait>(
         .map_err(|e| if db::is_unique_violation(&e) { ApiError::EmailTaken(new_email) } else { e.into() })?;
     if deactivating {
         let ended = session::end_all_for_user(&txn, id, None).await?;
+        // A link made before must not work again if the account is reactivated.
+        password_reset::Entity::delete_many().filter(password_reset::Column::UserId.eq(id)).exec(&txn).await?;
         tracing::info!(user_id = id, sessions_ended = ended, "account deactivated");
     }
     let user = view(&txn, account).await?;
@@ -364,15 +363,6 @@ pub async fn is_responsible_for(db: &impl ConnectionTrait, viewer: &User, person
         return Ok(false);
     }
     Ok(responsible_for(viewer).filter(user::Column::Id.eq(person_id)).count(db).await? > 0)
-}
-
-/// The base URL for links: the configured public URL, or the address this request used.
-pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(origin) = &state.config.public_origin {
-        return origin.origin.clone();
-    }
-    let host = headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:3000");
-    format!("http://{host}")
 }
 
 /// Every account (filterable). Roles: admin.
@@ -470,21 +460,15 @@ pub async fn update_user(
 pub async fn create_password_reset(
     State(state): State<AppState>,
     auth: Auth<Admins>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Result<(StatusCode, Json<PasswordResetLink>), ApiError> {
     let account = user::Entity::find_by_id(id).one(&state.db).await?.ok_or_else(|| ApiError::not_found("Person"))?;
     if !account.active {
         return Err(ApiError::invalid("active", "Reactivate the account before making a link."));
     }
-    let link = reset::create_link(
-        &state.db,
-        &base_url(&state, &headers),
-        state.config.reset_link_ttl,
-        id,
-        Some(auth.user().id),
-    )
-    .await?;
+    let link =
+        reset::create_link(&state.db, &state.config.link_base, state.config.reset_link_ttl, id, Some(auth.user().id))
+            .await?;
     Ok((StatusCode::CREATED, Json(link)))
 }
 

@@ -341,9 +341,30 @@ async fn upload(
     }
 }
 
-/// A stored file, to signed-in people: byte ranges, `HEAD`, a strong `ETag`, and cached
-/// for a year (the bytes behind a URL never change). With an S3 store, a redirect to a
-/// short-lived presigned URL. Roles: any.
+/// How long a learner's right to a file is remembered before it is checked again (a video
+/// seeks in many range requests; the catalog isn't read for each).
+const GRANT_FOR: Duration = Duration::from_secs(60);
+
+/// Whether `user` may fetch the file `sha256`: authors and admins any file (drafts'
+/// included, they work on them); anyone else only files of a module version they may
+/// open (its video, poster, captions, a tip card's images; a video's poster frame is
+/// in its version's list). Everything else is a 404, as if it weren't there.
+async fn may_fetch(state: &AppState, user: &app::api::User, sha256: &str) -> Result<bool, ApiError> {
+    if matches!(user.role, app::api::Role::Author | app::api::Role::Admin) {
+        return Ok(true);
+    }
+    if state.media.granted(user.id, sha256, GRANT_FOR) {
+        return Ok(true);
+    }
+    let visible = crate::modules::catalog::visible_media(&state.db, user).await?;
+    state.media.grant(user.id, &visible);
+    Ok(visible.contains(sha256))
+}
+
+/// A stored file, to signed-in people who may see it (see `may_fetch`): byte ranges,
+/// `HEAD`, a strong `ETag`, and cached for a year (the bytes behind a URL never change).
+/// With an S3 store, a redirect to a short-lived presigned URL. Roles: any (authors and
+/// admins any file; others the files of modules they may open).
 #[utoipa::path(
     get, path = "/media/{id}", tag = "media",
     params(("id" = String, Path, description = "The file's SHA-256")),
@@ -359,11 +380,14 @@ async fn upload(
 )]
 async fn serve(
     State(state): State<AppState>,
-    _auth: Auth<AnyRole>,
+    auth: Auth<AnyRole>,
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
     if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+        return Err(ApiError::not_found("Media"));
+    }
+    if !may_fetch(&state, auth.user(), &id).await? {
         return Err(ApiError::not_found("Media"));
     }
     let lookup = async {

@@ -114,20 +114,41 @@ pub async fn poster(video: &Path, duration_s: f64, out: &Path) -> Result<(), Api
     Ok(())
 }
 
-/// An image's width and height, read from its header.
+/// The most pixels an image may have: a 48-megapixel phone photo fits; a header that
+/// claims a billion by a billion (a decompression bomb, to whatever decodes it: ffmpeg
+/// for posters, the phone's browser) doesn't.
+pub const MAX_IMAGE_PIXELS: u64 = 50_000_000;
+/// The longest side an image may have, in pixels.
+pub const MAX_IMAGE_SIDE: u64 = 16_384;
+
+/// An image's width and height: read from its header, capped, and then the image decoded
+/// whole, so one that claims a size it doesn't have, or is damaged, is refused.
 pub async fn image(path: &Path) -> Result<(i32, i32), ApiError> {
-    let path = path.to_owned();
-    let size = tokio::task::spawn_blocking(move || imagesize::size(path))
+    let unreadable = || ApiError::InvalidMedia("This image can't be read: it may be damaged or incomplete.".into());
+    let header_path = path.to_owned();
+    let size = tokio::task::spawn_blocking(move || imagesize::size(header_path))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|_| ApiError::InvalidMedia("This image can't be read: it may be damaged or incomplete.".into()))?;
-    let (Ok(w), Ok(h)) = (i32::try_from(size.width), i32::try_from(size.height)) else {
-        return Err(ApiError::InvalidMedia("This image is too large in pixels.".into()));
-    };
+        .map_err(|_| unreadable())?;
+    let (w, h) = (size.width as u64, size.height as u64);
     if w == 0 || h == 0 {
         return Err(ApiError::InvalidMedia("This image has no pixels.".into()));
     }
-    Ok((w, h))
+    if w > MAX_IMAGE_SIDE || h > MAX_IMAGE_SIDE || w.saturating_mul(h) > MAX_IMAGE_PIXELS {
+        return Err(ApiError::InvalidMedia(format!(
+            "This image is {w} × {h} pixels; Primer takes up to {} megapixels ({MAX_IMAGE_SIDE} on the longest side). \
+             Make it smaller and upload it again.",
+            MAX_IMAGE_PIXELS / 1_000_000
+        )));
+    }
+    // Decoded within the cap: a header that lies, or a file cut short, fails here.
+    let decoded =
+        run(Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(path).args(["-frames:v", "1", "-f", "null", "-"]))
+            .await?;
+    if !decoded.status.success() || !decoded.stderr.is_empty() {
+        return Err(unreadable());
+    }
+    Ok((w as i32, h as i32))
 }
 
 /// Captions must be UTF-8 text (WebVTT requires it).

@@ -74,6 +74,9 @@ pub struct MediaStore {
     /// type) never change under its hash, so entries never go stale; this saves a
     /// database query on every range a video player asks for.
     served_types: quick_cache::sync::Cache<String, mime::Mime>,
+    /// Files a person may fetch, checked at (see `media::may_fetch`), so the many range
+    /// requests of one video don't read the catalog each time.
+    grants: quick_cache::sync::Cache<(i64, String), std::time::Instant>,
 }
 
 impl std::fmt::Debug for MediaStore {
@@ -138,6 +141,7 @@ impl MediaStore {
             tmp_dir,
             limits: config.limits,
             served_types: quick_cache::sync::Cache::new(10_000),
+            grants: quick_cache::sync::Cache::new(100_000),
         })
     }
 
@@ -222,6 +226,19 @@ impl MediaStore {
             self.served_types.insert(sha256.to_string(), mime.clone());
         }
         Ok(found)
+    }
+
+    /// Whether `user_id` was found, within `within`, to be allowed `sha256`.
+    pub fn granted(&self, user_id: i64, sha256: &str, within: Duration) -> bool {
+        self.grants.get(&(user_id, sha256.to_string())).is_some_and(|at| at.elapsed() < within)
+    }
+
+    /// Notes the files `user_id` was found allowed, now.
+    pub fn grant<'a>(&self, user_id: i64, sha256s: impl IntoIterator<Item = &'a String>) {
+        let now = std::time::Instant::now();
+        for sha in sha256s {
+            self.grants.insert((user_id, sha.clone()), now);
+        }
     }
 
     /// The file on disk, for a local store.

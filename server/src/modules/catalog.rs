@@ -253,6 +253,16 @@ async fn visible_to(db: &impl ConnectionTrait, user: &User) -> Result<Visible, A
     Ok(content.visible(user, &held, db::now()))
 }
 
+/// Every media file of the module versions this person may open now (what they may
+/// fetch).
+pub async fn visible_media(db: &impl ConnectionTrait, user: &User) -> Result<HashSet<String>, ApiError> {
+    let mut media = HashSet::new();
+    for (_, version, ..) in visible_to(db, user).await?.modules {
+        media.extend(version.media_ids()?);
+    }
+    Ok(media)
+}
+
 /// The ids of the modules this person may open now, and which of them are a
 /// certification's assessment (what a sync batch is checked against).
 pub async fn visible_for_sync(

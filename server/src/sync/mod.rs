@@ -16,7 +16,7 @@ use app::api::{
     SyncRequest, SyncResponse, User, score_quiz,
 };
 use axum::extract::{DefaultBodyLimit, State};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, sea_query::OnConflict,
@@ -453,6 +453,7 @@ pub async fn rebuild(db: &sea_orm::DatabaseConnection) -> Result<(usize, usize),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 409, description = "`wrong_user`: `user_id` is not the signed-in person", body = ErrorBody),
         (status = 413, description = "`batch_too_large`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: more than a person syncs in a minute; see `Retry-After`", body = ErrorBody),
     ),
     security(("primer_session" = []))
 )]
@@ -461,7 +462,45 @@ pub async fn sync(
     auth: Auth<AnyRole>,
     Json(envelope): Json<Envelope>,
 ) -> Result<Json<SyncResponse>, ApiError> {
-    Ok(Json(apply_batch(&state, auth.user(), envelope.checked(auth.user())?).await?))
+    let envelope = envelope.checked(auth.user())?;
+    count_against_rate(&state.db, state.config.sync_rate, auth.user().id, envelope.records.len()).await?;
+    Ok(Json(apply_batch(&state, auth.user(), envelope).await?))
+}
+
+/// Counts a batch of `records` against what one person may sync this minute (in the
+/// database, so every server counts the same), or refuses it: 429 `rate_limited`, with
+/// the time until the minute turns.
+pub async fn count_against_rate(
+    db: &impl ConnectionTrait,
+    limit: crate::config::SyncRate,
+    user_id: i64,
+    records: usize,
+) -> Result<(), ApiError> {
+    let now = db::now();
+    let minute = now.duration_trunc(TimeDelta::minutes(1)).unwrap_or(now);
+    // One row per person: the minute's counts, started afresh when a new minute begins.
+    let sql = "INSERT INTO sync_rates (user_id, window_start, batches, records) VALUES ($1, $2, 1, $3) \
+               ON CONFLICT (user_id) DO UPDATE SET \
+               batches = CASE WHEN sync_rates.window_start = excluded.window_start THEN sync_rates.batches + 1 ELSE 1 END, \
+               records = CASE WHEN sync_rates.window_start = excluded.window_start \
+                              THEN sync_rates.records + excluded.records ELSE excluded.records END, \
+               window_start = excluded.window_start \
+               RETURNING batches, records";
+    let values = [user_id.into(), minute.into(), (records as i64).into()];
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(db.get_database_backend(), sql, values))
+        .await?
+        .ok_or_else(|| ApiError::Internal("the sync rate wasn't counted".into()))?;
+    let (batches, sent): (i32, i64) = (row.try_get("", "batches")?, row.try_get("", "records")?);
+    if batches > limit.batches as i32 || sent > i64::from(limit.records) {
+        let left = (minute + TimeDelta::minutes(1) - now).to_std().unwrap_or_default();
+        // Whole seconds, rounded up: a phone that waits exactly that long finds a new minute.
+        let wait = std::time::Duration::from_secs(left.as_secs() + u64::from(left.subsec_nanos() > 0))
+            .max(std::time::Duration::from_secs(1));
+        tracing::info!(user_id, batches, records = sent, "sync rate limited");
+        return Err(ApiError::RateLimited { retry_after: wait });
+    }
+    Ok(())
 }
 
 /// Whose progress to read.

@@ -5,10 +5,7 @@
 use std::collections::HashMap;
 
 use app::api::{Role, User};
-use axum::{
-    extract::State,
-    http::{HeaderMap, header},
-};
+use axum::extract::State;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
@@ -165,7 +162,6 @@ fn parse_cursor(cursor: &str) -> Result<(DateTime<Utc>, String), ApiError> {
 pub async fn export(
     State(state): State<AppState>,
     auth: Auth<Managers>,
-    headers: HeaderMap,
     Query(query): Query<ExportQuery>,
 ) -> Result<Json<StatementPage>, ApiError> {
     let me: &User = auth.user();
@@ -201,13 +197,7 @@ pub async fn export(
     let has_more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
 
-    let base = match &state.config.public_origin {
-        Some(origin) => origin.origin.clone(),
-        None => {
-            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-            format!("http://{host}")
-        }
-    };
+    let base = state.config.link_base.clone();
     let names: HashMap<i64, String> = if rows.is_empty() {
         HashMap::new()
     } else {

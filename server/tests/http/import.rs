@@ -121,7 +121,36 @@ async fn the_demo_catalog_is_realistic(app: TestApp) {
     assert!(questions.iter().flat_map(|q| q.options.iter()).all(|o| !o.correct));
 }
 
+/// A module may name files of its folder only: never `../` out of it, an absolute
+/// path, or a link that leads elsewhere. Nothing is imported when one does.
+async fn imports_stay_inside_their_folder(app: TestApp) {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.png"), fixtures::png()).unwrap();
+    let secret = outside.path().join("secret.png");
+    for name in [
+        "../secret.png".to_string(),
+        secret.display().to_string(),
+        "media/../../secret.png".to_string(),
+        "linked.png".to_string(),
+    ] {
+        let dir = folder();
+        std::os::unix::fs::symlink(&secret, dir.path().join("linked.png")).unwrap();
+        // Next to the folder, so `../` reaches it.
+        std::fs::copy(&secret, dir.path().parent().unwrap().join("secret.png")).ok();
+        // A card's image, and a video module's file.
+        std::fs::write(dir.path().join("price.md"), TIP.replace("media/chart.png", &name)).unwrap();
+        let video = format!(
+            "+++\nkey = \"clip\"\nkind = \"video\"\ntitle = \"Clip\"\nvideo = {name:?}\nestimated_seconds = 10\n+++\n"
+        );
+        std::fs::write(dir.path().join("clip.md"), video).unwrap();
+        let error = server::import::import_dir(&app.state, dir.path(), None).await.unwrap_err().to_string();
+        assert!(error.contains("is not a file in the folder"), "{name}: {error}");
+        assert_eq!(counts(&app).await, [0, 0, 0, 0, 0], "{name}: nothing imported");
+    }
+}
+
 db_tests!(
+    imports_stay_inside_their_folder,
     importing_twice_changes_nothing,
     a_changed_file_publishes_a_new_version,
     a_bad_folder_imports_nothing,

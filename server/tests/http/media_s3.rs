@@ -69,9 +69,9 @@ async fn stores_in_the_bucket_once_and_serves_through_presigned_urls(app: TestAp
     let leftovers = std::fs::read_dir(app.state.config.data_dir.join("tmp")).unwrap().count();
     assert_eq!(leftovers, 0, "no temporary files are left behind");
 
-    // A signed-in learner is redirected to a presigned URL; the redirect is cached privately
-    // for less time than the URL is valid.
-    let learner = app.signed_in(Role::Learner).await;
+    // Someone who may see it (an author; learners once a module uses it) is redirected to
+    // a presigned URL; the redirect is cached privately for less time than the URL is valid.
+    let learner = app.signed_in(Role::Author).await;
     let reply = app.get(&media.url).session(&learner).send().await;
     reply.assert_status(302);
     let location = reply.header("location").expect("a Location header");

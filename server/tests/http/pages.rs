@@ -128,7 +128,7 @@ async fn password_link_page_works_without_javascript(app: TestApp) {
     let admin = app.signed_in(Role::Admin).await;
     let user = app.create_user("new@primer.test", Role::Learner, None).await;
     let link = app.post(&format!("/api/v1/users/{}/password-reset", user.id)).session(&admin).send().await.value();
-    let path = link["url"].as_str().unwrap().trim_start_matches("http://primer.test").to_string();
+    let path = link["url"].as_str().unwrap().trim_start_matches(&app.state.config.link_base).to_string();
 
     let page = app.get(&path).html().send().await;
     page.assert_status(200);

@@ -29,6 +29,8 @@ fn start(data_dir: &Path, database_url: &str, port: u16) -> Server {
         .env("PRIMER_DATABASE_URL", database_url)
         .env_remove("PRIMER_PUBLIC_URL")
         .env("PRIMER_LOG", "error")
+        // A batch sent, and sent again after the crash: more than a person's minute allows.
+        .env("PRIMER_SYNC_MAX_RECORDS_PER_MINUTE", "1000000")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

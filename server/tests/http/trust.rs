@@ -885,6 +885,142 @@ async fn answers_say_whose_they_are(app: TestApp) {
     assert!(signed_in.session_cookie().is_some_and(|c| c.len() > "primer_session=".len()));
 }
 
+/// An image whose header claims more pixels than any photo has is refused before
+/// anything decodes it, and one whose bytes don't hold what its header claims too.
+async fn images_are_capped_and_decoded(app: TestApp) {
+    let author = app.signed_in(Role::Author).await;
+    let png = fixtures::png();
+    // PNG's IHDR: width and height, big-endian, at bytes 16..24.
+    let claiming = |w: u32, h: u32| {
+        let mut bytes = png.clone();
+        bytes[16..20].copy_from_slice(&w.to_be_bytes());
+        bytes[20..24].copy_from_slice(&h.to_be_bytes());
+        bytes
+    };
+    let reply = upload_as(&app, &author, "bomb.png", &claiming(1_000_000_000, 1_000_000_000)).await;
+    reply.assert_error(422, "invalid_media");
+    assert!(reply.value()["error"]["message"].as_str().unwrap().contains("megapixels"));
+    let reply = upload_as(&app, &author, "liar.png", &claiming(4000, 3000)).await;
+    reply.assert_error(422, "invalid_media");
+    let stored = server::db::entities::media::Entity::find().count(app.db()).await.unwrap();
+    assert_eq!(stored, 0, "neither was stored");
+    upload_as(&app, &author, "chart.png", &png).await.assert_status(201);
+}
+
+/// Media is served to people who may see a module using it (and to authors and admins);
+/// to anyone else, drafts' files included, it isn't there.
+async fn media_follows_the_modules_using_it(app: TestApp) {
+    let author = app.signed_in(Role::Author).await;
+    let video: app::api::Media =
+        upload_as(&app, &author, "aurora.mp4", &fixtures::mp4()).await.assert_status(201).json();
+    let poster = video.poster.clone().expect("a poster frame");
+    let draft_image: app::api::Media =
+        upload_as(&app, &author, "draft.png", &fixtures::png()).await.assert_status(201).json();
+    let learner = learner_in(&app, None, None, None).await;
+    let manager = app.signed_in(Role::Manager).await;
+    for url in [&video.url, &poster.url, &draft_image.url] {
+        app.get(url).session(&learner).send().await.assert_error(404, "not_found");
+    }
+    // Published in a video module everyone may open: the video and its poster frame.
+    let m = create(&app, &author, &json!({"kind": "video", "title": "Aurora", "video_media_id": video.id})).await;
+    publish(&app, &author, m.id).await;
+    for url in [&video.url, &poster.url] {
+        app.get(url).session(&learner).send().await.assert_status(200);
+        app.get(url).session(&manager).send().await.assert_status(200);
+    }
+    // The draft's image: still nobody's but its authors'.
+    app.get(&draft_image.url).session(&learner).send().await.assert_error(404, "not_found");
+    app.get(&draft_image.url).session(&author).send().await.assert_status(200);
+    let admin = app.signed_in(Role::Admin).await;
+    app.get(&draft_image.url).session(&admin).send().await.assert_status(200);
+    // Limited to a job role the next learner doesn't have: not theirs. (Someone who could
+    // see it keeps their access for up to a minute, the grant's life.)
+    let other = learner_in(&app, None, None, None).await;
+    let module: Module = app.get(&format!("/api/v1/modules/{}", m.id)).session(&author).send().await.json();
+    let mut body = serde_json::to_value(&module).unwrap();
+    body["audience"] = json!({"job_roles": ["Nobody here"]});
+    app.put(&format!("/api/v1/modules/{}", m.id)).session(&author).json(&body).send().await.assert_status(200);
+    publish(&app, &author, m.id).await;
+    app.get(&video.url).session(&other).send().await.assert_error(404, "not_found");
+}
+
+/// Links Primer hands out are built from its configuration, never from the request's
+/// `Host`; a one-time link made before a deactivation doesn't work after a reactivation.
+async fn links_come_from_configuration(app: TestApp) {
+    let admin = app.signed_in(Role::Admin).await;
+    let dana = app.create_user("dana@primer.test", Role::Learner, None).await;
+    let link: app::api::PasswordResetLink = app
+        .post(&format!("/api/v1/users/{}/password-reset", dana.id))
+        .session(&admin)
+        .header("host", "evil.example")
+        .send()
+        .await
+        .assert_status(201)
+        .json();
+    assert!(link.url.starts_with("http://127.0.0.1:3000/reset/"), "{}", link.url);
+    let page: Value = app
+        .get("/api/v1/export/xapi")
+        .session(&admin)
+        .header("host", "evil.example")
+        .send()
+        .await
+        .assert_status(200)
+        .value();
+    assert!(!page.to_string().contains("evil.example"));
+    let configured =
+        app.reconfigured(|c| c.link_base = server::config::Origin::parse("https://primer.example.com").unwrap().origin);
+    let link: app::api::PasswordResetLink = configured
+        .post(&format!("/api/v1/users/{}/password-reset", dana.id))
+        .session(&admin)
+        .header("host", "evil.example")
+        .send()
+        .await
+        .json();
+    assert!(link.url.starts_with("https://primer.example.com/reset/"), "{}", link.url);
+
+    // Deactivated, then reactivated: the link made before is dead.
+    let token = link.url.rsplit('/').next().unwrap().to_string();
+    for active in [false, true] {
+        app.patch(&format!("/api/v1/users/{}", dana.id))
+            .session(&admin)
+            .json(&json!({"active": active}))
+            .send()
+            .await
+            .assert_status(200);
+    }
+    app.post("/api/v1/auth/password-reset")
+        .json(&json!({"token": token, "password": "a brand new password"}))
+        .send()
+        .await
+        .assert_error(400, "invalid_reset_link");
+}
+
+/// One person can't sync without limit: past 20 batches or 10,000 records in a minute
+/// (here 2 and 5), 429 `rate_limited` with `Retry-After`, nothing stored.
+async fn sync_is_rate_limited_per_person(app: TestApp) {
+    let app = app.reconfigured(|c| c.sync_rate = server::config::SyncRate { batches: 2, records: 5 });
+    let (tip_id, _) = crate::sync::content(&app).await;
+    let learner = learner_in(&app, None, None, None).await;
+    let batch = |n: usize| {
+        json!({"device_id": "p", "device_time": chrono::Utc::now().to_rfc3339(),
+               "records": (0..n).map(|_| record(&id(), "completion", tip_id, 1, json!({}))).collect::<Vec<_>>()})
+    };
+    app.post("/api/v1/sync").session(&learner).json(&batch(2)).send().await.assert_status(200);
+    let over = app.post("/api/v1/sync").session(&learner).json(&batch(4)).send().await;
+    if over.status.as_u16() == 200 {
+        // The minute turned between the two: the limit holds in the new one.
+        panic!("six records in a minute, against a limit of five: {}", over.text());
+    }
+    over.assert_error(429, "rate_limited");
+    let wait: u64 = over.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait));
+    let stored = server::db::entities::learning_record::Entity::find().count(app.db()).await.unwrap();
+    assert_eq!(stored, 2, "the refused batch stored nothing");
+    // Someone else is not held back.
+    let other = learner_in(&app, None, None, None).await;
+    app.post("/api/v1/sync").session(&other).json(&batch(1)).send().await.assert_status(200);
+}
+
 async fn manager_of(app: &TestApp, admin: &Session, team_id: i64) -> Session {
     let user: User = app
         .post("/api/v1/users")
@@ -915,6 +1051,10 @@ db_tests!(
     certificates_are_not_backdated,
     responses_carry_a_strict_policy,
     answers_say_whose_they_are,
+    images_are_capped_and_decoded,
+    media_follows_the_modules_using_it,
+    links_come_from_configuration,
+    sync_is_rate_limited_per_person,
 );
 
 /// Whatever `next` is, the place `safe_next` lets through, resolved by the WHATWG URL

@@ -15,6 +15,7 @@ pub mod path;
 pub mod path_module;
 pub mod session;
 pub mod sync_device;
+pub mod sync_rate;
 pub mod team;
 pub mod team_manager;
 pub mod user;

@@ -1,7 +1,8 @@
 //! Assessment integrity: attempts the server issues (each answered once), records kept
 //! but not counted (a second answer to one attempt), the attempts and cooldown an author
 //! allows, and when a certification's current version began (no certificate is issued
-//! before it).
+//! before it). And how much each person synced this minute (a rate limit every server
+//! shares).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -28,6 +29,15 @@ enum LearningRecords {
     Table,
     Counted,
     AttemptId,
+}
+
+#[derive(DeriveIden)]
+enum SyncRates {
+    Table,
+    UserId,
+    WindowStart,
+    Batches,
+    Records,
 }
 
 #[derive(DeriveIden)]
@@ -76,6 +86,24 @@ impl MigrationTrait for Migration {
                     .table(AssessmentAttempts::Table)
                     .col(AssessmentAttempts::UserId)
                     .col(AssessmentAttempts::ModuleId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(SyncRates::Table)
+                    .col(big_integer(SyncRates::UserId).primary_key())
+                    .col(timestamp_with_time_zone(SyncRates::WindowStart))
+                    .col(integer(SyncRates::Batches))
+                    .col(big_integer(SyncRates::Records))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_sync_rates_user")
+                            .from(SyncRates::Table, SyncRates::UserId)
+                            .to(Users::Table, Users::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
                     .to_owned(),
             )
             .await?;
