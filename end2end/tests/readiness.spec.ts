@@ -1,14 +1,7 @@
-import { type APIRequestContext, expect, request, test } from '@playwright/test';
-import { DEMO, DEMO_PASSWORD, hydrated, signInAs, watchErrors } from './helpers';
+import { type APIRequestContext, expect, test } from '@playwright/test';
+import { DEMO, DEMO_PASSWORD, apiAs, hydrated, signInAs, watchErrors } from './helpers';
 
 type CatalogModule = { id: number; version: number; title: string; kind: string; assessment?: boolean };
-
-async function apiAs(baseURL: string, email: string): Promise<APIRequestContext> {
-  const api = await request.newContext({ baseURL, extraHTTPHeaders: { Origin: baseURL } });
-  const login = await api.post('/api/v1/auth/login', { data: { email, password: DEMO_PASSWORD } });
-  expect(login.ok()).toBeTruthy();
-  return api;
-}
 
 /** A new account executive in Retail North (Maya's team) who started `startedDaysAgo` ago. */
 async function newLearner(admin: APIRequestContext, name: string, startedDaysAgo: number) {

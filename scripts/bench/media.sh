@@ -29,6 +29,11 @@ sha=$(curl -fsS -b "primer_session=$author_session" -F "file=@$work/clip.mp4" "$
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["sha256"])')
 stored=$(find "$PRIMER_DATA_DIR" -type f -name "$sha" | head -1)
 size=$(stat -c %s "$stored")
+# Learners may fetch the files of modules they can open: publish one with this video.
+module=$(curl -fsS -b "primer_session=$author_session" -H 'content-type: application/json' \
+  -d "{\"kind\":\"video\",\"title\":\"Benchmark clip\",\"video_media_id\":\"$sha\"}" "$base/api/v1/modules" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+curl -fsS -o /dev/null -b "primer_session=$author_session" -X POST "$base/api/v1/modules/$module/publish"
 
 nginx_port=$(free_port)
 mkdir -p "$work/nginx"

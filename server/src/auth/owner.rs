@@ -46,8 +46,12 @@ pub async fn mark(State(state): State<AppState>, request: Request, next: Next) -
     }
     let (mut parts, body) = request.into_parts();
     let had_cookie = session::token_from_headers(&parts.headers).is_some();
-    // A failure to look it up is the handler's to report (it asks again).
-    let viewer = MaybeViewer::from_request_parts(&mut parts, &state).await.ok().and_then(|v| v.0);
+    let viewer = match MaybeViewer::from_request_parts(&mut parts, &state).await {
+        Ok(MaybeViewer(viewer)) => viewer,
+        // The session couldn't be looked up (the database, say): the handler reports it,
+        // and nothing is marked: a passing fault must not end anyone's session.
+        Err(_) => return next.run(Request::from_parts(parts, body)).await,
+    };
     let mut response = next.run(Request::from_parts(parts, body)).await;
     let unauthorized = response.status() == StatusCode::UNAUTHORIZED;
     // A service worker can't read a redirect's headers (a navigation sees it opaque): the

@@ -36,7 +36,8 @@ pub async fn sync_from(app: &TestApp, who: &Session, device: &str, records: Vec<
         .json()
 }
 
-fn statuses(response: &SyncResponse) -> Vec<String> {
+/// Results of a sync as words: the status, or the code of a rejection.
+pub fn statuses(response: &SyncResponse) -> Vec<String> {
     response
         .results
         .iter()

@@ -16,7 +16,7 @@ use crate::{
     media::upload_as,
     modules::{create, good_questions, learner_in, publish, quiz, tip},
     support::{Session, TestApp},
-    sync::{id, record, sync_from},
+    sync::{id, record, statuses, sync_from},
 };
 
 /// Values that only a newer client could send (or nobody should) are refused on input,
@@ -474,18 +474,6 @@ async fn sign_in_addresses_have_a_length_cap(app: TestApp) {
     assert_eq!(app.state.hasher.count(), hashed_before);
 }
 
-/// Results of a sync as words: the status, or the code of a rejection.
-fn outcomes(answer: &SyncResponse) -> Vec<String> {
-    answer
-        .results
-        .iter()
-        .map(|r| match r.code {
-            Some(code) => serde_json::to_value(code).unwrap().as_str().unwrap().to_string(),
-            None => serde_json::to_value(r.status).unwrap().as_str().unwrap().to_string(),
-        })
-        .collect()
-}
-
 async fn attempt(app: &TestApp, who: &Session, module_id: i64) -> crate::support::Reply {
     app.post(&format!("/api/v1/assessments/{module_id}/attempts")).session(who).send().await
 }
@@ -533,7 +521,7 @@ async fn assessments_cannot_be_brute_forced(app: TestApp) {
     batch.extend(combinations.iter().map(|a| answers(c.quiz, Some(&first.id), a.clone())));
     let answer = sync_from(&app, &learner, "phone-1", batch.clone()).await;
     assert_eq!(
-        outcomes(&answer),
+        statuses(&answer),
         ["accepted", "accepted", "accepted", "attempt_limit", "attempt_limit", "attempt_limit"]
     );
     let held: Vec<Value> = app.get("/api/v1/me/certificates").session(&learner).send().await.json();
@@ -541,7 +529,7 @@ async fn assessments_cannot_be_brute_forced(app: TestApp) {
     // Sent again (a lost answer): the same answers.
     let retry = sync_from(&app, &learner, "phone-1", batch).await;
     assert_eq!(
-        outcomes(&retry),
+        statuses(&retry),
         ["duplicate", "duplicate", "duplicate", "attempt_limit", "attempt_limit", "attempt_limit"]
     );
     let quiz_progress = retry.progress.module(c.quiz).unwrap();
@@ -549,13 +537,13 @@ async fn assessments_cannot_be_brute_forced(app: TestApp) {
     // An attempt is its learner's: someone else's answers under it are refused.
     let other = learner_in(&app, Some("Account Executive"), None, None).await;
     let theirs = sync_from(&app, &other, "phone-9", vec![answers(c.quiz, Some(&first.id), json!([[1], [0, 2]]))]).await;
-    assert_eq!(outcomes(&theirs), ["invalid_payload"]);
+    assert_eq!(statuses(&theirs), ["invalid_payload"]);
 
     // An older phone's answers, without an attempt: as many count as attempts are left
     // (two), the rest are kept, not counted.
     let old_phone: Vec<Value> = combinations.iter().map(|a| answers(c.quiz, None, a.clone())).collect();
     let answer = sync_from(&app, &learner, "old-phone", old_phone).await;
-    assert_eq!(outcomes(&answer), ["accepted", "accepted", "attempt_limit", "attempt_limit"]);
+    assert_eq!(statuses(&answer), ["accepted", "accepted", "attempt_limit", "attempt_limit"]);
     assert!(app.get("/api/v1/me/certificates").session(&learner).send().await.value().as_array().unwrap().is_empty());
     let kept = server::db::entities::learning_record::Entity::find()
         .filter(server::db::entities::learning_record::Column::Counted.eq(false))
@@ -604,7 +592,7 @@ async fn assessments_cannot_be_brute_forced(app: TestApp) {
     assert_eq!(fourth.attempts_used, 3);
     let answer =
         sync_from(&app, &learner, "phone-1", vec![answers(c.quiz, Some(&fourth.id), json!([[1], [0, 2]]))]).await;
-    assert_eq!(outcomes(&answer), ["accepted"]);
+    assert_eq!(statuses(&answer), ["accepted"]);
     let held: Vec<app::api::Certificate> = app.get("/api/v1/me/certificates").session(&learner).send().await.json();
     assert_eq!((held.len(), held[0].score), (1, Some(100)));
 }
@@ -649,10 +637,10 @@ async fn assessment_pools_draw_questions_per_attempt(app: TestApp) {
     // Answering every question of the pool doesn't fit the attempt.
     let all_right = json!(vec![json!([0]); 5]);
     let answer = sync_from(&app, &learner, "phone", vec![answers(q.id, Some(&drawn.id), all_right)]).await;
-    assert_eq!(outcomes(&answer), ["invalid_payload"]);
+    assert_eq!(statuses(&answer), ["invalid_payload"]);
     // Three answers, for the questions drawn, in the version's order.
     let answer = sync_from(&app, &learner, "phone", vec![answers(q.id, Some(&drawn.id), json!([[0], [0], [0]]))]).await;
-    assert_eq!(outcomes(&answer), ["accepted"]);
+    assert_eq!(statuses(&answer), ["accepted"]);
     let held: Vec<app::api::Certificate> = app.get("/api/v1/me/certificates").session(&learner).send().await.json();
     assert_eq!(held[0].score, Some(100));
     // The stored answers say which questions they were for.
@@ -662,7 +650,7 @@ async fn assessment_pools_draw_questions_per_attempt(app: TestApp) {
     // An older phone (no attempt, no pools) can't answer a pool.
     let other = learner_in(&app, None, None, None).await;
     let answer = sync_from(&app, &other, "phone", vec![answers(q.id, None, json!([[0], [0], [0]]))]).await;
-    assert_eq!(outcomes(&answer), ["invalid_payload"]);
+    assert_eq!(statuses(&answer), ["invalid_payload"]);
 }
 
 /// A certificate is issued when the server received what earned it, never before the
@@ -689,7 +677,7 @@ async fn certificates_are_not_backdated(app: TestApp) {
         .await
         .assert_status(200)
         .json();
-    assert_eq!(outcomes(&answer), ["accepted", "accepted", "accepted"], "the modules existed then (400 days ago)");
+    assert_eq!(statuses(&answer), ["accepted", "accepted", "accepted"], "the modules existed then (400 days ago)");
 
     // The certification comes after: the learner qualifies, but from now, not from then.
     let created_before = server::db::now();
@@ -714,7 +702,7 @@ async fn certificates_are_not_backdated(app: TestApp) {
         .await
         .assert_status(200)
         .json();
-    assert_eq!(outcomes(&answer), ["absurd_time"]);
+    assert_eq!(statuses(&answer), ["absurd_time"]);
     // A few minutes slow is a phone, not a lie.
     let answer: SyncResponse = app
         .post("/api/v1/sync")
@@ -726,7 +714,7 @@ async fn certificates_are_not_backdated(app: TestApp) {
         .await
         .assert_status(200)
         .json();
-    assert_eq!(outcomes(&answer), ["accepted"]);
+    assert_eq!(statuses(&answer), ["accepted"]);
 }
 
 /// A directive's sources in a policy.
