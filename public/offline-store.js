@@ -34,6 +34,9 @@
   /** Pages people opened, and their own API data (kept by the service worker). */
   const PAGES = 'primer-pages';
   const DATA = 'primer-data';
+  /** What the service worker has done to the caches once: the HTML format they hold. */
+  const META = 'primer-meta';
+  const HTML_FORMAT = '/__primer/html-format';
 
   const isMedia = (url) => url.startsWith('/media/');
 
@@ -303,6 +306,28 @@
     }
 
     /**
+     * Deletes the HTML that builds before `format` cached, once (a page made before
+     * titles were escaped could run what a hostile title smuggled in): opened pages, and
+     * saved modules' pages, which `list` then reports incomplete so the app saves them
+     * again when online. Media, data and the index stay.
+     */
+    function dropHtmlBefore(format) {
+      return exclusive(async () => {
+        const meta = await caches.open(META);
+        const stored = await meta.match(HTML_FORMAT);
+        if (stored && Number(await stored.text()) >= format) return false;
+        await caches.delete(PAGES);
+        const cache = await caches.open(SAVED);
+        for (const request of await cache.keys()) {
+          const hit = await cache.match(request);
+          if (hit?.headers.get('content-type')?.startsWith('text/html')) await cache.delete(request);
+        }
+        await meta.put(HTML_FORMAT, new Response(String(format)));
+        return true;
+      });
+    }
+
+    /**
      * A cached copy of `url` from the first of `cacheNames` that has one, if its owner is
      * the person known to be signed in now; answers that name no owner (not personal, or
      * cached by an older build) are never handed out, nor anything when nobody is known.
@@ -347,6 +372,7 @@
       sessionEnded,
       ownedCopy,
       observe,
+      dropHtmlBefore,
       INDEX,
     };
   }

@@ -63,7 +63,8 @@ function fakeNetwork(files, { delay = 0, status = {} } = {}) {
         sent += n;
       },
     });
-    return new Response(body, { status: 200, headers: { 'content-type': 'application/octet-stream' } });
+    const type = url.startsWith('/api/') ? 'application/json' : url.startsWith('/media/') ? 'application/octet-stream' : 'text/html; charset=utf-8';
+    return new Response(body, { status: 200, headers: { 'content-type': type } });
   };
   return { fetch, fetched };
 }
@@ -232,6 +233,26 @@ test("a session that ended forgets the person's pages and data, not saved media"
   assert.equal(await store.claim(7), false);
   await store.save('b', [module(1, 1, [['/media/aaa', 5000]])]);
   assert.equal((await store.list())[0].complete, true);
+});
+
+test("a new build's HTML format drops pages older builds cached, once, and saved pages are saved again", async () => {
+  const caches = fakeCaches();
+  const store = createStore({ caches, fetch: fakeNetwork(FILES).fetch });
+  await store.claim(7);
+  await store.save('a', [module(1, 1, [['/media/aaa', 5000]])]);
+  await (await caches.open('primer-pages')).put('/modules/2', new Response('<title>old</title>', { headers: { 'content-type': 'text/html' } }));
+  assert.equal(await store.dropHtmlBefore(2), true);
+  assert.deepEqual(caches.paths('primer-pages'), [], 'opened pages are gone');
+  assert.deepEqual(caches.paths('primer-saved'), ['/__primer/saved.json', '/api/v1/catalog/1', '/media/aaa'], "the saved page is gone; data and media stay");
+  assert.equal((await store.list())[0].complete, false, 'so the app saves it again when online');
+  assert.equal(await store.owner(), '7', 'nobody is signed out by it');
+  // Saved again by this build: the next activation of the same format keeps it.
+  await store.save('b', [module(1, 1, [['/media/aaa', 5000]])]);
+  assert.equal(await store.dropHtmlBefore(2), false);
+  assert.equal((await store.list())[0].complete, true);
+  // A later format drops it again.
+  assert.equal(await store.dropHtmlBefore(3), true);
+  assert.equal((await store.list())[0].complete, false);
 });
 
 test('signing out leaves nobody signed in on the device', async () => {

@@ -16,13 +16,12 @@ const PAGES = 'primer-pages';
 const SAVED = 'primer-saved';
 const OFFLINE_PAGE = '/offline.html';
 /**
- * Goes up when pages cached by older builds must never be shown again (their HTML
- * could run a script a hostile title smuggled in, before titles were escaped): on
- * activation they are deleted, and the app saves saved modules' pages again when online.
+ * Goes up when pages cached by older builds must never be shown again (their HTML could
+ * run a script a hostile title smuggled in, before titles were escaped): on activation
+ * they are deleted (`dropHtmlBefore`), and the app saves saved modules' pages again when
+ * online.
  */
 const HTML_FORMAT = 2;
-const META = 'primer-meta';
-const HTML_FORMAT_KEY = '/__primer/html-format';
 const store = self.PrimerStore;
 
 self.addEventListener('install', (event) => {
@@ -31,27 +30,13 @@ self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(PRECACHE)));
 });
 
-/** Deletes HTML that builds older than HTML_FORMAT cached (pages, and saved modules'). */
-async function dropOldHtml() {
-  const meta = await caches.open(META);
-  const stored = await meta.match(HTML_FORMAT_KEY);
-  if (stored && Number(await stored.text()) >= HTML_FORMAT) return;
-  await caches.delete(PAGES);
-  const saved = await caches.open(SAVED);
-  for (const request of await saved.keys()) {
-    const hit = await saved.match(request);
-    if (hit?.headers.get('content-type')?.startsWith('text/html')) await saved.delete(request);
-  }
-  await meta.put(HTML_FORMAT_KEY, new Response(String(HTML_FORMAT)));
-}
-
 self.addEventListener('activate', (event) => {
   event.waitUntil(
     (async () => {
       for (const name of await caches.keys()) {
         if (name.startsWith('primer-shell-') && name !== SHELL) await caches.delete(name);
       }
-      await dropOldHtml();
+      await store.dropHtmlBefore(HTML_FORMAT);
       await self.clients.claim();
     })(),
   );
