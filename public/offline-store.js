@@ -343,6 +343,30 @@
     }
 
     /**
+     * Keeps a value of the signed-in person's under `url` in the data cache, marked as
+     * theirs, so it goes with the rest of their data (on sign-out, on a session's end)
+     * and is handed out only to them: the progress a sync answered with, the playlist
+     * they built. `false` when `person` isn't the one known to be signed in.
+     */
+    async function keepData(url, value, person) {
+      if ((await owner()) !== String(person)) return false;
+      const headers = { 'content-type': 'application/json', 'primer-owner': String(person) };
+      await (await caches.open(DATA)).put(url, new Response(JSON.stringify(value), { headers }));
+      return true;
+    }
+
+    /** A value [`keepData`] kept (or the server's own answer the worker kept), if it is the signed-in person's. */
+    async function readData(url) {
+      const hit = await ownedCopy(url, [DATA]);
+      if (!hit) return null;
+      try {
+        return await hit.json();
+      } catch {
+        return null;
+      }
+    }
+
+    /**
      * What an answer from the server says about who is signed in: a session that ended
      * (forget that person's pages and data), or whose answer it is (they are the one
      * signed in now, until their session expires).
@@ -373,12 +397,28 @@
       ownedCopy,
       observe,
       dropHtmlBefore,
+      keepData,
+      readData,
       INDEX,
     };
   }
 
+  /**
+   * The address a page is kept and looked up under: the query parameters that only say
+   * where a visit came from (`source=home-screen`, the installed app's start URL) are
+   * dropped, so the home-screen icon finds Home's copy offline.
+   */
+  function pageKey(url) {
+    const parsed = new URL(url, 'http://primer.invalid');
+    if (!LAUNCH_PARAMS.some((name) => parsed.searchParams.has(name))) return url;
+    for (const name of LAUNCH_PARAMS) parsed.searchParams.delete(name);
+    const base = /^[a-z]+:\/\//i.test(url) ? parsed.href : parsed.pathname + parsed.search + parsed.hash;
+    return base.replace(/\?$/, '');
+  }
+  const LAUNCH_PARAMS = ['source'];
+
   if (typeof module === 'object' && module.exports) {
-    module.exports = { createStore };
+    module.exports = { createStore, pageKey };
     return;
   }
   if (!root.caches) return;
@@ -392,6 +432,7 @@
   });
   // The service worker uses the store itself.
   root.PrimerStore = store;
+  root.PrimerPageKey = pageKey;
   const storage = root.navigator.storage;
   root.PrimerOffline = {
     // JSON in and out keeps the Rust side's bindings plain.
@@ -403,6 +444,23 @@
     clearPersonal: () => store.clearPersonal(),
     claim: (person) => store.claim(person),
     sessionEnded: () => store.sessionEnded(),
+    keepData: (url, json, person) => store.keepData(url, JSON.parse(json), person),
+    readData: async (url) => JSON.stringify(await store.readData(url)),
+    /**
+     * Whether the server answers now, within `ms` (past the worker, which would answer
+     * from its copies): how the app notices a slow connection has recovered.
+     */
+    probe: async (ms) => {
+      try {
+        const response = await root.fetch('/api/v1/me', {
+          headers: { accept: 'application/json', 'primer-network': 'only' },
+          signal: AbortSignal.timeout(ms),
+        });
+        return response.status < 500;
+      } catch {
+        return false;
+      }
+    },
     /** `{usage, quota, persisted}` in bytes, as far as the browser says. */
     estimate: async () => {
       const estimate = storage?.estimate ? await storage.estimate() : {};

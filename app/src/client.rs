@@ -448,6 +448,12 @@ mod transport {
         if response.headers().get("primer-session").as_deref() == Some("ended") {
             crate::device::saved::session_ended();
         }
+        // The worker answered from this phone's copy: the network didn't answer in time.
+        if response.headers().get("primer-copy").as_deref() == Some("saved")
+            && let Some(device) = crate::device::current()
+        {
+            device.heard(true);
+        }
         let text = response.text().await.map_err(|_| RequestError::Network)?;
         if response.ok() {
             let text = if text.is_empty() { "null" } else { text.as_str() };

@@ -2,16 +2,49 @@
 //! meeting-prep playlist, "due soon", "continue", and the library's search. Pure
 //! functions, so the server's render and the phone (offline too) agree.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::api::{Catalog, CatalogModule, Progress};
 
 /// The time budgets "Prep for a meeting" offers, in minutes.
 pub const PREP_BUDGETS: [u32; 4] = [3, 5, 10, 15];
 
-/// Whether a module carries any of `tags` (all modules when none is picked).
-fn has_any_tag(module: &CatalogModule, tags: &[String]) -> bool {
-    tags.is_empty() || module.tags.iter().any(|t| tags.iter().any(|w| w.eq_ignore_ascii_case(t)))
+/// Facets that say who the meeting is with and what is sold: a module tagged with another
+/// value of one the person picked (healthcare when retail is picked) is for another
+/// meeting, so prep leaves it out. A deal stage only ranks: a meeting moves through
+/// stages, and what a retail store manager cares about, tagged for discovery, still
+/// serves a retail negotiation.
+pub const EXCLUSIVE_FACETS: [&str; 2] = ["product", "industry"];
+
+/// Time prep leaves unplanned, for opening the next item and taking a breath.
+pub const PREP_SLACK_SECONDS: u32 = 30;
+
+/// A tag's facet (`industry:retail` → `industry`; plain tags have none).
+fn facet_of(tag: &str) -> Option<&str> {
+    tag.split_once(':').map(|(f, _)| f)
+}
+
+/// How many of `picked` the module carries.
+fn matches(module: &CatalogModule, picked: &[String]) -> usize {
+    picked.iter().filter(|p| module.tags.iter().any(|t| t.eq_ignore_ascii_case(p))).count()
+}
+
+/// Whether the module is for the meeting `picked` describes: in every exclusive facet
+/// the person picked, it carries a picked value or none at all (untagged means general),
+/// and it carries at least one picked tag (everything, when nothing is picked).
+pub fn relevant(module: &CatalogModule, picked: &[String]) -> bool {
+    if picked.is_empty() {
+        return true;
+    }
+    let conflicts = EXCLUSIVE_FACETS.iter().any(|facet| {
+        let in_facet = |t: &&String| facet_of(t).is_some_and(|f| f.eq_ignore_ascii_case(facet));
+        let wanted: Vec<&String> = picked.iter().filter(in_facet).collect();
+        !wanted.is_empty()
+            && module.tags.iter().filter(in_facet).next().is_some()
+            && !module.tags.iter().filter(in_facet).any(|t| wanted.iter().any(|w| w.eq_ignore_ascii_case(t)))
+    });
+    !conflicts && matches(module, picked) > 0
 }
 
 fn required(module: &CatalogModule) -> bool {
@@ -22,32 +55,34 @@ fn suggested(module: &CatalogModule) -> bool {
     module.assigned.as_ref().is_some_and(|a| !a.required)
 }
 
-/// A playlist for a meeting: modules with any of `tags` that fit in `budget_seconds`
-/// together. Required and not yet done come first (soonest due first), then what the
-/// learner hasn't seen (suggested before the rest), then, as a refresher, what they have
-/// (suggested first). A module that doesn't fit what's left is skipped, and a shorter
-/// one after it may still fit.
+/// A playlist for a meeting: the modules [`relevant`] to the picked tags that fit in
+/// `budget_seconds` less [`PREP_SLACK_SECONDS`]. The ones matching more picked tags come
+/// first; among equals, required work not done (soonest due first), then what the learner
+/// hasn't opened (suggested first), then suggested, then the rest, and what is done last,
+/// as a refresher. A module that doesn't fit what's left is skipped, and a shorter one
+/// after it may still fit.
 pub fn prep_playlist<'a>(
     catalog: &'a Catalog,
     progress: &Progress,
     tags: &[String],
     budget_seconds: u32,
 ) -> Vec<&'a CatalogModule> {
-    let mut candidates: Vec<&CatalogModule> = catalog.modules.iter().filter(|m| has_any_tag(m, tags)).collect();
+    let mut candidates: Vec<&CatalogModule> = catalog.modules.iter().filter(|m| relevant(m, tags)).collect();
     let far = NaiveDate::MAX;
     candidates.sort_by_key(|m| {
         let done = m.is_done(progress);
-        let tier = match (required(m), done, suggested(m)) {
-            (true, false, _) => 0,
-            (_, false, true) => 1,
-            (_, false, false) => 2,
-            (_, true, true) => 3,
-            (_, true, false) => 4,
+        let unseen = progress.module(m.id).is_none();
+        let tier = match () {
+            _ if required(m) && !done => 0,
+            _ if unseen => 1,
+            _ if !done && suggested(m) => 2,
+            _ if !done => 3,
+            _ => 4,
         };
         let due = m.assigned.as_ref().and_then(|a| a.due_date).unwrap_or(far);
-        (tier, due, m.estimated_seconds, m.title.to_lowercase())
+        (std::cmp::Reverse(matches(m, tags)), tier, !suggested(m), due, m.estimated_seconds, m.title.to_lowercase())
     });
-    let mut left = budget_seconds;
+    let mut left = budget_seconds.saturating_sub(PREP_SLACK_SECONDS);
     let mut playlist = Vec::new();
     for m in candidates {
         if m.estimated_seconds <= left {
@@ -56,6 +91,107 @@ pub fn prep_playlist<'a>(
         }
     }
     playlist
+}
+
+/// The last playlist built for a meeting, kept on the phone (offline too) so Home can
+/// offer to continue it and the player can go on to its next item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Playlist {
+    /// The modules, in the order to take them.
+    pub items: Vec<PlaylistItem>,
+    /// What was picked, so "Prep now" starts from it.
+    pub tags: Vec<String>,
+    pub minutes: u32,
+    /// When the meeting is, as picked (`10:30`), if it was.
+    pub meeting_at: Option<String>,
+    pub built_at: DateTime<Utc>,
+}
+
+/// A module in a playlist, with what the player's "Next" says of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaylistItem {
+    pub module_id: i64,
+    pub title: String,
+}
+
+impl From<&CatalogModule> for PlaylistItem {
+    fn from(m: &CatalogModule) -> PlaylistItem {
+        PlaylistItem { module_id: m.id, title: m.title.clone() }
+    }
+}
+
+/// How long Home keeps offering a playlist: a meeting's prep is for that day.
+pub const PLAYLIST_HOURS: i64 = 12;
+
+impl Playlist {
+    /// Whether Home still offers it at `now`.
+    pub fn is_current(&self, now: DateTime<Utc>) -> bool {
+        !self.items.is_empty() && now - self.built_at < chrono::TimeDelta::hours(PLAYLIST_HOURS)
+    }
+
+    /// Its modules still in the catalog, in order.
+    pub fn modules<'a>(&self, catalog: &'a Catalog) -> Vec<&'a CatalogModule> {
+        self.items.iter().filter_map(|i| catalog.modules.iter().find(|m| m.id == i.module_id)).collect()
+    }
+
+    /// (done, total) of its modules.
+    pub fn done(&self, catalog: &Catalog, progress: &Progress) -> (usize, usize) {
+        let modules = self.modules(catalog);
+        (modules.iter().filter(|m| m.is_done(progress)).count(), modules.len())
+    }
+
+    /// Where to pick up: the first module not done (`None` when all are).
+    pub fn resume<'a>(&self, catalog: &'a Catalog, progress: &Progress) -> Option<&'a CatalogModule> {
+        self.modules(catalog).into_iter().find(|m| !m.is_done(progress))
+    }
+
+    /// Where `id` is in it (0-based), if it is.
+    pub fn position(&self, id: i64) -> Option<usize> {
+        self.items.iter().position(|i| i.module_id == id)
+    }
+
+    /// The item after `id` ("Next"), `None` after the last (or if `id` isn't in it).
+    pub fn after(&self, id: i64) -> Option<&PlaylistItem> {
+        self.items.get(self.position(id)? + 1)
+    }
+
+    /// "Your prep for 10:30", or "Your 5-minute prep".
+    pub fn heading(&self) -> String {
+        prep_heading(self.meeting_at.as_deref(), self.minutes)
+    }
+
+    /// The address of "Prep for a meeting" with these topics and minutes picked (the
+    /// next meeting has its own time).
+    pub fn prep_href(&self) -> String {
+        prep_href(&self.tags, self.minutes, None)
+    }
+}
+
+/// "Your prep for 10:30", or "Your 5-minute prep".
+pub fn prep_heading(meeting_at: Option<&str>, minutes: u32) -> String {
+    match meeting_at {
+        Some(at) => format!("Your prep for {at}"),
+        None => format!("Your {minutes}-minute prep"),
+    }
+}
+
+/// `/prep?minutes=5&tag=…&at=10:30`, the prep form's own address.
+pub fn prep_href(tags: &[String], minutes: u32, meeting_at: Option<&str>) -> String {
+    let mut href = format!("/prep?minutes={minutes}");
+    for tag in tags {
+        href.push_str("&tag=");
+        href.push_str(&crate::api::validate::url_encode(tag));
+    }
+    if let Some(at) = meeting_at {
+        href.push_str("&at=");
+        href.push_str(&crate::api::validate::url_encode(at));
+    }
+    href
+}
+
+/// A meeting time as the prep form sends it (`HH:MM`), normalised; anything else is none.
+pub fn meeting_time(text: &str) -> Option<String> {
+    NaiveTime::parse_from_str(text.trim(), "%H:%M").ok().map(|t| t.format("%H:%M").to_string())
 }
 
 /// Required modules not done yet, soonest due first (those without a date last).
@@ -139,12 +275,13 @@ pub fn facet_label(facet: &str) -> String {
     }
 }
 
-/// "1.2 MB", "640 KB", "—" for nothing to download.
+/// "1.2 MB", "640 KB", "1.3 GB"; "Nothing to download" for nothing.
 pub fn size_label(bytes: u64) -> String {
     match bytes {
-        0 => "No download".to_string(),
+        0 => "Nothing to download".to_string(),
         b if b < 1_000_000 => format!("{} KB", b.div_ceil(1000)),
-        b => format!("{:.1} MB", b as f64 / 1_000_000.0),
+        b if b < 1_000_000_000 => format!("{:.1} MB", b as f64 / 1_000_000.0),
+        b => format!("{:.1} GB", b as f64 / 1_000_000_000.0),
     }
 }
 
@@ -207,10 +344,95 @@ mod tests {
             for tags in [vec![], vec!["stage:demo".to_string()], vec!["stage:closing".to_string()]] {
                 let list = prep_playlist(&c, &Progress::default(), &tags, budget * 60);
                 assert!(list.iter().map(|m| m.estimated_seconds).sum::<u32>() <= budget * 60);
-                assert!(list.iter().all(|m| has_any_tag(m, &tags)));
+                assert!(list.iter().all(|m| relevant(m, &tags)));
             }
         }
         assert!(prep_playlist(&c, &Progress::default(), &[], 10).is_empty(), "nothing fits in 10 s");
+    }
+
+    /// The demo catalog's shape, for a retail negotiation about Aurora.
+    fn meeting_catalog() -> Catalog {
+        let required = Some((true, Some("2026-07-01")));
+        let onboarding = Some((true, Some("2026-06-01")));
+        catalog(vec![
+            module(1, 60, &["product:Aurora", "stage:negotiation", "skill:objection-handling"], required),
+            module(2, 90, &["product:Aurora", "stage:discovery", "skill:pitch"], onboarding),
+            module(3, 120, &["product:Aurora", "stage:demo"], onboarding),
+            module(4, 90, &["product:Aurora", "industry:healthcare", "stage:negotiation"], None),
+            module(5, 60, &["product:Aurora", "stage:discovery"], onboarding),
+            module(6, 60, &["product:Aurora", "stage:negotiation"], required),
+            module(7, 60, &["product:Aurora", "stage:discovery"], onboarding),
+            module(8, 45, &["product:Aurora", "stage:closing"], None),
+            module(9, 90, &["product:Aurora", "industry:retail", "stage:discovery"], Some((false, Some("2026-08-01")))),
+            module(10, 75, &["product:Aurora", "stage:negotiation", "skill:objection-handling"], required),
+            module(11, 60, &["product:Nimbus", "stage:negotiation"], required),
+            module(12, 60, &["stage:negotiation"], None),
+        ])
+    }
+
+    #[test]
+    fn prep_keeps_to_the_meeting_picked() {
+        let c = meeting_catalog();
+        let picked: Vec<String> = ["product:Aurora", "industry:retail", "stage:negotiation"].map(String::from).into();
+        let list = prep_playlist(&c, &Progress::default(), &picked, 10 * 60);
+        // The three negotiation ones (required) and the retail module come before anything
+        // matching only the product; healthcare's story and Nimbus are left out.
+        assert_eq!(ids(&list), [1, 6, 10, 9, 5, 7, 2, 8]);
+        // A module without a product tag is general: it stays a candidate.
+        assert!(relevant(&c.modules[11], &picked));
+        assert!(!ids(&list).contains(&4) && !ids(&list).contains(&11), "{:?}", ids(&list));
+        let total: u32 = list.iter().map(|m| m.estimated_seconds).sum();
+        assert!(total <= 10 * 60 - PREP_SLACK_SECONDS, "{total}");
+        // Filled: nothing left out would still have fitted.
+        let left = 10 * 60 - PREP_SLACK_SECONDS - total;
+        assert!(
+            c.modules.iter().filter(|m| relevant(m, &picked) && !list.contains(m)).all(|m| m.estimated_seconds > left)
+        );
+
+        // Healthcare and retail both picked: either industry is the meeting's.
+        let both: Vec<String> = ["industry:retail", "industry:healthcare"].map(String::from).into();
+        assert_eq!(ids(&prep_playlist(&c, &Progress::default(), &both, 15 * 60)), [9, 4]);
+        // Tags compare without case, as the library's filters do.
+        assert!(relevant(&c.modules[8], &["INDUSTRY:Retail".to_string()]));
+        // A done module comes back last, as a refresher.
+        let list = prep_playlist(&c, &done(&[1]), &["stage:negotiation".to_string()], 15 * 60);
+        assert_eq!(ids(&list).last(), Some(&1));
+    }
+
+    proptest::proptest! {
+        /// Whatever is picked and whatever the budget: the playlist fits with the slack to
+        /// spare, holds only relevant modules, each once, none of another picked facet's
+        /// value, and puts a module matching more picked tags before one matching fewer.
+        #[test]
+        fn any_prep_fits_and_keeps_to_the_picked_meeting(
+            picks in proptest::sample::subsequence(
+                vec!["product:Aurora", "product:Nimbus", "industry:retail", "industry:healthcare", "stage:negotiation", "stage:discovery", "skill:pitch"],
+                0..4,
+            ),
+            minutes in proptest::sample::select(PREP_BUDGETS.to_vec()),
+            done_ids in proptest::collection::vec(1i64..=12, 0..6),
+        ) {
+            let c = meeting_catalog();
+            let picked: Vec<String> = picks.iter().map(|t| t.to_string()).collect();
+            let list = prep_playlist(&c, &done(&done_ids), &picked, minutes * 60);
+            let total: u32 = list.iter().map(|m| m.estimated_seconds).sum();
+            proptest::prop_assert!(total <= minutes * 60 - PREP_SLACK_SECONDS);
+            let mut seen = ids(&list);
+            seen.sort();
+            seen.dedup();
+            proptest::prop_assert_eq!(seen.len(), list.len());
+            for m in &list {
+                proptest::prop_assert!(relevant(m, &picked));
+                for facet in EXCLUSIVE_FACETS {
+                    let wanted: Vec<_> = picked.iter().filter(|p| facet_of(p) == Some(facet)).collect();
+                    let own: Vec<_> = m.tags.iter().filter(|t| facet_of(t) == Some(facet)).collect();
+                    proptest::prop_assert!(wanted.is_empty() || own.is_empty() || own.iter().any(|t| wanted.contains(t)));
+                }
+            }
+            for pair in list.windows(2) {
+                proptest::prop_assert!(matches(pair[0], &picked) >= matches(pair[1], &picked));
+            }
+        }
     }
 
     #[test]
@@ -270,8 +492,41 @@ mod tests {
     }
 
     #[test]
+    fn a_playlist_resumes_goes_on_and_counts() {
+        let c = meeting_catalog();
+        let built_at: DateTime<Utc> = "2026-05-01T08:00:00Z".parse().unwrap();
+        let item = |id: i64| PlaylistItem { module_id: id, title: format!("Module {id}") };
+        let playlist = Playlist {
+            items: vec![item(1), item(99), item(6), item(10)],
+            tags: vec!["stage:negotiation".into(), "industry:retail".into()],
+            minutes: 5,
+            meeting_at: meeting_time("9:05"),
+            built_at,
+        };
+        // A module gone from the catalog (99) is skipped.
+        assert_eq!(ids(&playlist.modules(&c)), [1, 6, 10]);
+        assert_eq!(playlist.done(&c, &done(&[6])), (1, 3));
+        assert_eq!(playlist.resume(&c, &done(&[1])).map(|m| m.id), Some(6));
+        assert_eq!(playlist.resume(&c, &done(&[1, 6, 10])).map(|m| m.id), None);
+        assert_eq!(playlist.after(1), Some(&item(99)));
+        assert_eq!(playlist.after(10), None, "the last one has no next");
+        assert_eq!(playlist.after(5), None, "not in it");
+        assert_eq!(playlist.position(6), Some(2));
+        assert_eq!(playlist.heading(), "Your prep for 09:05");
+        assert_eq!(Playlist { meeting_at: None, ..playlist.clone() }.heading(), "Your 5-minute prep");
+        assert_eq!(playlist.prep_href(), "/prep?minutes=5&tag=stage%3Anegotiation&tag=industry%3Aretail");
+        assert!(playlist.is_current(built_at + chrono::TimeDelta::hours(11)));
+        assert!(!playlist.is_current(built_at + chrono::TimeDelta::hours(PLAYLIST_HOURS)));
+        assert_eq!(prep_href(&[], 3, Some("10:30")), "/prep?minutes=3&at=10%3A30");
+        assert_eq!(meeting_time("25:00"), None);
+        assert_eq!(meeting_time("<b>"), None);
+    }
+
+    #[test]
     fn sizes_read_well() {
-        assert_eq!(size_label(0), "No download");
+        assert_eq!(size_label(0), "Nothing to download");
+        assert_eq!(size_label(1_340_000_000), "1.3 GB");
+        assert_eq!(size_label(999_000_000), "999.0 MB");
         assert_eq!(size_label(640_001), "641 KB");
         assert_eq!(size_label(3_450_000), "3.5 MB");
     }

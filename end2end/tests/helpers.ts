@@ -65,3 +65,20 @@ export async function apiAs(baseURL: string, email: string): Promise<APIRequestC
   return api;
 }
 
+
+/** A new learner in Retail North (Maya's team), an Account Executive, with the demo password. */
+export async function newLearner(admin: APIRequestContext, name: string) {
+  const teams: { id: number; name: string }[] = await (await admin.get('/api/v1/teams')).json();
+  const team = teams.find((t) => t.name === 'Retail North')!;
+  const email = `learner.${Date.now()}.${Math.floor(Math.random() * 1e6)}@primer.example`;
+  const created = await admin.post('/api/v1/users', {
+    data: { email, name, role: 'learner', job_role: 'Account Executive', team_id: team.id, password: DEMO_PASSWORD },
+  });
+  expect(created.status()).toBe(201);
+  return { id: (await created.json()).id as number, email };
+}
+
+/** The service worker is in control of the page (it claims pages when it activates). */
+export async function controlled(page: Page) {
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null), { timeout: 15_000 }).toBe(true);
+}

@@ -1,5 +1,5 @@
 import { type BrowserContext, expect, type Page, test } from '@playwright/test';
-import { DEMO, hydrated, signIn, watchErrors } from './helpers';
+import { DEMO, controlled, hydrated, signIn, watchErrors } from './helpers';
 
 type CatalogModule = { id: number; title: string; kind: string; estimated_seconds: number; tags: string[] };
 
@@ -19,11 +19,6 @@ function find(modules: CatalogModule[], title: RegExp): CatalogModule {
   const m = modules.find((m) => title.test(m.title));
   if (!m) throw new Error(`no module matching ${title}`);
   return m;
-}
-
-/** The service worker is in control of the page (it claims pages when it activates). */
-async function controlled(page: Page) {
-  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null), { timeout: 15_000 }).toBe(true);
 }
 
 async function saveThisModule(page: Page) {

@@ -2,21 +2,9 @@
 // meet them in Chromium.
 import { readFileSync } from 'node:fs';
 import { type APIRequestContext, expect, test } from '@playwright/test';
-import { DEMO, DEMO_PASSWORD, apiAs, hydrated, signInAs, watchErrors } from './helpers';
+import { DEMO, DEMO_PASSWORD, apiAs, hydrated, newLearner, signInAs, watchErrors } from './helpers';
 
 type CatalogModule = { id: number; version: number; title: string; kind: string; assessment?: boolean };
-
-/** A new learner in Retail North (Maya's team). */
-async function newLearner(admin: APIRequestContext, name: string) {
-  const teams: { id: number; name: string }[] = await (await admin.get('/api/v1/teams')).json();
-  const team = teams.find((t) => t.name === 'Retail North')!;
-  const email = `learner.${Date.now()}.${Math.floor(Math.random() * 1e6)}@primer.example`;
-  const created = await admin.post('/api/v1/users', {
-    data: { email, name, role: 'learner', job_role: 'Account Executive', team_id: team.id, password: DEMO_PASSWORD },
-  });
-  expect(created.status()).toBe(201);
-  return { id: (await created.json()).id as number, email };
-}
 
 test.describe('an old phone meets a newer server', () => {
   // The page's own requests are rewritten here as a newer server would answer them;

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { test } from 'node:test';
 
 const require = createRequire(import.meta.url);
-const { createStore } = require('../../public/offline-store.js');
+const { createStore, pageKey } = require('../../public/offline-store.js');
 
 const path = (url) => new URL(typeof url === 'string' ? url : url.url, 'http://primer.test').pathname;
 
@@ -262,4 +262,32 @@ test('signing out leaves nobody signed in on the device', async () => {
   await store.signedOut();
   assert.equal(await store.owner(), null);
   assert.equal(await store.claim(8), false, "nothing of anyone's left to clear");
+});
+
+test("the app's own values are kept as the signed-in person's data, and go with it", async () => {
+  const caches = fakeCaches();
+  const store = createStore({ caches, fetch: fakeNetwork(FILES).fetch });
+  assert.equal(await store.keepData('/api/v1/progress', { modules: [] }, 7), false, 'nobody signed in: nothing kept');
+  await store.claim(7);
+  assert.equal(await store.keepData('/api/v1/progress', { modules: [1] }, 8), false, "never under somebody else's name");
+  assert.equal(await store.keepData('/api/v1/progress', { modules: [1] }, 7), true);
+  assert.deepEqual(await store.readData('/api/v1/progress'), { modules: [1] });
+  assert.equal(await store.readData('/__primer/playlist'), null);
+  // The next person on the phone never reads it, and a session's end deletes it.
+  await store.claim(8);
+  assert.equal(await store.readData('/api/v1/progress'), null);
+  await store.keepData('/__primer/playlist', { module_ids: [3] }, 8);
+  await store.sessionEnded();
+  await store.claim(8);
+  assert.equal(await store.readData('/__primer/playlist'), null);
+});
+
+test("a page's address drops only where the visit came from (the home-screen start URL)", () => {
+  assert.equal(pageKey('http://primer.test/?source=home-screen'), 'http://primer.test/');
+  assert.equal(pageKey('/?source=home-screen'), '/');
+  assert.equal(pageKey('/library?q=price&source=home-screen'), '/library?q=price');
+  // Anything else is the page's own, left exactly as it came.
+  for (const url of ['/modules/3', '/library?q=too%20expensive', 'http://primer.test/prep?minutes=5&tag=stage%3Ademo']) {
+    assert.equal(pageKey(url), url);
+  }
 });

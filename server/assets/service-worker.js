@@ -23,6 +23,7 @@ const OFFLINE_PAGE = '/offline.html';
  */
 const HTML_FORMAT = 2;
 const store = self.PrimerStore;
+const pageKey = self.PrimerPageKey;
 
 self.addEventListener('install', (event) => {
   // No skipWaiting here: a new version waits until the person chooses to reload, so an
@@ -97,11 +98,13 @@ async function fromNetwork(request) {
  */
 async function page(request) {
   const owner = await store.owner();
-  const cachedCopy = () => store.ownedCopy(request.url, [PAGES, SAVED]);
+  // The home-screen icon's `/?source=home-screen` is Home.
+  const key = pageKey(request.url);
+  const cachedCopy = () => store.ownedCopy(key, [PAGES, SAVED]);
   const network = fromNetwork(request).then((response) => {
     if (response.ok && response.headers.get('content-type')?.startsWith('text/html') && response.headers.get('primer-owner')) {
       const copy = response.clone();
-      caches.open(PAGES).then((cache) => cache.put(request.url, copy));
+      caches.open(PAGES).then((cache) => cache.put(key, copy));
     }
     return response;
   });
@@ -123,11 +126,17 @@ async function page(request) {
 const PERSONAL_DATA = ['/api/v1/me', '/api/v1/catalog', '/api/v1/progress'];
 const DATA = 'primer-data';
 
-/** API reads: the network first, then the owner's saved copy, then a JSON error in words. */
+/**
+ * API reads: the network first (the owner's own data kept for later), then, offline or
+ * when the network hasn't answered in a few seconds (one bar of signal that never
+ * answers), the owner's saved copy marked `Primer-Copy: saved` so the app says so and
+ * tries again; else a JSON error in words. `Primer-Network: only` (the app asking
+ * whether the network is back) goes past the copies.
+ */
 async function data(request) {
   const url = new URL(request.url);
-  try {
-    const response = await fromNetwork(request);
+  if (request.headers.get('primer-network') === 'only') return fromNetwork(request);
+  const network = fromNetwork(request).then((response) => {
     const owned = response.ok && response.headers.get('primer-owner');
     if (owned && PERSONAL_DATA.includes(url.pathname) && !url.search) {
       const copy = response.clone();
@@ -142,10 +151,25 @@ async function data(request) {
       });
     }
     return response;
+  });
+  network.catch(() => {});
+  const cachedCopy = () => store.ownedCopy(request.url, [SAVED, DATA]);
+  try {
+    const cached = await cachedCopy();
+    if (!cached) return await network;
+    const slow = new Promise((resolve) => setTimeout(() => resolve(null), SLOW_NETWORK_MS));
+    return (await Promise.race([network, slow])) || savedCopy(cached);
   } catch (offline) {
-    const cached = await store.ownedCopy(request.url, [SAVED, DATA]);
-    if (cached) return cached;
+    const cached = await cachedCopy();
+    if (cached) return savedCopy(cached);
     const body = { error: { code: 'offline', message: "You're offline, and this isn't saved on this phone." } };
     return new Response(JSON.stringify(body), { status: 503, headers: { 'content-type': 'application/json' } });
   }
+}
+
+/** A saved copy, marked as one (`Primer-Copy: saved`). */
+function savedCopy(response) {
+  const headers = new Headers(response.headers);
+  headers.set('primer-copy', 'saved');
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }

@@ -431,6 +431,36 @@ impl Progress {
         }
     }
 
+    /// Takes in another snapshot of the same learner's progress (an older copy kept on
+    /// the phone, a newer one a sync answered with): whichever is older, nothing moves
+    /// back, so a copy cached at first sign-in never hides what was done since.
+    pub fn merge(&mut self, other: &Progress) {
+        fn earliest<T: Ord + Copy>(a: Option<T>, b: Option<T>) -> Option<T> {
+            match (a, b) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        }
+        self.last_sync_at = self.last_sync_at.max(other.last_sync_at);
+        for theirs in &other.modules {
+            match self.modules.binary_search_by_key(&theirs.module_id, |m| m.module_id) {
+                Err(i) => self.modules.insert(i, theirs.clone()),
+                Ok(i) => {
+                    let ours = &mut self.modules[i];
+                    ours.completed_at = earliest(ours.completed_at, theirs.completed_at);
+                    ours.last_completed_at = ours.last_completed_at.max(theirs.last_completed_at);
+                    ours.completed_version = ours.completed_version.max(theirs.completed_version);
+                    ours.best_score = ours.best_score.max(theirs.best_score);
+                    ours.attempts = ours.attempts.max(theirs.attempts);
+                    if (theirs.rated_at, theirs.rating) > (ours.rated_at, ours.rating) {
+                        (ours.rating, ours.rated_at) = (theirs.rating, theirs.rated_at);
+                    }
+                    ours.last_activity_at = ours.last_activity_at.max(theirs.last_activity_at);
+                }
+            }
+        }
+    }
+
     /// One module's progress, if it has any.
     pub fn module(&self, id: i64) -> Option<&ModuleProgress> {
         self.modules.iter().find(|m| m.module_id == id)
@@ -545,6 +575,20 @@ mod tests {
                     prop_assert!(later.best_score >= m.best_score);
                     prop_assert!(later.attempts >= m.attempts);
                 }
+            }
+
+            /// An older snapshot merged into a newer one, or the newer into the older,
+            /// gives the newer: a stale copy never hides what was done since.
+            #[test]
+            fn merging_an_older_snapshot_keeps_the_newer(records in records(), more in records()) {
+                let older = Progress::fold(records.clone(), None);
+                let newer = Progress::fold(records.into_iter().chain(more), Some(at("2026-05-02T10:00:00Z")));
+                let mut a = older.clone();
+                a.merge(&newer);
+                prop_assert_eq!(&a, &newer);
+                let mut b = newer.clone();
+                b.merge(&older);
+                prop_assert_eq!(&b, &newer);
             }
         }
     }

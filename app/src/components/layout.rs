@@ -63,8 +63,24 @@ pub fn SignedInLayout() -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>{chrome}</Suspense>
         <main id="main">
+            <SlowConnection/>
             <Outlet/>
         </main>
+    }
+}
+
+/// Said while screens show the phone's copies because the network doesn't answer.
+#[component]
+fn SlowConnection() -> impl IntoView {
+    let device = use_device();
+    move || {
+        (device.slow.get() && device.online.get()).then(|| {
+            view! {
+                <p class="alert" role="status" data-testid="slow-connection">
+                    "Slow connection — showing what's on this phone."
+                </p>
+            }
+        })
     }
 }
 

@@ -22,8 +22,10 @@ pub struct LearnerData {
 /// Loads the catalog and progress (in-process on the server, over HTTP, or from what the
 /// service worker kept, in the browser).
 pub fn learner_data() -> Resource<Result<LearnerData, RequestError>> {
+    let device = use_device();
     Resource::new(
-        || (),
+        // Read again when the network is back after a slow spell.
+        move || device.refresh.get(),
         |_| {
             // Both at once: on one bar of signal, round trips are what a screen waits for.
             client::sendable(async {
@@ -225,6 +227,29 @@ pub fn SyncStatus() -> impl IntoView {
             })
         }}
     }
+}
+
+/// Notes this screen as the way back from a module opened from it ("← Prep").
+/// `playlist`: its modules are the playlist, so the player offers "Next".
+pub fn remember_trail(label: &'static str, playlist: bool) {
+    let device = use_device();
+    let location = leptos_router::hooks::use_location();
+    // The address changes to the module's a moment before this screen goes: only this
+    // screen's own addresses (a search typed, filters picked) are the way back.
+    let own_path = location.pathname.get_untracked();
+    Effect::new(move |_| {
+        let path = location.pathname.get();
+        if path != own_path {
+            return;
+        }
+        let search = location.search.get();
+        let search = match search.as_str() {
+            "" => String::new(),
+            s if s.starts_with('?') => s.to_string(),
+            s => format!("?{s}"),
+        };
+        device.set_trail(device::Trail { label: label.into(), href: format!("{path}{search}"), playlist });
+    });
 }
 
 /// The progress a screen shows: the page's, the newest the server sent, and the

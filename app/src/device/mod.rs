@@ -5,13 +5,17 @@
 //! Everything here starts after hydration: the server's render knows none of it, so
 //! pages render the same on both sides and then fill in what the device knows.
 
+pub mod kept;
 pub mod outbox;
 pub mod saved;
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
-use crate::api::{CatalogModule, Progress};
+use crate::{
+    api::{CatalogModule, Progress},
+    learning::Playlist,
+};
 pub use outbox::{OutboxEntry, SyncProblem, SyncState};
 pub use saved::SavedModule;
 
@@ -37,6 +41,25 @@ pub struct Device {
     pub user_id: RwSignal<Option<i64>>,
     /// Download required modules due soon by themselves (a setting, on by default).
     pub auto_save: RwSignal<bool>,
+    /// A read was answered from this phone's copy because the network didn't answer in
+    /// time (a signal that never answers): screens say so, and the device keeps asking
+    /// until the network is back.
+    pub slow: RwSignal<bool>,
+    /// Goes up when the network is back after a slow spell: screens' reads run again.
+    pub refresh: RwSignal<u32>,
+    /// The last playlist built for a meeting (`None` until known, or if there is none).
+    pub playlist: RwSignal<Option<Playlist>>,
+    /// The list the person opened a module from, for the way back.
+    pub trail: RwSignal<Option<Trail>>,
+}
+
+/// Where a module was opened from: "← Prep", "← Home", "← Library".
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Trail {
+    pub label: String,
+    pub href: String,
+    /// Opened from the playlist (Prep, or Home's "Continue" of it): "Next" follows it.
+    pub playlist: bool,
 }
 
 impl Device {
@@ -52,13 +75,21 @@ impl Device {
             synced_progress: RwSignal::new(None),
             user_id: RwSignal::new(None),
             auto_save: RwSignal::new(true),
+            slow: RwSignal::new(false),
+            refresh: RwSignal::new(0),
+            playlist: RwSignal::new(None),
+            trail: RwSignal::new(None),
         }
     }
 
-    /// Progress as the learner should see it: the newest the server sent (or the page's
-    /// own), with the records still in the outbox applied.
+    /// Progress as the learner should see it: the page's (which may be a copy cached long
+    /// ago) and the newest the server sent, whichever knows more of each module, with the
+    /// records still in the outbox applied.
     pub fn progress(&self, from_page: &Progress) -> Progress {
-        let mut progress = self.synced_progress.get().unwrap_or_else(|| from_page.clone());
+        let mut progress = from_page.clone();
+        if let Some(newer) = self.synced_progress.get() {
+            progress.merge(&newer);
+        }
         for entry in self.outbox.get() {
             progress.apply(entry.record.module_id, entry.record.module_version, entry.record.occurred_at, entry.effect);
         }
@@ -99,6 +130,91 @@ impl Device {
     pub fn remove_all(&self) {
         saved::remove_all();
     }
+
+    /// Takes in progress the server sent: kept on the phone for its owner, so screens
+    /// opened later (offline too, from copies cached earlier) show at least this much.
+    pub fn heard_progress(&self, progress: Progress) {
+        let Some(user_id) = self.user_id.get_untracked() else { return };
+        let mut newest = self.synced_progress.get_untracked().unwrap_or_default();
+        newest.merge(&progress);
+        kept::keep(kept::PROGRESS, &newest, user_id);
+        self.synced_progress.set(Some(newest));
+    }
+
+    /// Keeps the playlist just built (for Home's "Continue" and the player's "Next").
+    pub fn keep_playlist(&self, playlist: Playlist) {
+        let Some(user_id) = self.user_id.get_untracked() else { return };
+        kept::keep(kept::PLAYLIST, &playlist, user_id);
+        self.playlist.set(Some(playlist));
+    }
+
+    /// Notes the list a module is being opened from (kept for this tab, so a page the
+    /// worker answers in full still knows the way back).
+    pub fn set_trail(&self, trail: Trail) {
+        #[cfg(feature = "hydrate")]
+        {
+            use gloo_storage::Storage;
+            let _ = gloo_storage::SessionStorage::set(TRAIL, &trail);
+        }
+        if self.trail.get_untracked().as_ref() != Some(&trail) {
+            self.trail.set(Some(trail));
+        }
+    }
+
+    /// A read answered from the phone's copy (`slow`) or from the network.
+    pub fn heard(&self, from_copy: bool) {
+        if from_copy && !self.slow.get_untracked() {
+            self.slow.set(true);
+            #[cfg(feature = "hydrate")]
+            wait_for_network(*self);
+        }
+    }
+}
+
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+const TRAIL: &str = "primer.trail";
+
+/// How long the app waits for a probe of the network while the signal is slow.
+#[cfg(feature = "hydrate")]
+const PROBE_MS: u32 = 4_000;
+/// How long it pauses between probes.
+#[cfg(feature = "hydrate")]
+const PROBE_PAUSE_MS: i32 = 3_000;
+
+/// After a read came from the phone's copy: asks the server (past the worker) every few
+/// seconds until it answers, then runs the screens' reads again.
+#[cfg(feature = "hydrate")]
+fn wait_for_network(device: Device) {
+    leptos::task::spawn_local(async move {
+        loop {
+            let promise = js_sys::Promise::new(&mut |resolve, _| {
+                let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, PROBE_PAUSE_MS);
+            });
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+            // Offline, the copies are all there is; the "online" event flushes and probes.
+            if window().navigator().on_line() && kept::probe(PROBE_MS).await {
+                device.slow.set(false);
+                device.refresh.update(|n| *n += 1);
+                return;
+            }
+        }
+    });
+}
+
+// The device of the page, for code that runs outside components (the transport).
+#[cfg(feature = "hydrate")]
+thread_local! {
+    static CURRENT: std::cell::Cell<Option<Device>> = const { std::cell::Cell::new(None) };
+}
+
+/// The page's device state, if the app has started.
+pub fn current() -> Option<Device> {
+    #[cfg(feature = "hydrate")]
+    {
+        CURRENT.with(|c| c.get())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
 }
 
 /// Makes the device state available to every page, and starts watching the network.
@@ -108,6 +224,13 @@ pub fn provide_device() -> Device {
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
         {
+            CURRENT.with(|c| c.set(Some(device)));
+            {
+                use gloo_storage::Storage;
+                if let Ok(trail) = gloo_storage::SessionStorage::get::<Trail>(TRAIL) {
+                    device.trail.set(Some(trail));
+                }
+            }
             device.online.set(window().navigator().on_line());
             let _ = window_event_listener(leptos::ev::online, move |_| {
                 device.online.set(true);
@@ -144,6 +267,20 @@ pub fn start_for(device: Device, user_id: i64) {
     device.user_id.set(Some(user_id));
     outbox::start(device, user_id);
     saved::start(device, user_id);
+    // What this person's phone knew last: their progress and playlist, kept for them.
+    leptos::task::spawn_local(async move {
+        if let Some(progress) = kept::read::<Progress>(kept::PROGRESS).await {
+            device.synced_progress.update(|p| match p {
+                Some(p) => p.merge(&progress),
+                None => *p = Some(progress),
+            });
+        }
+        if device.playlist.get_untracked().is_none()
+            && let Some(playlist) = kept::read::<Playlist>(kept::PLAYLIST).await
+        {
+            device.playlist.set(Some(playlist));
+        }
+    });
 }
 
 /// Assessment attempts answered on this phone (the newest 100): a saved attempt that was

@@ -117,9 +117,19 @@ pub fn status_line(waiting: usize, state: &SyncState, online: bool, now: DateTim
         _ if waiting > 0 && !online => format!("{waiting_text}: they'll go when you're back online."),
         SyncState::Failed { message, .. } if waiting > 0 => format!("{waiting_text}. {message}"),
         _ if waiting > 0 => waiting_text,
-        SyncState::Synced(at) => format!("All synced · {}", super::ago(*at, now)),
-        _ => "All synced".into(),
+        // "All synced" only online, and only once the server has answered since this
+        // phone's last record (a sync ran and emptied the outbox).
+        SyncState::Synced(at) if online => format!("All synced · {}", super::ago(*at, now)),
+        SyncState::Synced(at) => format!("Offline · nothing waiting to sync · last synced {}", super::ago(*at, now)),
+        _ if online => "Nothing waiting to sync".into(),
+        _ => "Offline · nothing waiting to sync".into(),
     }
+}
+
+/// When this person's records last all reached the server from this phone.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+fn synced_key(user_id: i64) -> String {
+    format!("primer.synced_at.{user_id}")
 }
 
 fn key(user_id: i64) -> String {
@@ -218,7 +228,16 @@ fn store(user_id: i64, entries: &[OutboxEntry]) {
 
 /// Loads the person's outbox and sends it.
 pub fn start(device: Device, user_id: i64) {
-    device.outbox.set(load(user_id));
+    let waiting = load(user_id);
+    // The last sync that emptied the outbox, if nothing was recorded since.
+    #[cfg(feature = "hydrate")]
+    if waiting.is_empty() && device.sync.get_untracked() == SyncState::Idle {
+        use gloo_storage::Storage;
+        if let Ok(at) = gloo_storage::LocalStorage::get::<DateTime<Utc>>(synced_key(user_id)) {
+            device.sync.set(SyncState::Synced(at));
+        }
+    }
+    device.outbox.set(waiting);
     device.problems.set(load_problems(user_id));
     #[cfg(feature = "hydrate")]
     browser::watch_visibility(device);
@@ -316,7 +335,12 @@ mod browser {
             match outcome {
                 Ok(()) => {
                     FAILURES.with(|f| f.set(0));
-                    device.sync.set(SyncState::Synced(super::super::now()));
+                    let at = super::super::now();
+                    {
+                        use gloo_storage::Storage;
+                        let _ = gloo_storage::LocalStorage::set(synced_key(user_id), at);
+                    }
+                    device.sync.set(SyncState::Synced(at));
                 }
                 // Signed out, or signed in as someone else in another tab: the records
                 // wait for their person.
@@ -397,7 +421,7 @@ mod browser {
             left.retain(|e| !answered.contains(&e.record.id.to_lowercase()));
             store(user_id, &left);
             device.outbox.set(left);
-            device.synced_progress.set(Some(response.progress));
+            device.heard_progress(response.progress);
         }
     }
 }
@@ -480,6 +504,18 @@ mod tests {
         assert_eq!(status_line(3, &SyncState::Idle, true, now), "3 waiting to sync");
         assert_eq!(status_line(3, &SyncState::Syncing, true, now), "Syncing…");
         assert_eq!(status_line(0, &SyncState::Synced(two_min_ago), true, now), "All synced · 2 min ago");
+        // Offline, or before the server has answered on this phone: never "All synced".
+        assert_eq!(
+            status_line(0, &SyncState::Synced(two_min_ago), false, now),
+            "Offline · nothing waiting to sync · last synced 2 min ago"
+        );
+        assert_eq!(status_line(0, &SyncState::Idle, true, now), "Nothing waiting to sync");
+        assert_eq!(status_line(0, &SyncState::Idle, false, now), "Offline · nothing waiting to sync");
+        for state in [SyncState::Idle, SyncState::Synced(two_min_ago), SyncState::Syncing] {
+            for waiting in [0, 1] {
+                assert!(!status_line(waiting, &state, false, now).contains("All synced"));
+            }
+        }
         assert!(status_line(2, &SyncState::Idle, false, now).contains("back online"));
         assert!(status_line(1, &SyncState::NeedsSignIn, true, now).contains("sign in again"));
         let failed = SyncState::Failed { message: "No connection.".into(), retry_at: now };

@@ -10,9 +10,12 @@ use crate::{
     api::{Me, RequestError, Role, User},
     components::{
         gate::signed_in,
-        learner::{LearnerData, ModuleCard, ModuleList, SyncStatus, learner_data, live_progress, with_learner_data},
+        learner::{
+            LearnerData, ModuleCard, ModuleList, SyncStatus, learner_data, live_progress, remember_trail,
+            with_learner_data,
+        },
     },
-    device::use_device,
+    device::{self, Trail, use_device},
     learning::{continue_with, due_soon},
     pages::{
         certificates::{RenewalReminders, with_my_certificates},
@@ -62,14 +65,39 @@ fn Learning(data: LearnerData) -> impl IntoView {
     let progress = live_progress(device, data.progress.clone());
     let catalog = StoredValue::new(data.catalog);
     let nothing = catalog.with_value(|c| c.modules.is_empty());
+    remember_trail("Home", false);
+    // The last playlist, while it is for today (kept on the phone, so offline too).
+    let playlist = move || device.playlist.get().filter(|p| p.is_current(device::now()));
+    let prep_href = move || playlist().map(|p| p.prep_href()).unwrap_or_else(|| "/prep".into());
+    let next = Memo::new(move |_| catalog.with_value(|c| continue_with(c, &progress.get()).map(|m| m.id)));
     view! {
+        {move || playlist().and_then(|p| {
+            let (done, total) = catalog.with_value(|c| p.done(c, &progress.get()));
+            (total > 0).then(|| {
+                let resume = catalog.with_value(|c| p.resume(c, &progress.get()).map(|m| m.id));
+                let trail = Trail { label: "Home".into(), href: "/".into(), playlist: true };
+                view! {
+                    <section class="card" data-testid="home-playlist">
+                        <h2>{p.heading()}</h2>
+                        <p class="small" data-testid="home-playlist-done">{format!("{done} of {total} done")}</p>
+                        {match resume {
+                            Some(id) => view! {
+                                <a class="button" href=format!("/modules/{id}") data-testid="home-playlist-continue"
+                                    on:click=move |_| device.set_trail(trail.clone())>"Continue"</a>
+                            }.into_any(),
+                            None => view! { <p class="alert ok small">"All done. Good luck in the meeting!"</p> }.into_any(),
+                        }}
+                    </section>
+                }
+            })
+        })}
         <section class="card prep-card">
             <h2>"Prep for a meeting"</h2>
             <p class="muted small">"Pick the product, industry and deal stage, and how many minutes you have."</p>
-            <a class="button" href="/prep" data-testid="prep-link">"Prep now"</a>
+            <a class="button" href=prep_href data-testid="prep-link">"Prep now"</a>
         </section>
         {move || {
-            let next = catalog.with_value(|c| continue_with(c, &progress.get()).cloned());
+            let next = next.get().and_then(|id| catalog.with_value(|c| c.modules.iter().find(|m| m.id == id).cloned()));
             next.map(|module| view! {
                 <section class="card" data-testid="continue">
                     <h2>"Continue"</h2>
@@ -78,12 +106,16 @@ fn Learning(data: LearnerData) -> impl IntoView {
             })
         }}
         {move || {
-            let due: Vec<_> = catalog.with_value(|c| due_soon(c, &progress.get()).into_iter().take(DUE_SOON_SHOWN).cloned().collect());
+            // What "Continue" shows isn't listed again under "Due soon".
+            let shown = next.get();
+            let due: Vec<_> = catalog.with_value(|c| {
+                due_soon(c, &progress.get()).into_iter().filter(|m| Some(m.id) != shown).take(DUE_SOON_SHOWN).cloned().collect()
+            });
             (!due.is_empty()).then(|| view! {
                 <section class="card" data-testid="due-soon">
                     <h2>"Due soon"</h2>
                     <ModuleList modules=due progress/>
-                    <a class="small" href="/progress">"All your progress"</a>
+                    <a class="small tap" href="/progress">"All your progress"</a>
                 </section>
             })
         }}
@@ -96,7 +128,7 @@ fn Learning(data: LearnerData) -> impl IntoView {
         })}
         <div class="line">
             <SyncStatus/>
-            <a class="small" href="/device">"On this device"</a>
+            <a class="small tap" href="/device">"On this device"</a>
         </div>
     }
 }

@@ -10,7 +10,7 @@ use crate::{
     api::{Me, Role},
     components::{
         gate::signed_in,
-        learner::{LearnerData, ModuleList, TagChips, learner_data, live_progress, with_learner_data},
+        learner::{LearnerData, ModuleList, TagChips, learner_data, live_progress, remember_trail, with_learner_data},
     },
     device::use_device,
     learning::{facets, library},
@@ -28,6 +28,7 @@ pub fn LibraryPage() -> impl IntoView {
 #[component]
 fn Library(data: LearnerData) -> impl IntoView {
     let device = use_device();
+    remember_trail("Library", false);
     let query = use_query_map();
     let search = move || query.read().get("q").unwrap_or_default();
     let picked = move || query.read().get_all("tag").unwrap_or_default();

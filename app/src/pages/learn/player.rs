@@ -24,14 +24,18 @@ use crate::{
 pub fn PlayerPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
-    let data = Resource::new(id, |id| {
-        client::sendable(async move {
-            let Some(id) = id else {
-                return Err(RequestError::new(crate::api::ErrorCode::NotFound, "There is no such module."));
-            };
-            futures_util::future::try_join(client::catalog_module(id), client::progress()).await
-        })
-    });
+    let device = use_device();
+    let data = Resource::new(
+        move || (id(), device.refresh.get()),
+        |(id, _)| {
+            client::sendable(async move {
+                let Some(id) = id else {
+                    return Err(RequestError::new(crate::api::ErrorCode::NotFound, "There is no such module."));
+                };
+                futures_util::future::try_join(client::catalog_module(id), client::progress()).await
+            })
+        },
+    );
     view! {
         {signed_in(&Role::EVERYONE, move |me: Me| view! {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -102,9 +106,12 @@ fn Player(module: LearnerModule, progress: Progress, user_id: i64) -> impl IntoV
         assessment,
     };
     let entry = CatalogModule::from(&module);
+    // The way back: the list it was opened from (Library until the phone knows).
+    let back =
+        move || device.trail.get().map(|t| (t.label, t.href)).unwrap_or_else(|| ("Library".into(), "/library".into()));
     view! {
         <Title text=module.title.clone()/>
-        <a class="back small" href="/library">"← Library"</a>
+        <a class="back" href=move || back().1 data-testid="back-link">{move || format!("← {}", back().0)}</a>
         <ModuleView module=viewable on_video_end on_quiz_done/>
         <div class="module-actions">
             {move || if done() {
@@ -137,7 +144,52 @@ fn Player(module: LearnerModule, progress: Progress, user_id: i64) -> impl IntoV
             }}
             <SaveButton job=format!("module:{id}") modules=vec![entry] label="Save for offline"/>
         </div>
+        <PlaylistNext module_id=id progress/>
         <Rating module_id=id version user_id progress/>
+    }
+}
+
+/// Opened from a playlist: where this module is in it and "Next", or, after the last
+/// one, how the prep went.
+#[component]
+fn PlaylistNext(module_id: i64, progress: Signal<Progress>) -> impl IntoView {
+    let device = use_device();
+    move || {
+        let from_playlist = device.trail.get().is_some_and(|t| t.playlist);
+        let playlist = device.playlist.get().filter(|_| from_playlist)?;
+        let at = playlist.position(module_id)?;
+        let total = playlist.items.len();
+        let heading = playlist.heading();
+        Some(match playlist.after(module_id) {
+            Some(next) => view! {
+                <section class="card playlist-next" data-testid="playlist-next">
+                    <p class="small muted">{format!("{heading} · {} of {total}", at + 1)}</p>
+                    <a class="button" href=format!("/modules/{}", next.module_id) data-testid="next-link">
+                        {format!("Next: {}", next.title)}
+                    </a>
+                </section>
+            }
+            .into_any(),
+            None => {
+                let p = progress.get();
+                let done = playlist.items.iter().filter(|i| p.is_completed(i.module_id)).count();
+                let left: Vec<String> =
+                    playlist.items.iter().filter(|i| !p.is_completed(i.module_id)).map(|i| i.title.clone()).collect();
+                let wish = match &playlist.meeting_at {
+                    Some(at) => format!("Good luck at {at}!"),
+                    None => "Good luck in the meeting!".to_string(),
+                };
+                view! {
+                    <section class="card playlist-next" data-testid="playlist-summary">
+                        <h2>"End of your prep"</h2>
+                        <p data-testid="playlist-summary-done">{format!("{done} of {total} done. {wish}")}</p>
+                        {(!left.is_empty()).then(|| view! { <p class="small muted">{format!("Not done yet: {}.", left.join(", "))}</p> })}
+                        <a class="button secondary" href="/">"Back to Home"</a>
+                    </section>
+                }
+                .into_any()
+            }
+        })
     }
 }
 

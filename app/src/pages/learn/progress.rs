@@ -8,7 +8,10 @@ use crate::{
     api::{Me, Role},
     components::{
         gate::signed_in,
-        learner::{LearnerData, ModuleList, SaveButton, SyncStatus, learner_data, live_progress, with_learner_data},
+        learner::{
+            LearnerData, ModuleList, SaveButton, SyncStatus, learner_data, live_progress, remember_trail,
+            with_learner_data,
+        },
     },
     device::use_device,
     pages::{
@@ -36,6 +39,7 @@ pub fn ProgressPage() -> impl IntoView {
 #[component]
 fn MyProgress(data: LearnerData) -> impl IntoView {
     let device = use_device();
+    remember_trail("My progress", false);
     let progress = live_progress(device, data.progress.clone());
     let catalog = StoredValue::new(data.catalog);
     let required: Vec<_> = catalog.with_value(|c| {
