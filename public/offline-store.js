@@ -23,7 +23,7 @@
   const SAVED = 'primer-saved';
   /** Caches that hold the signed-in person's data (cleared on sign-out). */
   const PERSONAL = ['primer-saved', 'primer-pages', 'primer-data'];
-  /** The index: `{items: [{module_id, version, title, bytes, saved_at, urls}]}`. */
+  /** The index: `{items: [{module_id, version, title, bytes (its media), saved_at, urls}]}`. */
   const INDEX = '/__primer/saved.json';
   /**
    * Who the device knows is signed in, in a cache of its own: `{person, expires}` (the
@@ -143,21 +143,28 @@
         const files = new Map();
         for (const item of items) for (const f of item.files) files.set(f.url, f.bytes || 0);
         const todo = [];
+        // Progress counts media, the size the person was shown (pages and data are a few
+        // KB of text): media already on the phone counts as done from the start.
+        let total = 0;
+        let done = 0;
         for (const [url, bytes] of files) {
+          if (isMedia(url)) total += bytes;
           // The same media file is never downloaded twice; data and pages are refreshed.
-          if (isMedia(url) && (await cache.match(url))) continue;
+          if (isMedia(url) && (await cache.match(url))) {
+            done += bytes;
+            continue;
+          }
           todo.push([url, bytes]);
         }
-        let total = todo.reduce((sum, [, bytes]) => sum + bytes, 0);
-        let done = 0;
         onProgress(done, total);
         const sizes = new Map();
         for (const [url, expected] of todo) {
           let got = 0;
           const bytes = await download(cache, url, controller.signal, (n) => {
+            if (!isMedia(url)) return;
             got += n;
             done += n;
-            // Sizes not known up front (pages, data) grow the total as they arrive.
+            // A file larger than the catalog said grows the total as it arrives.
             if (got > expected) total += Math.min(n, got - expected);
             onProgress(done, total);
           });
@@ -169,7 +176,8 @@
           const index = await readIndex(cache);
           for (const item of items) {
             const urls = item.files.map((f) => f.url);
-            const bytes = item.files.reduce((sum, f) => sum + (sizes.get(f.url) ?? f.bytes ?? 0), 0);
+            // Its media, as the catalog counts a module's download.
+            const bytes = item.files.filter((f) => isMedia(f.url)).reduce((sum, f) => sum + (sizes.get(f.url) ?? f.bytes ?? 0), 0);
             index.items = index.items.filter((i) => i.module_id !== item.module_id);
             index.items.push({
               module_id: item.module_id,

@@ -8,9 +8,9 @@ use serde::{Serialize, de::DeserializeOwned};
 use crate::api::{
     AssessmentAttempt, Assignment, AssignmentInput, Catalog, Certificate, Certification, CertificationInput,
     ChangePassword, Leaderboard, LearnerModule, LearningPath, LoginRequest, Me, Module, ModuleInput, ModuleInsights,
-    ModuleSummary, ModulesReport, NewUser, PasswordResetLink, PathInput, PeopleReport, Preferences, Progress,
-    Recognition, RequestError, ResetPassword, SyncRequest, SyncResponse, Team, TeamInput, TeamPatch, User, UserPatch,
-    Verification,
+    ModuleSummary, ModulesReport, NewUser, PasswordResetLink, PathInput, PeopleReport, PersonReport, Preferences,
+    Progress, Recognition, RequestError, ResetPassword, SyncRequest, SyncResponse, Team, TeamInput, TeamPatch, User,
+    UserPatch, Verification,
 };
 
 /// Server-side access to Primer's data for rendering pages, implemented by the server
@@ -27,8 +27,8 @@ pub trait Backend: Send + Sync + 'static {
     async fn teams(&self, request: &http::request::Parts) -> Result<Vec<Team>, RequestError>;
     /// The people a manager is responsible for (`GET /api/v1/me/people`).
     async fn my_people(&self, request: &http::request::Parts) -> Result<Vec<User>, RequestError>;
-    /// The name of the person a one-time password link is for, if it is still usable.
-    async fn reset_link_owner(&self, token: &str) -> Result<Option<String>, RequestError>;
+    /// Whom a one-time password link is for, if it is still usable.
+    async fn reset_link_owner(&self, token: &str) -> Result<Option<crate::api::ResetLinkOwner>, RequestError>;
     /// Every module (`GET /api/v1/modules`; authors).
     async fn modules(&self, request: &http::request::Parts) -> Result<Vec<ModuleSummary>, RequestError>;
     /// One module's working copy (`GET /api/v1/modules/{id}`; authors).
@@ -54,6 +54,8 @@ pub trait Backend: Send + Sync + 'static {
     /// Readiness of the people the viewer is responsible for (`GET /api/v1/reports/people`
     /// with `query`, e.g. `team_id=3&overdue_only=true`).
     async fn people_report(&self, request: &http::request::Parts, query: &str) -> Result<PeopleReport, RequestError>;
+    /// One person's readiness, items and quizzes (`GET /api/v1/reports/people/{id}`).
+    async fn person_report(&self, request: &http::request::Parts, id: i64) -> Result<PersonReport, RequestError>;
     /// Per module and path, for everyone the viewer may see (`GET /api/v1/reports/modules`).
     async fn modules_report(&self, request: &http::request::Parts) -> Result<ModulesReport, RequestError>;
     /// What learners think of one module (`GET /api/v1/reports/modules/{id}/insights`;
@@ -225,6 +227,20 @@ pub async fn people_report(query: String) -> Result<PeopleReport, RequestError> 
     }
 }
 
+/// One person's readiness, every item assigned to them and every quiz they answered
+/// (their managers, admins).
+pub async fn person_report(id: i64) -> Result<PersonReport, RequestError> {
+    #[cfg(feature = "ssr")]
+    {
+        let (backend, request) = backend_and_request()?;
+        backend.person_report(&request, id).await
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        transport::get(&format!("/api/v1/reports/people/{id}")).await
+    }
+}
+
 read!(
     /// Per module and path, for everyone the viewer may see (authors, managers, admins).
     modules_report -> ModulesReport, GET "/api/v1/reports/modules", |b, r| b.modules_report(&r)
@@ -304,8 +320,8 @@ read!(
     my_people -> Vec<User>, GET "/api/v1/me/people", |b, r| b.my_people(&r)
 );
 
-/// The name of the person a password link is for, or `None` if the link is not usable.
-pub async fn reset_link_owner(token: String) -> Result<Option<String>, RequestError> {
+/// Whom a password link is for, or `None` if the link is not usable.
+pub async fn reset_link_owner(token: String) -> Result<Option<crate::api::ResetLinkOwner>, RequestError> {
     #[cfg(feature = "ssr")]
     {
         let (backend, _) = backend_and_request()?;

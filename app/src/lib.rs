@@ -29,6 +29,7 @@ use crate::{
         login::LoginPage,
         not_found::NotFound,
         people::PeoplePage,
+        person::PersonPage,
         reset::ResetPasswordPage,
         studio::{
             assignments::AssignmentsPage,
@@ -166,6 +167,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("device") view=DevicePage/>
                     <Route path=path!("account") view=AccountPage/>
                     <Route path=path!("team") view=TeamPage/>
+                    <Route path=path!("team/people/:id") view=PersonPage/>
                     <Route path=path!("admin/people") view=PeoplePage/>
                     <Route path=path!("admin/teams") view=TeamsPage/>
                     <Route path=path!("studio") view=StudioPage/>

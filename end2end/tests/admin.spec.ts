@@ -1,7 +1,7 @@
-import { expect, test } from '@playwright/test';
+import { devices, expect, test } from '@playwright/test';
 import { DEMO, hydrated, signIn, watchErrors } from './helpers';
 
-test('an admin adds a person, who sets a password through the link and signs in', async ({ page, browser }) => {
+test('on a phone, an admin adds a person, who chooses a password through the link, is signed in and welcomed', async ({ page, browser }) => {
   const errors = watchErrors(page);
   await page.goto('/login');
   await hydrated(page);
@@ -29,32 +29,51 @@ test('an admin adds a person, who sets a password through the link and signs in'
   await form.getByLabel('Start date').fill('2026-11-02');
   await form.getByRole('button', { name: 'Add and make a sign-in link' }).click();
 
+  // The link shows where the admin is looking: under the button, on the phone's screen.
   const link = page.getByTestId('reset-link').first();
   await expect(link).toContainText('Nia Newcomer can now be signed in');
-  const url = await link.getByRole('textbox').inputValue();
-  expect(url).toMatch(/\/reset\/[0-9a-f]{64}$/);
+  await expect(link).toBeInViewport();
+  await expect(link.getByTestId('reset-link-replaces')).toHaveCount(0);
+  const first = await link.getByRole('textbox').inputValue();
+  expect(first).toMatch(/\/reset\/[0-9a-f]{64}$/);
   await expect(page.getByTestId('people-list')).toContainText(email);
 
-  // The newcomer, on their own phone.
-  const phone = await browser.newContext();
+  // A second link says it replaces the first.
+  const row = page.getByTestId('people-list').locator('li', { hasText: email });
+  await row.getByRole('button', { name: 'Sign-in link' }).click();
+  await expect(row.getByTestId('reset-link-replaces')).toContainText('replaces the link made before');
+  const url = await row.getByTestId('reset-link').getByRole('textbox').inputValue();
+  expect(url).not.toEqual(first);
+
+  // The newcomer, on their own phone: the first link no longer works, the second
+  // welcomes them, and saving their password signs them in.
+  const phone = await browser.newContext({ ...devices['Pixel 7'] });
   const newcomer = await phone.newPage();
+  // Only what the newcomer saves is saved.
+  await newcomer.addInitScript(() => localStorage.setItem('primer.auto_save', 'false'));
+  await newcomer.goto(first);
+  await expect(newcomer.getByTestId('reset-invalid')).toBeVisible();
   await newcomer.goto(url);
   await hydrated(newcomer);
-  await expect(newcomer.getByText('Hello Nia Newcomer')).toBeVisible();
+  await expect(newcomer.getByTestId('reset-heading')).toHaveText('Choose your password');
+  await expect(newcomer.getByText('Welcome to Primer, Nia Newcomer')).toBeVisible();
   await newcomer.getByLabel('New password').fill('my own long password');
   await newcomer.getByLabel('The same password again').fill('my own long password');
-  await newcomer.getByRole('button', { name: 'Set password' }).click();
-  await expect(newcomer).toHaveURL(/\/login\?reset=1$/);
-  await hydrated(newcomer);
-  await signIn(newcomer, email, 'my own long password');
+  await newcomer.getByRole('button', { name: 'Save and sign in' }).click();
   await expect(newcomer.getByTestId('home-title')).toHaveText('Welcome, Nia');
+  await hydrated(newcomer);
   await expect(newcomer.getByTestId('onboarding')).toBeVisible();
+  // A first Home: a welcome, how to keep Primer on the home screen, one tap to save.
+  const welcome = newcomer.getByTestId('welcome');
+  await expect(welcome).toContainText('Welcome to Primer');
+  await expect(welcome.getByTestId('home-screen-advice')).toContainText('home screen');
+  await welcome.getByTestId('save-button').click();
+  await expect(welcome.getByTestId('saved-state')).toBeVisible({ timeout: 20_000 });
   await phone.close();
 
   // The admin deactivates the account; the newcomer's session ends.
   await page.reload();
   await hydrated(page);
-  const row = page.getByTestId('people-list').locator('li', { hasText: email });
   await row.getByRole('button', { name: 'Deactivate' }).click();
   await expect(row.getByText('Deactivated')).toBeVisible();
   expect(errors).toEqual([]);

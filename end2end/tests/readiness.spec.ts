@@ -1,5 +1,5 @@
 import { type APIRequestContext, expect, test } from '@playwright/test';
-import { DEMO, DEMO_PASSWORD, apiAs, hydrated, signInAs, watchErrors } from './helpers';
+import { DEMO, DEMO_PASSWORD, apiAs, controlled, hydrated, signInAs, watchErrors } from './helpers';
 
 type CatalogModule = { id: number; version: number; title: string; kind: string; assessment?: boolean };
 
@@ -16,11 +16,13 @@ async function newLearner(admin: APIRequestContext, name: string, startedDaysAgo
   return { id: (await created.json()).id as number, email };
 }
 
-test('a manager opens /team on the phone, sees a learner\'s last sync and overdue item, and opens the chart', async ({ page, baseURL }) => {
+test("a manager opens /team on the phone: people first, readable charts (offline too), and a person's own page", async ({ page, context, baseURL }) => {
   const errors = watchErrors(page);
   const admin = await apiAs(baseURL!, DEMO.admin.email);
   // Started 45 days ago: the onboarding path, due after 30 days, is overdue.
   const learner = await newLearner(admin, 'Priya', 45);
+  // And someone whose phone never synced.
+  await newLearner(admin, 'Ines', 10);
   const phone = await apiAs(baseURL!, learner.email);
   const modules: CatalogModule[] = (await (await phone.get('/api/v1/catalog')).json()).modules;
   const tip = modules.find((m) => m.kind === 'tip')!;
@@ -34,32 +36,56 @@ test('a manager opens /team on the phone, sees a learner\'s last sync and overdu
   expect(synced.status()).toBe(200);
 
   await signInAs(page, DEMO.manager.email);
+  await controlled(page);
   await page.goto('/team');
   await hydrated(page);
+  // People first: the first person starts within the first screen.
+  const first = await page.getByTestId('person').first().boundingBox();
+  expect(first!.y).toBeLessThan(page.viewportSize()!.height - 80);
   const card = page.locator(`[data-testid="person"][data-user-id="${learner.id}"]`);
   await expect(card).toContainText('Priya');
-  await expect(card.getByTestId('last-sync')).toHaveText('Data as of just now');
-  await expect(card.getByTestId('overdue')).toContainText('Overdue:');
+  await expect(card.getByTestId('last-sync')).toHaveText('Synced just now');
+  // Overdue items as a list.
+  await expect(card.getByTestId('overdue')).toContainText('Overdue (');
+  expect(await card.getByTestId('overdue').locator('li').count()).toBeGreaterThan(0);
   // At risk first: Priya is above anyone with nothing overdue.
   const firstOverdue = page.getByTestId('person').filter({ has: page.getByTestId('overdue') }).first();
   await expect(firstOverdue).toBeVisible();
 
-  // The charts are images drawn by the server; they load, and open on their own.
-  const chart = page.getByTestId('charts').locator('img').first();
-  await chart.scrollIntoViewIfNeeded();
-  await expect.poll(() => chart.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.url().includes('/api/v1/reports/charts/readiness.svg')),
-    page.getByTestId('open-readiness-chart').click(),
-  ]);
-  expect(response.status()).toBe(200);
-  expect(response.headers()['content-type']).toContain('image/svg+xml');
-  const svg = await response.text();
-  expect(svg).toContain('Retail North');
-  await expect(page).toHaveURL(/readiness\.svg/);
+  // The charts are HTML sized for the phone: text a person can read, every series named.
+  const chart = page.getByTestId('readiness-chart');
+  await expect(chart.getByTestId('chart-team').filter({ hasText: 'Retail North' })).toBeVisible();
+  await expect(chart).toContainText('Someone overdue');
+  const smallest = await page.getByTestId('charts').evaluate((c) =>
+    Math.min(...[...c.querySelectorAll('li span')].map((e) => parseFloat(getComputedStyle(e).fontSize))),
+  );
+  expect(smallest).toBeGreaterThanOrEqual(12);
+  await expect(page.getByTestId('completions-chart').getByTestId('chart-week')).toHaveCount(12);
+  await expect(page.getByTestId('completions-chart')).toContainText('Modules completed');
+
+  // Sorted by the oldest data: someone who never synced comes before Priya.
+  await page.getByTestId('team-filters-toggle').locator('summary').click();
+  await page.getByTestId('team-sort').selectOption('stale');
+  await page.getByTestId('team-filters').getByRole('button', { name: 'Show' }).click();
+  await expect(page).toHaveURL(/sort=stale/);
+  await expect(page.getByTestId('person').first().getByTestId('last-sync')).toHaveText('Never synced');
+
+  // Her own page: items by where they stand, last sync.
+  await page.locator(`[data-testid="person"][data-user-id="${learner.id}"]`).getByTestId('person-link').click();
+  await expect(page.getByTestId('person-name')).toHaveText('Priya');
+  await expect(page.getByTestId('person-last-sync')).toHaveText('Synced just now');
+  await expect(page.getByTestId('person-items').first()).toContainText('Overdue');
+  await expect(page.locator(`[data-testid="person-item"][data-module-id="${tip.id}"]`)).toContainText('done');
+  await expect(page.getByTestId('back-link')).toHaveAttribute('href', '/team');
+
+  // Offline, the team page's saved copy still has its charts.
+  await context.setOffline(true);
+  await page.goto('/team');
+  await expect(page.getByTestId('readiness-chart').getByTestId('chart-team').first()).toBeVisible();
+  await context.setOffline(false);
   await admin.dispose();
   await phone.dispose();
-  expect(errors).toEqual([]);
+  expect(errors.filter((e) => !e.includes('net::ERR_INTERNET_DISCONNECTED'))).toEqual([]);
 });
 
 test('a learner rates a module offline, and the author sees the rating after it syncs', async ({ page, context, baseURL }) => {

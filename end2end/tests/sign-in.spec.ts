@@ -6,7 +6,7 @@ const HOMES: Record<DemoRole, { nav: string[]; section?: RegExp }> = {
   learner: { nav: ['Home', 'Library', 'Progress', 'Account'] },
   author: { nav: ['Home', 'Library', 'Progress', 'Studio', 'Account'] },
   manager: { nav: ['Home', 'Library', 'Progress', 'Team', 'Account'], section: /Teams you look after/ },
-  admin: { nav: ['Home', 'Library', 'Studio', 'Team', 'People', 'Teams', 'Account'], section: /Administration/ },
+  admin: { nav: ['Home', 'Library', 'Studio', 'Team', 'Admin', 'Account'], section: /Administration/ },
 };
 
 for (const role of Object.keys(HOMES) as DemoRole[]) {

@@ -190,6 +190,11 @@ impl Backend for PageBackend {
         reports::people_json(&self.state, auth.user(), query).await.map_err(to_request_error)
     }
 
+    async fn person_report(&self, request: &Parts, id: i64) -> Result<app::api::PersonReport, RequestError> {
+        let auth = Auth::<Managers>::check(self.viewer(request).await?).map_err(to_request_error)?;
+        reports::person_json(&self.state, auth.user(), id).await.map_err(to_request_error)
+    }
+
     async fn modules_report(&self, request: &Parts) -> Result<app::api::ModulesReport, RequestError> {
         let auth = Auth::<Staff>::check(self.viewer(request).await?).map_err(to_request_error)?;
         reports::modules_json(&self.state, auth.user(), &reports::ModulesQuery::default())
@@ -212,9 +217,13 @@ impl Backend for PageBackend {
         recognition::recognition(&self.state.db, auth.user()).await.map_err(to_request_error)
     }
 
-    async fn reset_link_owner(&self, token: &str) -> Result<Option<String>, RequestError> {
+    async fn reset_link_owner(&self, token: &str) -> Result<Option<app::api::ResetLinkOwner>, RequestError> {
         match reset::check(&self.state.db, token).await {
-            Ok(account) => Ok(Some(account.name)),
+            Ok(account) => Ok(Some(app::api::ResetLinkOwner {
+                first_password: account.password_hash.is_none(),
+                name: account.name,
+                email: account.email,
+            })),
             Err(ApiError::InvalidResetLink) => Ok(None),
             Err(e) => Err(to_request_error(e)),
         }
@@ -283,7 +292,8 @@ async fn form_reset(
         return back("mismatch");
     }
     match reset::use_link(&state.db, &state.hasher, &token, &form.password).await {
-        Ok(_) => Redirect::to("/login?reset=1").into_response(),
+        // Without JavaScript the person signs in next, their email already filled in.
+        Ok(account) => Redirect::to(&format!("/login?reset=1&email={}", url_encode(&account.email))).into_response(),
         Err(e @ ApiError::Invalid(_)) => back(e.code().as_str()),
         // The page explains that the link is no longer valid.
         Err(ApiError::InvalidResetLink) => Redirect::to(&format!("/reset/{}", url_encode(&token))).into_response(),

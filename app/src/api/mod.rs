@@ -276,6 +276,18 @@ pub struct TeamPatch {
 pub struct PasswordResetLink {
     pub url: String,
     pub expires_at: DateTime<Utc>,
+    /// An earlier link for the same person was still usable, and no longer works.
+    #[serde(default)]
+    pub replaced_earlier: bool,
+}
+
+/// Whom a one-time link is for, as its page greets them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetLinkOwner {
+    pub name: String,
+    pub email: String,
+    /// They never had a password: this sets their first.
+    pub first_password: bool,
 }
 
 /// `POST /api/v1/auth/password-reset`: use a one-time link's token.

@@ -386,6 +386,95 @@ pub struct PeopleReport {
     /// The teams the viewer may filter by.
     pub teams: Vec<super::TeamRef>,
     pub people: Vec<PersonReadiness>,
+    /// Modules the people in scope completed per week, the last [`CHART_WEEKS`] weeks,
+    /// oldest first (every person in scope, whatever the other filters).
+    #[serde(default)]
+    pub completions_per_week: Vec<WeekCount>,
+}
+
+/// How many weeks the completions chart covers.
+pub const CHART_WEEKS: u32 = 12;
+
+/// Completions in one week.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct WeekCount {
+    /// Its Monday.
+    pub week_of: chrono::NaiveDate,
+    pub completed: u32,
+}
+
+/// Where one of a person's items stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ItemState {
+    /// Required, past its due date, not done.
+    Overdue,
+    /// Required, due within [`DUE_SOON_DAYS`] days, not done.
+    DueSoon,
+    /// Not done, nothing pressing.
+    ToDo,
+    Done,
+    /// A state this version of the app doesn't know (a newer server's).
+    #[serde(other)]
+    Unknown,
+}
+
+impl ItemState {
+    pub fn label(self) -> &'static str {
+        match self {
+            ItemState::Overdue => "Overdue",
+            ItemState::DueSoon => "Due soon",
+            ItemState::ToDo => "To do",
+            ItemState::Done => "Done",
+            ItemState::Unknown => "Other",
+        }
+    }
+}
+
+/// One module assigned to a person (required or suggested), as their manager sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PersonItem {
+    pub module_id: i64,
+    pub title: String,
+    pub kind: super::ModuleKind,
+    pub required: bool,
+    pub due_date: Option<chrono::NaiveDate>,
+    pub state: ItemState,
+    /// When it was completed (for a renewal, completed again).
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// `GET /api/v1/reports/people/{id}`: one person's readiness, every item assigned to
+/// them, and every quiz they answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PersonReport {
+    pub generated_at: DateTime<Utc>,
+    pub person: PersonReadiness,
+    /// Overdue first (soonest due first), then due soon, to do and done.
+    pub items: Vec<PersonItem>,
+    /// Newest first.
+    pub quizzes: Vec<QuizResult>,
+}
+
+/// After how long without a sync a person's data counts as stale: what they did on a
+/// phone that hasn't synced isn't in any report yet.
+pub const STALE_DAYS: i64 = 2;
+
+/// Whether a person's data is stale at `now` (never synced counts).
+pub fn is_stale(last_sync_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    last_sync_at.is_none_or(|at| now - at >= TimeDelta::days(STALE_DAYS))
+}
+
+/// "Never synced", "Synced 2 h ago".
+pub fn sync_label(last_sync_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match last_sync_at {
+        None => "Never synced".to_string(),
+        at => format!("Synced {}", ago(at, now)),
+    }
 }
 
 /// The question of a quiz missed most often.
@@ -694,6 +783,11 @@ mod tests {
         assert_eq!(Tier::of(Some(31)), Tier::Days60);
         assert_eq!(Tier::of(Some(90)), Tier::Days90);
         assert_eq!(Tier::of(None), Tier::Later);
+        assert_eq!(sync_label(None, now), "Never synced");
+        assert_eq!(sync_label(Some(at("2026-06-01T10:00:00Z")), now), "Synced 2 h ago");
+        assert!(is_stale(None, now));
+        assert!(!is_stale(Some(at("2026-05-30T12:00:01Z")), now));
+        assert!(is_stale(Some(at("2026-05-30T12:00:00Z")), now), "two days without a sync");
     }
 
     #[test]

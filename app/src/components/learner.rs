@@ -96,7 +96,12 @@ pub fn ModuleCard(module: CatalogModule, progress: Signal<Progress>) -> impl Int
                     <span class="muted small">{size_label(module.download_bytes)}</span>
                     {move || entry.with_value(|m| m.is_done(&progress.get())).then(|| view! { <span class="badge ok" data-testid="done">"Done"</span> })}
                     {module.assessment.then(|| view! { <span class="badge">"Assessment"</span> })}
-                    {move || device.saved_module(id).map(|_| view! { <span class="badge saved" data-testid="saved-badge">"Saved"</span> })}
+                    {move || match (device.saved.get().is_some(), device.saved_module(id).is_some(), device.online.get()) {
+                        (_, true, _) => Some(view! { <span class="badge saved" data-testid="saved-badge">"Saved"</span> }.into_any()),
+                        // Offline, what won't open is marked before a tap.
+                        (true, false, false) => Some(view! { <span class="badge missing" data-testid="not-saved-badge">"Not on this phone"</span> }.into_any()),
+                        _ => None,
+                    }}
                 </div>
                 <div class="title">{module.title.clone()}</div>
                 {due.map(|d| view! { <div class="small muted">{d}</div> })}
@@ -168,11 +173,18 @@ pub fn SaveButton(
         <div class="save-offline" data-testid="save-offline">
             {move || match downloading() {
                 Some((done, total)) => {
+                    // Counted against the size the button showed (media: pages and data
+                    // are a few KB of text).
                     let max = total.max(done).max(1.0);
+                    let text = if total < 1.0 {
+                        "Saving…".to_string()
+                    } else {
+                        format!("{} of {}", size_label(done as u64), size_label(max as u64))
+                    };
                     view! {
                         <div class="download" role="status">
                             <progress data-testid="save-progress" max=max.to_string() value=done.to_string()></progress>
-                            <span class="small muted">{format!("{} of {}", size_label(done as u64), size_label(max as u64))}</span>
+                            <span class="small muted" data-testid="save-progress-text">{text}</span>
                             <button type="button" class="secondary" data-testid="save-cancel"
                                 on:click=move |_| job.with_value(|j| device.cancel(j))>"Cancel"</button>
                         </div>

@@ -11,6 +11,19 @@ use leptos::prelude::*;
 
 use crate::api::RequestError;
 
+/// A horizontal bar, `percent` of its width filled: drawn as SVG (its width an
+/// attribute), since the pages' Content-Security-Policy allows no inline styles. Its
+/// colour comes from the list item's class (`ul.bars li.ok`, `li.warn`, `li.right`).
+#[component]
+pub fn Bar(percent: f64) -> impl IntoView {
+    let width = format!("{:.1}", percent.clamp(0.0, 100.0));
+    view! {
+        <svg class="bar" viewBox="0 0 100 1" preserveAspectRatio="none" aria-hidden="true">
+            <rect width=width height="1"/>
+        </svg>
+    }
+}
+
 /// Sets the HTTP status of the page being rendered (server only; no-op in the browser).
 pub fn set_status(code: u16) {
     #[cfg(feature = "ssr")]

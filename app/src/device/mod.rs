@@ -283,6 +283,23 @@ pub fn start_for(device: Device, user_id: i64) {
     });
 }
 
+/// Whether this is an iPhone or iPad, and whether Primer runs from the home screen
+/// (`false` until hydrated): the home-screen advice depends on both.
+pub fn home_screen() -> (Signal<bool>, Signal<bool>) {
+    let ios = RwSignal::new(false);
+    let standalone = RwSignal::new(false);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let agent = window().navigator().user_agent().unwrap_or_default();
+            ios.set(agent.contains("iPhone") || agent.contains("iPad"));
+            let media = window().match_media("(display-mode: standalone)").ok().flatten();
+            standalone.set(media.is_some_and(|m| m.matches()));
+        }
+    });
+    (ios.into(), standalone.into())
+}
+
 /// Assessment attempts answered on this phone (the newest 100): a saved attempt that was
 /// answered is not offered again, even offline, after its record has synced.
 const USED_ATTEMPTS: &str = "primer.used_attempts";

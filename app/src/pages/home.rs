@@ -11,7 +11,7 @@ use crate::{
     components::{
         gate::signed_in,
         learner::{
-            LearnerData, ModuleCard, ModuleList, SyncStatus, learner_data, live_progress, remember_trail,
+            LearnerData, ModuleCard, ModuleList, SaveButton, SyncStatus, learner_data, live_progress, remember_trail,
             with_learner_data,
         },
     },
@@ -59,6 +59,39 @@ pub fn HomePage() -> impl IntoView {
 /// How many "due soon" items Home lists.
 const DUE_SOON_SHOWN: usize = 3;
 
+/// How many of the first items due a newcomer saves with one tap.
+const SAVE_FIRST: usize = 3;
+
+/// A newcomer's first Home (nothing done yet, nothing waiting): what Primer is for, one
+/// tap to save what is due first, and how to keep it on the home screen.
+#[component]
+fn Welcome(first_due: Vec<crate::api::CatalogModule>) -> impl IntoView {
+    let (ios, standalone) = device::home_screen();
+    view! {
+        <section class="card welcome" data-testid="welcome">
+            <h2>"Welcome to Primer"</h2>
+            <p>"Short modules for the minutes before a meeting. Save them on this phone and they play without signal; what you do offline reaches Primer by itself when you're back online."</p>
+            {(!first_due.is_empty()).then(|| view! {
+                <p class="small muted">{format!("Due first: {}.", first_due.iter().map(|m| m.title.clone()).collect::<Vec<_>>().join(", "))}</p>
+                <SaveButton job="welcome".to_string() modules=first_due label="Save what's due first"/>
+            })}
+            {move || (!standalone.get()).then(|| if ios.get() {
+                view! {
+                    <p class="small" data-testid="home-screen-advice">
+                        "On iPhone, add Primer to your Home Screen: tap Share, then “Add to Home Screen”, and open it from there. Safari deletes a website's saved modules after seven days without a visit; from the Home Screen they stay."
+                    </p>
+                }.into_any()
+            } else {
+                view! {
+                    <p class="small" data-testid="home-screen-advice">
+                        "Add Primer to your home screen (the browser's menu, then “Add to Home screen” or “Install app”): it opens like an app, offline too."
+                    </p>
+                }.into_any()
+            })}
+        </section>
+    }
+}
+
 #[component]
 fn Learning(data: LearnerData) -> impl IntoView {
     let device = use_device();
@@ -70,7 +103,14 @@ fn Learning(data: LearnerData) -> impl IntoView {
     let playlist = move || device.playlist.get().filter(|p| p.is_current(device::now()));
     let prep_href = move || playlist().map(|p| p.prep_href()).unwrap_or_else(|| "/prep".into());
     let next = Memo::new(move |_| catalog.with_value(|c| continue_with(c, &progress.get()).map(|m| m.id)));
+    // Nothing done and nothing waiting: someone new.
+    let newcomer = move || progress.with(|p| p.modules.is_empty()) && device.outbox.with(|o| o.is_empty());
     view! {
+        {move || newcomer().then(|| {
+            let first_due: Vec<_> =
+                catalog.with_value(|c| due_soon(c, &progress.get()).into_iter().take(SAVE_FIRST).cloned().collect());
+            view! { <Welcome first_due/> }
+        })}
         {move || playlist().and_then(|p| {
             let (done, total) = catalog.with_value(|c| p.done(c, &progress.get()));
             (total > 0).then(|| {

@@ -7,6 +7,7 @@ pub mod learn;
 pub mod login;
 pub mod not_found;
 pub mod people;
+pub mod person;
 pub mod recognition;
 pub mod reset;
 pub mod studio;

@@ -52,6 +52,7 @@ fn People(me: Me, users: UsersResource, teams: TeamsResource) -> impl IntoView {
     // The form and the list load separately: refreshing the list after a change must not
     // rebuild the form (and lose the link it just showed).
     view! {
+        <AdminTabs current="/admin/people"/>
         <h1>"People"</h1>
         <noscript><p class="alert info">"Adding and editing people needs JavaScript."</p></noscript>
         <Suspense fallback=|| ()>
@@ -186,11 +187,18 @@ fn Fields(fields: PersonFields, teams: Vec<Team>) -> impl IntoView {
     }
 }
 
-/// Shows a one-time link with a copy button.
+/// Shows a one-time link with a copy button, brought into view (on a phone the admin is
+/// looking at the button they tapped, not at the top of the page).
 #[component]
 fn LinkPanel(link: PasswordResetLink, #[prop(into)] intro: String) -> impl IntoView {
     let url = link.url.clone();
     let copied = RwSignal::new(false);
+    let panel = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(panel) = panel.get() {
+            panel.scroll_into_view();
+        }
+    });
     let copy = move |_| {
         let url = url.clone();
         spawn_local(async move {
@@ -200,8 +208,11 @@ fn LinkPanel(link: PasswordResetLink, #[prop(into)] intro: String) -> impl IntoV
         });
     };
     view! {
-        <div class="alert ok" role="status" data-testid="reset-link">
+        <div class="alert ok" role="status" data-testid="reset-link" node_ref=panel>
             <p>{intro} " It works once, until " {link.expires_at.format("%-d %b %Y, %H:%M UTC").to_string()} "."</p>
+            {link.replaced_earlier.then(|| view! {
+                <p data-testid="reset-link-replaces"><strong>"This replaces the link made before: that one no longer works."</strong></p>
+            })}
             <div class="copy">
                 <input type="text" readonly prop:value=link.url.clone() aria-label="One-time sign-in link"/>
                 <button type="button" class="secondary" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
@@ -259,9 +270,6 @@ fn NewPerson(teams: Vec<Team>, users: UsersResource) -> impl IntoView {
         });
     };
     view! {
-        {move || created.get().map(|(name, link)| view! {
-            <LinkPanel link intro=format!("{name} can now be signed in: send them this link to set their password.")/>
-        })}
         <details class="card">
             <summary><strong>"Add a person"</strong></summary>
             <form class="stack gap-above" on:submit=on_submit data-testid="new-person">
@@ -269,6 +277,10 @@ fn NewPerson(teams: Vec<Team>, users: UsersResource) -> impl IntoView {
                 <Fields fields teams=teams.clone()/>
                 <div><button type="submit" disabled=move || pending.get()>"Add and make a sign-in link"</button></div>
             </form>
+            // Where the admin is looking: right under the button they tapped.
+            {move || created.get().map(|(name, link)| view! {
+                <LinkPanel link intro=format!("{name} can now be signed in: send them this link to set their password.")/>
+            })}
         </details>
     }
 }
@@ -373,5 +385,19 @@ fn EditPerson(person: User, teams: Vec<Team>, users: UsersResource, editing: RwS
                 <button type="button" class="secondary" on:click=move |_| editing.set(false)>"Cancel"</button>
             </div>
         </form>
+    }
+}
+
+/// Administration's own navigation: people and teams share one entry of the menu.
+#[component]
+pub fn AdminTabs(current: &'static str) -> impl IntoView {
+    let tab = move |href: &'static str, label: &'static str| {
+        view! { <a href=href class="tab" aria-current=(current == href).then_some("page")>{label}</a> }
+    };
+    view! {
+        <nav class="tabs" aria-label="Administration">
+            {tab("/admin/people", "People")}
+            {tab("/admin/teams", "Teams")}
+        </nav>
     }
 }

@@ -43,6 +43,7 @@ fn Teams(teams: TeamsResource) -> impl IntoView {
         });
     };
     view! {
+        <crate::pages::people::AdminTabs current="/admin/teams"/>
         <h1>"Teams"</h1>
         <noscript><p class="alert info">"Creating and renaming teams needs JavaScript."</p></noscript>
         <form class="card stack" on:submit=on_submit data-testid="new-team">

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use app::api::PasswordResetLink;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, TransactionSession, TransactionTrait,
 };
 
 use super::{password, session, tokens};
@@ -26,6 +26,13 @@ pub async fn create_link(
     user_id: i64,
     created_by: Option<i64>,
 ) -> Result<PasswordResetLink, ApiError> {
+    // Earlier links still usable stop working (an expired one was already useless).
+    let replaced = password_reset::Entity::find()
+        .filter(password_reset::Column::UserId.eq(user_id))
+        .filter(password_reset::Column::UsedAt.is_null())
+        .filter(password_reset::Column::ExpiresAt.gt(db::now()))
+        .count(db)
+        .await?;
     password_reset::Entity::delete_many()
         .filter(password_reset::Column::UserId.eq(user_id))
         .filter(password_reset::Column::UsedAt.is_null())
@@ -44,7 +51,11 @@ pub async fn create_link(
     }
     .insert(db)
     .await?;
-    Ok(PasswordResetLink { url: format!("{}/reset/{token}", base_url.trim_end_matches('/')), expires_at })
+    Ok(PasswordResetLink {
+        url: format!("{}/reset/{token}", base_url.trim_end_matches('/')),
+        expires_at,
+        replaced_earlier: replaced > 0,
+    })
 }
 
 /// The account a link is for, if the link is still usable.

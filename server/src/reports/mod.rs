@@ -10,8 +10,8 @@ pub mod people;
 use std::collections::{BTreeMap, HashMap};
 
 use app::api::{
-    ErrorBody, ModuleFigures, ModuleInsights, ModulesReport, PathFigures, PeopleReport, PersonReadiness, Role, TeamRef,
-    Tier, User,
+    CHART_WEEKS, ErrorBody, ModuleFigures, ModuleInsights, ModulesReport, PathFigures, PeopleReport, PersonReadiness,
+    PersonReport, Role, TeamRef, Tier, User, WeekCount, is_stale,
 };
 use axum::{
     body::{Body, Bytes},
@@ -41,6 +41,7 @@ use crate::{
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(people_report))
+        .routes(routes!(person_report))
         .routes(routes!(modules_report))
         .routes(routes!(module_insights))
         .routes(routes!(completions_chart))
@@ -60,6 +61,8 @@ pub struct Scope {
     pub team_names: HashMap<i64, String>,
     /// The teams the viewer may filter by.
     pub choices: Vec<TeamRef>,
+    /// Only this person (one person's report).
+    pub person: Option<i64>,
 }
 
 impl Scope {
@@ -87,7 +90,7 @@ impl Scope {
             None => Some(viewer.manages.iter().map(|t| t.id).collect()),
         };
         let job_role = job_role.map(|j| j.trim().to_string()).filter(|j| !j.is_empty());
-        Ok(Scope { teams, job_role, viewer_id: viewer.id, team_names, choices })
+        Ok(Scope { teams, job_role, viewer_id: viewer.id, team_names, choices, person: None })
     }
 
     /// The ids of the people in scope, as a subquery.
@@ -98,6 +101,9 @@ impl Scope {
     /// Limits a query of people to the scope: active people, not the viewer.
     pub fn filter(&self, query: Select<user::Entity>) -> Select<user::Entity> {
         let mut query = users::people_in(query, self.viewer_id, self.teams.as_deref());
+        if let Some(id) = self.person {
+            query = query.filter(user::Column::Id.eq(id));
+        }
         if let Some(role) = &self.job_role {
             query = query.filter(Expr::expr(Func::lower(Expr::col(user::Column::JobRole))).eq(role.to_lowercase()));
         }
@@ -125,6 +131,9 @@ pub struct PeopleQuery {
     /// Only people with something overdue.
     #[serde(default)]
     pub overdue_only: bool,
+    /// Only people whose data is stale (no sync for two days, or never).
+    #[serde(default)]
+    pub stale_only: bool,
     /// `json` (default) or `csv`.
     #[serde(default)]
     pub format: Format,
@@ -272,37 +281,92 @@ fn csv_response<T: Send + 'static>(
 }
 
 /// The people report's rows, as they are worked out (by person id), from a task that
-/// reads them; a failure comes last, as an error. Also when the report was made and
-/// the teams the viewer may filter by.
+/// reads them; a failure comes last, as an error. Also when the report was made and its
+/// scope (with the teams the viewer may filter by).
 async fn people_rows(
     state: &AppState,
     viewer: &User,
     query: PeopleQuery,
-) -> Result<(DateTime<Utc>, Vec<TeamRef>, mpsc::Receiver<Result<PersonReadiness, ApiError>>), ApiError> {
+) -> Result<(DateTime<Utc>, Scope, mpsc::Receiver<Result<PersonReadiness, ApiError>>), ApiError> {
     let scope = Scope::for_viewer(&state.db, viewer, query.team_id, query.job_role).await?;
     let shared = people::Shared::load_with_sync(&state.db, &scope).await?;
-    let (now, choices) = (shared.now, scope.choices.clone());
+    let (now, kept) = (shared.now, scope.clone());
     let (tx, rx) = mpsc::channel(ROWS_IN_FLIGHT);
     let db = state.db.clone();
-    let overdue_only = query.overdue_only;
+    let (overdue_only, stale_only) = (query.overdue_only, query.stale_only);
     tokio::spawn(async move {
-        let keep = move |r: &PersonReadiness| !overdue_only || !r.overdue.is_empty();
+        let keep = move |r: &PersonReadiness| {
+            (!overdue_only || !r.overdue.is_empty()) && (!stale_only || is_stale(r.last_sync_at, now))
+        };
         if let Err(e) = people::stream(&db, &scope, &shared, keep, tx.clone()).await {
             let _ = tx.send(Err(e)).await;
         }
     });
-    Ok((now, choices, rx))
+    Ok((now, kept, rx))
 }
 
 /// The people report as the pages read it, by name.
 pub async fn people_json(state: &AppState, viewer: &User, query: PeopleQuery) -> Result<PeopleReport, ApiError> {
-    let (generated_at, teams, mut rows) = people_rows(state, viewer, query).await?;
+    let (generated_at, scope, mut rows) = people_rows(state, viewer, query).await?;
     let mut people = Vec::new();
     while let Some(row) = rows.recv().await {
         people.push(row?);
     }
     people.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.user_id.cmp(&b.user_id)));
-    Ok(PeopleReport { generated_at, teams, people })
+    let completions_per_week = weekly_completions(&state.db, &scope, generated_at).await?;
+    Ok(PeopleReport { generated_at, teams: scope.choices, people, completions_per_week })
+}
+
+/// Modules the people in scope completed per week, the last [`CHART_WEEKS`] weeks.
+async fn weekly_completions(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    now: DateTime<Utc>,
+) -> Result<Vec<WeekCount>, ApiError> {
+    let today = now.date_naive();
+    let from = charts::week_of(today) - chrono::Days::new(7 * u64::from(CHART_WEEKS));
+    let completed: Vec<DateTime<Utc>> = module_progress::Entity::find()
+        .select_only()
+        .column(module_progress::Column::CompletedAt)
+        .filter(module_progress::Column::UserId.in_subquery(scope.ids()))
+        .filter(module_progress::Column::CompletedAt.gte(from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(charts::weekly(completed, today, CHART_WEEKS)
+        .into_iter()
+        .map(|(week_of, completed)| WeekCount { week_of, completed })
+        .collect())
+}
+
+/// One person's report, as the pages read it: 404 unless the viewer may see them (a
+/// manager their teams' people, an admin everyone).
+pub async fn person_json(state: &AppState, viewer: &User, id: i64) -> Result<PersonReport, ApiError> {
+    let mut scope = Scope::for_viewer(&state.db, viewer, None, None).await?;
+    scope.person = Some(id);
+    let shared = people::Shared::load_with_sync(&state.db, &scope).await?;
+    people::person(&state.db, &scope, &shared).await?.ok_or_else(|| ApiError::not_found("Person"))
+}
+
+/// One person's readiness with every item assigned to them (required and suggested,
+/// overdue first) and every quiz they answered. Roles: managers (people of the teams they
+/// manage; anyone else is 404) and admins (everyone).
+#[utoipa::path(
+    get, path = "/api/v1/reports/people/{id}", tag = "readiness",
+    params(("id" = i64, Path, description = "The person's id")),
+    responses(
+        (status = 200, body = PersonReport),
+        (status = 403, description = "`forbidden`: not your role", body = ErrorBody),
+        (status = 404, description = "`not_found`: nobody you may see has this id", body = ErrorBody),
+    ),
+    security(("primer_session" = []))
+)]
+pub async fn person_report(
+    State(state): State<AppState>,
+    auth: Auth<Managers>,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<PersonReport>, ApiError> {
+    Ok(axum::Json(person_json(&state, auth.user(), id).await?))
 }
 
 /// Readiness per person: required items done, overdue and due soon (per 30/60/90-day
@@ -503,9 +567,6 @@ pub async fn module_insights(
     Ok(axum::Json(insights_json(&state, auth.user(), id).await?))
 }
 
-/// How many weeks the completions chart shows.
-const CHART_WEEKS: u32 = 12;
-
 fn svg(body: String) -> Response {
     ([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body)
         .into_response()
@@ -528,17 +589,9 @@ pub async fn completions_chart(
     Query(query): Query<PeopleQuery>,
 ) -> Result<Response, ApiError> {
     let scope = Scope::for_viewer(&state.db, auth.user(), query.team_id, query.job_role).await?;
-    let today = crate::db::now().date_naive();
-    let from = charts::week_of(today) - chrono::Days::new(7 * u64::from(CHART_WEEKS));
-    let completed: Vec<DateTime<Utc>> = module_progress::Entity::find()
-        .select_only()
-        .column(module_progress::Column::CompletedAt)
-        .filter(module_progress::Column::UserId.in_subquery(scope.ids()))
-        .filter(module_progress::Column::CompletedAt.gte(from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()))
-        .into_tuple()
-        .all(&state.db)
-        .await?;
-    Ok(svg(charts::completions_svg(&charts::weekly(completed, today, CHART_WEEKS))))
+    let weeks = weekly_completions(&state.db, &scope, crate::db::now()).await?;
+    let weeks: Vec<_> = weeks.into_iter().map(|w| (w.week_of, w.completed)).collect();
+    Ok(svg(charts::completions_svg(&weeks)))
 }
 
 /// Per team in scope, the share of required items done and how many people have

@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 
 use app::api::{
-    CertificateStatus, DUE_SOON_DAYS, DueItem, HeldCertification, ModuleKind, ModuleProgress, PersonReadiness,
-    QuizResult, Tier, TierProgress, User,
+    CertificateStatus, DUE_SOON_DAYS, DueItem, HeldCertification, ItemState, ModuleKind, ModuleProgress, PersonItem,
+    PersonReadiness, PersonReport, QuizResult, Tier, TierProgress, User,
 };
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use futures_util::StreamExt;
@@ -253,6 +253,74 @@ fn readiness(shared: &Shared, person: &Person, rows: &[ModuleProgress]) -> Perso
         last_activity_at: rows.iter().map(|r| r.last_activity_at).max(),
         last_sync_at: shared.last_sync.get(&person.id).copied(),
     }
+}
+
+/// Every module assigned to one person (required and suggested), where each stands,
+/// overdue first; and every quiz they answered, newest first.
+fn items_and_quizzes(shared: &Shared, person: &Person, rows: &[ModuleProgress]) -> (Vec<PersonItem>, Vec<QuizResult>) {
+    let user = person.user();
+    let held = shared.certificates.get(&person.id).map(Vec::as_slice).unwrap_or_default();
+    let (assigned, _) = shared.content.assigned_to(&user, held, shared.now);
+    let today = crate::accounts::date_in(&person.time_zone, shared.now);
+    let progress: HashMap<i64, &ModuleProgress> = rows.iter().map(|r| (r.module_id, r)).collect();
+    let mut items: Vec<PersonItem> = shared
+        .content
+        .published
+        .iter()
+        .filter_map(|(m, version, _)| {
+            let a = assigned.get(&m.id)?;
+            let completed_at = progress.get(&m.id).and_then(|r| r.completed_since(a.since));
+            let state = match (completed_at, a.due_date) {
+                (Some(_), _) => ItemState::Done,
+                (None, Some(d)) if a.required && d < today => ItemState::Overdue,
+                (None, Some(d)) if a.required && d <= today + TimeDelta::days(DUE_SOON_DAYS) => ItemState::DueSoon,
+                _ => ItemState::ToDo,
+            };
+            Some(PersonItem {
+                module_id: m.id,
+                title: version.title.clone(),
+                // An unreadable kind shows as one this version doesn't know.
+                kind: ModuleKind::parse(&m.kind).unwrap_or(ModuleKind::Unknown),
+                required: a.required,
+                due_date: a.due_date,
+                state,
+                completed_at,
+            })
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        (a.state, !a.required, a.due_date.is_none(), a.due_date, a.title.to_lowercase()).cmp(&(
+            b.state,
+            !b.required,
+            b.due_date.is_none(),
+            b.due_date,
+            b.title.to_lowercase(),
+        ))
+    });
+    let mut quizzes: Vec<QuizResult> = rows
+        .iter()
+        .filter(|r| r.attempts > 0)
+        .filter_map(|r| {
+            Some(QuizResult {
+                module_id: r.module_id,
+                title: shared.quizzes.get(&r.module_id)?.clone(),
+                best_score: r.best_score.unwrap_or(0),
+                attempts: r.attempts,
+                passed: r.completed_at.is_some(),
+                at: r.last_activity_at,
+            })
+        })
+        .collect();
+    quizzes.sort_by_key(|q| std::cmp::Reverse((q.at, q.module_id)));
+    (items, quizzes)
+}
+
+/// One person's report (`scope` holding just them), if they are in it.
+pub async fn person(db: &DatabaseConnection, scope: &Scope, shared: &Shared) -> Result<Option<PersonReport>, ApiError> {
+    let mut people = People::read(db, scope, None).await?;
+    let Some((person, progress)) = people.next().await? else { return Ok(None) };
+    let (items, quizzes) = items_and_quizzes(shared, &person, &progress);
+    Ok(Some(PersonReport { generated_at: shared.now, person: readiness(shared, &person, &progress), items, quizzes }))
 }
 
 /// The columns of [`Person`] read from `users`.

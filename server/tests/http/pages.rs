@@ -126,20 +126,44 @@ async fn admin_pages_render_their_data(app: TestApp) {
 
 async fn password_link_page_works_without_javascript(app: TestApp) {
     let admin = app.signed_in(Role::Admin).await;
-    let user = app.create_user("new@primer.test", Role::Learner, None).await;
+    let user = app.create_user("new@primer.test", Role::Learner, Some("an old password here")).await;
     let link = app.post(&format!("/api/v1/users/{}/password-reset", user.id)).session(&admin).send().await.value();
     let path = link["url"].as_str().unwrap().trim_start_matches(&app.state.config.link_base).to_string();
 
+    assert_eq!(link["replaced_earlier"], json!(false));
     let page = app.get(&path).html().send().await;
     page.assert_status(200);
     assert!(page.text().contains("Set your password") && page.text().contains(&format!(r#"action="{path}""#)));
+    assert!(page.text().contains("Set a new password"), "they had a password: this replaces it");
+
+    // Someone who never had a password chooses their first; a second link replaces the first.
+    let newcomer = app
+        .post("/api/v1/users")
+        .session(&admin)
+        .json(&json!({"email": "first@primer.test", "name": "Nia First", "role": "learner"}))
+        .send()
+        .await
+        .value();
+    let reset = |id: i64| app.post(&format!("/api/v1/users/{id}/password-reset")).session(&admin).send();
+    let first = reset(newcomer["id"].as_i64().unwrap()).await.value();
+    let second = reset(newcomer["id"].as_i64().unwrap()).await.value();
+    assert_eq!((first["replaced_earlier"].clone(), second["replaced_earlier"].clone()), (json!(false), json!(true)));
+    let first_path = first["url"].as_str().unwrap().trim_start_matches(&app.state.config.link_base).to_string();
+    let second_path = second["url"].as_str().unwrap().trim_start_matches(&app.state.config.link_base).to_string();
+    assert!(app.get(&first_path).html().send().await.text().contains("doesn't work any more"));
+    let welcome = app.get(&second_path).html().send().await.text();
+    assert!(welcome.contains("Choose your password") && welcome.contains("Welcome to Primer, Nia First"), "{welcome}");
 
     let mismatch = app.post(&path).form(&[("password", PASSWORD), ("confirm", "something else")]).send().await;
     assert!(mismatch.header("location").unwrap().ends_with("?error=mismatch"));
     let short = app.post(&path).form(&[("password", "short"), ("confirm", "short")]).send().await;
     assert!(short.header("location").unwrap().ends_with("?error=invalid_input"));
     let done = app.post(&path).form(&[("password", PASSWORD), ("confirm", PASSWORD)]).send().await;
-    assert_eq!(done.header("location").as_deref(), Some("/login?reset=1"));
+    assert_eq!(
+        done.header("location").as_deref(),
+        Some("/login?reset=1&email=new%40primer.test"),
+        "the email filled in"
+    );
     app.post("/api/v1/auth/login")
         .json(&json!({"email": "new@primer.test", "password": PASSWORD}))
         .send()

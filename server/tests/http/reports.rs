@@ -1,7 +1,9 @@
 //! Reports: a dozen learners in two teams, with figures worked out by hand, read back
 //! from the people report (JSON and CSV), and who may read what.
 
-use app::api::{ModuleInsights, ModulesReport, PeopleReport, PersonReadiness, Role, Team, Tier, User};
+use app::api::{
+    ItemState, ModuleInsights, ModulesReport, PeopleReport, PersonReadiness, PersonReport, Role, Team, Tier, User,
+};
 use chrono::{Days, Utc};
 use serde_json::{Value, json};
 
@@ -240,6 +242,97 @@ async fn people_report_matches_the_hand_computed_figures(app: TestApp) {
     assert_eq!(engineers.people.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Fay"]);
 }
 
+async fn one_persons_report_lists_their_items_quizzes_and_certificates(app: TestApp) {
+    let f = fixture(&app).await;
+    let north: PeopleReport =
+        app.get("/api/v1/reports/people").session(&f.manager_north).send().await.assert_status(200).json();
+    let id_of = |report: &PeopleReport, name: &str| row(report, name).user_id;
+    let (ben, eli) = (id_of(&north, "Ben"), id_of(&north, "Eli"));
+    let report: PersonReport = app
+        .get(&format!("/api/v1/reports/people/{ben}"))
+        .session(&f.manager_north)
+        .send()
+        .await
+        .assert_status(200)
+        .json();
+    assert_eq!(report.person, *row(&north, "Ben"), "the same row as the team's report");
+    // Every item assigned, where it stands, overdue first: P is due 30 days after his
+    // start (40 days ago), T3 60 days after (in 20 days: not soon).
+    let items: Vec<(&str, ItemState, bool)> =
+        report.items.iter().map(|i| (i.title.as_str(), i.state, i.required)).collect();
+    assert_eq!(
+        items,
+        [
+            ("Check: Aurora pricing", ItemState::Overdue, true),
+            ("T2", ItemState::Overdue, true),
+            ("T3", ItemState::ToDo, true),
+            ("T1", ItemState::Done, true),
+        ]
+    );
+    assert!(report.items[3].completed_at.is_some() && report.items[0].completed_at.is_none());
+    assert!(report.quizzes.is_empty(), "Ben answered no quiz");
+    let eli: PersonReport = app
+        .get(&format!("/api/v1/reports/people/{eli}"))
+        .session(&f.manager_north)
+        .send()
+        .await
+        .assert_status(200)
+        .json();
+    let quizzes: Vec<(u8, u32, bool)> = eli.quizzes.iter().map(|q| (q.best_score, q.attempts, q.passed)).collect();
+    assert_eq!(quizzes, [(50, 1, false)]);
+
+    // South's people are nobody North's manager may see; a learner sees no one.
+    let south: PeopleReport = app
+        .get(&format!("/api/v1/reports/people?team_id={}", f.south.id))
+        .session(&f.admin)
+        .send()
+        .await
+        .assert_status(200)
+        .json();
+    let kim = id_of(&south, "Kim");
+    app.get(&format!("/api/v1/reports/people/{kim}"))
+        .session(&f.manager_north)
+        .send()
+        .await
+        .assert_error(404, "not_found");
+    app.get(&format!("/api/v1/reports/people/{kim}"))
+        .session(f.person("Ana"))
+        .send()
+        .await
+        .assert_error(403, "forbidden");
+    app.get("/api/v1/reports/people/999999").session(&f.admin).send().await.assert_error(404, "not_found");
+    let kim: PersonReport =
+        app.get(&format!("/api/v1/reports/people/{kim}")).session(&f.admin).send().await.assert_status(200).json();
+    assert_eq!(kim.quizzes.iter().map(|q| (q.best_score, q.attempts, q.passed)).collect::<Vec<_>>(), [(100, 2, true)]);
+
+    // Stale data: Ivy's and Jo's phones never synced (everyone else's just now).
+    let stale: PeopleReport = app
+        .get(&format!("/api/v1/reports/people?team_id={}&stale_only=true", f.south.id))
+        .session(&f.admin)
+        .send()
+        .await
+        .assert_status(200)
+        .json();
+    assert_eq!(stale.people.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Ivy", "Jo"]);
+    // Completions per week for the chart: North's nine, all this week.
+    assert_eq!(north.completions_per_week.len(), 12);
+    assert_eq!(north.completions_per_week.iter().map(|w| w.completed).collect::<Vec<_>>()[11], 9);
+    assert_eq!(north.completions_per_week.iter().map(|w| w.completed).sum::<u32>(), 9);
+
+    // The person's page, without JavaScript: the overdue items as a list.
+    let page = app.get(&format!("/team/people/{ben}")).html().session(&f.manager_north).send().await;
+    page.assert_status(200);
+    let html = page.text();
+    assert!(html.contains("Overdue (2)") && html.contains("<li") && html.contains("T2"), "{html}");
+    assert!(html.contains("Synced just now"));
+    app.get(&format!("/team/people/{}", id_of(&south, "Gus")))
+        .html()
+        .session(&f.manager_north)
+        .send()
+        .await
+        .assert_status(404);
+}
+
 async fn csv_export_equals_the_table(app: TestApp) {
     let f = fixture(&app).await;
     let report: PeopleReport =
@@ -306,8 +399,8 @@ async fn the_team_page_shows_readiness_without_javascript(app: TestApp) {
         assert!(html.contains(name), "{name} is on the page");
     }
     assert!(!html.contains("Gus"), "South is not North's manager's");
-    assert!(html.contains("Overdue: T2"), "Ben's overdue items");
-    assert!(html.contains("Data as of just now"), "how fresh the data is");
+    assert!(html.contains("Overdue (2)"), "Ben's overdue items");
+    assert!(html.contains("Synced just now"), "how fresh the data is");
     // At risk first: Cai (3 overdue) before Ben (2) before the rest.
     let (cai, ben, ana) = (html.find("Cai").unwrap(), html.find("Ben").unwrap(), html.find("Ana").unwrap());
     assert!(cai < ben && ben < ana);
@@ -317,7 +410,13 @@ async fn the_team_page_shows_readiness_without_javascript(app: TestApp) {
     let other = app.get(&format!("/team?team_id={}", f.south.id)).html().session(&f.manager_north).send().await;
     other.assert_status(403);
     assert!(other.text().contains("role doesn"), "another team's page is refused");
-    assert!(html.contains("/api/v1/reports/charts/readiness.svg"), "the page shows the charts");
+    // The charts are HTML in the page (readable on a phone, saved with it for offline).
+    assert!(html.contains(r#"data-testid="readiness-chart""#) && html.contains(r#"data-testid="chart-week""#));
+    assert!(html.contains("Someone overdue"), "every series says what it is");
+    // Sorted by stale data, and filtered by it.
+    let by_name = app.get("/team?sort=name").html().session(&f.manager_north).send().await.text();
+    let (ana, cai) = (by_name.find(">Ana<").unwrap(), by_name.find(">Cai<").unwrap());
+    assert!(ana < cai);
 }
 
 async fn charts_are_svg_drawn_on_the_server(app: TestApp) {
@@ -495,6 +594,7 @@ db_tests!(
     people_report_matches_the_hand_computed_figures,
     module_report_matches_the_hand_computed_figures,
     csv_export_equals_the_table,
+    one_persons_report_lists_their_items_quizzes_and_certificates,
     managers_see_only_their_teams,
     the_team_page_shows_readiness_without_javascript,
     charts_are_svg_drawn_on_the_server,

@@ -73,6 +73,7 @@ const API: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/assessments/{module_id}/attempts", ANY),
     ("GET", "/api/v1/assessments/{module_id}/attempt", ANY),
     ("GET", "/api/v1/reports/people", MANAGER),
+    ("GET", "/api/v1/reports/people/{id}", MANAGER),
     ("GET", "/api/v1/reports/modules", STAFF),
     ("GET", "/api/v1/reports/modules/{id}/insights", AUTHOR),
     ("GET", "/api/v1/reports/charts/completions.svg", MANAGER),

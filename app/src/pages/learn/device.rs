@@ -8,7 +8,7 @@ use leptos_meta::Title;
 use crate::{
     api::{Me, Role},
     components::{gate::signed_in, learner::SyncStatus},
-    device::{saved, use_device},
+    device::{self, saved, use_device},
     learning::size_label,
 };
 
@@ -24,21 +24,11 @@ pub fn DevicePage() -> impl IntoView {
 fn OnThisDevice() -> impl IntoView {
     let device = use_device();
     let estimate = RwSignal::new(None::<saved::StorageEstimate>);
-    let ios = RwSignal::new(false);
-    let standalone = RwSignal::new(false);
+    let (ios, standalone) = device::home_screen();
     Effect::new(move |_| {
         // Re-read whenever what is saved changes.
         let _ = device.saved.get();
         spawn_local(async move { estimate.set(saved::estimate().await) });
-    });
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let agent = window().navigator().user_agent().unwrap_or_default();
-            ios.set(agent.contains("iPhone") || agent.contains("iPad"));
-            let media = window().match_media("(display-mode: standalone)").ok().flatten();
-            standalone.set(media.is_some_and(|m| m.matches()));
-        }
     });
     view! {
         <h1>"On this device"</h1>
@@ -54,7 +44,7 @@ fn OnThisDevice() -> impl IntoView {
                     <section class="card">
                         <div class="line">
                             <h2>"Saved modules"</h2>
-                            <span class="muted small" data-testid="saved-total">{format!("{} in all", size_label(total))}</span>
+                            <span class="muted small" data-testid="saved-total">{if total == 0 { "Text only".to_string() } else { format!("{} in all", size_label(total)) }}</span>
                         </div>
                         <ul class="saved-list" data-testid="saved-list">
                             {list.into_iter().map(|m| {
@@ -62,7 +52,7 @@ fn OnThisDevice() -> impl IntoView {
                                 view! {
                                     <li data-testid="saved-item">
                                         <a href=format!("/modules/{id}")>{m.title.clone()}</a>
-                                        <span class="muted small">{size_label(m.bytes)}</span>
+                                        <span class="muted small">{if m.bytes == 0 { "Text only".to_string() } else { size_label(m.bytes) }}</span>
                                         <button type="button" class="link" on:click=move |_| device.remove(vec![id])>"Remove"</button>
                                     </li>
                                 }

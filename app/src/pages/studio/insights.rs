@@ -10,7 +10,7 @@ use super::{STUDIO_ROLES, StudioTabs};
 use crate::{
     api::{ErrorCode, Me, ModuleInsights, ModulesReport, QuestionInsight, ago},
     client,
-    components::{ErrorMessage, gate::signed_in, set_status},
+    components::{Bar, ErrorMessage, gate::signed_in, set_status},
 };
 
 /// A question counts as confusing when at least this share of answers miss it.
@@ -207,17 +207,5 @@ fn QuestionShares(q: QuestionInsight) -> impl IntoView {
                 }).collect_view()}
             </ul>
         </li>
-    }
-}
-
-/// A horizontal bar, `percent` of its width filled: drawn as SVG (its width an
-/// attribute), since the pages' Content-Security-Policy allows no inline styles.
-#[component]
-fn Bar(percent: f64) -> impl IntoView {
-    let width = format!("{:.1}", percent.clamp(0.0, 100.0));
-    view! {
-        <svg class="bar" viewBox="0 0 100 1" preserveAspectRatio="none" aria-hidden="true">
-            <rect width=width height="1"/>
-        </svg>
     }
 }

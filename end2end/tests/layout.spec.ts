@@ -1,0 +1,92 @@
+// Every page on a small phone (360 px, the narrowest common Android width): nothing runs
+// off the side, and every tap target is at least 44 × 44 px (links inside a sentence
+// excepted, as WCAG's target-size rule does), for each role.
+import { expect, type Page, test } from '@playwright/test';
+import { DEMO, apiAs, hydrated, signInAs } from './helpers';
+
+test.use({ viewport: { width: 360, height: 780 } });
+
+/** What on the page is too small to tap or wider than the screen. */
+async function problems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const found: string[] = [];
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth > width) {
+      // Name the widest culprits.
+      const wide = [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > width + 1 && getComputedStyle(e).position !== 'fixed')
+        .slice(0, 3)
+        .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}`);
+      found.push(`wider than the screen (${document.documentElement.scrollWidth} > ${width}): ${wide.join(', ')}`);
+    }
+    const targets = document.querySelectorAll('a[href], button, select, summary, input:not([type=hidden]), textarea');
+    for (const element of targets) {
+      // A checkbox or radio is tapped through its label.
+      const target = (element as HTMLInputElement).type === 'checkbox' || (element as HTMLInputElement).type === 'radio'
+        ? (element.closest('label') ?? element)
+        : element;
+      const style = getComputedStyle(target);
+      const rect = target.getBoundingClientRect();
+      if (style.visibility === 'hidden' || rect.width === 0 || rect.height === 0) continue;
+      if (target.closest('.visually-hidden')) continue;
+      // A link inside a sentence is exempt (WCAG 2.5.8's inline exception).
+      const parent = target.parentElement;
+      if (target.tagName === 'A' && parent && ['P', 'LI', 'SPAN'].includes(parent.tagName) && (parent.textContent ?? '').trim().length > (target.textContent ?? '').trim().length + 20) continue;
+      if (rect.height < 43.5 || rect.width < 43.5) {
+        const text = (target.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 30) || target.getAttribute('aria-label') || target.tagName;
+        found.push(`${target.tagName.toLowerCase()} "${text}" is ${Math.round(rect.width)}×${Math.round(rect.height)}`);
+      }
+    }
+    return [...new Set(found)];
+  });
+}
+
+async function check(page: Page, paths: string[]) {
+  const all: string[] = [];
+  for (const path of paths) {
+    await page.goto(path);
+    await hydrated(page);
+    for (const p of await problems(page)) all.push(`${path}: ${p}`);
+  }
+  expect(all).toEqual([]);
+}
+
+test('every page fits a 360 px phone with thumb-sized targets: signed out', async ({ page }) => {
+  await check(page, ['/login', '/verify/NOPE-NOPE']);
+});
+
+test('every page fits a 360 px phone with thumb-sized targets: a learner', async ({ page, baseURL }) => {
+  await page.addInitScript(() => localStorage.setItem('primer.auto_save', 'false'));
+  await signInAs(page, DEMO.learner.email);
+  const api = await apiAs(baseURL!, DEMO.learner.email);
+  const modules: { id: number; kind: string }[] = (await (await api.get('/api/v1/catalog')).json()).modules;
+  const ofKind = (kind: string) => modules.filter((m) => m.kind === kind).map((m) => `/modules/${m.id}`);
+  await check(page, [
+    '/',
+    '/library',
+    '/prep',
+    '/prep?minutes=10&tag=product%3AAurora&tag=stage%3Anegotiation',
+    ...ofKind('video').slice(0, 1),
+    ...ofKind('tip').slice(0, 1),
+    ...ofKind('quiz'),
+    '/progress',
+    '/device',
+    '/account',
+  ]);
+});
+
+for (const role of ['manager', 'author', 'admin'] as const) {
+  test(`every page fits a 360 px phone with thumb-sized targets: ${role}`, async ({ page, baseURL }) => {
+    await page.addInitScript(() => localStorage.setItem('primer.auto_save', 'false'));
+    await signInAs(page, DEMO[role].email);
+    const paths: string[] = ['/', '/account'];
+    if (role !== 'author') paths.push('/team');
+    if (role === 'admin') paths.push('/admin/people', '/admin/teams');
+    if (role !== 'manager') {
+      const api = await apiAs(baseURL!, DEMO[role].email);
+      const modules: { id: number }[] = await (await api.get('/api/v1/modules')).json();
+      paths.push('/studio', '/studio/new/tip', '/studio/new/quiz', `/studio/modules/${modules[0].id}`, '/studio/paths', '/studio/assignments', '/studio/certifications', '/studio/insights');
+    }
+    await check(page, paths);
+  });
+}
