@@ -410,6 +410,11 @@ pub async fn create_assignment(input: AssignmentInput) -> Result<Assignment, Req
     transport::send("POST", "/api/v1/assignments", Some(&input)).await
 }
 
+/// Who an assignment would make overdue at once, before it is saved (authors).
+pub async fn preview_assignment(input: AssignmentInput) -> Result<crate::api::AssignmentPreview, RequestError> {
+    transport::send("POST", "/api/v1/assignments/preview", Some(&input)).await
+}
+
 /// Remove an assignment (authors).
 pub async fn delete_assignment(id: i64) -> Result<(), RequestError> {
     transport::send::<(), _>("DELETE", &format!("/api/v1/assignments/{id}"), None).await

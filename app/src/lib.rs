@@ -34,7 +34,7 @@ use crate::{
         studio::{
             assignments::AssignmentsPage,
             certifications::CertificationsPage,
-            editor::{EditModulePage, NewModulePage},
+            editor::{EditModulePage, NewModulePage, PreviewModulePage},
             insights::InsightsPage,
             list::StudioPage,
             paths::PathsPage,
@@ -173,6 +173,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("studio") view=StudioPage/>
                     <Route path=path!("studio/new/:kind") view=NewModulePage/>
                     <Route path=path!("studio/modules/:id") view=EditModulePage/>
+                    <Route path=path!("studio/modules/:id/preview") view=PreviewModulePage/>
                     <Route path=path!("studio/paths") view=PathsPage/>
                     <Route path=path!("studio/assignments") view=AssignmentsPage/>
                     <Route path=path!("studio/certifications") view=CertificationsPage/>

@@ -79,7 +79,10 @@ test('an author uploads a video and writes a tip card, publishes both, and a lea
   await hydrated(page);
   const tipTitle = `Three objections ${stamp}`;
   await page.getByRole('button', { name: 'Publish' }).click();
-  await expect(page.getByTestId('editor-error')).toHaveText('Fix the fields marked in red first.');
+  // Every problem at once, and the cursor in the first field to fix.
+  await expect(page.getByTestId('editor-error')).toHaveText('Fix the fields marked in red first: Title, Time.');
+  await expect(page.getByLabel('Title')).toBeFocused();
+  expect(await page.getByTestId('module-form').locator('.field-error').count()).toBeGreaterThan(1);
   await page.getByLabel('Title').fill(tipTitle);
   await page.getByLabel('Summary').fill('What to say when the price comes up.');
   await page.getByTestId('tip-body').fill(
@@ -89,6 +92,9 @@ test('an author uploads a video and writes a tip card, publishes both, and a lea
   await page.getByLabel('Time to complete (seconds)').fill('60');
   await page.getByRole('button', { name: 'Publish' }).click();
   await expect(page.getByTestId('editor-notice')).toHaveText('Published version 1.');
+  // Published, with nothing changed since: nothing to publish.
+  await expect(page.getByTestId('publish')).toHaveCount(0);
+  await expect(page).toHaveURL(/\/studio\/modules\/\d+$/);
   const preview = page.getByTestId('preview');
   await expect(preview.getByRole('heading', { name: 'Price' })).toBeVisible();
   await expect(preview.locator('strong')).toHaveText('size the problem');
@@ -124,4 +130,91 @@ test('an author uploads a video and writes a tip card, publishes both, and a lea
   expect(tip.content.body_html).not.toMatch(/<script|javascript:/);
   expect(tip.content.body_html).toContain('A sneaky link');
   await phone.close();
+});
+
+test('an author writes a single-answer quiz with radio buttons, previews the draft as a learner on the phone, and saving keeps its own address', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto('/login');
+  await hydrated(page);
+  await signIn(page, DEMO.author.email);
+  await expect(page.getByTestId('home-title')).toBeVisible();
+  await page.goto('/studio/new/quiz');
+  await hydrated(page);
+  const title = `Check: pricing ${Date.now()}`;
+  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('Question 1').fill('What do you agree with first?');
+  const answers = page.getByPlaceholder('Answer', { exact: true });
+  await answers.nth(0).fill('The price');
+  await answers.nth(1).fill('The problem it solves');
+  // One right answer: radios, and picking the second unpicks the first.
+  const right = page.getByTestId('right-answer');
+  await expect(right.first()).toHaveAttribute('type', 'radio');
+  await right.nth(0).check();
+  await right.nth(1).check();
+  await expect(right.nth(0)).not.toBeChecked();
+  await expect(right.nth(1)).toBeChecked();
+  // Several right: checkboxes.
+  await page.getByLabel('Several answers can be right').check();
+  await expect(right.first()).toHaveAttribute('type', 'checkbox');
+  await page.getByLabel('Several answers can be right').uncheck();
+  await page.getByLabel('Time to complete (seconds)').fill('60');
+  // Tags in use are picked, not typed.
+  await page.getByTestId('pick-tags').getByRole('button', { name: 'product:Aurora' }).click();
+  await expect(page.getByLabel('Tags')).toHaveValue('product:Aurora');
+  await page.getByRole('button', { name: 'Save draft' }).click();
+  await expect(page.getByTestId('editor-notice')).toHaveText('Saved.');
+  await expect(page).toHaveURL(/\/studio\/modules\/\d+$/);
+  const address = page.url();
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel('Title')).toHaveValue(title);
+
+  // The draft, as its learner will see it, on the phone.
+  await page.getByTestId('preview-link').click();
+  await expect(page.getByTestId('preview-banner')).toContainText('Draft');
+  await expect(page.getByText('What do you agree with first?')).toBeVisible();
+  await page.getByRole('link', { name: 'Back to editing' }).click();
+  await expect(page).toHaveURL(address);
+  expect(errors).toEqual([]);
+});
+
+test('a path says it saved, is assigned from its editor, and the author is told who would be overdue at once', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto('/login');
+  await hydrated(page);
+  await signIn(page, DEMO.author.email);
+  await expect(page.getByTestId('home-title')).toBeVisible();
+  await page.goto('/studio/paths');
+  await hydrated(page);
+  const name = `Pricing week ${Date.now()}`;
+  await page.getByRole('button', { name: 'New path' }).click();
+  const form = page.getByTestId('path-form');
+  await form.getByLabel('Title').fill(name);
+  await form.getByLabel('Module to add').selectOption({ index: 1 });
+  await form.getByRole('button', { name: 'Add', exact: true }).click();
+  await form.getByRole('button', { name: 'Save path' }).click();
+  await expect(page.getByTestId('path-saved')).toContainText(`Saved “${name}”`);
+
+  // Assigned from the path's own editor: the path comes picked.
+  const row = page.locator('li', { hasText: name });
+  await row.getByTestId('assign-path').click();
+  await hydrated(page);
+  await expect(page.getByTestId('assign-what').locator('option:checked')).toHaveText(name);
+  // To every Account Executive, due 1 day after their start: everyone who started
+  // earlier would be overdue the moment it is saved, and the page says so first.
+  const assign = page.getByTestId('assignment-form');
+  await assign.getByLabel('Job role').fill('Account Executive');
+  await assign.getByRole('spinbutton', { name: 'Days after start' }).fill('1');
+  const preview = page.getByTestId('overdue-preview');
+  await expect(preview).toContainText(/\d+ (people|person) will be overdue at once/);
+  await expect(preview).toContainText('Leo Learner');
+  await preview.getByTestId('grace').check();
+  await expect(page.getByTestId('overdue-preview-none')).toContainText('nobody is overdue at once');
+  await assign.getByRole('button', { name: 'Assign' }).click();
+  const listed = page.getByTestId('assignment-list').locator('li', { hasText: name });
+  await expect(listed).toContainText('whichever is later');
+  // Tidy up: the demo's learners keep their own assignments only.
+  await listed.getByRole('button', { name: 'Remove' }).click();
+  await expect(listed).toHaveCount(0);
+  expect(errors).toEqual([]);
 });

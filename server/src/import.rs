@@ -385,6 +385,7 @@ pub async fn import_dir(state: &AppState, dir: &Path, by: Option<i64>) -> anyhow
             required: a.required,
             due_days: a.due_days,
             due_date: a.due_date,
+            grace: false,
         };
         let input = assignments::parse(&txn, input).await.map_err(at)?;
         let key = a.key.clone().unwrap_or_else(|| {

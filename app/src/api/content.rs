@@ -390,6 +390,27 @@ pub struct AssignmentInput {
     pub due_days: Option<u32>,
     #[serde(default)]
     pub due_date: Option<NaiveDate>,
+    /// `due_days` count from the later of each person's start and the day it was
+    /// assigned: nobody is overdue the moment it is saved.
+    #[serde(default)]
+    pub grace: bool,
+}
+
+/// Who an assignment would make overdue at once, before it is saved
+/// (`POST /api/v1/assignments/preview`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AssignmentPreview {
+    /// People it reaches.
+    pub people: u32,
+    /// Of them, those it would make overdue the day it is saved (not done yet, due
+    /// before today).
+    pub overdue_at_once: u32,
+    /// Their names, the first 10 by name.
+    pub overdue_names: Vec<String>,
+    /// How many would be overdue at once with the grace period instead (none, unless a
+    /// date of its own has passed).
+    pub overdue_with_grace: u32,
 }
 
 /// An assignment.
@@ -407,6 +428,9 @@ pub struct Assignment {
     pub required: bool,
     pub due_days: Option<u32>,
     pub due_date: Option<NaiveDate>,
+    /// `due_days` count from the later of each person's start and `created_at`.
+    #[serde(default)]
+    pub grace: bool,
     pub created_at: DateTime<Utc>,
 }
 

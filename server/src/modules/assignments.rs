@@ -2,20 +2,22 @@
 //! due a number of days after each person's start date (the 30/60/90-day tiers) or on a
 //! date.
 
-use app::api::{Assignment, AssignmentInput, ErrorBody};
+use app::api::{Assignment, AssignmentInput, AssignmentPreview, ErrorBody};
 use axum::{extract::State, http::StatusCode};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel, QueryOrder, TryIntoModel,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, TryIntoModel,
 };
 
+use super::catalog;
 use crate::{
     app::AppState,
     auth::{Auth, Authors},
     db::{
         self,
-        entities::{assignment, module, path, team},
+        entities::{assignment, module, module_progress, path, path_module, team, user},
     },
-    error::{ApiError, Json, Path},
+    error::{ApiError, Json, Path, Query},
 };
 
 /// The longest "due after start" an assignment may have (ten years).
@@ -81,6 +83,7 @@ pub async fn view(db: &impl ConnectionTrait, a: assignment::Model) -> Result<Ass
         required: a.required,
         due_days: a.due_days.map(|d| d as u32),
         due_date: a.due_date,
+        grace: a.grace,
         created_at: a.created_at,
     })
 }
@@ -109,7 +112,118 @@ pub async fn save(
     active.required = Set(input.required);
     active.due_days = Set(input.due_days.map(|d| d as i32));
     active.due_date = Set(input.due_date);
+    active.grace = Set(input.grace);
     Ok(active.save(db).await?.try_into_model()?)
+}
+
+/// How many of the people an assignment reaches it would make overdue at once.
+pub async fn preview(
+    db: &impl ConnectionTrait,
+    input: &AssignmentInput,
+    existing: Option<&assignment::Model>,
+) -> Result<AssignmentPreview, ApiError> {
+    // The assignment as it would be stored (an edited one keeps its creation day).
+    let model = |grace: bool| assignment::Model {
+        id: existing.map_or(0, |a| a.id),
+        module_id: input.module_id,
+        path_id: input.path_id,
+        job_role: input.job_role.clone(),
+        team_id: input.team_id,
+        required: input.required,
+        due_days: input.due_days.map(|d| d as i32),
+        due_date: input.due_date,
+        grace,
+        source_key: None,
+        created_by: None,
+        created_at: existing.map_or_else(db::now, |a| a.created_at),
+    };
+    let (plain, graced) = (model(input.grace), model(true));
+    let module_ids: Vec<i64> = match (input.module_id, input.path_id) {
+        (Some(id), _) => vec![id],
+        (_, Some(id)) => path_module::Entity::find()
+            .filter(path_module::Column::PathId.eq(id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|pm| pm.module_id)
+            .collect(),
+        _ => vec![],
+    };
+    let now = db::now();
+    let people =
+        user::Entity::find().filter(user::Column::Active.eq(true)).order_by_asc(user::Column::Name).all(db).await?;
+    let mut out = AssignmentPreview { people: 0, overdue_at_once: 0, overdue_names: vec![], overdue_with_grace: 0 };
+    for person in people {
+        let user = crate::accounts::users::view(db, person).await?;
+        if !catalog::applies(&plain, &user) {
+            continue;
+        }
+        out.people += 1;
+        let today = crate::accounts::date_in(&user.time_zone, now);
+        let overdue = |a: &assignment::Model| a.required && catalog::due_date(a, &user).is_some_and(|d| d < today);
+        if !overdue(&plain) && !overdue(&graced) {
+            continue;
+        }
+        let done = module_progress::Entity::find()
+            .filter(module_progress::Column::UserId.eq(user.id))
+            .filter(module_progress::Column::ModuleId.is_in(module_ids.clone()))
+            .filter(module_progress::Column::CompletedAt.is_not_null())
+            .count(db)
+            .await?;
+        if done as usize >= module_ids.len() {
+            continue;
+        }
+        if overdue(&plain) {
+            out.overdue_at_once += 1;
+            if out.overdue_names.len() < PREVIEW_NAMES {
+                out.overdue_names.push(user.name.clone());
+            }
+        }
+        out.overdue_with_grace += u32::from(overdue(&graced));
+    }
+    Ok(out)
+}
+
+/// How many names a preview lists.
+const PREVIEW_NAMES: usize = 10;
+
+/// Who an assignment would make overdue the moment it is saved, before saving it (the
+/// same body as `POST /api/v1/assignments`; `assignment_id` for an edit). Roles: author,
+/// admin.
+#[utoipa::path(
+    post, path = "/api/v1/assignments/preview", tag = "authoring",
+    params(PreviewQuery),
+    request_body = AssignmentInput,
+    responses(
+        (status = 200, body = AssignmentPreview),
+        (status = 422, description = "`invalid_input`", body = ErrorBody),
+    ),
+    security(("primer_session" = []))
+)]
+pub async fn preview_assignment(
+    State(state): State<AppState>,
+    _auth: Auth<Authors>,
+    Query(query): Query<PreviewQuery>,
+    Json(input): Json<AssignmentInput>,
+) -> Result<Json<AssignmentPreview>, ApiError> {
+    let existing = match query.assignment_id {
+        Some(id) => Some(
+            assignment::Entity::find_by_id(id)
+                .one(&state.db)
+                .await?
+                .ok_or_else(|| ApiError::not_found("Assignment"))?,
+        ),
+        None => None,
+    };
+    let input = parse(&state.db, input).await?;
+    Ok(Json(preview(&state.db, &input, existing.as_ref()).await?))
+}
+
+/// Which assignment a preview is of, when editing one.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PreviewQuery {
+    pub assignment_id: Option<i64>,
 }
 
 /// Every assignment. Roles: author, admin.

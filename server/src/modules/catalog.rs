@@ -26,7 +26,7 @@ use crate::{
 };
 
 /// Whether an assignment is for this person.
-fn applies(a: &assignment::Model, user: &User) -> bool {
+pub(crate) fn applies(a: &assignment::Model, user: &User) -> bool {
     let role_ok = match &a.job_role {
         Some(role) => user.job_role.as_deref().is_some_and(|j| j.eq_ignore_ascii_case(role)),
         None => true,
@@ -36,11 +36,13 @@ fn applies(a: &assignment::Model, user: &User) -> bool {
 }
 
 /// This person's due date for an assignment: days after their start date (or, without
-/// one, after their account was made), or the assignment's date.
-fn due_date(a: &assignment::Model, user: &User) -> Option<NaiveDate> {
+/// one, after their account was made; with a grace period, after the assignment if that
+/// is later), or the assignment's date.
+pub(crate) fn due_date(a: &assignment::Model, user: &User) -> Option<NaiveDate> {
     a.due_date.or_else(|| {
         let start = user.start_date.unwrap_or_else(|| user.created_at.date_naive());
-        a.due_days.and_then(|d| start.checked_add_days(Days::new(d as u64)))
+        let from = if a.grace { start.max(a.created_at.date_naive()) } else { start };
+        a.due_days.and_then(|d| from.checked_add_days(Days::new(d as u64)))
     })
 }
 
@@ -446,6 +448,7 @@ mod tests {
             required,
             due_days,
             due_date: None,
+            grace: false,
             source_key: None,
             created_by: None,
             created_at: chrono::Utc::now(),
@@ -469,6 +472,17 @@ mod tests {
         assert_eq!(due_date(&assignment(Some("AE"), None, true, Some(30)), &u), "2026-03-31".parse().ok());
         let mut dated = assignment(Some("AE"), None, true, None);
         dated.due_date = "2026-05-01".parse().ok();
+        assert_eq!(due_date(&dated, &u), "2026-05-01".parse().ok());
+        // A grace period counts from the assignment when it came after the start...
+        let mut late = assignment(Some("AE"), None, true, Some(30));
+        late.created_at = "2026-06-10T15:00:00Z".parse().unwrap();
+        late.grace = true;
+        assert_eq!(due_date(&late, &u), "2026-07-10".parse().ok());
+        // ...and from the start when that came later.
+        let newcomer = user(Some("AE"), None, Some("2026-08-01"));
+        assert_eq!(due_date(&late, &newcomer), "2026-08-31".parse().ok());
+        // A date of its own stays the date.
+        dated.grace = true;
         assert_eq!(due_date(&dated, &u), "2026-05-01".parse().ok());
     }
 

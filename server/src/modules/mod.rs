@@ -32,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(paths::list_paths, paths::create_path))
         .routes(routes!(paths::get_path, paths::update_path))
         .routes(routes!(assignments::list_assignments, assignments::create_assignment))
+        .routes(routes!(assignments::preview_assignment))
         .routes(routes!(assignments::update_assignment, assignments::delete_assignment))
         .routes(routes!(catalog::get_catalog))
         .routes(routes!(catalog::get_catalog_module))

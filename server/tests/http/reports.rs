@@ -333,6 +333,75 @@ async fn one_persons_report_lists_their_items_quizzes_and_certificates(app: Test
         .assert_status(404);
 }
 
+async fn an_assignment_says_who_it_makes_overdue_and_a_grace_period_spares_them(app: TestApp) {
+    let f = fixture(&app).await;
+    let author = app.signed_in(Role::Author).await;
+    // T2 to South, required, 30 days after the start: Hal (started 100 days ago) and Ivy
+    // (33) haven't done it; Gus and Kim have; Jo and Lou started too recently.
+    let body = json!({"module_id": f.t[1], "team_id": f.south.id, "required": true, "due_days": 30});
+    let preview: Value =
+        app.post("/api/v1/assignments/preview").session(&author).json(&body).send().await.assert_status(200).value();
+    assert_eq!(
+        preview,
+        json!({"people": 6, "overdue_at_once": 2, "overdue_names": ["Hal", "Ivy"], "overdue_with_grace": 0})
+    );
+    // Suggested work is never overdue; a bad body is refused as saving it would be.
+    let suggested = json!({"module_id": f.t[1], "team_id": f.south.id, "required": false, "due_days": 30});
+    let none: Value = app
+        .post("/api/v1/assignments/preview")
+        .session(&author)
+        .json(&suggested)
+        .send()
+        .await
+        .assert_status(200)
+        .value();
+    assert_eq!(none["overdue_at_once"], json!(0));
+    app.post("/api/v1/assignments/preview")
+        .session(&author)
+        .json(&json!({"team_id": f.south.id, "required": true}))
+        .send()
+        .await
+        .assert_error(422, "invalid_input");
+    app.post("/api/v1/assignments/preview")
+        .session(f.person("Ana"))
+        .json(&body)
+        .send()
+        .await
+        .assert_error(403, "forbidden");
+
+    // Someone who started long ago, assigned T3 alone with a grace period: due 30 days
+    // from today, not 70 days ago.
+    let west = app
+        .post("/api/v1/teams")
+        .session(&f.admin)
+        .json(&json!({"name": "West"}))
+        .send()
+        .await
+        .assert_status(201)
+        .json::<Team>();
+    let wes = person(&app, &f.admin, "Wes", "Field Engineer", west.id, Some(days_ago(100))).await;
+    let mut graced = json!({"module_id": f.t[2], "team_id": west.id, "required": true, "due_days": 30});
+    let before: Value =
+        app.post("/api/v1/assignments/preview").session(&author).json(&graced).send().await.assert_status(200).value();
+    assert_eq!((before["overdue_at_once"].clone(), before["overdue_with_grace"].clone()), (json!(1), json!(0)));
+    graced["grace"] = json!(true);
+    let saved: Value =
+        app.post("/api/v1/assignments").session(&author).json(&graced).send().await.assert_status(201).value();
+    assert_eq!(saved["grace"], json!(true));
+    let catalog: Value = app.get("/api/v1/catalog").session(&wes).send().await.assert_status(200).value();
+    let t3 = catalog["modules"].as_array().unwrap().iter().find(|m| m["id"] == json!(f.t[2])).expect("T3 assigned");
+    let in_30_days = Utc::now().date_naive().checked_add_days(Days::new(30)).unwrap().to_string();
+    assert_eq!(t3["assigned"]["due_date"], json!(in_30_days));
+    let report: PeopleReport = app
+        .get(&format!("/api/v1/reports/people?team_id={}", west.id))
+        .session(&f.admin)
+        .send()
+        .await
+        .assert_status(200)
+        .json();
+    assert!(row(&report, "Wes").overdue.is_empty(), "not overdue at once");
+}
+
 async fn csv_export_equals_the_table(app: TestApp) {
     let f = fixture(&app).await;
     let report: PeopleReport =
@@ -594,6 +663,7 @@ db_tests!(
     people_report_matches_the_hand_computed_figures,
     module_report_matches_the_hand_computed_figures,
     csv_export_equals_the_table,
+    an_assignment_says_who_it_makes_overdue_and_a_grace_period_spares_them,
     one_persons_report_lists_their_items_quizzes_and_certificates,
     managers_see_only_their_teams,
     the_team_page_shows_readiness_without_javascript,

@@ -56,6 +56,7 @@ const API: &[(&str, &str, Access)] = &[
     ("PUT", "/api/v1/paths/{id}", AUTHOR),
     ("GET", "/api/v1/assignments", AUTHOR),
     ("POST", "/api/v1/assignments", AUTHOR),
+    ("POST", "/api/v1/assignments/preview", AUTHOR),
     ("PUT", "/api/v1/assignments/{id}", AUTHOR),
     ("DELETE", "/api/v1/assignments/{id}", AUTHOR),
     ("GET", "/api/v1/catalog", ANY),

@@ -1,12 +1,15 @@
 //! The assignment editor: a module or a path, to a job role and/or a team, required or
-//! suggested, due some days after each person's start (30/60/90) or on a date.
+//! suggested, due some days after each person's start (30/60/90) or on a date. Before
+//! saving, it says who would be overdue the moment it is saved, and offers a grace
+//! period (due the days after the later of each start and today).
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use super::{STUDIO_ROLES, StudioTabs};
 use crate::{
-    api::{Assignment, AssignmentInput, LearningPath, Me, ModuleSummary, RequestError, Team},
+    api::{Assignment, AssignmentInput, AssignmentPreview, LearningPath, Me, ModuleSummary, RequestError, Team},
     client,
     components::{ErrorMessage, gate::signed_in},
 };
@@ -60,6 +63,12 @@ fn audience_text(a: &Assignment) -> String {
 
 fn due_text(a: &Assignment) -> String {
     match (a.due_days, a.due_date) {
+        (Some(days), _) if a.grace => {
+            format!(
+                "due {days} days after each person's start or after {}, whichever is later",
+                a.created_at.format("%-d %B %Y")
+            )
+        }
         (Some(days), _) => format!("due {days} days after each person's start"),
         (_, Some(date)) => format!("due {}", date.format("%-d %B %Y")),
         _ => "no due date".into(),
@@ -100,35 +109,64 @@ fn NewAssignment(
     teams: Vec<Team>,
     assignments: Resource<Result<Vec<Assignment>, RequestError>>,
 ) -> impl IntoView {
-    let target = RwSignal::new(String::new());
+    // "Assign this path" from the path editor comes with the path picked.
+    let query = use_query_map();
+    let target =
+        RwSignal::new(query.with_untracked(|q| q.get("path").map(|id| format!("path:{id}")).unwrap_or_default()));
     let job_role = RwSignal::new(String::new());
     let team = RwSignal::new(String::new());
     let required = RwSignal::new(true);
     let due_kind = RwSignal::new("days".to_string());
     let due_days = RwSignal::new("30".to_string());
     let due_date = RwSignal::new(String::new());
+    let grace = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let done = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let target_value = target.get_untracked();
-        let (module_id, path_id) = match target_value.split_once(':') {
+    // The assignment as the form has it now.
+    let input = Memo::new(move |_| {
+        let (module_id, path_id) = match target.get().split_once(':') {
             Some(("module", id)) => (id.parse().ok(), None),
             Some(("path", id)) => (None, id.parse().ok()),
             _ => (None, None),
         };
-        let input = AssignmentInput {
+        AssignmentInput {
             module_id,
             path_id,
-            job_role: Some(job_role.get_untracked()).filter(|r| !r.trim().is_empty()),
-            team_id: team.get_untracked().parse().ok(),
-            required: required.get_untracked(),
-            due_days: (due_kind.get_untracked() == "days")
-                .then(|| due_days.get_untracked().trim().parse().ok())
-                .flatten(),
-            due_date: (due_kind.get_untracked() == "date").then(|| due_date.get_untracked().parse().ok()).flatten(),
-        };
+            job_role: Some(job_role.get()).filter(|r| !r.trim().is_empty()),
+            team_id: team.get().parse().ok(),
+            required: required.get(),
+            due_days: (due_kind.get() == "days").then(|| due_days.get().trim().parse().ok()).flatten(),
+            due_date: (due_kind.get() == "date").then(|| due_date.get().parse().ok()).flatten(),
+            grace: grace.get() && due_kind.get() == "days",
+        }
+    });
+    // Who it would make overdue at once, asked again as the form changes (only the
+    // newest answer counts).
+    let preview = RwSignal::new(None::<AssignmentPreview>);
+    let asked = StoredValue::new(0u32);
+    Effect::new(move |_| {
+        let input = input.get();
+        let complete = (input.module_id.is_some() || input.path_id.is_some())
+            && (input.job_role.is_some() || input.team_id.is_some())
+            && input.required
+            && (input.due_days.is_some() || input.due_date.is_some());
+        asked.update_value(|n| *n += 1);
+        let this = asked.get_value();
+        if !complete {
+            preview.set(None);
+            return;
+        }
+        spawn_local(async move {
+            let answer = client::preview_assignment(input).await.ok();
+            if asked.get_value() == this {
+                preview.set(answer);
+            }
+        });
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = input.get_untracked();
         pending.set(true);
         spawn_local(async move {
             let result = client::create_assignment(input).await;
@@ -149,13 +187,19 @@ fn NewAssignment(
             {move || error.get().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
             {move || done.get().map(|d| view! { <p class="alert ok" role="status">{d}</p> })}
             <label>"What"
-                <select required on:change=move |ev| target.set(event_target_value(&ev))>
+                <select required on:change=move |ev| target.set(event_target_value(&ev)) data-testid="assign-what">
                     <option value="">"Choose a path or module…"</option>
                     <optgroup label="Learning paths">
-                        {paths.iter().map(|p| view! { <option value=format!("path:{}", p.id)>{p.title.clone()}</option> }).collect_view()}
+                        {paths.iter().map(|p| {
+                            let value = format!("path:{}", p.id);
+                            view! { <option selected=target.get_untracked() == value value=value.clone()>{p.title.clone()}</option> }
+                        }).collect_view()}
                     </optgroup>
                     <optgroup label="Modules">
-                        {modules.iter().map(|m| view! { <option value=format!("module:{}", m.id)>{m.title.clone()}</option> }).collect_view()}
+                        {modules.iter().map(|m| {
+                            let value = format!("module:{}", m.id);
+                            view! { <option selected=target.get_untracked() == value value=value.clone()>{m.title.clone()}</option> }
+                        }).collect_view()}
                     </optgroup>
                 </select>
             </label>
@@ -188,6 +232,30 @@ fn NewAssignment(
             <Show when=move || due_kind.get() == "date">
                 <input type="date" aria-label="Due date" bind:value=due_date/>
             </Show>
+            {move || preview.get().filter(|p| p.overdue_at_once > 0 || grace.get()).map(|p| {
+                let who = if p.overdue_at_once == 1 { "1 person".to_string() } else { format!("{} people", p.overdue_at_once) };
+                let names = p.overdue_names.join(", ");
+                let more = p.overdue_at_once as usize - p.overdue_names.len().min(p.overdue_at_once as usize);
+                view! {
+                    <div class="alert warn" role="status" data-testid="overdue-preview">
+                        {if p.overdue_at_once > 0 {
+                            view! {
+                                <p><strong>{format!("{who} will be overdue at once")}</strong>
+                                    {format!(": {names}{}.", if more > 0 { format!(" and {more} more") } else { String::new() })}</p>
+                            }.into_any()
+                        } else {
+                            view! { <p data-testid="overdue-preview-none">"With the grace period nobody is overdue at once."</p> }.into_any()
+                        }}
+                        {move || (due_kind.get() == "days").then(|| view! {
+                            <label class="check">
+                                <input type="checkbox" data-testid="grace" prop:checked=move || grace.get()
+                                    on:change=move |ev| grace.set(event_target_checked(&ev))/>
+                                {format!("Give everyone who started earlier {} days from today", due_days.get())}
+                            </label>
+                        })}
+                    </div>
+                }
+            })}
             <div><button type="submit" prop:disabled=move || pending.get()>"Assign"</button></div>
         </form>
     }

@@ -30,14 +30,16 @@ pub fn NewModulePage() -> impl IntoView {
     let params = use_params_map();
     let kind = move || params.read().get("kind").and_then(|k| ModuleKind::parse(&k));
     let teams = Resource::new(|| (), |_| client::sendable(client::teams()));
+    let known = known_words();
     view! {
         <Title text="New module"/>
         {signed_in(STUDIO_ROLES, move |_me: Me| view! {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let teams = teams.await.unwrap_or_default();
+                    let known = known.await;
                     match kind() {
-                        Some(kind) => view! { <Editor kind initial=None teams/> }.into_any(),
+                        Some(kind) => view! { <Editor kind initial=None teams known/> }.into_any(),
                         None => view! { <p class="alert error">"Primer has video, tip card and quiz modules."</p> }.into_any(),
                     }
                 })}
@@ -59,19 +61,116 @@ pub fn EditModulePage() -> impl IntoView {
         })
     });
     let teams = Resource::new(|| (), |_| client::sendable(client::teams()));
+    let known = known_words();
     view! {
         <Title text="Edit module"/>
         {signed_in(STUDIO_ROLES, move |_me: Me| view! {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let teams = teams.await.unwrap_or_default();
+                    let known = known.await;
                     match module.await {
-                        Ok(m) => view! { <Editor kind=m.kind initial=Some(m) teams/> }.into_any(),
+                        Ok(m) => view! { <Editor kind=m.kind initial=Some(m) teams known/> }.into_any(),
                         Err(error) => view! { <ErrorMessage error/> }.into_any(),
                     }
                 })}
             </Suspense>
         })}
+    }
+}
+
+/// A draft as its learners will see it, full screen on the author's phone: a private
+/// preview (only authors and admins may open it).
+#[component]
+pub fn PreviewModulePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok());
+    let module = Resource::new(id, |id| {
+        client::sendable(async move {
+            match id {
+                Some(id) => client::module(id).await,
+                None => Err(RequestError::new(ErrorCode::NotFound, "Module not found.")),
+            }
+        })
+    });
+    view! {
+        <Title text="Preview"/>
+        {signed_in(STUDIO_ROLES, move |_me: Me| view! {
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match module.await {
+                        Ok(m) => view! {
+                            <p class="alert info small" data-testid="preview-banner">
+                                {format!("Preview of {}: learners see it like this once it is published. ", super::status_of_module(&m))}
+                                <a href=format!("/studio/modules/{}", m.id)>"Back to editing"</a>
+                            </p>
+                            <ModuleView module=viewable(&m)/>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorMessage error/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        })}
+    }
+}
+
+/// Tags and job roles already in use, so authors pick them rather than type variants.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Known {
+    pub tags: Vec<String>,
+    pub job_roles: Vec<String>,
+}
+
+/// Reads the tags of every module and the job roles assignments use.
+fn known_words() -> Resource<Known> {
+    Resource::new(
+        || (),
+        |_| {
+            client::sendable(async {
+                let (modules, assignments) = futures_util::future::join(client::modules(), client::assignments()).await;
+                let mut tags: Vec<String> = modules.unwrap_or_default().into_iter().flat_map(|m| m.tags).collect();
+                tags.sort_by_key(|t| t.to_lowercase());
+                tags.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+                let mut job_roles: Vec<String> =
+                    assignments.unwrap_or_default().into_iter().filter_map(|a| a.job_role).collect();
+                job_roles.sort_by_key(|t| t.to_lowercase());
+                job_roles.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+                Known { tags, job_roles }
+            })
+        },
+    )
+}
+
+/// Chips of the words in use not yet in `list` (a comma-separated field): a tap adds one.
+#[component]
+fn Pick(
+    list: RwSignal<String>,
+    words: Vec<String>,
+    #[prop(into)] label: String,
+    test_id: &'static str,
+) -> impl IntoView {
+    let words = StoredValue::new(words);
+    move || {
+        let have = split_list(&list.get());
+        let left: Vec<String> = words
+            .with_value(|w| w.iter().filter(|w| !have.iter().any(|h| h.eq_ignore_ascii_case(w))).cloned().collect());
+        (!left.is_empty()).then(|| {
+            view! {
+                <div class="pick" data-testid=test_id>
+                    <span class="small muted">{label.clone()}</span>
+                    {left.into_iter().map(|word| {
+                        let add = word.clone();
+                        view! {
+                            <button type="button" class="chip-button" on:click=move |_| list.update(|l| {
+                                let mut items = split_list(l);
+                                items.push(add.clone());
+                                *l = items.join(", ");
+                            })>{word}</button>
+                        }
+                    }).collect_view()}
+                </div>
+            }
+        })
     }
 }
 
@@ -328,7 +427,7 @@ fn viewable(m: &Module) -> Viewable {
 }
 
 #[component]
-fn Editor(kind: ModuleKind, initial: Option<Module>, teams: Vec<Team>) -> impl IntoView {
+fn Editor(kind: ModuleKind, initial: Option<Module>, teams: Vec<Team>, known: Known) -> impl IntoView {
     let form = Form::new(kind, initial.as_ref());
     let saved: RwSignal<Option<Module>> = RwSignal::new(initial);
     let notice: RwSignal<Option<Result<String, String>>> = RwSignal::new(None);
@@ -353,8 +452,14 @@ fn Editor(kind: ModuleKind, initial: Option<Module>, teams: Vec<Team>) -> impl I
     let run = move |then_publish: bool| {
         tried.set(true);
         server_error.set(None);
-        if !errors.get_untracked().is_empty() {
-            notice.set(Some(Err("Fix the fields marked in red first.".into())));
+        let problems = errors.get_untracked();
+        if !problems.is_empty() {
+            // All of them at once, and the first one brought up with the cursor in it.
+            let mut fields: Vec<&str> =
+                FIELD_ORDER.iter().filter(|f| problems.contains_key(*f)).map(|f| field_label(f)).collect();
+            fields.dedup();
+            notice.set(Some(Err(format!("Fix the fields marked in red first: {}.", fields.join(", ")))));
+            focus_first_error();
             return;
         }
         pending.set(true);
@@ -450,7 +555,18 @@ fn Editor(kind: ModuleKind, initial: Option<Module>, teams: Vec<Team>) -> impl I
                     })}
                     <div class="actions">
                         <button type="submit" class="secondary" prop:disabled=move || pending.get()>"Save draft"</button>
-                        <button type="button" prop:disabled=move || pending.get() on:click=move |_| run(true)>"Publish"</button>
+                        {move || {
+                            // Once published, publishing again is only for changes made since.
+                            let label = match saved.get() {
+                                Some(m) if m.status == crate::api::ModuleStatus::Archived => Some("Publish again"),
+                                Some(m) if m.published_version.is_some() && !m.has_unpublished_changes => None,
+                                Some(m) if m.published_version.is_some() => Some("Publish changes"),
+                                _ => Some("Publish"),
+                            };
+                            label.map(|label| view! {
+                                <button type="button" data-testid="publish" prop:disabled=move || pending.get() on:click=move |_| run(true)>{label}</button>
+                            })
+                        }}
                         {move || saved.get().filter(|m| m.status != crate::api::ModuleStatus::Archived).map(|_| view! {
                             <button type="button" class="secondary" prop:disabled=move || pending.get() on:click=archive>"Archive"</button>
                         })}
@@ -466,7 +582,10 @@ fn Editor(kind: ModuleKind, initial: Option<Module>, teams: Vec<Team>) -> impl I
                     ModuleKind::Unknown => view! { <crate::components::module_view::NeedsUpdate/> }.into_any(),
                 }}
                 <div class="form-row">
-                    <label>"Tags"<input type="text" name="tags" placeholder="product:Aurora, stage:negotiation" bind:value=form.tags/>{field_error("tags")}</label>
+                    <div class="stack-tight">
+                        <label>"Tags"<input type="text" name="tags" placeholder="product:Aurora, stage:negotiation" bind:value=form.tags/>{field_error("tags")}</label>
+                        <Pick list=form.tags words=known.tags.clone() label="In use (tap to add; type only a new one):" test_id="pick-tags"/>
+                    </div>
                     <label>{if kind == ModuleKind::Video { "Time (seconds; empty: the video's length)" } else { "Time to complete (seconds)" }}
                         <input type="number" name="estimated_seconds" min="1" max=rules::limits::MAX_SECONDS inputmode="numeric" bind:value=form.seconds/>{field_error("estimated_seconds")}</label>
                     <label>"Language"<input type="text" name="language" bind:value=form.language/>{field_error("language")}</label>
@@ -475,6 +594,7 @@ fn Editor(kind: ModuleKind, initial: Option<Module>, teams: Vec<Team>) -> impl I
                     <summary>"Who can find it"</summary>
                     <p class="muted small">"Published modules are open to every learner. Limit this one to job roles or teams (assignments reach people either way)."</p>
                     <label>"Job roles"<input type="text" placeholder="Account Executive, Solutions Engineer" bind:value=form.audience_roles/></label>
+                    <Pick list=form.audience_roles words=known.job_roles.clone() label="In use:" test_id="pick-roles"/>
                     <div class="checks">
                         {teams.into_iter().map(|t| {
                             let id = t.id;
@@ -492,6 +612,10 @@ fn Editor(kind: ModuleKind, initial: Option<Module>, teams: Vec<Team>) -> impl I
             <aside class="preview">
                 <h2>"Preview on a phone"</h2>
                 <p class="muted small">"The last saved version, as learners will see it."</p>
+                {move || saved.get().map(|m| view! {
+                    <p class="small"><a class="tap" href=format!("/studio/modules/{}/preview", m.id) data-testid="preview-link">
+                        "Open the preview on your phone"</a>" (only authors can open it)"</p>
+                })}
                 <div class="phone" data-testid="preview">
                     {move || match saved.get() {
                         Some(m) => view! { <ModuleView module=viewable(&m)/> }.into_any(),
@@ -501,6 +625,59 @@ fn Editor(kind: ModuleKind, initial: Option<Module>, teams: Vec<Team>) -> impl I
             </aside>
         </div>
     }
+}
+
+/// The form's fields in the order they appear.
+const FIELD_ORDER: [&str; 10] = [
+    "title",
+    "summary",
+    "body_markdown",
+    "questions",
+    "pass_percent",
+    "draw",
+    "tags",
+    "estimated_seconds",
+    "language",
+    "video_media_id",
+];
+
+/// A field as the form labels it.
+fn field_label(field: &str) -> &'static str {
+    match field {
+        "title" => "Title",
+        "summary" => "Summary",
+        "body_markdown" => "Card",
+        "questions" => "Questions",
+        "pass_percent" => "Pass mark",
+        "draw" => "Questions per attempt",
+        "tags" => "Tags",
+        "estimated_seconds" => "Time",
+        "language" => "Language",
+        _ => "Video",
+    }
+}
+
+/// Once the errors are on the page: scrolls to the first and puts the cursor in its field.
+fn focus_first_error() {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(|| {
+        use leptos::wasm_bindgen::JsCast;
+        let Some(error) = document().query_selector("[data-testid=module-form] .field-error").ok().flatten() else {
+            return;
+        };
+        let field = error
+            .closest("label, fieldset")
+            .ok()
+            .flatten()
+            .and_then(|scope| scope.query_selector("input:not([type=hidden]), textarea, select").ok().flatten());
+        let target = field.unwrap_or(error);
+        target.scroll_into_view();
+        if let Ok(focus) = js_sys::Reflect::get(&target, &"focus".into())
+            && let Some(focus) = focus.dyn_ref::<js_sys::Function>()
+        {
+            let _ = focus.call0(&target);
+        }
+    });
 }
 
 fn wasm_bindgen_null() -> leptos::wasm_bindgen::JsValue {
@@ -590,7 +767,21 @@ fn QuizFields(
                             <label class="check"><input type="checkbox" bind:checked=q.multiple/>"Several answers can be right"</label>
                             <For each=move || q.options.get() key=|o| o.key let:option>
                                 <div class="option-editor">
-                                    <label class="check" title="Right answer"><input type="checkbox" bind:checked=option.correct/>"Right"</label>
+                                    // One right answer: radio buttons, so picking one unpicks the other.
+                                    <label class="check" title="Right answer">
+                                        <input type=move || if q.multiple.get() { "checkbox" } else { "radio" }
+                                            name=format!("right-{}", q.key) data-testid="right-answer"
+                                            prop:checked=move || option.correct.get()
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                if !q.multiple.get_untracked() && on {
+                                                    q.options.with_untracked(|os| os.iter().for_each(|o| o.correct.set(o.key == option.key)));
+                                                } else {
+                                                    option.correct.set(on);
+                                                }
+                                            }/>
+                                        "Right"
+                                    </label>
                                     <input type="text" name="questions" placeholder="Answer" bind:value=option.text aria-label="Answer"/>
                                     <input type="text" name="questions" placeholder="Why (shown after answering)" bind:value=option.explanation aria-label="Explanation"/>
                                     <button type="button" class="secondary" aria-label="Remove answer"

@@ -14,11 +14,14 @@ use crate::{
 pub fn PathsPage() -> impl IntoView {
     let paths = Resource::new(|| (), |_| client::sendable(client::paths()));
     let modules = Resource::new(|| (), |_| client::sendable(client::modules()));
+    // Outside the list, which is drawn again once a save reloads it.
+    let saved_note = RwSignal::new(None::<String>);
     view! {
         <Title text="Learning paths"/>
         {signed_in(STUDIO_ROLES, move |_me: Me| view! {
             <h1>"Learning paths"</h1>
             <StudioTabs current="/studio/paths"/>
+            {move || saved_note.get().map(|n| view! { <p class="alert ok" role="status" data-testid="path-saved">{n}</p> })}
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let modules = match modules.await {
@@ -27,10 +30,10 @@ pub fn PathsPage() -> impl IntoView {
                     };
                     match paths.await {
                         Ok(list) => view! {
-                            <PathEditor path=None modules=modules.clone() paths/>
+                            <PathEditor path=None modules=modules.clone() paths saved_note/>
                             <ul class="people" data-testid="path-list">
                                 {list.into_iter().map(|p| view! {
-                                    <li><PathEditor path=Some(p) modules=modules.clone() paths/></li>
+                                    <li><PathEditor path=Some(p) modules=modules.clone() paths saved_note/></li>
                                 }).collect_view()}
                             </ul>
                         }.into_any(),
@@ -48,6 +51,8 @@ fn PathEditor(
     path: Option<LearningPath>,
     modules: Vec<ModuleSummary>,
     paths: Resource<Result<Vec<LearningPath>, RequestError>>,
+    /// "Saved …", said above the list.
+    saved_note: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let is_new = path.is_none();
     let open = RwSignal::new(false);
@@ -81,8 +86,9 @@ fn PathEditor(
             };
             pending.set(false);
             match result {
-                Ok(_) => {
+                Ok(p) => {
                     error.set(None);
+                    saved_note.set(Some(format!("Saved “{}”.", p.title)));
                     open.set(false);
                     paths.refetch();
                 }
@@ -109,9 +115,12 @@ fn PathEditor(
             }
         })}
         <div class="actions">
-            <button type="button" class=if is_new { "" } else { "secondary" } on:click=move |_| open.update(|o| *o = !*o)>
+            <button type="button" class=if is_new { "" } else { "secondary" } on:click=move |_| { saved_note.set(None); open.update(|o| *o = !*o) }>
                 {move || match (is_new, open.get()) { (true, false) => "New path", (_, true) => "Close", (false, false) => "Edit" }}
             </button>
+            {id.map(|id| view! {
+                <a class="button secondary" href=format!("/studio/assignments?path={id}") data-testid="assign-path">"Assign this path"</a>
+            })}
         </div>
         <Show when=move || open.get()>
             <form class="card stack" on:submit=save data-testid="path-form">

@@ -18,6 +18,9 @@ pub struct Model {
     pub due_days: Option<i32>,
     /// ...or on this date.
     pub due_date: Option<Date>,
+    /// `due_days` count from the later of the person's start and this assignment's
+    /// creation (a grace period for people who started long before it).
+    pub grace: bool,
     #[sea_orm(unique)]
     pub source_key: Option<String>,
     pub created_by: Option<i64>,

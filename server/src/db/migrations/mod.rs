@@ -9,6 +9,7 @@ mod m20261123_000003_learning;
 mod m20261123_000004_progress;
 mod m20261123_000005_readiness;
 mod m20261201_000006_trust;
+mod m20261201_000007_journeys;
 
 /// The list of every migration Primer has.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_progress::Migration),
             Box::new(m20261123_000005_readiness::Migration),
             Box::new(m20261201_000006_trust::Migration),
+            Box::new(m20261201_000007_journeys::Migration),
         ]
     }
 }
