@@ -236,17 +236,27 @@
       });
     }
 
-    /** Forgets the signed-in person's cached pages, data and saved modules. */
-    async function clearPersonal() {
+    /** Deletes the personal caches (inside an `exclusive` change). */
+    async function clearCaches() {
       for (const controller of jobs.values()) controller.abort();
       await Promise.all(PERSONAL.map((name) => caches.delete(name)));
       notify();
     }
 
-    /** Signing out: the person's caches go, and nobody is known to be signed in. */
-    async function signedOut() {
-      await clearPersonal();
-      await forgetOwner();
+    /** Forgets the signed-in person's cached pages, data and saved modules. */
+    function clearPersonal() {
+      return exclusive(clearCaches);
+    }
+
+    /**
+     * Signing out: the person's caches go, and nobody is known to be signed in; one change
+     * with nothing (a value being kept, a claim) in between.
+     */
+    function signedOut() {
+      return exclusive(async () => {
+        await clearCaches();
+        await forgetOwner();
+      });
     }
 
     /** The owner record as stored, if any (older builds stored the id alone). */
@@ -280,7 +290,7 @@
       return exclusive(async () => {
         const previous = await readOwner();
         const same = previous?.person === String(person);
-        if (!same && previous !== null) await clearPersonal();
+        if (!same && previous !== null) await clearCaches();
         if (!same || (expires !== null && previous.expires !== expires)) {
           const record = { person: String(person), expires: expires ?? (same ? previous.expires : null) };
           await (await caches.open(OWNER_CACHE)).put(OWNER, new Response(JSON.stringify(record)));
@@ -356,15 +366,24 @@
      * and is handed out only to them: the progress a sync answered with, the playlist
      * they built. `false` when `person` isn't the one known to be signed in.
      */
-    async function keepData(url, value, person) {
-      if ((await owner()) !== String(person)) return false;
-      const headers = { 'content-type': 'application/json', 'primer-owner': String(person) };
-      await (await caches.open(DATA)).put(url, new Response(JSON.stringify(value), { headers }));
-      return true;
+    function keepData(url, value, person) {
+      // One change at a time: a sign-out or a session's end never runs between the check
+      // and the write (the value would outlive that person's data).
+      return exclusive(async () => {
+        if ((await owner()) !== String(person)) return false;
+        const headers = { 'content-type': 'application/json', 'primer-owner': String(person) };
+        await (await caches.open(DATA)).put(url, new Response(JSON.stringify(value), { headers }));
+        return true;
+      });
     }
 
-    /** A value [`keepData`] kept (or the server's own answer the worker kept), if it is the signed-in person's. */
-    async function readData(url) {
+    /**
+     * A value [`keepData`] kept (or the server's own answer the worker kept), if it is
+     * `person`'s and they are the one known to be signed in (someone else's, even one
+     * the device still thinks is signed in, is never handed to them).
+     */
+    async function readData(url, person) {
+      if ((await owner()) !== String(person)) return null;
       const hit = await ownedCopy(url, [DATA]);
       if (!hit) return null;
       try {
@@ -453,7 +472,7 @@
     claim: (person) => store.claim(person),
     sessionEnded: () => store.sessionEnded(),
     keepData: (url, json, person) => store.keepData(url, JSON.parse(json), person),
-    readData: async (url) => JSON.stringify(await store.readData(url)),
+    readData: async (url, person) => JSON.stringify(await store.readData(url, person)),
     /**
      * Whether the server answers now, within `ms` (past the worker, which would answer
      * from its copies): how the app notices a slow connection has recovered.

@@ -469,11 +469,10 @@ mod transport {
         if response.headers().get("primer-session").as_deref() == Some("ended") {
             crate::device::saved::session_ended();
         }
-        // The worker answered from this phone's copy: the network didn't answer in time.
-        if response.headers().get("primer-copy").as_deref() == Some("saved")
-            && let Some(device) = crate::device::current()
-        {
-            device.heard(true);
+        // The worker answered from this phone's copy because the network didn't answer in
+        // time (`slow`; offline copies are `offline`, and the phone knows it is offline).
+        if let Some(device) = crate::device::current() {
+            device.heard(response.headers().get("primer-copy").as_deref() == Some("slow"));
         }
         let text = response.text().await.map_err(|_| RequestError::Network)?;
         if response.ok() {

@@ -104,6 +104,10 @@ test('offline, a playlist lists only what is saved and says what is not; Home st
   await expect(page.getByTestId('saved-state')).toBeVisible({ timeout: 20_000 });
   await page.goto('/prep?minutes=5&tag=stage%3Anegotiation');
   await hydrated(page);
+  // A few seconds on the page, as anyone stays: the app has the catalog kept by then.
+  await expect
+    .poll(() => page.evaluate(async () => !!(await (await caches.open('primer-data')).match('/api/v1/catalog'))), { timeout: 15_000 })
+    .toBe(true);
 
   await context.setOffline(true);
   await page.reload();
@@ -112,10 +116,18 @@ test('offline, a playlist lists only what is saved and says what is not; Home st
   const missing = modules.filter((m) => online.slice(1).includes(m.id)).map((m) => m.title);
   for (const title of missing) await expect(page.getByTestId('playlist-not-saved')).toContainText(title);
 
-  // Home, offline, still offers the playlist built last.
+  // Home, offline, still offers the playlist built last; what "Continue" shows isn't
+  // listed again under "Due soon".
   await page.goto('/');
   await hydrated(page);
   await expect(page.getByTestId('home-playlist')).toContainText('Your 5-minute prep');
+  const next = await page.getByTestId('continue').getByTestId('module-card').getAttribute('data-module-id');
+  await expect(page.locator(`[data-testid="due-soon"] [data-module-id="${next}"]`)).toHaveCount(0);
+
+  // The library, offline, marks what won't open before a tap.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Library' }).click();
+  await expect(page.locator(`[data-module-id="${online[0]}"] [data-testid="saved-badge"]`)).toBeVisible();
+  await expect(page.locator(`[data-module-id="${online[1]}"] [data-testid="not-saved-badge"]`)).toHaveText('Not on this phone');
   await context.setOffline(false);
 });
 

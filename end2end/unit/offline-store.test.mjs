@@ -277,15 +277,22 @@ test("the app's own values are kept as the signed-in person's data, and go with 
   await store.claim(7);
   assert.equal(await store.keepData('/api/v1/progress', { modules: [1] }, 8), false, "never under somebody else's name");
   assert.equal(await store.keepData('/api/v1/progress', { modules: [1] }, 7), true);
-  assert.deepEqual(await store.readData('/api/v1/progress'), { modules: [1] });
-  assert.equal(await store.readData('/__primer/playlist'), null);
+  assert.deepEqual(await store.readData('/api/v1/progress', 7), { modules: [1] });
+  assert.equal(await store.readData('/api/v1/progress', 8), null, 'asked for by someone else: nothing');
+  assert.equal(await store.readData('/__primer/playlist', 7), null);
   // The next person on the phone never reads it, and a session's end deletes it.
   await store.claim(8);
-  assert.equal(await store.readData('/api/v1/progress'), null);
+  assert.equal(await store.readData('/api/v1/progress', 8), null);
   await store.keepData('/__primer/playlist', { module_ids: [3] }, 8);
   await store.sessionEnded();
   await store.claim(8);
-  assert.equal(await store.readData('/__primer/playlist'), null);
+  assert.equal(await store.readData('/__primer/playlist', 8), null);
+  // A keep racing a sign-out never outlives it: they run one after the other.
+  await store.claim(9);
+  const kept = store.keepData('/__primer/playlist', { module_ids: [4] }, 9);
+  await Promise.all([kept, store.signedOut()]);
+  await store.claim(9);
+  assert.equal(await store.readData('/__primer/playlist', 9), null);
 });
 
 test("a page's address drops only where the visit came from (the home-screen start URL)", () => {

@@ -57,9 +57,9 @@ self.addEventListener('fetch', (event) => {
   } else if (PRECACHE.includes(url.pathname)) {
     event.respondWith(shellFile(request, url));
   } else if (request.mode === 'navigate') {
-    event.respondWith(page(request));
+    event.respondWith(page(request, event));
   } else if (url.pathname.startsWith('/api/')) {
-    event.respondWith(data(request));
+    event.respondWith(data(request, event));
   }
 });
 
@@ -96,7 +96,7 @@ async function fromNetwork(request) {
  * one known to be signed in; when nobody is (a session ended or ran out), the network
  * is waited for and never raced.
  */
-async function page(request) {
+async function page(request, event) {
   const owner = await store.owner();
   // The home-screen icon's `/?source=home-screen` is Home.
   const key = pageKey(request.url);
@@ -108,8 +108,9 @@ async function page(request) {
     }
     return response;
   });
-  // If the saved copy wins the race, a network failure later is nobody's concern.
-  network.catch(() => {});
+  // If the saved copy wins the race, a network failure later is nobody's concern; the
+  // worker stays alive until the late answer is read and kept.
+  event?.waitUntil(network.then(() => {}, () => {}));
   try {
     if (owner === null) return await network;
     // With one bar of signal, a saved copy after a few seconds beats a spinner.
@@ -129,11 +130,12 @@ const DATA = 'primer-data';
 /**
  * API reads: the network first (the owner's own data kept for later), then, offline or
  * when the network hasn't answered in a few seconds (one bar of signal that never
- * answers), the owner's saved copy marked `Primer-Copy: saved` so the app says so and
- * tries again; else a JSON error in words. `Primer-Network: only` (the app asking
- * whether the network is back) goes past the copies.
+ * answers), the owner's saved copy marked `Primer-Copy: offline` or `slow` (the app says
+ * so, and tries again); else a JSON error in words. `Primer-Network: only` (the app
+ * asking whether the network is back) goes past the copies. A network answer that comes
+ * after the copy was handed out is still read and kept (`waitUntil`).
  */
-async function data(request) {
+async function data(request, event) {
   const url = new URL(request.url);
   if (request.headers.get('primer-network') === 'only') return fromNetwork(request);
   const network = fromNetwork(request).then((response) => {
@@ -152,24 +154,26 @@ async function data(request) {
     }
     return response;
   });
-  network.catch(() => {});
+  // The worker stays alive until the late answer is read (a session that ended, a copy
+  // to refresh), not only until the copy is handed out.
+  event?.waitUntil(network.then(() => {}, () => {}));
   const cachedCopy = () => store.ownedCopy(request.url, [SAVED, DATA]);
   try {
     const cached = await cachedCopy();
     if (!cached) return await network;
     const slow = new Promise((resolve) => setTimeout(() => resolve(null), SLOW_NETWORK_MS));
-    return (await Promise.race([network, slow])) || savedCopy(cached);
+    return (await Promise.race([network, slow])) || savedCopy(cached, 'slow');
   } catch (offline) {
     const cached = await cachedCopy();
-    if (cached) return savedCopy(cached);
+    if (cached) return savedCopy(cached, 'offline');
     const body = { error: { code: 'offline', message: "You're offline, and this isn't saved on this phone." } };
     return new Response(JSON.stringify(body), { status: 503, headers: { 'content-type': 'application/json' } });
   }
 }
 
-/** A saved copy, marked as one (`Primer-Copy: saved`). */
-function savedCopy(response) {
+/** A saved copy, marked as one and why (`Primer-Copy: slow` or `offline`). */
+function savedCopy(response, why) {
   const headers = new Headers(response.headers);
-  headers.set('primer-copy', 'saved');
+  headers.set('primer-copy', why);
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }

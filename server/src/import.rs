@@ -134,6 +134,9 @@ struct AssignmentSpec {
     #[serde(default)]
     required: bool,
     due_days: Option<u32>,
+    /// Due `due_days` after the later of each start and the assignment (a grace period).
+    #[serde(default)]
+    grace: bool,
     due_date: Option<NaiveDate>,
 }
 
@@ -385,7 +388,7 @@ pub async fn import_dir(state: &AppState, dir: &Path, by: Option<i64>) -> anyhow
             required: a.required,
             due_days: a.due_days,
             due_date: a.due_date,
-            grace: false,
+            grace: a.grace,
         };
         let input = assignments::parse(&txn, input).await.map_err(at)?;
         let key = a.key.clone().unwrap_or_else(|| {

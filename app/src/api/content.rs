@@ -406,7 +406,7 @@ pub struct AssignmentPreview {
     /// Of them, those it would make overdue the day it is saved (not done yet, due
     /// before today).
     pub overdue_at_once: u32,
-    /// Their names, the first 10 by name.
+    /// Their names, the first 10 by name (admins only: authors get the counts).
     pub overdue_names: Vec<String>,
     /// How many would be overdue at once with the grace period instead (none, unless a
     /// date of its own has passed).

@@ -43,7 +43,9 @@ where
     F: Fn(LearnerData) -> IV + Clone + Send + Sync + 'static,
 {
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        // A Transition: read again after a slow spell, the screen stays until the new data
+        // is there (no "Loading…" in between).
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
                 let page = page.clone();
                 Suspend::new(async move {
@@ -53,7 +55,7 @@ where
                     }
                 })
             }}
-        </Suspense>
+        </Transition>
     }
 }
 

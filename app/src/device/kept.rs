@@ -21,7 +21,7 @@ mod js {
         #[wasm_bindgen(catch, js_namespace = PrimerOffline, js_name = keepData)]
         pub async fn keep_data(url: &str, json: &str, person: &str) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(catch, js_namespace = PrimerOffline, js_name = readData)]
-        pub async fn read_data(url: &str) -> Result<JsValue, JsValue>;
+        pub async fn read_data(url: &str, person: &str) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(catch, js_namespace = PrimerOffline, js_name = probe)]
         pub async fn probe(ms: u32) -> Result<JsValue, JsValue>;
     }
@@ -41,16 +41,17 @@ pub fn keep<T: Serialize>(url: &'static str, value: &T, user_id: i64) {
     let _ = (url, value, user_id);
 }
 
-/// What is kept under `url` for the person signed in, if anything (and readable).
-pub async fn read<T: DeserializeOwned>(url: &str) -> Option<T> {
+/// What is kept under `url` for `user_id`, if anything (and readable): nothing unless
+/// they are the one the device knows is signed in.
+pub async fn read<T: DeserializeOwned>(url: &str, user_id: i64) -> Option<T> {
     #[cfg(feature = "hydrate")]
     {
-        let json = js::read_data(url).await.ok()?.as_string()?;
+        let json = js::read_data(url, &user_id.to_string()).await.ok()?.as_string()?;
         serde_json::from_str::<Option<T>>(&json).ok().flatten()
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        let _ = url;
+        let _ = (url, user_id);
         None
     }
 }

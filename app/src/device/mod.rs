@@ -161,8 +161,13 @@ impl Device {
         }
     }
 
-    /// A read answered from the phone's copy (`slow`) or from the network.
+    /// A read answered from the phone's copy because the network was too slow (`true`),
+    /// or by the network itself (`false`).
     pub fn heard(&self, from_copy: bool) {
+        #[cfg(feature = "hydrate")]
+        if !from_copy {
+            SLOW_SPELLS.with(|n| n.set(0));
+        }
         if from_copy && !self.slow.get_untracked() {
             self.slow.set(true);
             #[cfg(feature = "hydrate")]
@@ -174,6 +179,24 @@ impl Device {
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 const TRAIL: &str = "primer.trail";
 
+/// Waits `ms` milliseconds (in the browser; anywhere else, not at all).
+pub async fn pause(ms: i32) {
+    #[cfg(feature = "hydrate")]
+    saved::pause(ms).await;
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ms;
+}
+
+/// Forgets where this tab opened modules from (signing out: the next person's way back
+/// isn't the previous person's search).
+pub fn forget_trail() {
+    #[cfg(feature = "hydrate")]
+    {
+        use gloo_storage::Storage;
+        gloo_storage::SessionStorage::delete(TRAIL);
+    }
+}
+
 /// How long the app waits for a probe of the network while the signal is slow.
 #[cfg(feature = "hydrate")]
 const PROBE_MS: u32 = 4_000;
@@ -181,16 +204,30 @@ const PROBE_MS: u32 = 4_000;
 #[cfg(feature = "hydrate")]
 const PROBE_PAUSE_MS: i32 = 3_000;
 
+// Slow spells in a row, each not followed by a read the network answered in time: the
+// wait before probing doubles with each, so a signal that answers the probe but not the
+// screens' reads isn't asked again and again.
+#[cfg(feature = "hydrate")]
+thread_local! {
+    static SLOW_SPELLS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// The longest wait between probes.
+#[cfg(feature = "hydrate")]
+const PROBE_PAUSE_MAX_MS: i32 = 60_000;
+
 /// After a read came from the phone's copy: asks the server (past the worker) every few
-/// seconds until it answers, then runs the screens' reads again.
+/// seconds (longer after each spell) until it answers, then runs the screens' reads again.
 #[cfg(feature = "hydrate")]
 fn wait_for_network(device: Device) {
+    let spells = SLOW_SPELLS.with(|n| {
+        n.set(n.get() + 1);
+        n.get()
+    });
+    let wait = PROBE_PAUSE_MS.saturating_mul(1 << spells.saturating_sub(1).min(5)).min(PROBE_PAUSE_MAX_MS);
     leptos::task::spawn_local(async move {
         loop {
-            let promise = js_sys::Promise::new(&mut |resolve, _| {
-                let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, PROBE_PAUSE_MS);
-            });
-            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+            saved::pause(wait).await;
             // Offline, the copies are all there is; the "online" event flushes and probes.
             if window().navigator().on_line() && kept::probe(PROBE_MS).await {
                 device.slow.set(false);
@@ -247,6 +284,7 @@ pub fn provide_device() -> Device {
 /// modules are forgotten first (their records waiting to sync stay, kept for them).
 pub fn sign_out(ev: &leptos::ev::SubmitEvent) {
     ev.prevent_default();
+    forget_trail();
     #[cfg(feature = "hydrate")]
     if let Some(form) = ev.target() {
         saved::sign_out(form.into());
@@ -269,16 +307,29 @@ pub fn start_for(device: Device, user_id: i64) {
     saved::start(device, user_id);
     // What this person's phone knew last: their progress and playlist, kept for them.
     leptos::task::spawn_local(async move {
-        if let Some(progress) = kept::read::<Progress>(kept::PROGRESS).await {
+        if let Some(progress) = kept::read::<Progress>(kept::PROGRESS, user_id).await {
             device.synced_progress.update(|p| match p {
                 Some(p) => p.merge(&progress),
                 None => *p = Some(progress),
             });
         }
         if device.playlist.get_untracked().is_none()
-            && let Some(playlist) = kept::read::<Playlist>(kept::PLAYLIST).await
+            && let Some(playlist) = kept::read::<Playlist>(kept::PLAYLIST, user_id).await
         {
             device.playlist.set(Some(playlist));
+        }
+        // Screens opened offline read the progress the worker kept: when there is none
+        // yet (pages so far came rendered by the server), read it once, after the page's
+        // own loads (the catalog is read then too, by the saved modules' refresh).
+        #[cfg(feature = "hydrate")]
+        {
+            saved::pause(saved::START_PAUSE_MS).await;
+            if window().navigator().on_line()
+                && kept::read::<serde_json::Value>(kept::PROGRESS, user_id).await.is_none()
+                && let Ok(progress) = crate::client::progress().await
+            {
+                device.heard_progress(progress);
+            }
         }
     });
 }

@@ -305,6 +305,7 @@ mod browser {
     /// The server said this person's session ended: their pages and data on this device
     /// go (saved media and the outbox stay).
     pub fn session_ended() {
+        crate::device::forget_trail();
         spawn_local(async move {
             let _ = js::session_ended().await;
         });
@@ -318,9 +319,10 @@ mod browser {
     }
 
     /// How long after the app starts saved modules are refreshed and topped up.
-    const START_PAUSE_MS: i32 = 3_000;
+    pub(crate) const START_PAUSE_MS: i32 = 3_000;
 
-    async fn pause(ms: i32) {
+    /// Waits `ms` milliseconds.
+    pub(crate) async fn pause(ms: i32) {
         let promise = js_sys::Promise::new(&mut |resolve, _| {
             let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
         });

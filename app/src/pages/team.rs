@@ -71,8 +71,10 @@ fn report_query(filters: &Filters) -> String {
 /// Puts people in the order picked.
 pub fn sort_people(people: &mut [PersonReadiness], sort: Sort) {
     match sort {
+        // Nothing required is nothing at risk: 100 % done.
         Sort::Risk => people.sort_by_key(|p| {
-            (std::cmp::Reverse(p.overdue.len()), p.required_done * 100 / p.required_total.max(1), p.name.to_lowercase())
+            let done = (p.required_done * 100).checked_div(p.required_total).unwrap_or(100);
+            (std::cmp::Reverse(p.overdue.len()), done, p.name.to_lowercase())
         }),
         // `None` (never synced) sorts before any time.
         Sort::Stale => people.sort_by_key(|p| (p.last_sync_at, p.name.to_lowercase())),

@@ -5,8 +5,8 @@
 use app::api::{Assignment, AssignmentInput, AssignmentPreview, ErrorBody};
 use axum::{extract::State, http::StatusCode};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, TryIntoModel,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, TryIntoModel,
 };
 
 use super::catalog;
@@ -138,7 +138,8 @@ pub async fn preview(
         created_at: existing.map_or_else(db::now, |a| a.created_at),
     };
     let (plain, graced) = (model(input.grace), model(true));
-    let module_ids: Vec<i64> = match (input.module_id, input.path_id) {
+    // What counts, as readiness counts it: the published modules it holds.
+    let wanted: Vec<i64> = match (input.module_id, input.path_id) {
         (Some(id), _) => vec![id],
         (_, Some(id)) => path_module::Entity::find()
             .filter(path_module::Column::PathId.eq(id))
@@ -149,37 +150,61 @@ pub async fn preview(
             .collect(),
         _ => vec![],
     };
-    let now = db::now();
-    let people =
-        user::Entity::find().filter(user::Column::Active.eq(true)).order_by_asc(user::Column::Name).all(db).await?;
+    let module_ids: Vec<i64> = module::Entity::find()
+        .filter(module::Column::Id.is_in(wanted))
+        .filter(module::Column::Status.eq(app::api::ModuleStatus::Published.as_str()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
     let mut out = AssignmentPreview { people: 0, overdue_at_once: 0, overdue_names: vec![], overdue_with_grace: 0 };
-    for person in people {
-        let user = crate::accounts::users::view(db, person).await?;
-        if !catalog::applies(&plain, &user) {
-            continue;
-        }
-        out.people += 1;
+    // The people it reaches, narrowed in the query by team and job role.
+    let mut people = user::Entity::find().filter(user::Column::Active.eq(true));
+    if let Some(team) = input.team_id {
+        people = people.filter(user::Column::TeamId.eq(team));
+    }
+    if let Some(role) = &input.job_role {
+        use sea_orm::sea_query::{Expr, ExprTrait, Func};
+        people = people.filter(Expr::expr(Func::lower(Expr::col(user::Column::JobRole))).eq(role.to_lowercase()));
+    }
+    let people = crate::accounts::users::views(db, people.order_by_asc(user::Column::Name).all(db).await?).await?;
+    let people: Vec<_> = people.into_iter().filter(|u| catalog::applies(&plain, u)).collect();
+    out.people = people.len() as u32;
+    if module_ids.is_empty() || !input.required {
+        return Ok(out);
+    }
+    let now = db::now();
+    let overdue = |a: &assignment::Model, user: &app::api::User| {
         let today = crate::accounts::date_in(&user.time_zone, now);
-        let overdue = |a: &assignment::Model| a.required && catalog::due_date(a, &user).is_some_and(|d| d < today);
-        if !overdue(&plain) && !overdue(&graced) {
+        catalog::due_date(a, user).is_some_and(|d| d < today)
+    };
+    let late: Vec<&app::api::User> = people.iter().filter(|u| overdue(&plain, u) || overdue(&graced, u)).collect();
+    // Who has done all of it already, in one query.
+    let done: std::collections::HashMap<i64, i64> = module_progress::Entity::find()
+        .select_only()
+        .column(module_progress::Column::UserId)
+        .column_as(module_progress::Column::ModuleId.count(), "done")
+        .filter(module_progress::Column::UserId.is_in(late.iter().map(|u| u.id)))
+        .filter(module_progress::Column::ModuleId.is_in(module_ids.clone()))
+        .filter(module_progress::Column::CompletedAt.is_not_null())
+        .group_by(module_progress::Column::UserId)
+        .into_tuple::<(i64, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    for user in late {
+        if done.get(&user.id).copied().unwrap_or(0) as usize >= module_ids.len() {
             continue;
         }
-        let done = module_progress::Entity::find()
-            .filter(module_progress::Column::UserId.eq(user.id))
-            .filter(module_progress::Column::ModuleId.is_in(module_ids.clone()))
-            .filter(module_progress::Column::CompletedAt.is_not_null())
-            .count(db)
-            .await?;
-        if done as usize >= module_ids.len() {
-            continue;
-        }
-        if overdue(&plain) {
+        if overdue(&plain, user) {
             out.overdue_at_once += 1;
             if out.overdue_names.len() < PREVIEW_NAMES {
                 out.overdue_names.push(user.name.clone());
             }
         }
-        out.overdue_with_grace += u32::from(overdue(&graced));
+        out.overdue_with_grace += u32::from(overdue(&graced, user));
     }
     Ok(out)
 }
@@ -189,7 +214,7 @@ const PREVIEW_NAMES: usize = 10;
 
 /// Who an assignment would make overdue the moment it is saved, before saving it (the
 /// same body as `POST /api/v1/assignments`; `assignment_id` for an edit). Roles: author,
-/// admin.
+/// admin; only admins get names (authors don't otherwise see who has done what).
 #[utoipa::path(
     post, path = "/api/v1/assignments/preview", tag = "authoring",
     params(PreviewQuery),
@@ -202,7 +227,7 @@ const PREVIEW_NAMES: usize = 10;
 )]
 pub async fn preview_assignment(
     State(state): State<AppState>,
-    _auth: Auth<Authors>,
+    auth: Auth<Authors>,
     Query(query): Query<PreviewQuery>,
     Json(input): Json<AssignmentInput>,
 ) -> Result<Json<AssignmentPreview>, ApiError> {
@@ -216,7 +241,11 @@ pub async fn preview_assignment(
         None => None,
     };
     let input = parse(&state.db, input).await?;
-    Ok(Json(preview(&state.db, &input, existing.as_ref()).await?))
+    let mut preview = preview(&state.db, &input, existing.as_ref()).await?;
+    if auth.user().role != app::api::Role::Admin {
+        preview.overdue_names.clear();
+    }
+    Ok(Json(preview))
 }
 
 /// Which assignment a preview is of, when editing one.

@@ -18,23 +18,47 @@ pub fn week_of(day: NaiveDate) -> NaiveDate {
     day - Days::new(u64::from(day.weekday().num_days_from_monday()))
 }
 
+/// Completions counted per week over the `weeks` weeks up to a day, as they come (the
+/// people report counts them while it reads each person's progress).
+#[derive(Debug, Clone)]
+pub struct Weekly {
+    first: NaiveDate,
+    last: NaiveDate,
+    counts: Vec<u32>,
+}
+
+impl Weekly {
+    pub fn new(today: NaiveDate, weeks: u32) -> Weekly {
+        let last = week_of(today);
+        let first = last - Days::new(7 * u64::from(weeks.saturating_sub(1)));
+        Weekly { first, last, counts: vec![0; weeks as usize] }
+    }
+
+    /// Counts one completion (outside the weeks: nothing).
+    pub fn add(&mut self, at: DateTime<Utc>) {
+        let week = week_of(at.date_naive());
+        if week >= self.first && week <= self.last {
+            self.counts[((week - self.first).num_days() / 7) as usize] += 1;
+        }
+    }
+
+    /// Each week's Monday and count, oldest first.
+    pub fn weeks(&self) -> Vec<(NaiveDate, u32)> {
+        self.counts.iter().enumerate().map(|(i, n)| (self.first + Days::new(7 * i as u64), *n)).collect()
+    }
+}
+
 /// Completions per week over the `weeks` weeks up to `today`, oldest first.
 pub fn weekly(
     completions: impl IntoIterator<Item = DateTime<Utc>>,
     today: NaiveDate,
     weeks: u32,
 ) -> Vec<(NaiveDate, u32)> {
-    let last = week_of(today);
-    let first = last - Days::new(7 * u64::from(weeks.saturating_sub(1)));
-    let mut counts: Vec<(NaiveDate, u32)> = (0..weeks).map(|i| (first + Days::new(7 * u64::from(i)), 0)).collect();
+    let mut counted = Weekly::new(today, weeks);
     for at in completions {
-        let week = week_of(at.date_naive());
-        if week >= first && week <= last {
-            let index = ((week - first).num_days() / 7) as usize;
-            counts[index].1 += 1;
-        }
+        counted.add(at);
     }
-    counts
+    counted.weeks()
 }
 
 /// A vertical bar chart of completions per week.

@@ -287,6 +287,7 @@ async fn people_rows(
     state: &AppState,
     viewer: &User,
     query: PeopleQuery,
+    weekly: Option<tokio::sync::oneshot::Sender<charts::Weekly>>,
 ) -> Result<(DateTime<Utc>, Scope, mpsc::Receiver<Result<PersonReadiness, ApiError>>), ApiError> {
     let scope = Scope::for_viewer(&state.db, viewer, query.team_id, query.job_role).await?;
     let shared = people::Shared::load_with_sync(&state.db, &scope).await?;
@@ -298,8 +299,16 @@ async fn people_rows(
         let keep = move |r: &PersonReadiness| {
             (!overdue_only || !r.overdue.is_empty()) && (!stale_only || is_stale(r.last_sync_at, now))
         };
-        if let Err(e) = people::stream(&db, &scope, &shared, keep, tx.clone()).await {
-            let _ = tx.send(Err(e)).await;
+        let mut counted = weekly.as_ref().map(|_| charts::Weekly::new(now.date_naive(), CHART_WEEKS));
+        match people::stream(&db, &scope, &shared, keep, tx.clone(), counted.as_mut()).await {
+            Ok(()) => {
+                if let (Some(weekly), Some(counted)) = (weekly, counted) {
+                    let _ = weekly.send(counted);
+                }
+            }
+            Err(e) => {
+                let _ = tx.send(Err(e)).await;
+            }
         }
     });
     Ok((now, kept, rx))
@@ -307,13 +316,17 @@ async fn people_rows(
 
 /// The people report as the pages read it, by name.
 pub async fn people_json(state: &AppState, viewer: &User, query: PeopleQuery) -> Result<PeopleReport, ApiError> {
-    let (generated_at, scope, mut rows) = people_rows(state, viewer, query).await?;
+    let (weekly_tx, weekly_rx) = tokio::sync::oneshot::channel();
+    let (generated_at, scope, mut rows) = people_rows(state, viewer, query, Some(weekly_tx)).await?;
     let mut people = Vec::new();
     while let Some(row) = rows.recv().await {
         people.push(row?);
     }
     people.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.user_id.cmp(&b.user_id)));
-    let completions_per_week = weekly_completions(&state.db, &scope, generated_at).await?;
+    // Counted while the rows were read; the rows ended without an error, so it came.
+    let weeks = weekly_rx.await.map_err(|_| ApiError::Internal("the weekly completions were not counted".into()))?;
+    let completions_per_week =
+        weeks.weeks().into_iter().map(|(week_of, completed)| WeekCount { week_of, completed }).collect();
     Ok(PeopleReport { generated_at, teams: scope.choices, people, completions_per_week })
 }
 
@@ -391,7 +404,7 @@ pub async fn people_report(
     if query.format == Format::Json {
         return Ok(axum::Json(people_json(&state, auth.user(), query).await?).into_response());
     }
-    let (now, _, rows) = people_rows(&state, auth.user(), query).await?;
+    let (now, _, rows) = people_rows(&state, auth.user(), query, None).await?;
     let filename = format!("primer-people-{}.csv", now.date_naive());
     Ok(csv_response(&filename, &PEOPLE_CSV_HEADER, rows, person_csv))
 }

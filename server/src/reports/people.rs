@@ -402,15 +402,22 @@ impl<'a> People<'a> {
 
 /// Streams each person's row in scope into `out`, by person id. Stops early if the
 /// receiver is gone (the client went away).
+///
+/// `weekly`, if given, counts every person's completions per week as they are read
+/// (everyone in scope, kept or not): the completions chart costs no query of its own.
 pub async fn stream(
     db: &DatabaseConnection,
     scope: &Scope,
     shared: &Shared,
     keep: impl Fn(&PersonReadiness) -> bool,
     out: mpsc::Sender<Result<PersonReadiness, ApiError>>,
+    mut weekly: Option<&mut super::charts::Weekly>,
 ) -> Result<(), ApiError> {
     let mut people = People::read(db, scope, None).await?;
     while let Some((person, progress)) = people.next().await? {
+        if let Some(weekly) = weekly.as_deref_mut() {
+            progress.iter().filter_map(|p| p.completed_at).for_each(|at| weekly.add(at));
+        }
         let row = readiness(shared, &person, &progress);
         if keep(&row) && out.send(Ok(row)).await.is_err() {
             break;

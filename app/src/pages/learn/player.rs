@@ -24,18 +24,15 @@ use crate::{
 pub fn PlayerPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
-    let device = use_device();
-    let data = Resource::new(
-        move || (id(), device.refresh.get()),
-        |(id, _)| {
-            client::sendable(async move {
-                let Some(id) = id else {
-                    return Err(RequestError::new(crate::api::ErrorCode::NotFound, "There is no such module."));
-                };
-                futures_util::future::try_join(client::catalog_module(id), client::progress()).await
-            })
-        },
-    );
+    // Not read again when a slow spell ends: that would rebuild the player mid-video.
+    let data = Resource::new(id, |id| {
+        client::sendable(async move {
+            let Some(id) = id else {
+                return Err(RequestError::new(crate::api::ErrorCode::NotFound, "There is no such module."));
+            };
+            futures_util::future::try_join(client::catalog_module(id), client::progress()).await
+        })
+    });
     view! {
         {signed_in(&Role::EVERYONE, move |me: Me| view! {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -99,18 +99,19 @@ fn Prep(data: LearnerData) -> impl IntoView {
             }
         })
     });
-    // A playlist the person built is kept on the phone (the same one again keeps its time).
+    // A playlist the person built is kept on the phone. Coming back to the same choices
+    // (the way back from a module, "Prep now") keeps the one built, with its order and
+    // what is done of it; built offline, from what is saved, it isn't kept over it.
     Effect::new(move |_| {
         let choices = choices.get();
         let (list, _) = plan.get();
-        if !choices.built || list.is_empty() {
+        if !choices.built || list.is_empty() || offline_saved().is_some() {
             return;
         }
         let items: Vec<PlaylistItem> = list.iter().map(PlaylistItem::from).collect();
         let same = device.playlist.with_untracked(|p| {
             p.as_ref().is_some_and(|p| {
-                p.items == items
-                    && p.tags == choices.tags
+                p.tags == choices.tags
                     && p.minutes == choices.minutes
                     && p.meeting_at == choices.meeting_at
                     && p.is_current(device::now())

@@ -39,6 +39,7 @@ pub fn AssignmentsPage() -> impl IntoView {
                     match assignments.await {
                         Ok(list) if list.is_empty() => view! { <p class="muted">"Nothing is assigned yet."</p> }.into_any(),
                         Ok(list) => view! {
+                            <JobRoles assignments=list.clone()/>
                             <ul class="people" data-testid="assignment-list">
                                 {list.into_iter().map(|a| view! { <li><AssignmentRow assignment=a assignments/></li> }).collect_view()}
                             </ul>
@@ -48,6 +49,20 @@ pub fn AssignmentsPage() -> impl IntoView {
                 })}
             </Transition>
         })}
+    }
+}
+
+/// The job roles assignments use, offered by the form's job role field (pick one rather
+/// than type a variant; a new one is typed).
+#[component]
+fn JobRoles(assignments: Vec<Assignment>) -> impl IntoView {
+    let mut roles: Vec<String> = assignments.into_iter().filter_map(|a| a.job_role).collect();
+    roles.sort_by_key(|r| r.to_lowercase());
+    roles.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    view! {
+        <datalist id="job-roles">
+            {roles.into_iter().map(|r| view! { <option value=r/> }).collect_view()}
+        </datalist>
     }
 }
 
@@ -101,6 +116,9 @@ fn AssignmentRow(
         <div class="actions"><button type="button" class="secondary" on:click=remove>"Remove"</button></div>
     }
 }
+
+/// How long typing must pause before the overdue preview is asked for.
+const PREVIEW_PAUSE_MS: i32 = 400;
 
 #[component]
 fn NewAssignment(
@@ -158,6 +176,11 @@ fn NewAssignment(
             return;
         }
         spawn_local(async move {
+            // Asked once typing pauses, not at every key.
+            crate::device::pause(PREVIEW_PAUSE_MS).await;
+            if asked.get_value() != this {
+                return;
+            }
             let answer = client::preview_assignment(input).await.ok();
             if asked.get_value() == this {
                 preview.set(answer);
@@ -204,7 +227,7 @@ fn NewAssignment(
                 </select>
             </label>
             <div class="form-row">
-                <label>"Job role"<input type="text" placeholder="e.g. Account Executive" bind:value=job_role/></label>
+                <label>"Job role"<input type="text" placeholder="e.g. Account Executive" list="job-roles" bind:value=job_role/></label>
                 <label>"Team"
                     <select on:change=move |ev| team.set(event_target_value(&ev))>
                         <option value="">"Any team"</option>
@@ -236,12 +259,17 @@ fn NewAssignment(
                 let who = if p.overdue_at_once == 1 { "1 person".to_string() } else { format!("{} people", p.overdue_at_once) };
                 let names = p.overdue_names.join(", ");
                 let more = p.overdue_at_once as usize - p.overdue_names.len().min(p.overdue_at_once as usize);
+                let named = !p.overdue_names.is_empty();
                 view! {
                     <div class="alert warn" role="status" data-testid="overdue-preview">
                         {if p.overdue_at_once > 0 {
                             view! {
                                 <p><strong>{format!("{who} will be overdue at once")}</strong>
-                                    {format!(": {names}{}.", if more > 0 { format!(" and {more} more") } else { String::new() })}</p>
+                                    {if named {
+                                        format!(": {names}{}.", if more > 0 { format!(" and {more} more") } else { String::new() })
+                                    } else {
+                                        ".".to_string()
+                                    }}</p>
                             }.into_any()
                         } else {
                             view! { <p data-testid="overdue-preview-none">"With the grace period nobody is overdue at once."</p> }.into_any()

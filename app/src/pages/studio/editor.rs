@@ -433,6 +433,8 @@ fn Editor(kind: ModuleKind, initial: Option<Module>, teams: Vec<Team>, known: Kn
     let notice: RwSignal<Option<Result<String, String>>> = RwSignal::new(None);
     let server_error: RwSignal<Option<(String, String)>> = RwSignal::new(None);
     let pending = RwSignal::new(false);
+    // Changed since the last save (publishing is then offered again).
+    let dirty = RwSignal::new(false);
     let tried = RwSignal::new(false);
     // Fields the author has been in (by their `name`): a blank new form is not scolded.
     let touched: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
@@ -497,6 +499,7 @@ fn Editor(kind: ModuleKind, initial: Option<Module>, teams: Vec<Team>, known: Kn
                         "Saved.".to_string()
                     };
                     saved.set(Some(m));
+                    dirty.set(false);
                     notice.set(Some(Ok(text)));
                 }
                 Err(RequestError::Api(detail)) => {
@@ -530,6 +533,7 @@ fn Editor(kind: ModuleKind, initial: Option<Module>, teams: Vec<Team>, known: Kn
         <StudioTabs current="/studio"/>
         <div class="editor">
             <form class="stack editor-form" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); run(false); }
+                on:input=move |_| dirty.set(true) on:change=move |_| dirty.set(true)
                 on:focusout=move |ev| {
                     use leptos::wasm_bindgen::JsCast;
                     let name = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|e| e.get_attribute("name"));
@@ -559,7 +563,7 @@ fn Editor(kind: ModuleKind, initial: Option<Module>, teams: Vec<Team>, known: Kn
                             // Once published, publishing again is only for changes made since.
                             let label = match saved.get() {
                                 Some(m) if m.status == crate::api::ModuleStatus::Archived => Some("Publish again"),
-                                Some(m) if m.published_version.is_some() && !m.has_unpublished_changes => None,
+                                Some(m) if m.published_version.is_some() && !m.has_unpublished_changes && !dirty.get() => None,
                                 Some(m) if m.published_version.is_some() => Some("Publish changes"),
                                 _ => Some("Publish"),
                             };
