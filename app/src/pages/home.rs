@@ -102,19 +102,41 @@ fn Learning(data: LearnerData) -> impl IntoView {
     // The last playlist, while it is for today (kept on the phone, so offline too).
     let playlist = move || device.playlist.get().filter(|p| p.is_current(device::now()));
     let prep_href = move || playlist().map(|p| p.prep_href()).unwrap_or_else(|| "/prep".into());
+    // The playlist card's figures: drawn again only when they change.
+    let playlist_state = Memo::new(move |_| {
+        playlist().map(|p| {
+            let progress = progress.get();
+            let (done, total) = catalog.with_value(|c| p.done(c, &progress));
+            let resume = catalog.with_value(|c| p.resume(c, &progress).map(|m| m.id));
+            (p, done, total, resume)
+        })
+    });
     let next = Memo::new(move |_| catalog.with_value(|c| continue_with(c, &progress.get()).map(|m| m.id)));
-    // Nothing done and nothing waiting: someone new.
-    let newcomer = move || progress.with(|p| p.modules.is_empty()) && device.outbox.with(|o| o.is_empty());
+    // Nothing done and nothing waiting: someone new. Memos, so a card is drawn again only
+    // when what it shows changes (not each time progress is read again: a redrawn card is
+    // a new "largest paint" for the phone, and work for its CPU).
+    let newcomer = Memo::new(move |_| progress.with(|p| p.modules.is_empty()) && device.outbox.with(|o| o.is_empty()));
+    let due_ids = Memo::new(move |_| {
+        let shown = next.get();
+        catalog.with_value(|c| {
+            due_soon(c, &progress.get()).into_iter().map(|m| m.id).filter(|id| Some(*id) != shown).collect::<Vec<_>>()
+        })
+    });
+    let modules_of = move |ids: &[i64], most: usize| -> Vec<crate::api::CatalogModule> {
+        catalog.with_value(|c| {
+            ids.iter().filter_map(|id| c.modules.iter().find(|m| m.id == *id)).take(most).cloned().collect()
+        })
+    };
     view! {
-        {move || newcomer().then(|| {
-            let first_due: Vec<_> =
-                catalog.with_value(|c| due_soon(c, &progress.get()).into_iter().take(SAVE_FIRST).cloned().collect());
+        {move || newcomer.get().then(|| {
+            // The first due, whatever "Continue" shows.
+            let first_due: Vec<_> = catalog.with_value(|c| {
+                due_soon(c, &progress.get_untracked()).into_iter().take(SAVE_FIRST).cloned().collect()
+            });
             view! { <Welcome first_due/> }
         })}
-        {move || playlist().and_then(|p| {
-            let (done, total) = catalog.with_value(|c| p.done(c, &progress.get()));
+        {move || playlist_state.get().and_then(|(p, done, total, resume)| {
             (total > 0).then(|| {
-                let resume = catalog.with_value(|c| p.resume(c, &progress.get()).map(|m| m.id));
                 let trail = Trail { label: "Home".into(), href: "/".into(), playlist: true };
                 view! {
                     <section class="card" data-testid="home-playlist">
@@ -147,10 +169,7 @@ fn Learning(data: LearnerData) -> impl IntoView {
         }}
         {move || {
             // What "Continue" shows isn't listed again under "Due soon".
-            let shown = next.get();
-            let due: Vec<_> = catalog.with_value(|c| {
-                due_soon(c, &progress.get()).into_iter().filter(|m| Some(m.id) != shown).take(DUE_SOON_SHOWN).cloned().collect()
-            });
+            let due = due_ids.with(|ids| modules_of(ids, DUE_SOON_SHOWN));
             (!due.is_empty()).then(|| view! {
                 <section class="card" data-testid="due-soon">
                     <h2>"Due soon"</h2>
