@@ -41,7 +41,7 @@ pub fn relevant(module: &CatalogModule, picked: &[String]) -> bool {
         let in_facet = |t: &&String| facet_of(t).is_some_and(|f| f.eq_ignore_ascii_case(facet));
         let wanted: Vec<&String> = picked.iter().filter(in_facet).collect();
         !wanted.is_empty()
-            && module.tags.iter().filter(in_facet).next().is_some()
+            && module.tags.iter().any(|t| in_facet(&t))
             && !module.tags.iter().filter(in_facet).any(|t| wanted.iter().any(|w| w.eq_ignore_ascii_case(t)))
     });
     !conflicts && matches(module, picked) > 0

@@ -167,6 +167,20 @@ impl Person {
     }
 }
 
+/// The quizzes a person answered, as their progress rows say.
+fn quiz_results<'a>(shared: &'a Shared, rows: &'a [ModuleProgress]) -> impl Iterator<Item = QuizResult> + 'a {
+    rows.iter().filter(|r| r.attempts > 0).filter_map(|r| {
+        Some(QuizResult {
+            module_id: r.module_id,
+            title: shared.quizzes.get(&r.module_id)?.clone(),
+            best_score: r.best_score.unwrap_or(0),
+            attempts: r.attempts,
+            passed: r.completed_at.is_some(),
+            at: r.last_activity_at,
+        })
+    })
+}
+
 /// Works out one person's row from their progress rows.
 fn readiness(shared: &Shared, person: &Person, rows: &[ModuleProgress]) -> PersonReadiness {
     let user = person.user();
@@ -217,20 +231,7 @@ fn readiness(shared: &Shared, person: &Person, rows: &[ModuleProgress]) -> Perso
         .collect();
     certifications.sort_by(|a, b| a.title.cmp(&b.title));
 
-    let latest_quiz = rows
-        .iter()
-        .filter(|r| r.attempts > 0)
-        .filter_map(|r| {
-            Some(QuizResult {
-                module_id: r.module_id,
-                title: shared.quizzes.get(&r.module_id)?.clone(),
-                best_score: r.best_score.unwrap_or(0),
-                attempts: r.attempts,
-                passed: r.completed_at.is_some(),
-                at: r.last_activity_at,
-            })
-        })
-        .max_by_key(|q| (q.at, q.module_id));
+    let latest_quiz = quiz_results(shared, rows).max_by_key(|q| (q.at, q.module_id));
 
     PersonReadiness {
         user_id: person.id,
@@ -297,20 +298,7 @@ fn items_and_quizzes(shared: &Shared, person: &Person, rows: &[ModuleProgress]) 
             b.title.to_lowercase(),
         ))
     });
-    let mut quizzes: Vec<QuizResult> = rows
-        .iter()
-        .filter(|r| r.attempts > 0)
-        .filter_map(|r| {
-            Some(QuizResult {
-                module_id: r.module_id,
-                title: shared.quizzes.get(&r.module_id)?.clone(),
-                best_score: r.best_score.unwrap_or(0),
-                attempts: r.attempts,
-                passed: r.completed_at.is_some(),
-                at: r.last_activity_at,
-            })
-        })
-        .collect();
+    let mut quizzes: Vec<QuizResult> = quiz_results(shared, rows).collect();
     quizzes.sort_by_key(|q| std::cmp::Reverse((q.at, q.module_id)));
     (items, quizzes)
 }

@@ -48,18 +48,23 @@ pub fn NewModulePage() -> impl IntoView {
     }
 }
 
-#[component]
-pub fn EditModulePage() -> impl IntoView {
+/// The working copy of the module the address names (`/studio/modules/{id}`).
+fn module_of_route() -> Resource<Result<Module, RequestError>> {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok());
-    let module = Resource::new(id, |id| {
+    Resource::new(id, |id| {
         client::sendable(async move {
             match id {
                 Some(id) => client::module(id).await,
                 None => Err(RequestError::new(ErrorCode::NotFound, "Module not found.")),
             }
         })
-    });
+    })
+}
+
+#[component]
+pub fn EditModulePage() -> impl IntoView {
+    let module = module_of_route();
     let teams = Resource::new(|| (), |_| client::sendable(client::teams()));
     let known = known_words();
     view! {
@@ -83,16 +88,7 @@ pub fn EditModulePage() -> impl IntoView {
 /// preview (only authors and admins may open it).
 #[component]
 pub fn PreviewModulePage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok());
-    let module = Resource::new(id, |id| {
-        client::sendable(async move {
-            match id {
-                Some(id) => client::module(id).await,
-                None => Err(RequestError::new(ErrorCode::NotFound, "Module not found.")),
-            }
-        })
-    });
+    let module = module_of_route();
     view! {
         <Title text="Preview"/>
         {signed_in(STUDIO_ROLES, move |_me: Me| view! {
