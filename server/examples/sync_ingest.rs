@@ -5,9 +5,12 @@
 //! after another from one device, at batch sizes 1, 50 and 500; then inserts the same
 //! kind of rows into the same table through sea-orm directly (one `insert_many` and one
 //! durable commit per batch: the floor any sync could reach), and prints both rates and
-//! their ratio, one line per batch size.
+//! their ratio, one line per batch size. With a second learner, it first gives them
+//! 100,000 earlier records (over the past year, at the modules they see, with their
+//! progress and evidence rebuilt from them) and runs the same batches for them: a long
+//! history should cost a sync nothing.
 //!
-//!   sync_ingest BASE_URL SESSION_COOKIE DATABASE_URL LABEL
+//!   sync_ingest BASE_URL SESSION_COOKIE DATABASE_URL LABEL [VETERAN_SESSION VETERAN_EMAIL]
 
 use std::time::{Duration, Instant};
 
@@ -98,6 +101,50 @@ async fn through_http(
     Ok((size * batches) as f64 / started.elapsed().as_secs_f64())
 }
 
+/// How many earlier records the learner with a long history has.
+const HISTORY: usize = 100_000;
+
+/// Gives `user_id` `HISTORY` earlier records at `targets`, as their phones would have
+/// sent them over the past year, and rebuilds their progress and evidence from them.
+async fn give_history(db: &sea_orm::DatabaseConnection, user_id: i64, targets: &[Target]) -> anyhow::Result<()> {
+    let now = server::db::now();
+    let rows: Vec<learning_record::ActiveModel> = (0..HISTORY)
+        .map(|i| {
+            let t = &targets[i % targets.len()];
+            let r = record(t, i);
+            let at = now - chrono::TimeDelta::seconds(300 * (HISTORY - i) as i64);
+            learning_record::Model {
+                id: r["id"].as_str().unwrap_or_default().to_string(),
+                user_id,
+                device_id: "old-phone".into(),
+                kind: r["kind"].as_str().unwrap_or_default().to_string(),
+                module_id: t.id,
+                module_version: t.version as i32,
+                occurred_at: at,
+                device_occurred_at: at,
+                received_at: at,
+                payload: r["payload"].clone(),
+                score: t.questions.map(|_| (i % 101) as i32),
+                passed: t.questions.map(|_| i % 101 >= 80),
+                fingerprint: "0".repeat(64),
+                counted: true,
+                attempt_id: None,
+            }
+            .into_active_model()
+            .reset_all()
+        })
+        .collect();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(500).collect();
+        learning_record::Entity::insert_many(chunk).exec_without_returning(db).await?;
+    }
+    let txn = server::db::begin_write(db).await?;
+    server::sync::projection::rebuild_learner(&txn, user_id).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Records per second through sea-orm straight into the table.
 async fn raw_insert(
     db: &sea_orm::DatabaseConnection,
@@ -149,8 +196,10 @@ async fn raw_insert(
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let [_, base, session, database_url, label] = args.as_slice() else {
-        bail!("usage: sync_ingest BASE_URL SESSION_COOKIE DATABASE_URL LABEL");
+    let (base, session, database_url, label, veteran) = match args.as_slice() {
+        [_, base, session, url, label] => (base, session, url, label, None),
+        [_, base, session, url, label, v_session, v_email] => (base, session, url, label, Some((v_session, v_email))),
+        _ => bail!("usage: sync_ingest BASE_URL SESSION_COOKIE DATABASE_URL LABEL [VETERAN_SESSION VETERAN_EMAIL]"),
     };
     let cookie = format!("primer_session={session}");
     let client = reqwest::Client::builder().timeout(Duration::from_secs(120)).build()?;
@@ -161,6 +210,23 @@ async fn main() -> anyhow::Result<()> {
         .one(&db)
         .await?
         .context("no demo learner")?;
+    // The learner with a long history, and what they see.
+    let veteran = match veteran {
+        Some((v_session, email)) => {
+            let v_cookie = format!("primer_session={v_session}");
+            let v_targets = crate::targets(&client, base, &v_cookie).await?;
+            let v = user::Entity::find()
+                .filter(user::Column::Email.eq(email.as_str()))
+                .one(&db)
+                .await?
+                .context("no such learner")?;
+            let started = Instant::now();
+            give_history(&db, v.id, &v_targets).await?;
+            eprintln!("  ({HISTORY} earlier records for {email} in {:.1} s)", started.elapsed().as_secs_f64());
+            Some((v_cookie, v_targets))
+        }
+        None => None,
+    };
     // Warm both paths (connections, caches) before timing.
     through_http(&client, base, &cookie, &targets, 50, 4).await?;
     raw_insert(&db, learner.id, &targets, 50, 4).await?;
@@ -175,6 +241,15 @@ async fn main() -> anyhow::Result<()> {
             "{label:<10} batch {size:>3}: sync over HTTP {http:>8.0} records/s   raw sea-orm insert {raw:>8.0} records/s   ratio {:.2}×",
             http / raw
         );
+        if let Some((v_cookie, v_targets)) = &veteran {
+            let long = through_http(&client, base, v_cookie, v_targets, size, batches).await?;
+            println!(
+                "{label:<10} batch {size:>3}: with {}k records of history {long:>8.0} records/s   ratio {:.2}×   ({:+.0}% against no history)",
+                HISTORY / 1000,
+                long / raw,
+                (long / http - 1.0) * 100.0
+            );
+        }
     }
     Ok(())
 }

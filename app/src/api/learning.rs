@@ -341,6 +341,22 @@ pub struct ModuleProgress {
 }
 
 impl ModuleProgress {
+    /// Nothing done yet, active at `at`: what the fold starts a module from. Records at
+    /// or after `at` applied to it give what they give applied to nothing.
+    pub fn blank(module_id: i64, at: DateTime<Utc>) -> ModuleProgress {
+        ModuleProgress {
+            module_id,
+            completed_at: None,
+            last_completed_at: None,
+            completed_version: None,
+            best_score: None,
+            attempts: 0,
+            rating: None,
+            rated_at: None,
+            last_activity_at: at,
+        }
+    }
+
     /// The completion that counts: the first one, or, for a recertification (`since`),
     /// the last one if it came after `since`.
     pub fn completed_since(&self, since: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
@@ -380,20 +396,7 @@ impl Progress {
         let index = match self.modules.binary_search_by_key(&module_id, |m| m.module_id) {
             Ok(i) => i,
             Err(i) => {
-                self.modules.insert(
-                    i,
-                    ModuleProgress {
-                        module_id,
-                        completed_at: None,
-                        last_completed_at: None,
-                        completed_version: None,
-                        best_score: None,
-                        attempts: 0,
-                        rating: None,
-                        rated_at: None,
-                        last_activity_at: at,
-                    },
-                );
+                self.modules.insert(i, ModuleProgress::blank(module_id, at));
                 i
             }
         };
@@ -562,6 +565,23 @@ mod tests {
             fn progress_does_not_depend_on_order(records in records().prop_flat_map(|r| (Just(r.clone()), Just(r).prop_shuffle()))) {
                 let (a, b) = records;
                 prop_assert_eq!(Progress::fold(a, None), Progress::fold(b, None));
+            }
+
+            /// Folding from a blank row per module (active at its earliest record, as the
+            /// server writes one before it reads) equals folding from nothing.
+            #[test]
+            fn folding_from_blank_rows_equals_folding_from_nothing(records in records()) {
+                let mut blank = Progress::default();
+                for (module, _, at, _) in &records {
+                    match blank.modules.binary_search_by_key(module, |m| m.module_id) {
+                        Ok(i) => blank.modules[i].last_activity_at = blank.modules[i].last_activity_at.min(*at),
+                        Err(i) => blank.modules.insert(i, ModuleProgress::blank(*module, *at)),
+                    }
+                }
+                for (module, version, at, effect) in records.clone() {
+                    blank.apply(module, version, at, effect);
+                }
+                prop_assert_eq!(blank, Progress::fold(records, None));
             }
 
             /// Adding records never un-completes a module or lowers a best score.

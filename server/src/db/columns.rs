@@ -10,7 +10,7 @@
 use app::api::{Audience, ModuleContent, ModuleKind, ModuleStatus};
 use serde::de::DeserializeOwned;
 
-use super::entities::{assessment_attempt, certification, module, module_version};
+use super::entities::{assessment_attempt, certification, evidence, module, module_version};
 use crate::error::ApiError;
 
 /// A stored column that can't be read as its type.
@@ -151,6 +151,40 @@ impl certification::Model {
     /// The quizzes of the final assessment.
     pub fn assessments(&self) -> Result<Vec<i64>, Undecodable> {
         json("certification", || self.id.to_string(), "assessment_module_ids", &self.assessment_module_ids)
+    }
+}
+
+/// What a record reached, as certificates are decided from it (an [`evidence`] row's key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reached {
+    /// Completed: a completion, or a passed quiz attempt.
+    Done,
+    /// A quiz attempt that counted, at this score in percent.
+    Score(u8),
+}
+
+impl Reached {
+    /// The row's `kind` and `score` columns.
+    pub fn columns(self) -> (&'static str, i32) {
+        match self {
+            Reached::Done => ("done", 0),
+            Reached::Score(s) => ("score", i32::from(s)),
+        }
+    }
+}
+
+impl evidence::Model {
+    pub fn reached(&self) -> Result<Reached, Undecodable> {
+        match (self.kind.as_str(), self.score) {
+            ("done", 0) => Ok(Reached::Done),
+            ("score", s @ 0..=100) => Ok(Reached::Score(s as u8)),
+            (kind, score) => Err(Undecodable {
+                table: "evidence",
+                key: format!("{} {}", self.user_id, self.module_id),
+                column: "kind",
+                reason: format!("{kind:?} at {score} is not something reached"),
+            }),
+        }
     }
 }
 

@@ -98,6 +98,29 @@ fn open_to(audience: &Audience, user: &User) -> bool {
         || user.team_id.is_some_and(|t| audience.team_ids.contains(&t))
 }
 
+/// The published versions of these modules, by module id: those in `known` as they are,
+/// the rest read (in chunks: one condition per module, well under the databases' limits).
+async fn published_versions(
+    db: &impl ConnectionTrait,
+    modules: &[module::Model],
+    mut known: HashMap<i64, module_version::Model>,
+) -> Result<HashMap<i64, module_version::Model>, ApiError> {
+    let missing: Vec<&module::Model> = modules.iter().filter(|m| !known.contains_key(&m.id)).collect();
+    for chunk in missing.chunks(500) {
+        let mut latest = Condition::any();
+        for m in chunk {
+            latest = latest.add(
+                Condition::all()
+                    .add(module_version::Column::ModuleId.eq(m.id))
+                    .add(module_version::Column::Version.eq(m.published_version.unwrap_or(0))),
+            );
+        }
+        known
+            .extend(module_version::Entity::find().filter(latest).all(db).await?.into_iter().map(|v| (v.module_id, v)));
+    }
+    Ok(known)
+}
+
 /// Everything the catalog is built from, for one person.
 struct Visible {
     /// Published modules this person may open, with their latest version, how they are
@@ -134,21 +157,87 @@ impl Content {
             .filter(module::Column::PublishedVersion.is_not_null())
             .all(db)
             .await?;
-        let mut versions: HashMap<i64, module_version::Model> = HashMap::new();
-        // In chunks: one condition per module, well under the databases' limits.
-        for chunk in published_modules.chunks(500) {
-            let mut latest = Condition::any();
-            for m in chunk {
-                latest = latest.add(
-                    Condition::all()
-                        .add(module_version::Column::ModuleId.eq(m.id))
-                        .add(module_version::Column::Version.eq(m.published_version.unwrap_or(0))),
-                );
+        let versions = published_versions(db, &published_modules, HashMap::new()).await?;
+        let paths = path::Entity::find()
+            .filter(path::Column::Archived.eq(false))
+            .order_by_asc(path::Column::Title)
+            .all(db)
+            .await?;
+        let steps = path_module::Entity::find().order_by_asc(path_module::Column::Position).all(db).await?;
+        let assignments = assignment::Entity::find().all(db).await?;
+        let certifications = certification::Entity::find().all(db).await?;
+        Content::from_rows(published_modules, versions, paths, steps, assignments, certifications)
+    }
+
+    /// What [`Content::load`] reads, narrowed to the modules of some versions and read in
+    /// as few statements as possible: what a sync batch is checked against. `named` are
+    /// the versions a batch's records name, each with its module (a batch names the
+    /// published version, so it is rarely read again); if every module is open to `user`,
+    /// no path or assignment is read, since how it reached them doesn't change that.
+    /// Enough to tell whether `user` may open those modules, and how they reached them
+    /// (not the catalog's paths, nor other modules).
+    pub async fn load_for(
+        db: &impl ConnectionTrait,
+        user: &User,
+        named: &[(module_version::Model, Option<module::Model>)],
+        certifications: Vec<certification::Model>,
+    ) -> Result<Content, ApiError> {
+        let mut modules: HashMap<i64, module::Model> = HashMap::new();
+        for (_, m) in named {
+            if let Some(m) = m.as_ref().filter(|m| m.status == ModuleStatus::Published.as_str()) {
+                modules.entry(m.id).or_insert_with(|| m.clone());
             }
-            versions.extend(
-                module_version::Entity::find().filter(latest).all(db).await?.into_iter().map(|v| (v.module_id, v)),
-            );
         }
+        let published_modules: Vec<module::Model> =
+            modules.into_values().filter(|m| m.published_version.is_some()).collect();
+        let reuse = named
+            .iter()
+            .filter(|(v, _)| {
+                published_modules.iter().any(|m| m.id == v.module_id && m.published_version == Some(v.version))
+            })
+            .map(|(v, _)| (v.module_id, v.clone()))
+            .collect();
+        let module_ids: Vec<i64> = published_modules.iter().map(|m| m.id).collect();
+        let versions = published_versions(db, &published_modules, reuse).await?;
+        let mut content =
+            Content::from_rows(published_modules, versions, Vec::new(), Vec::new(), Vec::new(), certifications)?;
+        if content.published.iter().all(|(_, _, audience)| open_to(audience, user)) {
+            return Ok(content);
+        }
+        let steps = path_module::Entity::find()
+            .filter(path_module::Column::ModuleId.is_in(module_ids.iter().copied()))
+            .order_by_asc(path_module::Column::Position)
+            .all(db)
+            .await?;
+        let paths: HashSet<i64> = steps.iter().map(|s| s.path_id).collect();
+        content.assignments = assignment::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(assignment::Column::ModuleId.is_in(module_ids.iter().copied()))
+                    .add(assignment::Column::PathId.is_in(paths)),
+            )
+            .all(db)
+            .await?;
+        for step in steps {
+            content.steps.entry(step.path_id).or_default().push(step.module_id);
+        }
+        Ok(content)
+    }
+
+    /// Whether how someone reached these modules could depend on the certificates they
+    /// hold (a renewal assigns its certification's path again): only if a path was read.
+    pub fn renewals_matter(&self) -> bool {
+        !self.steps.is_empty()
+    }
+
+    fn from_rows(
+        published_modules: Vec<module::Model>,
+        mut versions: HashMap<i64, module_version::Model>,
+        paths: Vec<path::Model>,
+        path_steps: Vec<path_module::Model>,
+        assignments: Vec<assignment::Model>,
+        certifications: Vec<certification::Model>,
+    ) -> Result<Content, ApiError> {
         // A version whose kind, audience, tags or media can't be read is left out (and
         // logged): never shown to everyone, never as something it isn't.
         let published = published_modules
@@ -160,16 +249,10 @@ impl Content {
                 Some((m, version, audience))
             })
             .collect();
-        let paths = path::Entity::find()
-            .filter(path::Column::Archived.eq(false))
-            .order_by_asc(path::Column::Title)
-            .all(db)
-            .await?;
         let mut steps: HashMap<i64, Vec<i64>> = HashMap::new();
-        for step in path_module::Entity::find().order_by_asc(path_module::Column::Position).all(db).await? {
+        for step in path_steps {
             steps.entry(step.path_id).or_default().push(step.module_id);
         }
-        let certifications = certification::Entity::find().all(db).await?;
         // Which quizzes are assessments decides whether phones get their answer key: a
         // list that can't be read fails the catalog rather than count as none.
         let mut assessments = HashSet::new();
@@ -180,7 +263,7 @@ impl Content {
             published,
             paths,
             steps,
-            assignments: assignment::Entity::find().all(db).await?,
+            assignments,
             assessments,
             certifications: certifications.into_iter().map(|c| (c.id, c)).collect(),
         })
@@ -265,15 +348,13 @@ pub async fn visible_media(db: &impl ConnectionTrait, user: &User) -> Result<Has
     Ok(media)
 }
 
-/// The ids of the modules this person may open now, and which of them are a
-/// certification's assessment (what a sync batch is checked against).
-pub async fn visible_for_sync(
-    db: &impl ConnectionTrait,
-    user: &User,
-) -> Result<(HashSet<i64>, HashSet<i64>), ApiError> {
-    let visible = visible_to(db, user).await?;
+/// Which of `module_ids` this person may open now, and which of those are a
+/// certification's assessment (what a sync batch is checked against), from
+/// [`Content::load_for`] and the certificates they hold.
+pub fn visible_among(content: &Content, user: &User, held: &[certificate::Model]) -> (HashSet<i64>, HashSet<i64>) {
+    let visible = content.visible(user, held, db::now());
     let assessments = visible.modules.iter().filter(|(.., assessment)| *assessment).map(|(m, ..)| m.id).collect();
-    Ok((visible.modules.into_iter().map(|(m, ..)| m.id).collect(), assessments))
+    (visible.modules.into_iter().map(|(m, ..)| m.id).collect(), assessments)
 }
 
 /// Required and due first (soonest first), then the rest by title.

@@ -18,8 +18,8 @@ use app::api::{
 use axum::extract::{DefaultBodyLimit, State};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, sea_query::OnConflict,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QuerySelect, sea_query::OnConflict,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -31,9 +31,13 @@ use crate::{
     app::AppState,
     auth::{AnyRole, Auth},
     certifications::{self, attempts},
+    config::SyncRate,
     db::{
         self,
-        entities::{assessment_attempt, learning_record, module_version, sync_device},
+        entities::{
+            assessment_attempt, certificate, certification, learning_record, module, module_version, sync_device,
+        },
+        tally::{Counts, Tally},
     },
     error::{ApiError, Json, Query},
     modules::catalog,
@@ -125,60 +129,46 @@ type Checked = Result<Row, Rejection>;
 /// clock a little behind).
 const BEFORE_PUBLISHED: TimeDelta = TimeDelta::minutes(5);
 
-/// Stores a batch of records for `user` and answers per record, with their progress.
-pub async fn apply_batch(state: &AppState, user: &User, envelope: Envelope) -> Result<SyncResponse, ApiError> {
+/// Stores a batch of records for `user` and answers per record, with their progress,
+/// counting the batch against what they may sync a minute (`rate`). Everything the
+/// database is asked is counted in `counts`.
+pub async fn apply_batch(
+    db: &DatabaseConnection,
+    user: &User,
+    envelope: Envelope,
+    rate: SyncRate,
+    counts: &Counts,
+) -> Result<SyncResponse, ApiError> {
     let received_at = db::now();
     let skew = received_at - envelope.device_time;
     let parsed: Vec<_> = envelope.records.iter().map(|r| parse_record(r)).collect();
-
-    // Check the readable records against the module versions they name.
-    let readable: Vec<&(LearningRecord, Payload)> = parsed.iter().filter_map(|r| r.as_ref().ok()).collect();
-    let known = if readable.is_empty() {
-        Known::default()
-    } else {
-        let attempt_ids = readable.iter().filter_map(|(_, payload)| match payload {
-            Payload::QuizAttempt(p) => p.attempt_id.clone(),
-            _ => None,
-        });
-        let (visible, assessments) = catalog::visible_for_sync(&state.db, user).await?;
-        Known {
-            versions: load_versions(&state.db, readable.iter().map(|(r, _)| (r.module_id, r.module_version))).await?,
-            visible,
-            assessments,
-            attempts: attempts::named(&state.db, user.id, attempt_ids).await?,
-        }
-    };
-    let checked: Vec<Checked> = parsed
-        .into_iter()
-        .map(|item| {
-            item.and_then(|(record, payload)| {
-                check(user, &envelope.device_id, &record, payload, &known, skew, received_at)
-                    .map_err(|code| (record.id.clone(), code))
-            })
-        })
-        .collect();
-
+    let batch = Batch { user, device_id: &envelope.device_id, skew, received_at, parsed: &parsed };
     // A retry may race another request with the same records (two tabs, a flaky
     // network): the loser of the race sees a unique violation and tries once more, and
     // then finds the winner's rows.
     let mut attempt = 0;
-    let results = loop {
+    loop {
         attempt += 1;
-        match store(state, user, &envelope.device_id, skew, received_at, &checked).await {
-            Ok(results) => break results,
+        match store(db, &batch, rate, counts).await {
+            Ok(answer) => return Ok(answer),
             Err(ApiError::Database(e)) if db::is_unique_violation(&e) && attempt < 3 => continue,
             Err(e) => return Err(e),
         }
-    };
-    let progress = progress_of(&state.db, user.id).await?;
-    Ok(SyncResponse { results, progress })
+    }
+}
+
+/// A batch as it arrived, each record read (or why it can't be).
+struct Batch<'a> {
+    user: &'a User,
+    device_id: &'a str,
+    skew: TimeDelta,
+    received_at: DateTime<Utc>,
+    parsed: &'a [Result<(LearningRecord, Payload), Rejection>],
 }
 
 /// A published module version, as records about it need it: its content read once per
 /// batch, not once per record.
 struct KnownVersion {
-    title: String,
-    kind: String,
     published_at: DateTime<Utc>,
     /// `None` if the stored content can't be read (records about it are refused).
     content: Option<ModuleContent>,
@@ -186,7 +176,8 @@ struct KnownVersion {
 
 type Versions = HashMap<(i64, i32), KnownVersion>;
 
-/// What a batch's records are checked against, read once per batch.
+/// What a batch's records are checked against, read once per batch, for the modules it
+/// names only.
 #[derive(Default)]
 struct Known {
     versions: Versions,
@@ -195,16 +186,58 @@ struct Known {
     assessments: HashSet<i64>,
     /// The learner's attempts that the records name.
     attempts: HashMap<String, assessment_attempt::Model>,
+    /// Every certification, and the learner's certificates: what deciding certificates
+    /// needs too.
+    certifications: Vec<certification::Model>,
+    held: Vec<certificate::Model>,
 }
 
-/// The module versions named by (module id, version) pairs.
+impl Known {
+    async fn load(db: &impl ConnectionTrait, batch: &Batch<'_>) -> Result<Known, ApiError> {
+        let readable: Vec<&(LearningRecord, Payload)> = batch.parsed.iter().filter_map(|r| r.as_ref().ok()).collect();
+        if readable.is_empty() {
+            return Ok(Known::default());
+        }
+        let named = load_versions(db, readable.iter().map(|(r, _)| (r.module_id, r.module_version))).await?;
+        let certifications = certification::Entity::find().all(db).await?;
+        let content = catalog::Content::load_for(db, batch.user, &named, certifications.clone()).await?;
+        // The certificates held matter to a renewal's assignment, and to deciding
+        // certificates that need these modules; without either, they aren't read.
+        let modules: HashSet<i64> = readable.iter().map(|(r, _)| r.module_id).collect();
+        let decides = certifications
+            .iter()
+            .any(|c| c.required().into_iter().chain(c.assessments()).flatten().any(|m| modules.contains(&m)));
+        let held = if decides || content.renewals_matter() {
+            certificate::newest_held(db, batch.user.id).await?
+        } else {
+            Vec::new()
+        };
+        let (visible, assessments) = catalog::visible_among(&content, batch.user, &held);
+        let attempt_ids = readable.iter().filter_map(|(_, payload)| match payload {
+            Payload::QuizAttempt(p) => p.attempt_id.clone(),
+            _ => None,
+        });
+        let attempts = attempts::named(db, batch.user.id, attempt_ids).await?;
+        let versions = named
+            .into_iter()
+            .map(|(v, _)| {
+                let content =
+                    v.content().inspect_err(|e| tracing::error!(error = %e, "records about it are refused")).ok();
+                ((v.module_id, v.version), KnownVersion { published_at: v.published_at, content })
+            })
+            .collect();
+        Ok(Known { versions, visible, assessments, attempts, certifications, held })
+    }
+}
+
+/// The module versions named by (module id, version) pairs, each with its module.
 async fn load_versions(
     db: &impl ConnectionTrait,
     pairs: impl Iterator<Item = (i64, i32)>,
-) -> Result<Versions, ApiError> {
+) -> Result<Vec<(module_version::Model, Option<module::Model>)>, ApiError> {
     let wanted: HashSet<(i64, i32)> = pairs.collect();
-    let mut out = HashMap::new();
     let wanted: Vec<_> = wanted.into_iter().collect();
+    let mut out = Vec::new();
     for chunk in wanted.chunks(LOOKUP_CHUNK / 2) {
         let mut any = Condition::any();
         for (module_id, version) in chunk {
@@ -214,13 +247,7 @@ async fn load_versions(
                     .add(module_version::Column::Version.eq(*version)),
             );
         }
-        for v in module_version::Entity::find().filter(any).all(db).await? {
-            let content = v.content().inspect_err(|e| tracing::error!(error = %e, "records about it are refused")).ok();
-            out.insert(
-                (v.module_id, v.version),
-                KnownVersion { title: v.title, kind: v.kind, published_at: v.published_at, content },
-            );
-        }
+        out.extend(module_version::Entity::find().filter(any).find_also_related(module::Entity).all(db).await?);
     }
     Ok(out)
 }
@@ -308,112 +335,184 @@ fn check(
     Ok(Row { model, assessment })
 }
 
-/// What makes two records with one id the same record.
+/// What makes two records with one id the same record: the SHA-256 of a JSON array of
+/// its person, kind, module, version, time (to the microsecond) and payload, written
+/// straight into the hash.
 fn fingerprint(user_id: i64, record: &LearningRecord, payload: &serde_json::Value) -> String {
-    let canonical = serde_json::json!([
-        user_id,
-        record.kind.as_str(),
-        record.module_id,
-        record.module_version,
-        db::truncate(record.occurred_at).to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        payload,
-    ]);
-    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+    /// Bytes written to it are hashed.
+    struct Hashing(Sha256);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.update(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let at = db::truncate(record.occurred_at).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let canonical = (user_id, record.kind.as_str(), record.module_id, record.module_version, at, payload);
+    let mut hashing = Hashing(Sha256::new());
+    serde_json::to_writer(&mut hashing, &canonical).expect("writing to a hash can't fail");
+    hex::encode(hashing.0.finalize())
 }
 
-/// Stores the new records of a batch and notes the device's sync, in one transaction.
+/// Checks a batch and stores its new records, their progress and the certificates they
+/// earn, and notes the device's sync, in one transaction; answers after the commit.
+/// What it asks of the database depends on the batch, never on the learner's history.
 async fn store(
-    state: &AppState,
-    user: &User,
-    device_id: &str,
-    skew: TimeDelta,
-    received_at: DateTime<Utc>,
-    checked: &[Checked],
-) -> Result<Vec<RecordResult>, ApiError> {
-    let txn = db::begin_write(&state.db).await?;
-    projection::lock_learner(&txn, user.id).await?;
-    let ids: Vec<String> = checked.iter().filter_map(|c| c.as_ref().ok()).map(|r| r.model.id.clone()).collect();
-    // Stored before: fingerprint, and whether it counted.
-    let mut stored: HashMap<String, (String, bool)> = HashMap::new();
-    for chunk in ids.chunks(LOOKUP_CHUNK) {
-        for row in learning_record::Entity::find()
-            .filter(learning_record::Column::Id.is_in(chunk.iter().cloned()))
-            .all(&txn)
-            .await?
-        {
-            stored.insert(row.id, (row.fingerprint, row.counted));
-        }
-    }
+    db: &DatabaseConnection,
+    batch: &Batch<'_>,
+    rate: SyncRate,
+    counts: &Counts,
+) -> Result<SyncResponse, ApiError> {
+    let user = batch.user;
+    let txn = db::begin_write(db).await?;
+    counts.round_trip();
+    let tx = Tally::new(&txn, counts);
+    projection::lock_learner(&tx, user.id).await?;
+    // Counted in this transaction (one commit, not two); a batch refused isn't counted.
+    count_against_rate(&tx, rate, user.id, batch.parsed.len()).await?;
+    let known = Known::load(&tx, batch).await?;
+    let checked: Vec<Checked> = batch
+        .parsed
+        .iter()
+        .map(|item| {
+            let (record, payload) = item.as_ref().map_err(Clone::clone)?;
+            check(user, batch.device_id, record, payload.clone(), &known, batch.skew, batch.received_at)
+                .map_err(|code| (record.id.clone(), code))
+        })
+        .collect();
 
-    let not_counted = |id: &str| RecordResult {
-        id: id.to_string(),
-        status: RecordStatus::Rejected,
-        code: Some(RejectCode::AttemptLimit),
-    };
-    let mut results = Vec::with_capacity(checked.len());
-    let mut new_rows: Vec<learning_record::Model> = Vec::new();
-    for item in checked {
-        match item {
-            Err((id, code)) => {
-                results.push(RecordResult { id: id.clone(), status: RecordStatus::Rejected, code: Some(*code) })
-            }
-            Ok(Row { model, assessment }) => {
-                let status = match stored.get(&model.id) {
-                    // The same answer every time it is sent again.
-                    Some((f, false)) if *f == model.fingerprint => {
-                        results.push(not_counted(&model.id));
-                        continue;
-                    }
-                    Some((f, true)) if *f == model.fingerprint => RecordStatus::Duplicate,
-                    Some(_) => RecordStatus::Conflict,
-                    None => {
-                        let mut model = model.clone();
-                        if let Some(question_count) = assessment {
-                            model.counted = attempts::claim(&txn, &model, *question_count).await?;
-                        }
-                        // Also covers the same id twice in one batch.
-                        stored.insert(model.id.clone(), (model.fingerprint.clone(), model.counted));
-                        let counted = model.counted;
-                        new_rows.push(model);
-                        if !counted {
-                            results.push(not_counted(&new_rows.last().expect("just pushed").id));
-                            continue;
-                        }
-                        RecordStatus::Accepted
-                    }
-                };
-                results.push(RecordResult { id: model.id.clone(), status, code: None });
-            }
-        }
-    }
-    let effects: Vec<_> = new_rows.iter().filter_map(projection::effect_of).collect();
-    let touched: HashSet<i64> = new_rows.iter().filter(|r| r.counted).map(|r| r.module_id).collect();
-    let mut rows = new_rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk = rows.by_ref().take(INSERT_CHUNK).map(|m| m.into_active_model().reset_all());
-        learning_record::Entity::insert_many(chunk).exec_without_returning(&txn).await?;
-    }
-    projection::update(&txn, user.id, effects).await?;
+    let (results, stored) = store_new(&tx, checked).await?;
+    projection::add_evidence(&tx, user.id, stored.evidence).await?;
+    let modules = projection::update(&tx, user.id, stored.effects).await?;
     // The server decides certificates from what is stored, in this same transaction.
-    if !touched.is_empty() {
-        certifications::award::award(&txn, user.id, certifications::award::Scope::Modules(&touched)).await?;
+    if !stored.touched.is_empty() {
+        let scope = certifications::award::Scope::Modules(&stored.touched);
+        certifications::award::award_among(&tx, user.id, scope, &known.certifications, &known.held).await?;
     }
     sync_device::Entity::insert(sync_device::ActiveModel {
         user_id: Set(user.id),
-        device_id: Set(device_id.to_string()),
-        last_sync_at: Set(received_at),
-        clock_skew_ms: Set(skew.num_milliseconds()),
+        device_id: Set(batch.device_id.to_string()),
+        last_sync_at: Set(batch.received_at),
+        clock_skew_ms: Set(batch.skew.num_milliseconds()),
     })
     .on_conflict(
         OnConflict::columns([sync_device::Column::UserId, sync_device::Column::DeviceId])
             .update_columns([sync_device::Column::LastSyncAt, sync_device::Column::ClockSkewMs])
             .to_owned(),
     )
-    .exec(&txn)
+    .exec_without_returning(&tx)
     .await?;
-    // The answer is built only after the commit: acknowledged means durable.
+    // The answer is sent only after the commit: acknowledged means durable.
     txn.commit().await?;
-    Ok(results)
+    counts.round_trip();
+    // Their last sync is this one (a sync of another device of theirs that took its time
+    // a moment later and committed first would be later by that moment).
+    Ok(SyncResponse { results, progress: Progress { modules, last_sync_at: Some(batch.received_at) } })
+}
+
+/// What the records a batch stored mean: for progress, for certificates, and which
+/// modules they touched.
+struct Stored {
+    effects: Vec<projection::Fold>,
+    evidence: projection::EvidenceFold,
+    touched: HashSet<i64>,
+}
+
+/// Stores the records of a batch that are new, and answers for each: `accepted`,
+/// `duplicate` (stored before, the same), `conflict` (stored before, other content),
+/// `rejected` with its code, or `attempt_limit` for an answer kept but not counted.
+/// Returns the answers in the batch's order and what the new records mean.
+///
+/// Two statements for a batch of up to 500 new records: one looks their ids up (a
+/// batch of new records finds none, which is quick), one inserts them. Another request
+/// storing the same records at the same moment makes the insert fail (a unique
+/// violation), and the batch is tried again, finding them.
+async fn store_new(tx: &impl ConnectionTrait, checked: Vec<Checked>) -> Result<(Vec<RecordResult>, Stored), ApiError> {
+    // What is stored under an id: fingerprint, whether it counted, and which record of
+    // this batch stores it (if one does).
+    let mut stored: HashMap<String, (String, bool, Option<usize>)> = HashMap::new();
+    let ids: Vec<String> = checked.iter().filter_map(|c| c.as_ref().ok()).map(|r| r.model.id.clone()).collect();
+    for (id, (fingerprint, counted)) in lookup(tx, ids).await? {
+        stored.insert(id, (fingerprint, counted, None));
+    }
+    // The first record of each id not stored before is new (a second one in the batch
+    // is answered against it). Each record's id and fingerprint are kept for its answer;
+    // the new rows move on to be inserted.
+    let mut keys: Vec<Result<(String, String), Rejection>> = Vec::with_capacity(checked.len());
+    let mut new_rows: Vec<learning_record::Model> = Vec::new();
+    for (i, item) in checked.into_iter().enumerate() {
+        let Row { mut model, assessment } = match item {
+            Ok(row) => row,
+            Err(rejection) => {
+                keys.push(Err(rejection));
+                continue;
+            }
+        };
+        keys.push(Ok((model.id.clone(), model.fingerprint.clone())));
+        if stored.contains_key(&model.id) {
+            continue;
+        }
+        if let Some(question_count) = assessment {
+            model.counted = attempts::claim(tx, &model, question_count).await?;
+        }
+        stored.insert(model.id.clone(), (model.fingerprint.clone(), model.counted, Some(i)));
+        new_rows.push(model);
+    }
+    let meaning = Stored {
+        effects: new_rows.iter().filter_map(projection::effect_of).collect(),
+        evidence: projection::fold_evidence(&new_rows),
+        touched: new_rows.iter().filter(|r| r.counted).map(|r| r.module_id).collect(),
+    };
+    let mut rows = new_rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk = rows.by_ref().take(INSERT_CHUNK).map(|m| m.into_active_model().reset_all());
+        learning_record::Entity::insert_many(chunk).exec_without_returning(tx).await?;
+    }
+
+    let mut results = Vec::with_capacity(keys.len());
+    for (i, key) in keys.into_iter().enumerate() {
+        let (id, status, code) = match key {
+            Err((id, code)) => (id, RecordStatus::Rejected, Some(code)),
+            Ok((id, fingerprint)) => match stored.get(&id) {
+                Some((_, counted, by)) if *by == Some(i) => match counted {
+                    true => (id, RecordStatus::Accepted, None),
+                    false => (id, RecordStatus::Rejected, Some(RejectCode::AttemptLimit)),
+                },
+                // The same answer every time it is sent again.
+                Some((f, true, _)) if *f == fingerprint => (id, RecordStatus::Duplicate, None),
+                Some((f, false, _)) if *f == fingerprint => {
+                    (id, RecordStatus::Rejected, Some(RejectCode::AttemptLimit))
+                }
+                Some(_) => (id, RecordStatus::Conflict, None),
+                None => return Err(ApiError::Internal(format!("record {id} was neither stored nor found"))),
+            },
+        };
+        results.push(RecordResult { id, status, code });
+    }
+    Ok((results, meaning))
+}
+
+/// Stored records by id: their fingerprint, and whether they counted.
+async fn lookup(tx: &impl ConnectionTrait, ids: Vec<String>) -> Result<Vec<(String, (String, bool))>, ApiError> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
+        let rows: Vec<(String, String, bool)> = learning_record::Entity::find()
+            .select_only()
+            .columns([
+                learning_record::Column::Id,
+                learning_record::Column::Fingerprint,
+                learning_record::Column::Counted,
+            ])
+            .filter(learning_record::Column::Id.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(tx)
+            .await?;
+        found.extend(rows.into_iter().map(|(id, fingerprint, counted)| (id, (fingerprint, counted))));
+    }
+    Ok(found)
 }
 
 /// A learner's progress, as stored, and when a device of theirs last synced.
@@ -463,16 +562,18 @@ pub async fn sync(
     Json(envelope): Json<Envelope>,
 ) -> Result<Json<SyncResponse>, ApiError> {
     let envelope = envelope.checked(auth.user())?;
-    count_against_rate(&state.db, state.config.sync_rate, auth.user().id, envelope.records.len()).await?;
-    Ok(Json(apply_batch(&state, auth.user(), envelope).await?))
+    let counts = Counts::default();
+    let answer = apply_batch(&state.db, auth.user(), envelope, state.config.sync_rate, &counts).await?;
+    tracing::debug!(records = answer.results.len(), statements = counts.statements(), rows = counts.rows(), "synced");
+    Ok(Json(answer))
 }
 
 /// Counts a batch of `records` against what one person may sync this minute (in the
 /// database, so every server counts the same), or refuses it: 429 `rate_limited`, with
 /// the time until the minute turns.
-pub async fn count_against_rate(
+async fn count_against_rate(
     db: &impl ConnectionTrait,
-    limit: crate::config::SyncRate,
+    limit: SyncRate,
     user_id: i64,
     records: usize,
 ) -> Result<(), ApiError> {
@@ -565,5 +666,18 @@ mod tests {
         let other = Payload::parse(a.kind, &serde_json::json!({"seconds_spent": 6})).unwrap().to_value();
         assert_ne!(fingerprint(7, &a, &p), fingerprint(7, &a, &other));
         assert_ne!(fingerprint(7, &a, &p), fingerprint(8, &a, &p), "another person's record is another record");
+    }
+
+    #[test]
+    fn fingerprints_are_those_stored_before() {
+        // Records stored by earlier releases keep their fingerprints: a phone sending one
+        // again must find it a duplicate, not a conflict.
+        let a = LearningRecord {
+            kind: RecordKind::Feedback,
+            ..record(serde_json::json!({"rating": 4, "comment": "é \" </script> \u{2028}"}))
+        };
+        let p = Payload::parse(a.kind, &a.payload).unwrap().to_value();
+        let earlier = serde_json::json!([7, "feedback", 1, 1, "2026-05-01T10:00:00.123456Z", p]);
+        assert_eq!(fingerprint(7, &a, &p), hex::encode(Sha256::digest(earlier.to_string().as_bytes())));
     }
 }

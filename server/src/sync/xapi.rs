@@ -209,7 +209,12 @@ pub async fn export(
             .map(|u| (u.id, u.name))
             .collect()
     };
-    let versions = super::load_versions(&state.db, rows.iter().map(|r| (r.module_id, r.module_version))).await?;
+    let versions: HashMap<(i64, i32), _> =
+        super::load_versions(&state.db, rows.iter().map(|r| (r.module_id, r.module_version)))
+            .await?
+            .into_iter()
+            .map(|(v, _)| ((v.module_id, v.version), v))
+            .collect();
     let statements = rows
         .iter()
         .map(|r| {

@@ -21,5 +21,6 @@ mod role_matrix;
 mod sync;
 mod sync_crash;
 mod sync_faults;
+mod sync_history;
 mod trust;
 mod xapi;

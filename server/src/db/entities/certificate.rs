@@ -16,13 +16,26 @@ pub struct Model {
     pub certification_version: i32,
     /// The certification's title when it was earned.
     pub certification_title: String,
-    /// When the last requirement was met (corrected device time of that record).
+    /// When the last requirement was met (when the server received that record).
     pub issued_at: DateTimeUtc,
     pub expires_at: Option<DateTimeUtc>,
     /// The assessment score, in percent (average over its quizzes).
     pub score: Option<i32>,
     /// When the server issued it.
     pub created_at: DateTimeUtc,
+}
+
+/// One person's newest certificate of each certification (the ones that count), read
+/// without their older ones: a sync reads as many however often they renewed.
+pub async fn newest_held(db: &impl ConnectionTrait, user_id: i64) -> Result<Vec<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::UserId.eq(user_id))
+        .filter(Expr::cust(
+            "certificates.issued_at = (SELECT MAX(c.issued_at) FROM certificates c \
+             WHERE c.user_id = certificates.user_id AND c.certification_id = certificates.certification_id)",
+        ))
+        .all(db)
+        .await
 }
 
 /// Each certification's newest certificate among `held` (one person's): the one that

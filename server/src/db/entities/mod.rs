@@ -4,6 +4,7 @@ pub mod assessment_attempt;
 pub mod assignment;
 pub mod certificate;
 pub mod certification;
+pub mod evidence;
 pub mod learning_record;
 pub mod login_failure;
 pub mod media;

@@ -28,6 +28,15 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::module::Entity", from = "Column::ModuleId", to = "super::module::Column::Id")]
+    Module,
+}
+
+impl Related<super::module::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Module.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

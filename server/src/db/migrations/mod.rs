@@ -10,6 +10,7 @@ mod m20261123_000004_progress;
 mod m20261123_000005_readiness;
 mod m20261201_000006_trust;
 mod m20261201_000007_journeys;
+mod m20261202_000008_evidence;
 
 /// The list of every migration Primer has.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_readiness::Migration),
             Box::new(m20261201_000006_trust::Migration),
             Box::new(m20261201_000007_journeys::Migration),
+            Box::new(m20261202_000008_evidence::Migration),
         ]
     }
 }
