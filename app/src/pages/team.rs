@@ -176,10 +176,9 @@ fn Readiness(report: PeopleReport, today: NaiveDate, filters: Signal<Filters>) -
     let teams = report.teams;
     let filtering =
         current.team_id.is_some() || current.overdue_only || current.stale_only || current.sort != Sort::Risk;
-    let done_text = if required == 0 {
-        "nothing required yet".to_string()
-    } else {
-        format!("{} % of required items done", done * 100 / required)
+    let done_text = match (done * 100).checked_div(required) {
+        None => "nothing required yet".to_string(),
+        Some(percent) => format!("{percent} % of required items done"),
     };
     view! {
         <section class="card summary" data-testid="team-summary">

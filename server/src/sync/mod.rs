@@ -19,7 +19,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QuerySelect, sea_query::OnConflict,
+    IntoActiveModel, QueryFilter, QuerySelect, TryInsertResult, sea_query::OnConflict,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -143,18 +143,31 @@ pub async fn apply_batch(
     let skew = received_at - envelope.device_time;
     let parsed: Vec<_> = envelope.records.iter().map(|r| parse_record(r)).collect();
     let batch = Batch { user, device_id: &envelope.device_id, skew, received_at, parsed: &parsed };
-    // A retry may race another request with the same records (two tabs, a flaky
-    // network): the loser of the race sees a unique violation and tries once more, and
-    // then finds the winner's rows.
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match store(db, &batch, rate, counts).await {
-            Ok(answer) => return Ok(answer),
-            Err(ApiError::Database(e)) if db::is_unique_violation(&e) && attempt < 3 => continue,
+    // Most batches are new records: they are inserted without being looked up first. If
+    // the insert finds some stored already (a phone sending a batch again after a lost
+    // answer), that transaction is dropped and the batch stored again, looking them up
+    // first. A retry may also race another request with the same records (two tabs, a
+    // flaky network): the loser of the race tries once more, and finds the winner's rows.
+    let mut look_up = Lookup::AssessmentsOnly;
+    for _ in 0..3 {
+        match store(db, &batch, rate, look_up, counts).await {
+            Ok(Some(answer)) => return Ok(answer),
+            Ok(None) => look_up = Lookup::Everything,
+            Err(ApiError::Database(e)) if db::is_unique_violation(&e) => look_up = Lookup::Everything,
             Err(e) => return Err(e),
         }
     }
+    Err(ApiError::Internal("a sync batch raced other requests three times".into()))
+}
+
+/// Which of a batch's records are looked up before they are inserted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lookup {
+    /// Answers to an assessment only (claiming an attempt for one sent before would use
+    /// up another); the insert tells whether the rest are new.
+    AssessmentsOnly,
+    /// All of them.
+    Everything,
 }
 
 /// A batch as it arrived, each record read (or why it can't be).
@@ -360,12 +373,15 @@ fn fingerprint(user_id: i64, record: &LearningRecord, payload: &serde_json::Valu
 /// Checks a batch and stores its new records, their progress and the certificates they
 /// earn, and notes the device's sync, in one transaction; answers after the commit.
 /// What it asks of the database depends on the batch, never on the learner's history.
+/// `None` if the insert found records stored already that weren't looked up: nothing is
+/// kept, and the batch is to be stored again, looking everything up.
 async fn store(
     db: &DatabaseConnection,
     batch: &Batch<'_>,
     rate: SyncRate,
+    look_up: Lookup,
     counts: &Counts,
-) -> Result<SyncResponse, ApiError> {
+) -> Result<Option<SyncResponse>, ApiError> {
     let user = batch.user;
     let txn = db::begin_write(db).await?;
     counts.round_trip();
@@ -384,7 +400,10 @@ async fn store(
         })
         .collect();
 
-    let (results, stored) = store_new(&tx, checked).await?;
+    let Some((results, stored)) = store_new(&tx, checked, look_up).await? else {
+        // Dropped without a commit: rolled back.
+        return Ok(None);
+    };
     projection::add_evidence(&tx, user.id, stored.evidence).await?;
     let modules = projection::update(&tx, user.id, stored.effects).await?;
     // The server decides certificates from what is stored, in this same transaction.
@@ -410,7 +429,7 @@ async fn store(
     counts.round_trip();
     // Their last sync is this one (a sync of another device of theirs that took its time
     // a moment later and committed first would be later by that moment).
-    Ok(SyncResponse { results, progress: Progress { modules, last_sync_at: Some(batch.received_at) } })
+    Ok(Some(SyncResponse { results, progress: Progress { modules, last_sync_at: Some(batch.received_at) } }))
 }
 
 /// What the records a batch stored mean: for progress, for certificates, and which
@@ -424,17 +443,29 @@ struct Stored {
 /// Stores the records of a batch that are new, and answers for each: `accepted`,
 /// `duplicate` (stored before, the same), `conflict` (stored before, other content),
 /// `rejected` with its code, or `attempt_limit` for an answer kept but not counted.
-/// Returns the answers in the batch's order and what the new records mean.
+/// Returns the answers in the batch's order and what the new records mean, or `None` if
+/// the insert skipped records already stored that `look_up` didn't look up (the caller
+/// drops the transaction and tries again, looking everything up).
 ///
-/// Two statements for a batch of up to 500 new records: one looks their ids up (a
-/// batch of new records finds none, which is quick), one inserts them. Another request
-/// storing the same records at the same moment makes the insert fail (a unique
-/// violation), and the batch is tried again, finding them.
-async fn store_new(tx: &impl ConnectionTrait, checked: Vec<Checked>) -> Result<(Vec<RecordResult>, Stored), ApiError> {
+/// A batch of up to 500 new records is one statement: the insert (`ON CONFLICT DO
+/// NOTHING`, answering how many it stored), nothing looked up before or after. Looking
+/// 500 ids up first cost a statement (the fixed cost of a one-record sync is its
+/// statements), and having the insert return the ids it stored cost 0.7 ms per 500 on
+/// SQLite (sqlx fetches returned rows one at a time).
+async fn store_new(
+    tx: &impl ConnectionTrait,
+    checked: Vec<Checked>,
+    look_up: Lookup,
+) -> Result<Option<(Vec<RecordResult>, Stored)>, ApiError> {
     // What is stored under an id: fingerprint, whether it counted, and which record of
     // this batch stores it (if one does).
     let mut stored: HashMap<String, (String, bool, Option<usize>)> = HashMap::new();
-    let ids: Vec<String> = checked.iter().filter_map(|c| c.as_ref().ok()).map(|r| r.model.id.clone()).collect();
+    let ids: Vec<String> = checked
+        .iter()
+        .filter_map(|c| c.as_ref().ok())
+        .filter(|r| look_up == Lookup::Everything || r.assessment.is_some())
+        .map(|r| r.model.id.clone())
+        .collect();
     for (id, (fingerprint, counted)) in lookup(tx, ids).await? {
         stored.insert(id, (fingerprint, counted, None));
     }
@@ -466,10 +497,19 @@ async fn store_new(tx: &impl ConnectionTrait, checked: Vec<Checked>) -> Result<(
         evidence: projection::fold_evidence(&new_rows),
         touched: new_rows.iter().filter(|r| r.counted).map(|r| r.module_id).collect(),
     };
+    let expected = new_rows.len() as u64;
+    let mut inserted = 0;
     let mut rows = new_rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk = rows.by_ref().take(INSERT_CHUNK).map(|m| m.into_active_model().reset_all());
-        learning_record::Entity::insert_many(chunk).exec_without_returning(tx).await?;
+        let insert =
+            learning_record::Entity::insert_many(chunk).on_conflict_do_nothing_on([learning_record::Column::Id]);
+        if let TryInsertResult::Inserted(n) = insert.exec_without_returning(tx).await? {
+            inserted += n;
+        }
+    }
+    if inserted != expected {
+        return Ok(None);
     }
 
     let mut results = Vec::with_capacity(keys.len());
@@ -492,7 +532,7 @@ async fn store_new(tx: &impl ConnectionTrait, checked: Vec<Checked>) -> Result<(
         };
         results.push(RecordResult { id, status, code });
     }
-    Ok((results, meaning))
+    Ok(Some((results, meaning)))
 }
 
 /// Stored records by id: their fingerprint, and whether they counted.
