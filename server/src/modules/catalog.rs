@@ -348,9 +348,9 @@ pub async fn visible_media(db: &impl ConnectionTrait, user: &User) -> Result<Has
     Ok(media)
 }
 
-/// Which of `module_ids` this person may open now, and which of those are a
-/// certification's assessment (what a sync batch is checked against), from
-/// [`Content::load_for`] and the certificates they hold.
+/// Which of the modules `content` holds (read by [`Content::load_for`]) this person may
+/// open now, given the certificates they hold, and which of those are a certification's
+/// assessment: what a sync batch is checked against.
 pub fn visible_among(content: &Content, user: &User, held: &[certificate::Model]) -> (HashSet<i64>, HashSet<i64>) {
     let visible = content.visible(user, held, db::now());
     let assessments = visible.modules.iter().filter(|(.., assessment)| *assessment).map(|(m, ..)| m.id).collect();
