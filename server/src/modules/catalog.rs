@@ -433,7 +433,7 @@ pub async fn module_for(db: &impl ConnectionTrait, user: &User, id: i64) -> Resu
     let visible = visible_to(db, user).await?;
     let (m, version, assigned, assessment) =
         visible.modules.into_iter().find(|(m, ..)| m.id == id).ok_or_else(|| ApiError::not_found("Module"))?;
-    let mut content = version.content()?;
+    let mut content = as_shown(version.content()?);
     if assessment {
         content = without_answer_key(content);
     }
@@ -454,6 +454,16 @@ pub async fn module_for(db: &impl ConnectionTrait, user: &User, id: i64) -> Resu
         assigned: e.assigned,
         assessment: e.assessment,
     })
+}
+
+/// Content as the phone shows it: a tip card's rendered HTML, not its Markdown source as
+/// well (which doubled what a card costs to download). The field stays, empty, while a
+/// phone with an older app may still read it.
+fn as_shown(content: ModuleContent) -> ModuleContent {
+    match content {
+        ModuleContent::Tip { body_html, .. } => ModuleContent::Tip { body_markdown: String::new(), body_html },
+        other => other,
+    }
 }
 
 /// An assessment as learners get it: the questions and options, but not which options

@@ -106,6 +106,8 @@ async fn versions_freeze_what_learners_see(app: TestApp) {
     let got: LearnerModule = app.get(&format!("/api/v1/catalog/{}", module.id)).session(&learner).send().await.json();
     assert_eq!(got.version, 2);
     assert!(matches!(&got.content, ModuleContent::Tip { body_html, .. } if body_html.contains("<em>outcomes</em>")));
+    // The phone gets what it shows: the card's HTML, its Markdown source sent empty.
+    assert!(matches!(&got.content, ModuleContent::Tip { body_markdown, .. } if body_markdown.is_empty()));
 
     // Version 1 is still there, unchanged, for whatever learners recorded against it.
     let old = module_version::Entity::find_by_id((module.id, 1)).one(app.db()).await.unwrap().expect("v1 kept");
