@@ -101,6 +101,37 @@ async fn through_http(
     Ok((size * batches) as f64 / started.elapsed().as_secs_f64())
 }
 
+/// A record at `t` as the server stores it, from `device` at `at`; a quiz attempt with
+/// `score` (passed from 80).
+fn stored(
+    t: &Target,
+    i: usize,
+    user_id: i64,
+    device: &str,
+    at: chrono::DateTime<Utc>,
+    score: Option<i32>,
+) -> learning_record::Model {
+    let r = record(t, i);
+    let score = t.questions.and(score);
+    learning_record::Model {
+        id: r["id"].as_str().unwrap_or_default().to_string(),
+        user_id,
+        device_id: device.into(),
+        kind: r["kind"].as_str().unwrap_or_default().to_string(),
+        module_id: t.id,
+        module_version: t.version as i32,
+        occurred_at: at,
+        device_occurred_at: at,
+        received_at: at,
+        payload: r["payload"].clone(),
+        score,
+        passed: score.map(|s| s >= 80),
+        fingerprint: "0".repeat(64),
+        counted: true,
+        attempt_id: None,
+    }
+}
+
 /// How many earlier records the learner with a long history has.
 const HISTORY: usize = 100_000;
 
@@ -111,27 +142,8 @@ async fn give_history(db: &sea_orm::DatabaseConnection, user_id: i64, targets: &
     let rows: Vec<learning_record::ActiveModel> = (0..HISTORY)
         .map(|i| {
             let t = &targets[i % targets.len()];
-            let r = record(t, i);
             let at = now - chrono::TimeDelta::seconds(300 * (HISTORY - i) as i64);
-            learning_record::Model {
-                id: r["id"].as_str().unwrap_or_default().to_string(),
-                user_id,
-                device_id: "old-phone".into(),
-                kind: r["kind"].as_str().unwrap_or_default().to_string(),
-                module_id: t.id,
-                module_version: t.version as i32,
-                occurred_at: at,
-                device_occurred_at: at,
-                received_at: at,
-                payload: r["payload"].clone(),
-                score: t.questions.map(|_| (i % 101) as i32),
-                passed: t.questions.map(|_| i % 101 >= 80),
-                fingerprint: "0".repeat(64),
-                counted: true,
-                attempt_id: None,
-            }
-            .into_active_model()
-            .reset_all()
+            stored(t, i, user_id, "old-phone", at, Some((i % 101) as i32)).into_active_model().reset_all()
         })
         .collect();
     let mut rows = rows.into_iter().peekable();
@@ -160,26 +172,7 @@ async fn raw_insert(
             (0..size)
                 .map(|i| {
                     let t = &targets[(b * size + i) % targets.len()];
-                    let r = record(t, i);
-                    learning_record::Model {
-                        id: r["id"].as_str().unwrap_or_default().to_string(),
-                        user_id,
-                        device_id: "bench-raw".into(),
-                        kind: r["kind"].as_str().unwrap_or_default().to_string(),
-                        module_id: t.id,
-                        module_version: t.version as i32,
-                        occurred_at: now,
-                        device_occurred_at: now,
-                        received_at: now,
-                        payload: r["payload"].clone(),
-                        score: t.questions.map(|_| 50),
-                        passed: t.questions.map(|_| false),
-                        fingerprint: "0".repeat(64),
-                        counted: true,
-                        attempt_id: None,
-                    }
-                    .into_active_model()
-                    .reset_all()
+                    stored(t, i, user_id, "bench-raw", now, Some(50)).into_active_model().reset_all()
                 })
                 .collect()
         })
