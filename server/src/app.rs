@@ -35,6 +35,7 @@ use crate::{
     certifications,
     config::Config,
     error::ApiError,
+    jobs,
     media::{self, MediaStore, store::StoreError},
     modules, offline,
     openapi::ApiDoc,
@@ -50,6 +51,8 @@ pub struct AppState {
     /// Hashes and checks passwords, a bounded number at once.
     pub hasher: Hasher,
     pub leptos_options: LeptosOptions,
+    /// Wakes this server's job runner when a request enqueues work.
+    pub jobs: jobs::Wake,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -70,7 +73,7 @@ impl AppState {
             .build();
         let media = Arc::new(MediaStore::open(&config.media, &config.data_dir)?);
         let hasher = Hasher::new(config.password_checks);
-        Ok(AppState { db, config: Arc::new(config), media, hasher, leptos_options })
+        Ok(AppState { db, config: Arc::new(config), media, hasher, leptos_options, jobs: jobs::Wake::default() })
     }
 }
 

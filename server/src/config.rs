@@ -6,7 +6,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use clap::Args;
 use ipnet::IpNet;
 
-use crate::auth::password::Hasher;
+use crate::{auth::password::Hasher, jobs::RunnerConfig};
 
 /// Where the data lives; shared by every command.
 #[derive(Args, Debug, Clone)]
@@ -131,6 +131,15 @@ pub struct ServeArgs {
     /// How long a one-time password link stays valid, in hours.
     #[arg(long, env = "PRIMER_RESET_LINK_HOURS", default_value_t = 72)]
     pub reset_link_hours: u32,
+
+    /// Background jobs (such as making videos' renditions) this server runs at once;
+    /// 0: none (it only serves). Default: one per core.
+    #[arg(long, env = "PRIMER_JOB_WORKERS")]
+    pub job_workers: Option<usize>,
+
+    /// How much lower than serving background tools (ffmpeg) run, 0–19.
+    #[arg(long, env = "PRIMER_JOB_NICE", default_value_t = 10)]
+    pub job_nice: i32,
 }
 
 fn parse_net(s: &str) -> Result<IpNet, String> {
@@ -230,6 +239,8 @@ pub struct Config {
     /// Data directory (SQLite file, local media store, temporary uploads).
     pub data_dir: PathBuf,
     pub media: MediaConfig,
+    /// How this server runs background jobs.
+    pub jobs: RunnerConfig,
 }
 
 impl Config {
@@ -258,6 +269,14 @@ impl Config {
             site_root: serve.site_root.clone(),
             data_dir: storage.data_dir.clone(),
             media: storage.media(),
+            jobs: {
+                let defaults = RunnerConfig::default();
+                RunnerConfig {
+                    workers: serve.job_workers.unwrap_or(defaults.workers),
+                    nice: serve.job_nice.clamp(0, 19),
+                    ..defaults
+                }
+            },
         })
     }
 
@@ -287,6 +306,7 @@ impl Default for Config {
             site_root: PathBuf::from("target/site"),
             data_dir: PathBuf::from("data"),
             media: MediaConfig::default(),
+            jobs: RunnerConfig::default(),
         }
     }
 }

@@ -303,7 +303,8 @@ pub async fn import_dir(state: &AppState, dir: &Path, by: Option<i64>) -> anyhow
         let handle = tokio::fs::File::open(file).await.with_context(|| format!("opening {name}"))?;
         let received = media::receive(&state.media, FileChunks(handle)).await.map_err(|e| anyhow!("{name}: {e}"))?;
         let original = Path::new(name).file_name().map(|n| n.to_string_lossy().into_owned());
-        let (stored, how) = media::ingest(state, received, original, by).await.map_err(|e| anyhow!("{name}: {e}"))?;
+        let (stored, how) =
+            media::accept(&state.db, &state.media, received, original, by).await.map_err(|e| anyhow!("{name}: {e}"))?;
         if how == media::Stored::Created {
             report.media_stored += 1;
         }

@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod import;
+pub mod jobs;
 pub mod media;
 pub mod modules;
 pub mod offline;

@@ -1,6 +1,6 @@
 //! `primer`: serve Primer, migrate its database, manage accounts, back up, load demo data.
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{net::SocketAddr, path::PathBuf};
 
 use anyhow::Context;
 use axum::serve::ListenerExt;
@@ -47,6 +47,20 @@ enum Command {
     /// Load demo people, teams and a small catalog (safe to run again; existing ones are
     /// kept).
     Demo,
+    /// Manage stored media.
+    #[command(subcommand)]
+    Media(MediaCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum MediaCommand {
+    /// Make the renditions for phones that videos lack (older uploads, failed attempts).
+    /// Only fills gaps; safe to run again. Running servers do the work, unless --wait.
+    Reprocess {
+        /// Do the work here and return when it is done.
+        #[arg(long)]
+        wait: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -127,6 +141,24 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Media(MediaCommand::Reprocess { wait }) => {
+            let done = server::media::renditions::reprocess(&connection).await?;
+            println!(
+                "Renditions: {} video(s) asked for, {} failed one(s) queued again, {} ready already.",
+                done.asked, done.retried, done.ready
+            );
+            if wait {
+                let state = cli_state(connection, &cli.storage)?;
+                let work = server::jobs::runner::Work { db: state.db.clone(), media: state.media.clone() };
+                let config = server::jobs::RunnerConfig {
+                    kinds: vec![server::jobs::Kind::Renditions],
+                    ..server::jobs::RunnerConfig::default()
+                };
+                let ran = server::jobs::Runner::new(work, config, state.jobs.clone()).drain().await?;
+                println!("Ran {ran} attempt(s); `primer media reprocess` again shows what is left.");
+            }
+            Ok(())
+        }
         Command::Demo => {
             let report = demo::load(&connection).await?;
             println!(
@@ -171,8 +203,9 @@ async fn serve(db: sea_orm::DatabaseConnection, storage: &StorageArgs, args: Ser
         tracing::warn!(site_root = %config.site_root.display(), "the site is not built: pages will have no styles or scripts (run `make build`)");
     }
     server::auth::password::warm_up();
-    let state = AppState::new(db.clone(), config)?;
-    tokio::spawn(housekeeping(db));
+    let state = AppState::new(db, config)?;
+    let work = server::jobs::runner::Work { db: state.db.clone(), media: state.media.clone() };
+    tokio::spawn(server::jobs::Runner::new(work, state.config.jobs.clone(), state.jobs.clone()).run());
 
     let listener =
         tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("listening on {}", args.bind))?;
@@ -194,24 +227,6 @@ async fn serve(db: sea_orm::DatabaseConnection, storage: &StorageArgs, args: Ser
         .await
         .context("serving")?;
     Ok(())
-}
-
-/// Deletes expired sessions and stale one-time links every hour.
-async fn housekeeping(db: sea_orm::DatabaseConnection) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
-    loop {
-        tick.tick().await;
-        match server::auth::session::purge_expired(&db).await {
-            Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions deleted"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "session housekeeping failed"),
-        }
-        match server::auth::reset::purge_stale(&db).await {
-            Ok(n) if n > 0 => tracing::info!(links = n, "stale one-time links deleted"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "link housekeeping failed"),
-        }
-    }
 }
 
 async fn shutdown_signal() {

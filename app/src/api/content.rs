@@ -110,6 +110,90 @@ pub struct Media {
     pub poster: Option<MediaRef>,
     pub original_name: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Videos: the versions made for phones, once they are ready (`data_saver` first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub renditions: Vec<Rendition>,
+    /// Videos, to authors: how making the renditions is going.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processing: Option<Processing>,
+}
+
+/// Which of a video's renditions: what a phone saves by default is the data saver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Quality {
+    /// About 360p, at most 1.9 MB a minute with its sound.
+    DataSaver,
+    /// About 720p, at most 8 MB a minute.
+    Standard,
+}
+
+impl Quality {
+    pub const ALL: [Quality; 2] = [Quality::DataSaver, Quality::Standard];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Quality::DataSaver => "data_saver",
+            Quality::Standard => "standard",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Quality> {
+        Quality::ALL.into_iter().find(|q| q.as_str() == s)
+    }
+
+    /// In people's words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Quality::DataSaver => "Data saver",
+            Quality::Standard => "Standard",
+        }
+    }
+}
+
+/// A video made for phones from an uploaded one (H.264 in MP4, plays everywhere).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Rendition {
+    pub quality: Quality,
+    /// The rendition's own media id (and so its URL).
+    pub media_id: String,
+    pub url: String,
+    pub bytes: u64,
+    pub width: u32,
+    pub height: u32,
+    pub duration_s: f64,
+    /// Its poster frame, taken from the rendition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster: Option<MediaRef>,
+}
+
+/// How making a video's renditions is going.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Processing {
+    pub state: ProcessingState,
+    /// 0–1 while running.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<f64>,
+    /// Why it failed, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ProcessingState {
+    /// Waiting for a server to take it (or to try again after a failure).
+    Queued,
+    Running,
+    Ready,
+    Failed,
+    /// A state this version of the app doesn't know.
+    #[serde(other)]
+    Unknown,
 }
 
 /// A media file as a module refers to it.

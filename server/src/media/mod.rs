@@ -3,6 +3,7 @@
 //! with byte ranges and long-lived caching.
 
 pub mod probe;
+pub mod renditions;
 pub mod sniff;
 pub mod store;
 
@@ -15,7 +16,9 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+};
 use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 use tokio::io::AsyncWriteExt;
@@ -46,6 +49,7 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(upload))
         .layer(DefaultBodyLimit::max(usize::try_from(largest).unwrap_or(usize::MAX).saturating_add(64 << 10)))
         .routes(routes!(serve))
+        .routes(routes!(describe))
 }
 
 /// A file received from an upload, not yet stored.
@@ -184,15 +188,16 @@ pub enum Stored {
 /// Checks what is inside a received file, stores it (a video's poster frame too) and
 /// records it. The same bytes again return the stored record.
 pub async fn ingest(
-    state: &AppState,
+    db: &DatabaseConnection,
+    store: &MediaStore,
     received: Received,
     original_name: Option<String>,
     uploaded_by: Option<i64>,
 ) -> Result<(media::Model, Stored), ApiError> {
-    if let Some(existing) = media::Entity::find_by_id(received.sha256.clone()).one(&state.db).await? {
+    if let Some(existing) = media::Entity::find_by_id(received.sha256.clone()).one(db).await? {
         // Stored before; the store may have lost the bytes (e.g. a restore), so put them back.
-        if !state.media.contains(&existing.sha256).await.map_err(internal)? {
-            state.media.put_file(&existing.sha256, received.file).await.map_err(internal)?;
+        if !store.contains(&existing.sha256).await.map_err(internal)? {
+            store.put_file(&existing.sha256, received.file).await.map_err(internal)?;
         }
         return Ok((existing, Stored::AlreadyThere));
     }
@@ -202,7 +207,7 @@ pub async fn ingest(
         MediaKind::Video => {
             let info = probe::video(&path).await?;
             (duration_s, width, height) = (Some(info.duration_s), Some(info.width), Some(info.height));
-            poster_sha256 = Some(Box::pin(poster_for(state, &path, info.duration_s, uploaded_by)).await?);
+            poster_sha256 = Some(Box::pin(poster_for(db, store, &path, info.duration_s, uploaded_by)).await?);
         }
         MediaKind::Image => {
             let (w, h) = probe::image(&path).await?;
@@ -210,7 +215,7 @@ pub async fn ingest(
         }
         MediaKind::Captions => probe::captions(&path).await?,
     }
-    state.media.put_file(&received.sha256, received.file).await.map_err(internal)?;
+    store.put_file(&received.sha256, received.file).await.map_err(internal)?;
     let record = media::ActiveModel {
         sha256: Set(received.sha256.clone()),
         kind: Set(received.sniffed.kind.as_str().to_string()),
@@ -224,35 +229,52 @@ pub async fn ingest(
         uploaded_by: Set(uploaded_by),
         created_at: Set(db::now()),
     };
-    match record.insert(&state.db).await {
+    match record.insert(db).await {
         Ok(model) => {
             tracing::info!(sha256 = %model.sha256, kind = %model.kind, bytes = model.bytes, "media stored");
             Ok((model, Stored::Created))
         }
         // The same bytes arrived twice at once: the other upload recorded them.
         Err(e) if db::is_unique_violation(&e) => {
-            let existing = media::Entity::find_by_id(received.sha256).one(&state.db).await?.ok_or(e)?;
+            let existing = media::Entity::find_by_id(received.sha256).one(db).await?.ok_or(e)?;
             Ok((existing, Stored::AlreadyThere))
         }
         Err(e) => Err(e.into()),
     }
 }
 
+/// Stores an uploaded (or imported) file, and for a video asks for its renditions (once:
+/// the same video again asks for nothing new).
+pub async fn accept(
+    db: &DatabaseConnection,
+    store: &MediaStore,
+    received: Received,
+    original_name: Option<String>,
+    uploaded_by: Option<i64>,
+) -> Result<(media::Model, Stored), ApiError> {
+    let (model, stored) = ingest(db, store, received, original_name, uploaded_by).await?;
+    if model.kind == MediaKind::Video.as_str() {
+        renditions::request(db, &model.sha256).await?;
+    }
+    Ok((model, stored))
+}
+
 /// Takes a poster frame from a video and stores it as an image.
 async fn poster_for(
-    state: &AppState,
+    db: &DatabaseConnection,
+    store: &MediaStore,
     video: &FsPath,
     duration_s: f64,
     uploaded_by: Option<i64>,
 ) -> Result<String, ApiError> {
-    let out = state.media.temp_file().map_err(|e| ApiError::Internal(e.to_string()))?;
+    let out = store.temp_file().map_err(|e| ApiError::Internal(e.to_string()))?;
     // ffmpeg picks the format from the name; write next to the temp file under .jpg.
     let jpg = out.path().with_extension("jpg");
     probe::poster(video, duration_s, &jpg).await?;
     let file = tokio::fs::File::open(&jpg).await.map_err(|e| ApiError::Internal(e.to_string()))?;
-    let received = receive(&state.media, FileChunks(file)).await;
+    let received = receive(store, FileChunks(file)).await;
     let _ = tokio::fs::remove_file(&jpg).await;
-    let (poster, _) = ingest(state, received?, Some("poster.jpg".into()), uploaded_by).await?;
+    let (poster, _) = ingest(db, store, received?, Some("poster.jpg".into()), uploaded_by).await?;
     Ok(poster.sha256)
 }
 
@@ -265,6 +287,14 @@ pub async fn to_api(db: &impl ConnectionTrait, model: media::Model) -> Result<Me
     let poster = match &model.poster_sha256 {
         Some(sha) => media::Entity::find_by_id(sha.clone()).one(db).await?.map(media_ref),
         None => None,
+    };
+    let (renditions, processing) = if model.kind == MediaKind::Video.as_str() {
+        let renditions =
+            renditions::of(db, std::slice::from_ref(&model.sha256)).await?.remove(&model.sha256).unwrap_or_default();
+        let processing = renditions::processing(db, &model.sha256, renditions.len()).await?;
+        (renditions, Some(processing))
+    } else {
+        (Vec::new(), None)
     };
     Ok(Media {
         url: media_url(&model.sha256),
@@ -279,6 +309,8 @@ pub async fn to_api(db: &impl ConnectionTrait, model: media::Model) -> Result<Me
         poster,
         original_name: model.original_name,
         created_at: model.created_at,
+        renditions,
+        processing,
     })
 }
 
@@ -335,10 +367,32 @@ async fn upload(
         }
         let name = field.file_name().map(str::to_owned);
         let received = receive(&state.media, field).await?;
-        let (model, stored) = ingest(&state, received, name, Some(auth.user().id)).await?;
+        let (model, stored) = accept(&state.db, &state.media, received, name, Some(auth.user().id)).await?;
+        state.jobs.wake();
         let status = if stored == Stored::Created { StatusCode::CREATED } else { StatusCode::OK };
         return Ok((status, axum::Json(to_api(&state.db, model).await?)).into_response());
     }
+}
+
+/// A stored file as authors see it: for a video, its renditions for phones and how making
+/// them is going (`processing`: queued, running with `progress` 0–1, ready, or failed with
+/// the reason in words). Roles: author, admin.
+#[utoipa::path(
+    get, path = "/api/v1/media/{id}", tag = "media",
+    params(("id" = String, Path, description = "The file's SHA-256")),
+    responses(
+        (status = 200, description = "The file", body = Media),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+    ),
+    security(("primer_session" = []))
+)]
+async fn describe(
+    State(state): State<AppState>,
+    _auth: Auth<Authors>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Media>, ApiError> {
+    let model = media::Entity::find_by_id(id).one(&state.db).await?.ok_or_else(|| ApiError::not_found("Media"))?;
+    Ok(axum::Json(to_api(&state.db, model).await?))
 }
 
 /// How long a learner's right to a file is remembered before it is checked again (a video

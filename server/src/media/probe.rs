@@ -158,3 +158,98 @@ pub async fn captions(path: &Path) -> Result<(), ApiError> {
         .map_err(|_| ApiError::InvalidMedia("Captions must be a WebVTT file saved as UTF-8 text.".into()))?;
     Ok(())
 }
+
+/// What making renditions needs to know of a source video.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceInfo {
+    /// As shown: a rotation tag of ±90° is applied (a portrait phone video stays portrait).
+    pub width: u32,
+    pub height: u32,
+    pub duration_s: f64,
+    /// Average frames per second (variable frame rate included), as a fraction.
+    pub fps: (u32, u32),
+    /// `smpte2084` (PQ) or `arib-std-b67` (HLG) for HDR; anything else is SDR.
+    pub color_transfer: Option<String>,
+    pub has_audio: bool,
+}
+
+impl SourceInfo {
+    /// True for HDR (PQ or HLG) video, which needs tone-mapping to BT.709.
+    pub fn is_hdr(&self) -> bool {
+        matches!(self.color_transfer.as_deref(), Some("smpte2084" | "arib-std-b67"))
+    }
+}
+
+#[derive(Deserialize)]
+struct SourceProbe {
+    #[serde(default)]
+    streams: Vec<SourceStream>,
+    format: Option<FfprobeFormat>,
+}
+
+#[derive(Deserialize)]
+struct SourceStream {
+    codec_type: Option<String>,
+    width: Option<u32>,
+    height: Option<u32>,
+    avg_frame_rate: Option<String>,
+    r_frame_rate: Option<String>,
+    color_transfer: Option<String>,
+    #[serde(default)]
+    side_data_list: Vec<serde_json::Value>,
+    #[serde(default)]
+    tags: std::collections::HashMap<String, String>,
+}
+
+/// A frame rate like `30000/1001`; none for `0/0`.
+fn fraction(s: &str) -> Option<(u32, u32)> {
+    let (n, d) = s.split_once('/')?;
+    let (n, d) = (n.trim().parse::<u32>().ok()?, d.trim().parse::<u32>().ok()?);
+    (n > 0 && d > 0).then_some((n, d))
+}
+
+/// Reads what renditions need of a video (see [`SourceInfo`]).
+pub async fn source(path: &Path) -> Result<SourceInfo, ApiError> {
+    let output = run(Command::new("ffprobe")
+        .args(["-v", "error", "-print_format", "json", "-show_streams", "-show_format"])
+        .arg(path))
+    .await?;
+    if !output.status.success() {
+        return Err(unreadable_video());
+    }
+    let parsed: SourceProbe = serde_json::from_slice(&output.stdout).map_err(|_| unreadable_video())?;
+    let video = parsed
+        .streams
+        .iter()
+        .find(|s| s.codec_type.as_deref() == Some("video"))
+        .ok_or_else(|| ApiError::InvalidMedia("This file has no video picture in it.".into()))?;
+    let (Some(width), Some(height)) = (video.width, video.height) else { return Err(unreadable_video()) };
+    let rotation = video
+        .side_data_list
+        .iter()
+        .find_map(|d| d.get("rotation").and_then(|r| r.as_f64()))
+        .or_else(|| video.tags.get("rotate").and_then(|r| r.parse::<f64>().ok()))
+        .unwrap_or(0.0);
+    let quarter_turn = (rotation.round() as i64).rem_euclid(180) == 90;
+    let (width, height) = if quarter_turn { (height, width) } else { (width, height) };
+    let duration_s = parsed
+        .format
+        .and_then(|f| f.duration)
+        .and_then(|d| d.parse::<f64>().ok())
+        .filter(|d| d.is_finite() && *d > 0.0)
+        .ok_or_else(unreadable_video)?;
+    let fps = video
+        .avg_frame_rate
+        .as_deref()
+        .and_then(fraction)
+        .or_else(|| video.r_frame_rate.as_deref().and_then(fraction))
+        .unwrap_or((30, 1));
+    Ok(SourceInfo {
+        width,
+        height,
+        duration_s,
+        fps,
+        color_transfer: video.color_transfer.clone(),
+        has_audio: parsed.streams.iter().any(|s| s.codec_type.as_deref() == Some("audio")),
+    })
+}

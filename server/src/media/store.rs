@@ -166,6 +166,31 @@ impl MediaStore {
         }
     }
 
+    /// Where files being received or worked on go.
+    pub fn tmp_dir(&self) -> &std::path::Path {
+        &self.tmp_dir
+    }
+
+    /// A stored file on this machine's disk, to read: the file itself in a local store;
+    /// from S3, a copy downloaded into `dir`.
+    pub async fn local_copy(&self, sha256: &str, dir: &std::path::Path) -> Result<PathBuf, StoreError> {
+        match &self.backend {
+            Backend::Local { store } => Ok(store.path_to_filesystem(&self.location(sha256))?),
+            Backend::S3 { store, .. } => {
+                use futures_util::StreamExt;
+                use tokio::io::AsyncWriteExt;
+                let target = dir.join(sha256);
+                let mut out = tokio::fs::File::create(&target).await?;
+                let mut chunks = store.get(&self.location(sha256)).await?.into_stream();
+                while let Some(chunk) = chunks.next().await {
+                    out.write_all(&chunk?).await?;
+                }
+                out.flush().await?;
+                Ok(target)
+            }
+        }
+    }
+
     /// A new temporary file for an upload; deleted when dropped unless kept.
     pub fn temp_file(&self) -> std::io::Result<NamedTempFile> {
         tempfile::Builder::new().prefix("upload-").tempfile_in(&self.tmp_dir)

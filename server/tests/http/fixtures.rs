@@ -118,3 +118,14 @@ pub fn webp() -> Vec<u8> {
 pub fn vtt() -> Vec<u8> {
     b"WEBVTT\n\n00:00.000 --> 00:01.500\nHello from Primer\n".to_vec()
 }
+
+/// A video made by ffmpeg from `args` (inputs and codec settings; the output name's
+/// extension is added by the caller through `name`), once per test run.
+pub fn made(name: &str, args: &[&str]) -> Vec<u8> {
+    ffmpeg(name, args)
+}
+
+/// The path of a fixture made before (for remuxing one into another).
+pub fn path_of(name: &str) -> String {
+    dir().join(name).to_string_lossy().into_owned()
+}

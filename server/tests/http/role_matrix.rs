@@ -43,6 +43,7 @@ const API: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/teams", ADMIN),
     ("PATCH", "/api/v1/teams/{id}", ADMIN),
     ("POST", "/api/v1/media", AUTHOR),
+    ("GET", "/api/v1/media/{id}", AUTHOR),
     ("GET", "/media/{id}", ANY),
     ("GET", "/api/v1/modules", AUTHOR),
     ("POST", "/api/v1/modules", AUTHOR),

@@ -11,6 +11,8 @@ mod m20261123_000005_readiness;
 mod m20261201_000006_trust;
 mod m20261201_000007_journeys;
 mod m20261202_000008_evidence;
+mod m20261202_000009_jobs;
+mod m20261202_000010_renditions;
 
 /// The list of every migration Primer has.
 pub struct Migrator;
@@ -27,6 +29,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_trust::Migration),
             Box::new(m20261201_000007_journeys::Migration),
             Box::new(m20261202_000008_evidence::Migration),
+            Box::new(m20261202_000009_jobs::Migration),
+            Box::new(m20261202_000010_renditions::Migration),
         ]
     }
 }
