@@ -302,6 +302,7 @@ mod tests {
             language: "en".into(),
             media: vec![],
             download_bytes: 0,
+            downloads: Default::default(),
             assigned: assigned.map(|(required, due)| Assigned {
                 required,
                 due_date: due.map(|d| d.parse().unwrap()),

@@ -62,6 +62,8 @@ pub enum ApiError {
     InvalidMedia(String),
     #[error("{0}")]
     NotPublishable(String),
+    #[error("{0}")]
+    RenditionsPending(String),
     #[error("A sync batch holds at most {max} records; this one has {got}. Send it in smaller batches.")]
     BatchTooLarge { max: usize, got: usize },
     #[error("These records were made by another person than the one signed in. Sign in as them to send them.")]
@@ -109,6 +111,7 @@ impl ApiError {
             ApiError::EmptyUpload => ErrorCode::EmptyUpload,
             ApiError::InvalidMedia(_) => ErrorCode::InvalidMedia,
             ApiError::NotPublishable(_) => ErrorCode::NotPublishable,
+            ApiError::RenditionsPending(_) => ErrorCode::RenditionsPending,
             ApiError::BatchTooLarge { .. } => ErrorCode::BatchTooLarge,
             ApiError::WrongUser => ErrorCode::WrongUser,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,

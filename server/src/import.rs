@@ -311,6 +311,19 @@ pub async fn import_dir(state: &AppState, dir: &Path, by: Option<i64>) -> anyhow
         media_ids.insert(name.clone(), stored.sha256);
     }
 
+    // Videos are made ready for phones here (a module can't be published before), by
+    // this command or by a server that took the job first.
+    let videos: Vec<String> = {
+        let ids: Vec<String> = media_ids.values().cloned().collect();
+        media::find_many(&state.db, &ids)
+            .await?
+            .into_iter()
+            .filter(|m| m.kind == media::MediaKind::Video.as_str())
+            .map(|m| m.sha256)
+            .collect()
+    };
+    media::renditions::wait_ready(&state.db, &state.media, &videos).await?;
+
     // 3. Modules, paths and assignments, all or nothing.
     let txn = db::begin_write(&state.db).await?;
     let mut module_ids: HashMap<String, i64> = HashMap::new();

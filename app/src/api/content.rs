@@ -169,6 +169,9 @@ pub struct Rendition {
     pub poster: Option<MediaRef>,
 }
 
+// Durations are finite (ffprobe's, checked at upload), so equality is total.
+impl Eq for Rendition {}
+
 /// How making a video's renditions is going.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -266,6 +269,10 @@ pub enum ModuleContent {
         video_media_id: Option<String>,
         poster_media_id: Option<String>,
         captions_media_id: Option<String>,
+        /// Learners: the versions made for phones, data saver first (the catalog fills
+        /// them in; authors' copies and stored versions never carry them).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        renditions: Vec<Rendition>,
     },
     Tip {
         body_markdown: String,
@@ -550,9 +557,12 @@ pub struct CatalogModule {
     pub tags: Vec<String>,
     pub estimated_seconds: u32,
     pub language: String,
-    /// What to download to have it offline.
+    /// What to download to have it offline (the data saver's list).
     pub media: Vec<MediaRef>,
     pub download_bytes: u64,
+    /// What saving it takes at each quality.
+    #[serde(default)]
+    pub downloads: Downloads,
     /// Set when it is assigned to this learner (directly or through a path).
     pub assigned: Option<Assigned>,
     /// A certification's final assessment: answered without feedback, scored by the
@@ -569,6 +579,39 @@ impl CatalogModule {
             Some(a) => a.is_done(progress, self.id),
             None => progress.is_completed(self.id),
         }
+    }
+}
+
+/// What saving a module takes at each quality: a video's rendition (and poster) differ,
+/// its captions and a tip card's images are in both. Originals never go to phones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Downloads {
+    pub data_saver: Download,
+    pub standard: Download,
+}
+
+impl Downloads {
+    /// The list at `quality` (an answer from an older server has none: its `media`).
+    pub fn at<'a>(&'a self, quality: Quality, fallback: &'a [MediaRef]) -> &'a [MediaRef] {
+        let list = match quality {
+            Quality::DataSaver => &self.data_saver.media,
+            Quality::Standard => &self.standard.media,
+        };
+        if list.is_empty() { fallback } else { list }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Download {
+    pub media: Vec<MediaRef>,
+    pub bytes: u64,
+}
+
+impl Download {
+    pub fn of(media: Vec<MediaRef>) -> Download {
+        Download { bytes: media.iter().map(|m| m.bytes).sum(), media }
     }
 }
 
@@ -607,6 +650,8 @@ pub struct LearnerModule {
     pub content: ModuleContent,
     pub media: Vec<MediaRef>,
     pub download_bytes: u64,
+    #[serde(default)]
+    pub downloads: Downloads,
     pub assigned: Option<Assigned>,
     /// A certification's final assessment: `content` carries no answer key.
     #[serde(default)]
@@ -627,6 +672,7 @@ impl From<&LearnerModule> for CatalogModule {
             language: m.language.clone(),
             media: m.media.clone(),
             download_bytes: m.download_bytes,
+            downloads: m.downloads.clone(),
             assigned: m.assigned.clone(),
             assessment: m.assessment,
         }

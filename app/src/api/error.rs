@@ -55,6 +55,9 @@ pub enum ErrorCode {
     InvalidMedia,
     /// The module can't be published yet (e.g. its media is missing).
     NotPublishable,
+    /// The module's video is still being made ready for phones (or that failed): it can be
+    /// published once its renditions are ready.
+    RenditionsPending,
     /// A sync batch with more records than one request may carry.
     BatchTooLarge,
     /// A sync batch made by another person than the one signed in (someone else signed in
@@ -74,7 +77,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the server sends (add new ones here too: the tests check each of them).
-    pub const ALL: [ErrorCode; 28] = [
+    pub const ALL: [ErrorCode; 29] = [
         ErrorCode::MalformedRequest,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::InvalidInput,
@@ -98,6 +101,7 @@ impl ErrorCode {
         ErrorCode::EmptyUpload,
         ErrorCode::InvalidMedia,
         ErrorCode::NotPublishable,
+        ErrorCode::RenditionsPending,
         ErrorCode::BatchTooLarge,
         ErrorCode::WrongUser,
         ErrorCode::Unavailable,
@@ -114,7 +118,9 @@ impl ErrorCode {
             AccountInactive | Forbidden | Csrf => 403,
             NotFound => 404,
             MethodNotAllowed => 405,
-            EmailTaken | TeamNameTaken | LastAdmin | NotPublishable | WrongUser | AttemptsUsed => 409,
+            EmailTaken | TeamNameTaken | LastAdmin | NotPublishable | RenditionsPending | WrongUser | AttemptsUsed => {
+                409
+            }
             TooLarge | BatchTooLarge => 413,
             UnsupportedMediaType => 415,
             InvalidInput | EmptyUpload | InvalidMedia => 422,
@@ -151,6 +157,7 @@ impl ErrorCode {
             EmptyUpload => "empty_upload",
             InvalidMedia => "invalid_media",
             NotPublishable => "not_publishable",
+            RenditionsPending => "renditions_pending",
             BatchTooLarge => "batch_too_large",
             WrongUser => "wrong_user",
             Unavailable => "unavailable",

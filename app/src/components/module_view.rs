@@ -54,7 +54,7 @@ pub fn ModuleView(
 ) -> impl IntoView {
     let Viewable { id, kind, title, summary, estimated_seconds, language, content, assessment } = module;
     let body = match content {
-        ModuleContent::Video { video_media_id, poster_media_id, captions_media_id } => match video_media_id {
+        ModuleContent::Video { video_media_id, poster_media_id, captions_media_id, .. } => match video_media_id {
             Some(video) => view! {
                 <video class="player" controls playsinline preload="metadata" data-testid="module-video"
                     src=media_url(&video) poster=poster_media_id.as_deref().map(media_url)

@@ -397,6 +397,7 @@ mod tests {
                 bytes: 9,
             }],
             download_bytes: 9,
+            downloads: Default::default(),
             assigned: required_due.map(|d| Assigned { required: true, due_date: d.parse().ok(), since: None }),
             assessment: false,
         }

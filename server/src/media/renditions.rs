@@ -382,6 +382,35 @@ pub async fn make(db: &DatabaseConnection, store: &MediaStore, cx: &Context) -> 
     Ok(())
 }
 
+/// Makes these videos' renditions here (one-off commands such as `primer import`), or
+/// waits while a server that claimed them first does; returns once none is waiting or
+/// running. A failure is left for the caller to find (publishing says why).
+pub async fn wait_ready(
+    db: &DatabaseConnection,
+    store: &std::sync::Arc<MediaStore>,
+    videos: &[String],
+) -> Result<(), DbErr> {
+    use crate::jobs::{Runner, RunnerConfig, runner::Work};
+    let work = Work { db: db.clone(), media: store.clone() };
+    let config = RunnerConfig { kinds: vec![Kind::Renditions], ..RunnerConfig::default() };
+    let runner = Runner::new(work, config, Default::default());
+    loop {
+        runner.drain().await?;
+        let made = of(db, videos).await?;
+        let mut waiting = false;
+        for video in videos {
+            let have = made.get(video).map_or(0, Vec::len);
+            let state = processing(db, video, have).await?.state;
+            waiting |= matches!(state, ProcessingState::Queued | ProcessingState::Running);
+        }
+        if !waiting {
+            return Ok(());
+        }
+        // Another server holds it, or a retry's back-off hasn't passed.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
 /// What `primer media reprocess` did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Reprocessed {

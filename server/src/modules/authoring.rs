@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use app::api::{
     Audience, ErrorBody, MediaRef, Module, ModuleContent, ModuleInput, ModuleKind, ModuleStatus, ModuleSummary,
+    ProcessingState,
     content::{self as rules},
 };
 use axum::{extract::State, http::StatusCode};
@@ -68,7 +69,7 @@ fn content_fields(input: &ModuleInput, kind: ModuleKind) -> Result<Option<Conten
             ));
         }
         return Ok(Some(match content.clone() {
-            ModuleContent::Video { video_media_id, poster_media_id, captions_media_id } => {
+            ModuleContent::Video { video_media_id, poster_media_id, captions_media_id, .. } => {
                 ContentFields { video: video_media_id, poster: poster_media_id, captions: captions_media_id, ..empty }
             }
             ModuleContent::Tip { body_markdown, .. } => ContentFields { body: Some(body_markdown), ..empty },
@@ -130,7 +131,12 @@ pub async fn parse_draft(db: &impl ConnectionTrait, input: ModuleInput, saving: 
             check_media(db, "video_media_id", video.as_deref(), "video").await?;
             check_media(db, "poster_media_id", poster.as_deref(), "image").await?;
             check_media(db, "captions_media_id", captions.as_deref(), "captions").await?;
-            ModuleContent::Video { video_media_id: video, poster_media_id: poster, captions_media_id: captions }
+            ModuleContent::Video {
+                video_media_id: video,
+                poster_media_id: poster,
+                captions_media_id: captions,
+                renditions: Vec::new(),
+            }
         }
         ModuleKind::Tip => {
             let body = rules::markdown(fields.body.as_deref().unwrap_or(""))?;
@@ -199,7 +205,7 @@ fn working_version(m: &module::Model) -> i32 {
 /// The media a module's content uses, in a stable order.
 pub fn media_ids(content: &ModuleContent, poster_fallback: Option<&str>) -> Vec<String> {
     match content {
-        ModuleContent::Video { video_media_id, poster_media_id, captions_media_id } => {
+        ModuleContent::Video { video_media_id, poster_media_id, captions_media_id, .. } => {
             let poster = poster_media_id.clone().or(poster_fallback.map(str::to_string));
             [video_media_id.clone(), poster, captions_media_id.clone()].into_iter().flatten().collect()
         }
@@ -400,6 +406,9 @@ pub async fn publish_in(
         return Err(ApiError::NotPublishable(format!("It can't be published yet: {}", problems.join(" "))));
     }
     let mut content = m.content()?;
+    if let ModuleContent::Video { video_media_id: Some(video), .. } = &content {
+        renditions_ready(txn, video).await?;
+    }
     // A video without a chosen poster gets the frame taken from it at upload.
     if let Some(poster) = video_poster(txn, &content).await?
         && let ModuleContent::Video { poster_media_id, .. } = &mut content
@@ -437,6 +446,28 @@ pub async fn publish_in(
     let m = active.update(txn).await?;
     tracing::info!(module_id = id, version, "module published");
     Ok(m)
+}
+
+/// A learner never gets a module whose video isn't ready for phones: refused
+/// (`renditions_pending`) until both renditions are made, saying how it is going.
+async fn renditions_ready(db: &impl ConnectionTrait, video: &str) -> Result<(), ApiError> {
+    let have = crate::media::renditions::of(db, &[video.to_owned()]).await?.remove(video).unwrap_or_default();
+    let processing = crate::media::renditions::processing(db, video, have.len()).await?;
+    let message = match processing.state {
+        ProcessingState::Ready => return Ok(()),
+        ProcessingState::Running => format!(
+            "The video is still being prepared for phones ({} %). Publish it when that is done.",
+            (processing.progress.unwrap_or(0.0) * 100.0).floor()
+        ),
+        ProcessingState::Failed => format!(
+            "The video couldn't be prepared for phones: {} Upload it again, or another file.",
+            processing.error.unwrap_or_default()
+        ),
+        ProcessingState::Queued | ProcessingState::Unknown => {
+            "The video is waiting to be prepared for phones. Publish it when that is done.".to_owned()
+        }
+    };
+    Err(ApiError::RenditionsPending(message))
 }
 
 /// Withdraws a module from learners. Its versions (and what learners recorded) stay.
@@ -567,7 +598,7 @@ pub async fn update_module(
     responses(
         (status = 200, body = Module),
         (status = 404, description = "`not_found`", body = ErrorBody),
-        (status = 409, description = "`not_publishable`: incomplete, or its media is missing", body = ErrorBody),
+        (status = 409, description = "`not_publishable`: incomplete, or its media is missing; `renditions_pending`: its video is not ready for phones yet", body = ErrorBody),
     ),
     security(("primer_session" = []))
 )]

@@ -6,8 +6,8 @@
 use std::collections::{HashMap, HashSet};
 
 use app::api::{
-    Assigned, Audience, Catalog, CatalogModule, CatalogPath, EXPIRING_DAYS, ErrorBody, LearnerModule, ModuleContent,
-    ModuleStatus, User,
+    Assigned, Audience, Catalog, CatalogModule, CatalogPath, Download, Downloads, EXPIRING_DAYS, ErrorBody,
+    LearnerModule, MediaRef, ModuleContent, ModuleStatus, Quality, Rendition, User,
 };
 use axum::extract::State;
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
@@ -19,10 +19,10 @@ use crate::{
     db::{
         self,
         columns::Undecodable,
-        entities::{assignment, certificate, certification, module, module_version, path, path_module},
+        entities::{assignment, certificate, certification, media, module, module_version, path, path_module},
     },
     error::{ApiError, Json, Path},
-    media::media_ref,
+    media::{MediaKind, media_ref, renditions},
 };
 
 /// Whether an assignment is for this person.
@@ -341,9 +341,13 @@ async fn visible_to(db: &impl ConnectionTrait, user: &User) -> Result<Visible, A
 /// Every media file of the module versions this person may open now (what they may
 /// fetch).
 pub async fn visible_media(db: &impl ConnectionTrait, user: &User) -> Result<HashSet<String>, ApiError> {
+    let visible = visible_to(db, user).await?;
+    let versions: Vec<&module_version::Model> = visible.modules.iter().map(|(_, v, ..)| v).collect();
+    let index = media_of(db, &versions).await?;
     let mut media = HashSet::new();
-    for (_, version, ..) in visible_to(db, user).await?.modules {
-        media.extend(version.media_ids()?);
+    for version in versions {
+        let downloads = index.downloads(&version.media_ids()?);
+        media.extend(downloads.data_saver.media.into_iter().chain(downloads.standard.media).map(|m| m.id));
     }
     Ok(media)
 }
@@ -363,31 +367,118 @@ fn order_key(m: &CatalogModule) -> (bool, Option<NaiveDate>, String) {
     (!required, m.assigned.as_ref().and_then(|a| a.due_date), m.title.to_lowercase())
 }
 
-/// The media of these versions, by hash, in one query (a catalog page must not ask once
-/// per module).
-async fn media_of(
-    db: &impl ConnectionTrait,
-    versions: &[&module_version::Model],
-) -> Result<HashMap<String, app::api::MediaRef>, ApiError> {
+/// The files these versions use, and their videos' renditions: four queries for a
+/// whole catalog page, never one per module.
+struct MediaIndex {
+    files: HashMap<String, media::Model>,
+    renditions: HashMap<String, Vec<Rendition>>,
+}
+
+async fn media_of(db: &impl ConnectionTrait, versions: &[&module_version::Model]) -> Result<MediaIndex, ApiError> {
     let mut ids = Vec::new();
     for v in versions {
         ids.extend(v.media_ids()?);
     }
     ids.sort_unstable();
     ids.dedup();
-    Ok(crate::media::find_many(db, &ids).await?.into_iter().map(|m| (m.sha256.clone(), media_ref(m))).collect())
+    let files: HashMap<String, media::Model> =
+        crate::media::find_many(db, &ids).await?.into_iter().map(|m| (m.sha256.clone(), m)).collect();
+    let videos: Vec<String> =
+        files.values().filter(|m| m.kind == MediaKind::Video.as_str()).map(|m| m.sha256.clone()).collect();
+    let renditions = renditions::of(db, &videos).await?;
+    Ok(MediaIndex { files, renditions })
 }
 
-/// A module's catalog entry: its published version, its media in order, and how it
+impl MediaIndex {
+    /// The rendition of `video` at `quality`, or else its other one (none: it has none yet,
+    /// as an old video before `primer media reprocess`).
+    fn rendition(&self, video: &str, quality: Quality) -> Option<&Rendition> {
+        let list = self.renditions.get(video)?;
+        list.iter().find(|r| r.quality == quality).or(list.first())
+    }
+
+    /// What a phone saves at `quality`: each video replaced by its rendition, and the
+    /// poster frame taken from the original replaced by the data saver's (one poster for
+    /// both qualities: it shows only until the video plays); captions, a poster the author
+    /// chose and a tip card's images as they are.
+    fn download(&self, ids: &[String], quality: Quality) -> Vec<MediaRef> {
+        let replaced: HashSet<&str> = ids
+            .iter()
+            .filter(|id| self.rendition(id, quality).is_some())
+            .filter_map(|id| self.files.get(id).and_then(|m| m.poster_sha256.as_deref()))
+            .collect();
+        let chose_poster = ids.iter().any(|id| {
+            !replaced.contains(id.as_str()) && self.files.get(id).is_some_and(|m| m.kind == MediaKind::Image.as_str())
+        });
+        let mut list = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(r) = self.rendition(id, quality) {
+                list.push(MediaRef {
+                    id: r.media_id.clone(),
+                    url: r.url.clone(),
+                    content_type: "video/mp4".into(),
+                    bytes: r.bytes,
+                });
+                if !chose_poster {
+                    list.extend(self.rendition(id, Quality::DataSaver).and_then(|d| d.poster.clone()));
+                }
+            } else if !replaced.contains(id.as_str())
+                && let Some(file) = self.files.get(id)
+            {
+                list.push(media_ref(file.clone()));
+            }
+        }
+        list
+    }
+
+    fn downloads(&self, ids: &[String]) -> Downloads {
+        Downloads {
+            data_saver: Download::of(self.download(ids, Quality::DataSaver)),
+            standard: Download::of(self.download(ids, Quality::Standard)),
+        }
+    }
+
+    /// A video's content as phones get it: its renditions listed, and the file it names
+    /// (what older apps play) the data saver, with the data saver's poster unless the
+    /// author chose one.
+    fn shown(&self, content: ModuleContent) -> ModuleContent {
+        let ModuleContent::Video { video_media_id: Some(video), poster_media_id, captions_media_id, .. } = content
+        else {
+            return content;
+        };
+        let Some(list) = self.renditions.get(&video).filter(|l| !l.is_empty()) else {
+            return ModuleContent::Video {
+                video_media_id: Some(video),
+                poster_media_id,
+                captions_media_id,
+                renditions: Vec::new(),
+            };
+        };
+        let data_saver = &list[0];
+        let auto_poster = self.files.get(&video).and_then(|m| m.poster_sha256.clone());
+        let poster_media_id = match poster_media_id {
+            Some(p) if Some(&p) != auto_poster.as_ref() => Some(p),
+            other => data_saver.poster.as_ref().map(|p| p.id.clone()).or(other),
+        };
+        ModuleContent::Video {
+            video_media_id: Some(data_saver.media_id.clone()),
+            poster_media_id,
+            captions_media_id,
+            renditions: list.clone(),
+        }
+    }
+}
+
+/// A module's catalog entry: its published version, what saving it takes, and how it
 /// is assigned to this person.
 fn entry(
     module_id: i64,
     version: &module_version::Model,
-    media: &HashMap<String, app::api::MediaRef>,
+    index: &MediaIndex,
     assigned: Option<Assigned>,
     assessment: bool,
 ) -> Result<CatalogModule, Undecodable> {
-    let media: Vec<_> = version.media_ids()?.iter().filter_map(|id| media.get(id).cloned()).collect();
+    let downloads = index.downloads(&version.media_ids()?);
     Ok(CatalogModule {
         id: module_id,
         version: version.version,
@@ -397,8 +488,10 @@ fn entry(
         tags: version.tags()?,
         estimated_seconds: version.estimated_seconds as u32,
         language: version.language.clone(),
-        download_bytes: media.iter().map(|r| r.bytes).sum(),
-        media,
+        // What a phone saves unless asked otherwise.
+        media: downloads.data_saver.media.clone(),
+        download_bytes: downloads.data_saver.bytes,
+        downloads,
         assigned,
         assessment,
     })
@@ -407,11 +500,11 @@ fn entry(
 /// The catalog of one person.
 pub async fn for_learner(db: &impl ConnectionTrait, user: &User) -> Result<Catalog, ApiError> {
     let visible = visible_to(db, user).await?;
-    let media = media_of(db, &visible.modules.iter().map(|(_, v, ..)| v).collect::<Vec<_>>()).await?;
+    let index = media_of(db, &visible.modules.iter().map(|(_, v, ..)| v).collect::<Vec<_>>()).await?;
     let mut modules = visible
         .modules
         .into_iter()
-        .map(|(m, version, assigned, assessment)| entry(m.id, &version, &media, assigned, assessment))
+        .map(|(m, version, assigned, assessment)| entry(m.id, &version, &index, assigned, assessment))
         .collect::<Result<Vec<_>, _>>()?;
     modules.sort_by_key(order_key);
     let paths = visible
@@ -433,12 +526,12 @@ pub async fn module_for(db: &impl ConnectionTrait, user: &User, id: i64) -> Resu
     let visible = visible_to(db, user).await?;
     let (m, version, assigned, assessment) =
         visible.modules.into_iter().find(|(m, ..)| m.id == id).ok_or_else(|| ApiError::not_found("Module"))?;
-    let mut content = as_shown(version.content()?);
+    let index = media_of(db, &[&version]).await?;
+    let mut content = index.shown(as_shown(version.content()?));
     if assessment {
         content = without_answer_key(content);
     }
-    let media = media_of(db, &[&version]).await?;
-    let e = entry(m.id, &version, &media, assigned, assessment)?;
+    let e = entry(m.id, &version, &index, assigned, assessment)?;
     Ok(LearnerModule {
         id: e.id,
         version: e.version,
@@ -451,6 +544,7 @@ pub async fn module_for(db: &impl ConnectionTrait, user: &User, id: i64) -> Resu
         content,
         media: e.media,
         download_bytes: e.download_bytes,
+        downloads: e.downloads,
         assigned: e.assigned,
         assessment: e.assessment,
     })

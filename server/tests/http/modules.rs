@@ -146,6 +146,11 @@ async fn video_modules_use_their_media(app: TestApp) {
     )
     .await;
     assert_eq!(module.estimated_seconds, 2, "taken from the video's length");
+    // Not before its video is ready for phones.
+    let early = app.post(&format!("/api/v1/modules/{}/publish", module.id)).session(&author).send().await;
+    early.assert_error(409, "renditions_pending");
+    assert!(early.value()["error"]["message"].as_str().unwrap().contains("prepared for phones"), "{}", early.text());
+    crate::renditions::run_jobs(&app).await;
     let published = publish(&app, &author, module.id).await;
     let poster = video.poster.clone().unwrap();
     assert!(
@@ -153,12 +158,40 @@ async fn video_modules_use_their_media(app: TestApp) {
         "the video's own poster frame"
     );
 
+    // Learners get the renditions, the data saver by default; never the original.
+    let ready: app::api::Media = app.get(&format!("/api/v1/media/{}", video.id)).session(&author).send().await.json();
+    let (data_saver, standard) = (&ready.renditions[0], &ready.renditions[1]);
+    let small_poster = data_saver.poster.clone().unwrap();
     let seen = catalog(&app, &learner).await;
     let entry = &seen.modules[0];
     let ids: Vec<&str> = entry.media.iter().map(|m| m.id.as_str()).collect();
-    assert_eq!(ids, [video.id.as_str(), poster.id.as_str(), captions.id.as_str()]);
-    assert_eq!(entry.download_bytes, video.bytes + poster.bytes + captions.bytes);
-    assert_eq!(entry.media[0].url, format!("/media/{}", video.id));
+    assert_eq!(ids, [data_saver.media_id.as_str(), small_poster.id.as_str(), captions.id.as_str()]);
+    assert_eq!(entry.download_bytes, data_saver.bytes + small_poster.bytes + captions.bytes);
+    assert_eq!(entry.media[0].url, format!("/media/{}", data_saver.media_id));
+    assert_eq!(entry.downloads.data_saver.media, entry.media);
+    assert_eq!(entry.downloads.data_saver.bytes, entry.download_bytes);
+    let ids: Vec<&str> = entry.downloads.standard.media.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, [standard.media_id.as_str(), small_poster.id.as_str(), captions.id.as_str()]);
+    assert_eq!(entry.downloads.standard.bytes, standard.bytes + small_poster.bytes + captions.bytes);
+
+    // The module itself: its content lists the renditions, and names the data saver as its
+    // video (what older apps play), with the data saver's poster.
+    let opened: app::api::LearnerModule =
+        app.get(&format!("/api/v1/catalog/{}", module.id)).session(&learner).send().await.assert_status(200).json();
+    let ModuleContent::Video { video_media_id, poster_media_id, renditions, .. } = &opened.content else {
+        panic!("a video: {:?}", opened.content)
+    };
+    assert_eq!(video_media_id.as_deref(), Some(data_saver.media_id.as_str()));
+    assert_eq!(poster_media_id.as_deref(), Some(small_poster.id.as_str()));
+    assert_eq!(renditions, &ready.renditions);
+    assert_eq!(opened.downloads, entry.downloads);
+    let wire = app.get(&format!("/api/v1/catalog/{}", module.id)).session(&learner).send().await.value();
+    let first = &wire["content"]["renditions"][0];
+    for field in ["quality", "url", "bytes", "width", "height", "duration_s"] {
+        assert!(!first[field].is_null(), "renditions[0].{field}: {first}");
+    }
+    assert_eq!(first["quality"], "data_saver");
+    assert!(wire["downloads"]["data_saver"]["media"].is_array() && wire["downloads"]["standard"]["bytes"].is_u64());
 }
 
 async fn incomplete_modules_cannot_be_published(app: TestApp) {

@@ -909,12 +909,20 @@ async fn media_follows_the_modules_using_it(app: TestApp) {
     for url in [&video.url, &poster.url, &draft_image.url] {
         app.get(url).session(&learner).send().await.assert_error(404, "not_found");
     }
-    // Published in a video module everyone may open: the video and its poster frame.
+    // Published in a video module everyone may open: its renditions for phones and their
+    // poster frame; the original never goes to phones.
     let m = create(&app, &author, &json!({"kind": "video", "title": "Aurora", "video_media_id": video.id})).await;
+    crate::renditions::run_jobs(&app).await;
     publish(&app, &author, m.id).await;
-    for url in [&video.url, &poster.url] {
+    let ready: app::api::Media = app.get(&format!("/api/v1/media/{}", video.id)).session(&author).send().await.json();
+    assert_eq!(ready.renditions.len(), 2);
+    let small_poster = ready.renditions[0].poster.clone().unwrap();
+    for url in ready.renditions.iter().map(|r| &r.url).chain([&small_poster.url]) {
         app.get(url).session(&learner).send().await.assert_status(200);
         app.get(url).session(&manager).send().await.assert_status(200);
+    }
+    for url in [&video.url, &poster.url] {
+        app.get(url).session(&learner).send().await.assert_error(404, "not_found");
     }
     // The draft's image: still nobody's but its authors'.
     app.get(&draft_image.url).session(&learner).send().await.assert_error(404, "not_found");
@@ -929,7 +937,7 @@ async fn media_follows_the_modules_using_it(app: TestApp) {
     body["audience"] = json!({"job_roles": ["Nobody here"]});
     app.put(&format!("/api/v1/modules/{}", m.id)).session(&author).json(&body).send().await.assert_status(200);
     publish(&app, &author, m.id).await;
-    app.get(&video.url).session(&other).send().await.assert_error(404, "not_found");
+    app.get(&ready.renditions[0].url).session(&other).send().await.assert_error(404, "not_found");
 }
 
 /// Links Primer hands out are built from its configuration, never from the request's

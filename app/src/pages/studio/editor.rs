@@ -270,7 +270,7 @@ impl Form {
             m.map(|m| m.media.iter().map(|r| (r.id.clone(), r.clone())).collect()).unwrap_or_default();
         let find = |id: &Option<String>| id.as_ref().and_then(|id| by_id.get(id).cloned());
         let (video, poster, captions, body, questions, pass) = match m.map(|m| &m.content) {
-            Some(ModuleContent::Video { video_media_id, poster_media_id, captions_media_id }) => {
+            Some(ModuleContent::Video { video_media_id, poster_media_id, captions_media_id, .. }) => {
                 (find(video_media_id), find(poster_media_id), find(captions_media_id), String::new(), vec![], 80)
             }
             Some(ModuleContent::Tip { body_markdown, .. }) => (None, None, None, body_markdown.clone(), vec![], 80),
@@ -335,6 +335,7 @@ impl Form {
                 video_media_id: id(self.video),
                 poster_media_id: id(self.poster),
                 captions_media_id: id(self.captions),
+                renditions: Vec::new(),
             },
             // The server renders the HTML itself.
             ModuleKind::Tip => ModuleContent::Tip { body_markdown: self.body.get(), body_html: String::new() },
