@@ -137,6 +137,11 @@ pub struct ServeArgs {
     #[arg(long, env = "PRIMER_JOB_WORKERS")]
     pub job_workers: Option<usize>,
 
+    /// How long a server holds a job without renewing its claim (every 2 s while it
+    /// runs): a server that dies leaves its jobs to others after this long.
+    #[arg(long, env = "PRIMER_JOB_LEASE_SECONDS", default_value_t = 60)]
+    pub job_lease_seconds: u64,
+
     /// How much lower than serving background tools (ffmpeg) run, 0–19.
     #[arg(long, env = "PRIMER_JOB_NICE", default_value_t = 10)]
     pub job_nice: i32,
@@ -274,6 +279,8 @@ impl Config {
                 RunnerConfig {
                     workers: serve.job_workers.unwrap_or(defaults.workers),
                     nice: serve.job_nice.clamp(0, 19),
+                    // Renewed every beat: a lease shorter than a few beats would be lost.
+                    lease: Duration::from_secs(serve.job_lease_seconds).max(defaults.beat * 3),
                     ..defaults
                 }
             },

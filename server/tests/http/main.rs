@@ -12,6 +12,7 @@ mod database;
 mod hostile;
 mod import;
 mod jobs;
+mod jobs_servers;
 mod media;
 mod media_s3;
 mod modules;
