@@ -493,6 +493,12 @@ mod transport {
     }
 }
 
+/// A stored file as authors see it, with how its renditions for phones are going
+/// (authors; read in the browser, where the Studio follows it).
+pub async fn media(id: String) -> Result<crate::api::Media, RequestError> {
+    transport::get(&format!("/api/v1/media/{id}")).await
+}
+
 /// Writes and browser reads happen only in the browser (event handlers and resources
 /// that re-run after hydration); a server render never reaches these.
 #[cfg(not(feature = "hydrate"))]

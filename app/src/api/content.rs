@@ -172,6 +172,24 @@ pub struct Rendition {
 // Durations are finite (ffprobe's, checked at upload), so equality is total.
 impl Eq for Rendition {}
 
+/// Which rendition a phone plays: the one saved on it (so offline play and seeking use
+/// what is there); else, online, the data saver when the browser asks to save data or the
+/// connection is slow, the standard otherwise. `None`: the video has no renditions (it
+/// plays the file its content names).
+pub fn rendition_to_play<'a>(
+    renditions: &'a [Rendition],
+    saved_urls: &[String],
+    save_data: bool,
+) -> Option<&'a Rendition> {
+    let saved = |q: Quality| renditions.iter().find(|r| r.quality == q && saved_urls.contains(&r.url));
+    let wanted = if save_data { Quality::DataSaver } else { Quality::Standard };
+    saved(wanted)
+        .or_else(|| saved(Quality::DataSaver))
+        .or_else(|| saved(Quality::Standard))
+        .or_else(|| renditions.iter().find(|r| r.quality == wanted))
+        .or_else(|| renditions.first())
+}
+
 /// How making a video's renditions is going.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -572,6 +590,16 @@ pub struct CatalogModule {
 }
 
 impl CatalogModule {
+    /// What saving it takes at `quality` (an older server's answer has only `media`).
+    pub fn media_at(&self, quality: Quality) -> &[MediaRef] {
+        self.downloads.at(quality, &self.media)
+    }
+
+    /// How many bytes saving it takes at `quality`.
+    pub fn bytes_at(&self, quality: Quality) -> u64 {
+        self.media_at(quality).iter().map(|m| m.bytes).sum()
+    }
+
     /// Whether `progress` counts this module as done (completed, and completed again for
     /// a recertification).
     pub fn is_done(&self, progress: &super::Progress) -> bool {
@@ -956,5 +984,44 @@ mod tests {
         assert!(questions(&vec![q(false, &[true, false]); 31], Some(5)).is_err());
         assert!(draw(Some(0)).is_err() && draw(Some(6)).is_err() && draw(Some(3)).is_ok() && draw(None).is_ok());
         assert_eq!(quiz_problems(&vec![q(false, &[true, false]); 2], Some(3)).len(), 1, "draws more than there are");
+    }
+}
+
+#[cfg(test)]
+mod playing {
+    use super::*;
+
+    fn rendition(quality: Quality) -> Rendition {
+        let id = if quality == Quality::DataSaver { "d".repeat(64) } else { "s".repeat(64) };
+        Rendition {
+            quality,
+            url: media_url(&id),
+            media_id: id,
+            bytes: 1,
+            width: 2,
+            height: 2,
+            duration_s: 1.0,
+            poster: None,
+        }
+    }
+
+    #[test]
+    fn the_saved_rendition_plays_first_then_the_one_the_connection_suits() {
+        let both = [rendition(Quality::DataSaver), rendition(Quality::Standard)];
+        let pick = |saved: &[&Rendition], save_data| {
+            let urls: Vec<String> = saved.iter().map(|r| r.url.clone()).collect();
+            rendition_to_play(&both, &urls, save_data).map(|r| r.quality)
+        };
+        // Nothing saved: the connection decides.
+        assert_eq!(pick(&[], false), Some(Quality::Standard));
+        assert_eq!(pick(&[], true), Some(Quality::DataSaver));
+        // Saved: what is on the phone, whatever the connection (offline, seeking).
+        assert_eq!(pick(&[&both[0]], false), Some(Quality::DataSaver));
+        assert_eq!(pick(&[&both[1]], true), Some(Quality::Standard));
+        assert_eq!(pick(&[&both[0], &both[1]], false), Some(Quality::Standard));
+        assert_eq!(pick(&[&both[0], &both[1]], true), Some(Quality::DataSaver));
+        // Only one rendition: that one. None: the content's own file.
+        assert_eq!(rendition_to_play(&both[..1], &[], false).map(|r| r.quality), Some(Quality::DataSaver));
+        assert_eq!(rendition_to_play(&[], &[], false), None);
     }
 }

@@ -95,7 +95,7 @@ pub fn ModuleCard(module: CatalogModule, progress: Signal<Progress>) -> impl Int
                 <div class="line">
                     <span class="badge">{module.kind.label()}</span>
                     <span class="muted small">{duration_label(module.estimated_seconds)}</span>
-                    <span class="muted small">{size_label(module.download_bytes)}</span>
+                    <span class="muted small">{move || entry.with_value(|m| size_label(m.bytes_at(device.quality.get())))}</span>
                     {move || entry.with_value(|m| m.is_done(&progress.get())).then(|| view! { <span class="badge ok" data-testid="done">"Done"</span> })}
                     {module.assessment.then(|| view! { <span class="badge">"Assessment"</span> })}
                     {move || match (device.saved.get().is_some(), device.saved_module(id).is_some(), device.online.get()) {
@@ -158,8 +158,9 @@ pub fn SaveButton(
 ) -> impl IntoView {
     let device = use_device();
     let ids: Vec<i64> = modules.iter().map(|m| m.id).collect();
-    let bytes: u64 = modules.iter().map(|m| m.download_bytes).sum();
     let modules = StoredValue::new(modules);
+    // The real bytes of the quality this phone saves in.
+    let bytes = move || modules.with_value(|ms| ms.iter().map(|m| m.bytes_at(device.quality.get())).sum::<u64>());
     let job = StoredValue::new(job);
     let all_saved = move || {
         device.saved.get().is_some_and(|saved| {
@@ -205,7 +206,7 @@ pub fn SaveButton(
                 None => view! {
                     <button type="button" class="secondary" data-testid="save-button"
                         on:click=move |_| job.with_value(|j| device.save(j, modules.get_value()))>
-                        {if bytes == 0 { label.clone() } else { format!("{} · {}", label, size_label(bytes)) }}
+                        {match bytes() { 0 => label.clone(), bytes => format!("{} · {}", label, size_label(bytes)) }}
                     </button>
                 }.into_any(),
             }}

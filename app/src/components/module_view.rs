@@ -5,7 +5,10 @@
 
 use leptos::prelude::*;
 
-use crate::api::{ModuleContent, ModuleKind, Question, media_url};
+use crate::{
+    api::{ModuleContent, ModuleKind, Question, Rendition, media_url, rendition_to_play},
+    device::{Device, saves_data},
+};
 
 /// What a module view needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,10 +57,11 @@ pub fn ModuleView(
 ) -> impl IntoView {
     let Viewable { id, kind, title, summary, estimated_seconds, language, content, assessment } = module;
     let body = match content {
-        ModuleContent::Video { video_media_id, poster_media_id, captions_media_id, .. } => match video_media_id {
+        ModuleContent::Video { video_media_id, poster_media_id, captions_media_id, renditions } => match video_media_id
+        {
             Some(video) => view! {
                 <video class="player" controls playsinline preload="metadata" data-testid="module-video"
-                    src=media_url(&video) poster=poster_media_id.as_deref().map(media_url)
+                    src=video_source(id, video, renditions) poster=poster_media_id.as_deref().map(media_url)
                     on:ended=move |_| if let Some(cb) = on_video_end { cb.run(()) }>
                     {captions_media_id.map(|c| view! {
                         <track kind="captions" src=media_url(&c) srclang=language.clone() label="Captions" default/>
@@ -88,6 +92,24 @@ pub fn ModuleView(
             {(!summary.is_empty()).then(|| view! { <p class="muted">{summary}</p> })}
             {body}
         </div>
+    }
+}
+
+/// What the player plays: the rendition saved on this phone, or the one that suits its
+/// connection (`rendition_to_play`); the file the content names when there are none.
+fn video_source(
+    module_id: i64,
+    video: String,
+    renditions: Vec<Rendition>,
+) -> impl Fn() -> String + Send + Sync + 'static {
+    let device = use_context::<Device>();
+    let small = saves_data();
+    move || {
+        let saved = device.and_then(|d| d.saved_module(module_id)).map(|s| s.urls).unwrap_or_default();
+        match rendition_to_play(&renditions, &saved, small.get()) {
+            Some(r) => r.url.clone(),
+            None => media_url(&video),
+        }
     }
 }
 

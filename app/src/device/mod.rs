@@ -41,6 +41,8 @@ pub struct Device {
     pub user_id: RwSignal<Option<i64>>,
     /// Download required modules due soon by themselves (a setting, on by default).
     pub auto_save: RwSignal<bool>,
+    /// The quality videos are saved in (a setting: the data saver unless changed).
+    pub quality: RwSignal<crate::api::Quality>,
     /// A read was answered from this phone's copy because the network didn't answer in
     /// time (a signal that never answers): screens say so, and the device keeps asking
     /// until the network is back.
@@ -75,6 +77,7 @@ impl Device {
             synced_progress: RwSignal::new(None),
             user_id: RwSignal::new(None),
             auto_save: RwSignal::new(true),
+            quality: RwSignal::new(crate::api::Quality::DataSaver),
             slow: RwSignal::new(false),
             refresh: RwSignal::new(0),
             playlist: RwSignal::new(None),
@@ -332,6 +335,28 @@ pub fn start_for(device: Device, user_id: i64) {
             }
         }
     });
+}
+
+/// Whether to play the smaller video: the browser asks to save data, or it estimates the
+/// connection as slow (2G or 3G). `true` until hydrated: the server can't tell, and the
+/// smaller file is the safer guess on a phone.
+pub fn saves_data() -> Signal<bool> {
+    let small = RwSignal::new(true);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let get = |target: &wasm_bindgen::JsValue, key: &str| js_sys::Reflect::get(target, &key.into()).ok();
+            let connection = get(&window().navigator(), "connection").filter(|c| c.is_object());
+            let asks = connection.as_ref().and_then(|c| get(c, "saveData")).and_then(|v| v.as_bool()).unwrap_or(false);
+            let slow = connection
+                .as_ref()
+                .and_then(|c| get(c, "effectiveType"))
+                .and_then(|v| v.as_string())
+                .is_some_and(|t| matches!(t.as_str(), "slow-2g" | "2g" | "3g"));
+            small.set(asks || slow);
+        }
+    });
+    small.into()
 }
 
 /// Whether this is an iPhone or iPad, and whether Primer runs from the home screen

@@ -5,7 +5,7 @@ use leptos::prelude::Set;
 use serde::{Deserialize, Serialize};
 
 use super::Device;
-use crate::api::{CatalogModule, media_url};
+use crate::api::{CatalogModule, Quality, media_url};
 
 /// A module saved on this device (an entry of the offline store's index).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,7 +46,7 @@ impl SaveItem {
     /// Everything a module needs offline: its data (what the page reads), its page (for a
     /// cold start straight into it), every media file, and for an assessment the attempt
     /// open for it (`with_attempt`: the server issued one).
-    pub fn for_module(m: &CatalogModule, with_attempt: bool) -> SaveItem {
+    pub fn for_module(m: &CatalogModule, with_attempt: bool, quality: Quality) -> SaveItem {
         let mut files = vec![
             SaveFile { url: format!("/api/v1/catalog/{}", m.id), bytes: 0 },
             SaveFile { url: module_page(m.id), bytes: 0 },
@@ -54,7 +54,7 @@ impl SaveItem {
         if with_attempt {
             files.push(SaveFile { url: attempt_url(m.id), bytes: 0 });
         }
-        files.extend(m.media.iter().map(|r| SaveFile { url: media_url(&r.id), bytes: r.bytes }));
+        files.extend(m.media_at(quality).iter().map(|r| SaveFile { url: media_url(&r.id), bytes: r.bytes }));
         SaveItem { module_id: m.id, version: m.version, title: m.title.clone(), files }
     }
 }
@@ -120,6 +120,49 @@ pub fn set_auto_save(device: Device, on: bool) {
         let _ = gloo_storage::LocalStorage::set(AUTO_SAVE, on);
     }
     device.auto_save.set(on);
+}
+
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+const QUALITY: &str = "primer.quality";
+
+/// The quality videos are saved in: the data saver unless the person chose standard.
+pub fn setting_quality() -> Quality {
+    #[cfg(feature = "hydrate")]
+    {
+        use gloo_storage::Storage;
+        gloo_storage::LocalStorage::get::<Quality>(QUALITY).unwrap_or(Quality::DataSaver)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    Quality::DataSaver
+}
+
+/// Changes the setting (what is saved already stays until replaced).
+pub fn set_quality(device: Device, quality: Quality) {
+    #[cfg(feature = "hydrate")]
+    {
+        use gloo_storage::Storage;
+        let _ = gloo_storage::LocalStorage::set(QUALITY, quality);
+    }
+    device.quality.set(quality);
+}
+
+/// The saved modules whose files are not the ones `quality` takes (saved before the
+/// setting changed): what "Replace" saves again.
+pub fn saved_in_other_quality<'a>(
+    saved: &[SavedModule],
+    catalog: &'a [CatalogModule],
+    quality: Quality,
+) -> Vec<&'a CatalogModule> {
+    catalog
+        .iter()
+        .filter(|m| {
+            saved.iter().any(|s| {
+                s.module_id == m.id
+                    && s.version == m.version
+                    && m.media_at(quality).iter().any(|r| !s.urls.contains(&media_url(&r.id)))
+            })
+        })
+        .collect()
 }
 
 /// How far ahead "due soon" reaches for downloading by itself (the first onboarding tier).
@@ -231,7 +274,7 @@ mod browser {
             let mut items = Vec::with_capacity(modules.len());
             for m in &modules {
                 let attempt = m.assessment && crate::client::start_attempt(m.id).await.is_ok();
-                items.push(SaveItem::for_module(m, attempt));
+                items.push(SaveItem::for_module(m, attempt, device.quality.get_untracked()));
             }
             let items = serde_json::to_string(&items).unwrap_or_default();
             // Saving is the moment to ask the browser to keep what is saved.
@@ -334,6 +377,7 @@ mod browser {
     /// available, and download required modules due soon.
     pub fn start(device: Device, user_id: i64) {
         device.auto_save.set(setting_auto_save());
+        device.quality.set(setting_quality());
         spawn_local(async move {
             // Before anything is saved for this person (the store announces a clear).
             let _ = js::claim(user_id as f64).await;
@@ -417,7 +461,7 @@ mod tests {
 
     #[test]
     fn a_module_saves_its_data_page_and_media() {
-        let item = SaveItem::for_module(&module(4, 2, None), false);
+        let item = SaveItem::for_module(&module(4, 2, None), false, Quality::DataSaver);
         let urls: Vec<&str> = item.files.iter().map(|f| f.url.as_str()).collect();
         assert_eq!(urls, ["/api/v1/catalog/4", "/modules/4", &format!("/media/{}", "ab".repeat(32))]);
         assert_eq!(item.files[2].bytes, 9);
@@ -436,5 +480,33 @@ mod tests {
         let incomplete = SavedModule { complete: false, ..saved(1, 2) };
         let (fetch, _) = plan_refresh(&[incomplete], &catalog, false, soon);
         assert_eq!(fetch.iter().map(|m| m.id).collect::<Vec<_>>(), [1]);
+    }
+
+    #[test]
+    fn saving_takes_the_chosen_quality_and_knows_what_to_replace() {
+        use crate::api::{Download, Downloads, MediaRef};
+        let file = |id: &str, bytes: u64| MediaRef {
+            id: id.repeat(32),
+            url: format!("/media/{}", id.repeat(32)),
+            content_type: "video/mp4".into(),
+            bytes,
+        };
+        let mut m = module(5, 1, None);
+        m.downloads = Downloads {
+            data_saver: Download::of(vec![file("d1", 2_000_000), file("c1", 30_000)]),
+            standard: Download::of(vec![file("s1", 9_000_000), file("c1", 30_000)]),
+        };
+        let urls = |q| SaveItem::for_module(&m, false, q).files.into_iter().skip(2).map(|f| f.url).collect::<Vec<_>>();
+        assert_eq!(urls(Quality::DataSaver), [media_url(&"d1".repeat(32)), media_url(&"c1".repeat(32))]);
+        assert_eq!(urls(Quality::Standard), [media_url(&"s1".repeat(32)), media_url(&"c1".repeat(32))]);
+        assert_eq!(m.bytes_at(Quality::Standard), 9_030_000);
+        // An older answer without downloads: its media, whatever the quality.
+        assert_eq!(module(6, 1, None).bytes_at(Quality::Standard), 9);
+
+        let saved_small = SavedModule { urls: urls(Quality::DataSaver), ..saved(5, 1) };
+        let catalog = vec![m.clone()];
+        assert!(saved_in_other_quality(std::slice::from_ref(&saved_small), &catalog, Quality::DataSaver).is_empty());
+        let replace = saved_in_other_quality(&[saved_small], &catalog, Quality::Standard);
+        assert_eq!(replace.iter().map(|m| m.id).collect::<Vec<_>>(), [5]);
     }
 }

@@ -6,7 +6,8 @@ use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 
 use crate::{
-    api::{Me, Role},
+    api::{Me, Quality, Role},
+    client,
     components::{gate::signed_in, learner::SyncStatus},
     device::{self, saved, use_device},
     learning::size_label,
@@ -67,6 +68,7 @@ fn OnThisDevice() -> impl IntoView {
         {move || device.download("auto").map(|(done, total)| view! {
             <p class="small muted" role="status">{format!("Downloading required modules: {} of {}", size_label(done as u64), size_label(total.max(done) as u64))}</p>
         })}
+        <VideoQuality/>
         <section class="card">
             <h2>"Storage"</h2>
             {move || match estimate.get() {
@@ -97,5 +99,66 @@ fn OnThisDevice() -> impl IntoView {
                 <p>"Safari deletes a website's saved data after seven days without a visit. Add Primer to your Home Screen to keep it: tap Share, then “Add to Home Screen”, and open Primer from there."</p>
             </section>
         })}
+    }
+}
+
+/// The quality videos are saved in (the data saver unless changed), and, once it changes,
+/// an offer to save again in it what was saved in the other.
+#[component]
+fn VideoQuality() -> impl IntoView {
+    let device = use_device();
+    let catalog = Resource::new(move || device.refresh.get(), |_| client::sendable(client::catalog()));
+    let choice = move |quality: Quality, text: &'static str| {
+        view! {
+            <label class="check">
+                <input type="radio" name="quality" data-testid=format!("quality-{}", quality.as_str())
+                    prop:checked=move || device.quality.get() == quality
+                    on:change=move |_| saved::set_quality(device, quality)/>
+                <span>{text}</span>
+            </label>
+        }
+    };
+    let job = "replace-quality";
+    view! {
+        <section class="card" data-testid="video-quality">
+            <h2>"Video quality"</h2>
+            {choice(Quality::DataSaver, "Data saver: small files, made for phones (about 2 MB a minute)")}
+            {choice(Quality::Standard, "Standard: sharper, about four times the size")}
+            <Suspense fallback=|| ()>
+                {move || {
+                    let quality = device.quality.get();
+                    let saved = device.saved.get()?;
+                    let catalog = catalog.get()?.ok()?;
+                    let replace: Vec<_> =
+                        saved::saved_in_other_quality(&saved, &catalog.modules, quality).into_iter().cloned().collect();
+                    if replace.is_empty() {
+                        return None;
+                    }
+                    let bytes: u64 = replace.iter().map(|m| m.bytes_at(quality)).sum();
+                    let count = replace.len();
+                    let replace = StoredValue::new(replace);
+                    Some(view! {
+                        <div data-testid="replace-quality">
+                            <p class="small">{format!(
+                                "{} saved in the other quality.",
+                                if count == 1 { "1 module is".to_string() } else { format!("{count} modules are") }
+                            )}</p>
+                            {move || match device.download(job) {
+                                Some((done, total)) => view! {
+                                    <p class="small muted" role="status">{format!("Saving again: {} of {}", size_label(done as u64), size_label(total.max(done) as u64))}</p>
+                                }.into_any(),
+                                None => view! {
+                                    <button type="button" class="secondary" data-testid="replace-quality-button"
+                                        on:click=move |_| device.save(job, replace.get_value())>
+                                        {format!("Replace with {} · {}", quality.label().to_lowercase(), size_label(bytes))}
+                                    </button>
+                                }.into_any(),
+                            }}
+                        </div>
+                    })
+                }}
+            </Suspense>
+            {move || device.download_note(job).map(|n| view! { <p class="small muted" data-testid="replace-note">{n}</p> })}
+        </section>
     }
 }

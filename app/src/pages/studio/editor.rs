@@ -11,8 +11,8 @@ use leptos_router::hooks::use_params_map;
 use super::{STUDIO_ROLES, StudioTabs, status_class, status_of_module};
 use crate::{
     api::{
-        Audience, ErrorCode, Me, Media, MediaRef, Module, ModuleContent, ModuleInput, ModuleKind, Question, QuizOption,
-        RequestError, Team,
+        Audience, ErrorCode, Me, Media, MediaRef, Module, ModuleContent, ModuleInput, ModuleKind, ProcessingState,
+        Quality, Question, QuizOption, RequestError, Team,
         content::{self as rules},
         media_url,
     },
@@ -470,26 +470,24 @@ fn Editor(kind: ModuleKind, initial: Option<Module>, teams: Vec<Team>, known: Kn
                 Some(id) => client::update_module(id, input).await,
                 None => client::create_module(input).await,
             };
-            let result = match result {
-                Ok(m) if then_publish => {
-                    saved.set(Some(m.clone()));
-                    client::publish_module(m.id).await
+            // Saved: it has an address now, kept in the URL without reloading, even if
+            // publishing is then refused (its video still being prepared, say).
+            if let Ok(m) = &result {
+                if existing.is_none() {
+                    let _ = window().history().map(|h| {
+                        h.replace_state_with_url(&wasm_bindgen_null(), "", Some(&format!("/studio/modules/{}", m.id)))
+                    });
                 }
+                saved.set(Some(m.clone()));
+                dirty.set(false);
+            }
+            let result = match result {
+                Ok(m) if then_publish => client::publish_module(m.id).await,
                 other => other,
             };
             pending.set(false);
             match result {
                 Ok(m) => {
-                    if existing.is_none() {
-                        // Now it has an address: keep it in the URL without reloading.
-                        let _ = window().history().map(|h| {
-                            h.replace_state_with_url(
-                                &wasm_bindgen_null(),
-                                "",
-                                Some(&format!("/studio/modules/{}", m.id)),
-                            )
-                        });
-                    }
                     let text = if then_publish {
                         format!("Published version {}.", m.published_version.unwrap_or(1))
                     } else {
@@ -699,6 +697,7 @@ fn VideoFields(form: Form) -> impl IntoView {
                 <p class="small" data-testid="video-chosen">{format!("Video: {} ", size_label(v.bytes as f64))}
                     <a href=v.url.clone() target="_blank">"open"</a></p>
             })}
+            <RenditionStatus video=form.video/>
             <MediaPicker label="Choose or drop a video" accept="video/mp4,video/webm,video/quicktime"
                 hint="MP4, WebM or QuickTime; up to 1 GiB. Keep it short: 90 seconds is plenty." on_uploaded=on_video test_id="video-upload"/>
             <p class="small">{move || match (form.poster.get(), form.auto_poster.get()) {
@@ -714,6 +713,90 @@ fn VideoFields(form: Form) -> impl IntoView {
                 hint="WebVTT (.vtt)." on_uploaded=Callback::new(move |m: Media| form.captions.set(Some(m.into())))/>
         </fieldset>
     }
+}
+
+/// How the chosen video is being made ready for phones: followed every second while it
+/// is, with a percentage that only rises; then what each rendition weighs, or why it
+/// failed, in words. A module can be published once it is ready.
+#[component]
+fn RenditionStatus(video: RwSignal<Option<MediaRef>>) -> impl IntoView {
+    let status = RwSignal::new(None::<Media>);
+    // The highest percentage shown for this video (a retry starts over; the page doesn't).
+    let shown = RwSignal::new(0.0_f64);
+    Effect::new(move |_| {
+        let Some(chosen) = video.get() else {
+            status.set(None);
+            return;
+        };
+        shown.set(0.0);
+        #[cfg(feature = "hydrate")]
+        follow(chosen.id, video, status);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = chosen;
+    });
+    move || {
+        let media = status.get()?;
+        let processing = media.processing.clone()?;
+        let (class, text) = match processing.state {
+            ProcessingState::Ready => ("small", ready_label(&media)),
+            ProcessingState::Failed => (
+                "alert error",
+                format!(
+                    "This video couldn't be prepared for phones: {} Upload it again, or another file.",
+                    processing.error.unwrap_or_default()
+                ),
+            ),
+            ProcessingState::Running => {
+                let percent = (processing.progress.unwrap_or(0.0) * 100.0).floor().max(shown.get_untracked());
+                shown.set(percent);
+                ("small", format!("Preparing for phones… {percent:.0} %"))
+            }
+            ProcessingState::Queued | ProcessingState::Unknown => {
+                ("small", "Preparing for phones… waiting to start".to_string())
+            }
+        };
+        Some(view! { <p class=class role="status" data-testid="renditions-status">{text}</p> })
+    }
+}
+
+/// "90 s → 2.6 MB for phones, 9.8 MB standard": what a phone saves (the data saver and
+/// its poster) and the standard rendition.
+fn ready_label(media: &Media) -> String {
+    let weight = |q: Quality| {
+        media.renditions.iter().find(|r| r.quality == q).map(|r| r.bytes + r.poster.as_ref().map_or(0, |p| p.bytes))
+    };
+    let seconds = media.duration_s.unwrap_or(0.0).round();
+    match (weight(Quality::DataSaver), weight(Quality::Standard)) {
+        (Some(small), Some(standard)) => format!(
+            "Ready for phones: {seconds:.0} s → {} for phones, {} standard",
+            size_label(small as f64),
+            size_label(standard as f64)
+        ),
+        _ => "Ready for phones.".to_string(),
+    }
+}
+
+/// Reads the video's state every second until it is ready or failed, or another video
+/// is chosen, or the page is gone.
+#[cfg(feature = "hydrate")]
+fn follow(id: String, video: RwSignal<Option<MediaRef>>, status: RwSignal<Option<Media>>) {
+    spawn_local(async move {
+        loop {
+            if video.try_get_untracked().flatten().map(|v| v.id).as_ref() != Some(&id) {
+                return;
+            }
+            if let Ok(media) = client::media(id.clone()).await {
+                let finished = media
+                    .processing
+                    .as_ref()
+                    .is_none_or(|p| matches!(p.state, ProcessingState::Ready | ProcessingState::Failed));
+                if status.try_set(Some(media)).is_some() || finished {
+                    return;
+                }
+            }
+            crate::device::saved::pause(1_000).await;
+        }
+    });
 }
 
 /// The card's Markdown, and images for it.
