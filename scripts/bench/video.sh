@@ -54,7 +54,7 @@ for r in json.loads(sys.argv[1])["renditions"]:
 ' "$ready" > "$work/renditions.txt"
 while read -r quality id width height bytes poster; do
   file=$(find "$PRIMER_DATA_DIR" -type f -name "$id" | head -1)
-  ssim=$(ffmpeg -hide_banner -nostats -i "$file" -i "$clip" \
+  ssim=$(ffmpeg -nostdin -hide_banner -nostats -i "$file" -i "$clip" \
     -lavfi "[1:v]fps=30,scale=$width:$height:flags=bicubic[ref];[0:v][ref]ssim" -f null - 2>&1 \
     | grep -o 'All:[0-9.]*' | cut -d: -f2)
   printf -v line '%-11s %10s %10s %11s %8s %7s' "$quality" "${width}x$height" \

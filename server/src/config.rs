@@ -42,6 +42,11 @@ pub struct StorageArgs {
     /// Largest captions (WebVTT) upload, in bytes (default 1 MiB).
     #[arg(long, env = "PRIMER_MAX_CAPTIONS_BYTES", default_value_t = 1 << 20, global = true)]
     pub max_captions_bytes: u64,
+
+    /// Delete an uploaded video's own file once its renditions for phones are ready, to
+    /// save space (authors then have the renditions only). Default: originals are kept.
+    #[arg(long, env = "PRIMER_DROP_ORIGINALS", default_value_t = false, global = true)]
+    pub drop_originals: bool,
 }
 
 impl StorageArgs {
@@ -65,6 +70,7 @@ impl StorageArgs {
                 image: self.max_image_bytes,
                 captions: self.max_captions_bytes,
             },
+            drop_originals: self.drop_originals,
         }
     }
 
@@ -203,6 +209,8 @@ pub struct MediaConfig {
     /// `None`: a directory under the data directory. `s3://...`: a bucket.
     pub store_url: Option<String>,
     pub limits: MediaLimits,
+    /// Delete a video's uploaded file once its renditions are ready (kept by default).
+    pub drop_originals: bool,
 }
 
 /// Sign-in throttling limits (see `auth::throttle`).

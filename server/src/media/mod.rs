@@ -17,7 +17,8 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    QueryFilter,
 };
 use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
@@ -195,9 +196,15 @@ pub async fn ingest(
     uploaded_by: Option<i64>,
 ) -> Result<(media::Model, Stored), ApiError> {
     if let Some(existing) = media::Entity::find_by_id(received.sha256.clone()).one(db).await? {
-        // Stored before; the store may have lost the bytes (e.g. a restore), so put them back.
-        if !store.contains(&existing.sha256).await.map_err(internal)? {
+        // Stored before; the store may have lost the bytes (e.g. a restore), or they were
+        // dropped after the renditions were made: put them back.
+        if existing.dropped_at.is_some() || !store.contains(&existing.sha256).await.map_err(internal)? {
             store.put_file(&existing.sha256, received.file).await.map_err(internal)?;
+        }
+        if existing.dropped_at.is_some() {
+            let mut back = existing.into_active_model();
+            back.dropped_at = Set(None);
+            return Ok((back.update(db).await?, Stored::AlreadyThere));
         }
         return Ok((existing, Stored::AlreadyThere));
     }
@@ -228,6 +235,7 @@ pub async fn ingest(
         original_name: Set(original_name.map(|n| n.chars().take(255).collect())),
         uploaded_by: Set(uploaded_by),
         created_at: Set(db::now()),
+        dropped_at: Set(None),
     };
     match record.insert(db).await {
         Ok(model) => {
@@ -446,6 +454,8 @@ async fn serve(
     }
     let lookup = async {
         let record = media::Entity::find_by_id(id.clone()).one(&state.db).await?;
+        // An original dropped after its renditions were made is gone, as if never stored.
+        let record = record.filter(|r| r.dropped_at.is_none());
         Ok::<_, ApiError>(record.map(|r| r.content_type.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM)))
     };
     let mime = state.media.served_type(&id, lookup).await?.ok_or_else(|| ApiError::not_found("Media"))?;

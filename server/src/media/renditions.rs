@@ -321,7 +321,12 @@ pub async fn make(db: &DatabaseConnection, store: &MediaStore, cx: &Context) -> 
     let have = made(db, &source.sha256).await?;
     let missing: Vec<Rung> = LADDER.into_iter().filter(|r| !have.contains(&r.quality)).collect();
     if missing.is_empty() {
-        return Ok(());
+        return drop_original(db, store, &source).await;
+    }
+    if source.dropped_at.is_some() {
+        return Err(JobError::Permanent(
+            "The uploaded file was deleted after its first renditions were made; upload it again.".into(),
+        ));
     }
     let input = store
         .local_copy(&source.sha256, &cx.tmp)
@@ -379,6 +384,27 @@ pub async fn make(db: &DatabaseConnection, store: &MediaStore, cx: &Context) -> 
     }
     cx.progress(1.0);
     tracing::info!(source = %source.sha256, made = outputs.len(), "renditions ready");
+    drop_original(db, store, &source).await
+}
+
+/// With `--drop-originals`, deletes a video's uploaded file once every rendition is there
+/// (the record stays: versions name it, and the catalog resolves it to the renditions).
+async fn drop_original(db: &DatabaseConnection, store: &MediaStore, source: &media::Model) -> Result<(), JobError> {
+    if !store.drop_originals || source.dropped_at.is_some() {
+        return Ok(());
+    }
+    if made(db, &source.sha256).await?.len() < LADDER.len() {
+        return Ok(());
+    }
+    // Recorded first: a file that is gone while its record says it's there is served as
+    // an error, a record saying dropped while the file lingers only wastes space.
+    media::Entity::update_many()
+        .col_expr(media::Column::DroppedAt, sea_orm::sea_query::Expr::value(db::now()))
+        .filter(media::Column::Sha256.eq(&source.sha256))
+        .exec(db)
+        .await?;
+    store.delete(&source.sha256).await.map_err(|e| JobError::Transient(format!("deleting the original: {e}")))?;
+    tracing::info!(source = %source.sha256, "original dropped after its renditions");
     Ok(())
 }
 
@@ -436,6 +462,8 @@ pub async fn reprocess(db: &impl ConnectionTrait) -> Result<Reprocessed, DbErr> 
     for video in videos.iter().filter(|v| !outputs.contains(v.sha256.as_str())) {
         if count.get(video.sha256.as_str()).copied().unwrap_or(0) >= LADDER.len() {
             done.ready += 1;
+        } else if video.dropped_at.is_some() {
+            // Nothing to make them from.
         } else if request(db, &video.sha256).await? {
             done.asked += 1;
         } else if queue::retry_failed(db, &job_key(&video.sha256)).await? {

@@ -70,6 +70,8 @@ pub struct MediaStore {
     /// are moved into place by an atomic rename.
     tmp_dir: PathBuf,
     pub limits: MediaLimits,
+    /// Delete a video's uploaded file once its renditions are ready.
+    pub drop_originals: bool,
     /// The content type of files recently served, by hash. A file's bytes (and so its
     /// type) never change under its hash, so entries never go stale; this saves a
     /// database query on every range a video player asks for.
@@ -140,6 +142,7 @@ impl MediaStore {
             origin: None,
             tmp_dir,
             limits: config.limits,
+            drop_originals: config.drop_originals,
             served_types: quick_cache::sync::Cache::new(10_000),
             grants: quick_cache::sync::Cache::new(100_000),
         })
@@ -194,6 +197,15 @@ impl MediaStore {
     /// A new temporary file for an upload; deleted when dropped unless kept.
     pub fn temp_file(&self) -> std::io::Result<NamedTempFile> {
         tempfile::Builder::new().prefix("upload-").tempfile_in(&self.tmp_dir)
+    }
+
+    /// Deletes a stored file (gone already is fine), and forgets its served type.
+    pub async fn delete(&self, sha256: &str) -> Result<(), StoreError> {
+        self.served_types.remove(sha256);
+        match self.objects().delete(&self.location(sha256)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// True if the store holds this file.

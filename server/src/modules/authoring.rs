@@ -239,6 +239,9 @@ async fn problems(store: &MediaStore, db: &impl ConnectionTrait, m: &module::Mod
     for id in &ids {
         let missing = match found.get(id) {
             None => true,
+            // A video dropped after its renditions were made: phones get those (checked
+            // when publishing), so its own file isn't needed.
+            Some(m) if m.dropped_at.is_some() => false,
             Some(_) => !store.contains(id).await.map_err(|e| ApiError::Internal(e.to_string()))?,
         };
         if missing {

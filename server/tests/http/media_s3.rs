@@ -125,7 +125,31 @@ async fn pages_allow_the_buckets_origin(app: TestApp) {
     assert!(!scripts.contains(&origin), "scripts never come from the bucket: {policy}");
 }
 
+/// The background job reads the upload from the bucket (a copy in its own temporary
+/// directory), stores the renditions and their posters there, and leaves nothing on disk.
+async fn renditions_are_made_from_and_stored_in_the_bucket(app: TestApp) {
+    let (app, prefix) = on_s3(&app);
+    let author = app.signed_in(Role::Author).await;
+    let media: Media = upload_as(&app, &author, "pitch.mp4", &fixtures::mp4()).await.assert_status(201).json();
+    assert_eq!(crate::renditions::run_jobs(&app).await, 1);
+    let ready: Media = app.get(&format!("/api/v1/media/{}", media.id)).session(&author).send().await.json();
+    assert_eq!(ready.renditions.len(), 2, "{:?}", ready.processing);
+    let key = |id: &str| format!("{prefix}/{}/{id}", &id[..2]);
+    let mut expected = vec![key(&media.id), key(&media.poster.unwrap().id)];
+    for r in &ready.renditions {
+        expected.push(key(&r.media_id));
+        expected.push(key(&r.poster.as_ref().unwrap().id));
+    }
+    expected.sort();
+    expected.dedup();
+    assert_eq!(keys_under(&prefix).await, expected, "the upload, the renditions and their posters");
+    let leftovers: Vec<_> =
+        std::fs::read_dir(app.state.config.data_dir.join("tmp")).unwrap().flatten().map(|e| e.path()).collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
 db_tests!(
+    renditions_are_made_from_and_stored_in_the_bucket,
     stores_in_the_bucket_once_and_serves_through_presigned_urls,
     a_rejected_upload_leaves_nothing_in_the_bucket,
     pages_allow_the_buckets_origin,

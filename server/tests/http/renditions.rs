@@ -94,6 +94,28 @@ fn sources() -> Vec<Source> {
             hdr: false,
         },
         Source {
+            name: "h264.mov",
+            bytes: video("h264.mov", "testsrc2=size=640x360:rate=30:duration=2", &x264, &[], "mov"),
+            duration_s: 2.0,
+            portrait: false,
+            audio: true,
+            hdr: false,
+        },
+        Source {
+            name: "hevc.mp4",
+            bytes: video(
+                "hevc.mp4",
+                "testsrc2=size=1280x720:rate=30:duration=2",
+                &x265,
+                &["-pix_fmt", "yuv420p"],
+                "mp4",
+            ),
+            duration_s: 2.0,
+            portrait: false,
+            audio: true,
+            hdr: false,
+        },
+        Source {
             name: "hlg.mov",
             bytes: video(
                 "hlg.mov",
@@ -496,7 +518,44 @@ async fn only_authors_see_processing(app: TestApp) {
     app.get(&format!("/api/v1/media/{}", "0".repeat(64))).session(&admin).send().await.assert_error(404, "not_found");
 }
 
+/// `--drop-originals`: once the renditions are made, the upload's own file goes; its
+/// record stays (versions name it), learners still get the renditions, and the same bytes
+/// uploaded again bring the file back.
+async fn originals_can_be_dropped_once_renditions_are_ready(app: TestApp) {
+    let app = app.reconfigured(|c| c.media.drop_originals = true);
+    let author = app.signed_in(Role::Author).await;
+    let bytes = fixtures::mp4();
+    let media: Media = upload_as(&app, &author, "dropped.mp4", &bytes).await.assert_status(201).json();
+    let path = app.state.media.local_path(&media.id).unwrap();
+    assert!(path.exists());
+    run_jobs(&app).await;
+    assert!(!path.exists(), "the original's file is deleted");
+    let ready: Media = app.get(&format!("/api/v1/media/{}", media.id)).session(&author).send().await.json();
+    assert_eq!(ready.renditions.len(), 2);
+    app.get(&media.url).session(&author).send().await.assert_error(404, "not_found");
+    for r in &ready.renditions {
+        app.get(&r.url).session(&author).send().await.assert_status(200);
+    }
+    // Publishable, and learners get the renditions.
+    let module = crate::modules::create(
+        &app,
+        &author,
+        &serde_json::json!({"kind": "video", "title": "Dropped", "video_media_id": media.id}),
+    )
+    .await;
+    crate::modules::publish(&app, &author, module.id).await;
+    let learner = crate::modules::learner_in(&app, None, None, None).await;
+    app.get(&ready.renditions[0].url).session(&learner).send().await.assert_status(200);
+    // Nothing for reprocess to do, and the same bytes again restore the file.
+    let again = server::media::renditions::reprocess(app.db()).await.unwrap();
+    assert_eq!((again.asked, again.retried), (0, 0));
+    upload_as(&app, &author, "dropped.mp4", &bytes).await.assert_status(200);
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    app.get(&media.url).session(&author).send().await.assert_status(200);
+}
+
 db_tests!(
+    originals_can_be_dropped_once_renditions_are_ready,
     every_kind_of_phone_video_becomes_renditions,
     keyframes_come_every_two_seconds,
     loud_and_quiet_sound_is_normalised_and_silence_left_alone,

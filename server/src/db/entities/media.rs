@@ -21,6 +21,9 @@ pub struct Model {
     pub original_name: Option<String>,
     pub uploaded_by: Option<i64>,
     pub created_at: DateTimeUtc,
+    /// A video's own file was deleted once its renditions were ready (`--drop-originals`):
+    /// the record stays, as versions name it; the same bytes uploaded again bring it back.
+    pub dropped_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

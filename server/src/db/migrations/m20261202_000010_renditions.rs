@@ -1,4 +1,5 @@
-//! Videos made for phones from uploaded ones (see `media::renditions`).
+//! Videos made for phones from uploaded ones (see `media::renditions`), and when an
+//! uploaded video's own file was deleted after them (`--drop-originals`).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -18,6 +19,7 @@ enum Renditions {
 enum Media {
     Table,
     Sha256,
+    DroppedAt,
 }
 
 #[async_trait::async_trait]
@@ -46,10 +48,19 @@ impl MigrationTrait for Migration {
                     )
                     .to_owned(),
             )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Media::Table)
+                    .add_column(timestamp_with_time_zone_null(Media::DroppedAt))
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.alter_table(Table::alter().table(Media::Table).drop_column(Media::DroppedAt).to_owned()).await?;
         manager.drop_table(Table::drop().table(Renditions::Table).to_owned()).await
     }
 }
