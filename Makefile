@@ -27,7 +27,7 @@ PKG := $(SITE)/pkg
 OUTPUT_NAME := primer
 WASM := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/frontend.wasm
 
-.PHONY: help run build test bench test-rust test-e2e setup-build setup-test setup-bench target-link wasm site server fmt lint clean
+.PHONY: help run build test bench test-rust test-e2e shell-budget setup-build setup-test setup-bench target-link wasm site server fmt lint clean
 
 help:
 	@echo "make run    build, migrate, load demo data, serve on http://127.0.0.1:3000"
@@ -43,7 +43,11 @@ run: build
 
 build: setup-build target-link wasm site server
 
-test: setup-test build test-rust test-e2e
+test: setup-test build shell-budget lint test-rust test-e2e
+
+# The learner shell's bytes against its budget (scripts/shell-budget.sh).
+shell-budget:
+	scripts/shell-budget.sh
 
 setup-build:
 	@scripts/setup.sh build
