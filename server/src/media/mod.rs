@@ -261,7 +261,8 @@ pub async fn accept(
     uploaded_by: Option<i64>,
 ) -> Result<(media::Model, Stored), ApiError> {
     let (model, stored) = ingest(db, store, received, original_name, uploaded_by).await?;
-    if model.kind == MediaKind::Video.as_str() {
+    // (A rendition uploaded back, byte for byte, is one already.)
+    if model.kind == MediaKind::Video.as_str() && !renditions::is_rendition(db, &model.sha256).await? {
         renditions::request(db, &model.sha256).await?;
     }
     Ok((model, stored))
@@ -296,7 +297,10 @@ pub async fn to_api(db: &impl ConnectionTrait, model: media::Model) -> Result<Me
         Some(sha) => media::Entity::find_by_id(sha.clone()).one(db).await?.map(media_ref),
         None => None,
     };
-    let (renditions, processing) = if model.kind == MediaKind::Video.as_str() {
+    // A video's renditions and how they are going; a rendition itself has neither.
+    let (renditions, processing) = if model.kind == MediaKind::Video.as_str()
+        && !renditions::is_rendition(db, &model.sha256).await?
+    {
         let renditions =
             renditions::of(db, std::slice::from_ref(&model.sha256)).await?.remove(&model.sha256).unwrap_or_default();
         let processing = renditions::processing(db, &model.sha256, renditions.len()).await?;

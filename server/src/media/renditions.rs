@@ -303,6 +303,11 @@ async fn ffmpeg(
     }
 }
 
+/// Whether this file is itself a rendition (made by Primer, not uploaded).
+pub async fn is_rendition(db: &impl ConnectionTrait, sha256: &str) -> Result<bool, DbErr> {
+    Ok(rendition::Entity::find().filter(rendition::Column::MediaSha256.eq(sha256)).one(db).await?.is_some())
+}
+
 /// The qualities a video has renditions of.
 async fn made(db: &impl ConnectionTrait, source: &str) -> Result<Vec<Quality>, DbErr> {
     let rows = rendition::Entity::find().filter(rendition::Column::SourceSha256.eq(source)).all(db).await?;

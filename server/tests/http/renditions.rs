@@ -308,6 +308,10 @@ async fn every_kind_of_phone_video_becomes_renditions(app: TestApp) {
             let poster = rendition.poster.as_ref().expect("a poster from the rendition");
             assert_eq!(poster.content_type, "image/jpeg");
         }
+        // A rendition is not itself prepared for phones again.
+        let own: Media =
+            app.get(&format!("/api/v1/media/{}", media.renditions[0].media_id)).session(&author).send().await.json();
+        assert!(own.processing.is_none() && own.renditions.is_empty(), "{name}: {own:?}");
         // The original's size is never exceeded: small sources aren't upscaled.
         let standard = &media.renditions[1];
         assert!(standard.width <= media.width.unwrap().max(media.height.unwrap()));

@@ -49,6 +49,16 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // "Is this file a rendition?" (asked of every video uploaded or described).
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_renditions_media")
+                    .table(Renditions::Table)
+                    .col(Renditions::MediaSha256)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()
