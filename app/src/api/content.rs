@@ -169,6 +169,13 @@ pub struct Rendition {
     pub poster: Option<MediaRef>,
 }
 
+impl From<&Rendition> for MediaRef {
+    /// The rendition as a file to save (renditions are MP4).
+    fn from(r: &Rendition) -> MediaRef {
+        MediaRef { id: r.media_id.clone(), url: r.url.clone(), content_type: "video/mp4".into(), bytes: r.bytes }
+    }
+}
+
 // Durations are finite (ffprobe's, checked at upload), so equality is total.
 impl Eq for Rendition {}
 

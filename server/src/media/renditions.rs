@@ -16,7 +16,7 @@
 
 use std::{collections::HashMap, path::Path, process::Stdio, time::Duration};
 
-use app::api::{MediaRef, Processing, ProcessingState, Quality, Rendition, media_url};
+use app::api::{Processing, ProcessingState, Quality, Rendition, media_url};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
@@ -516,12 +516,7 @@ pub async fn of(db: &impl ConnectionTrait, sources: &[String]) -> Result<HashMap
             tracing::error!(source = %row.source_sha256, quality = %row.quality, "unreadable rendition row");
             continue;
         };
-        let poster = file.poster_sha256.as_ref().and_then(|p| posters.get(p)).map(|p| MediaRef {
-            id: p.sha256.clone(),
-            url: media_url(&p.sha256),
-            content_type: p.content_type.clone(),
-            bytes: p.bytes as u64,
-        });
+        let poster = file.poster_sha256.as_ref().and_then(|p| posters.get(p)).cloned().map(super::media_ref);
         by_source.entry(row.source_sha256).or_default().push(Rendition {
             quality,
             media_id: file.sha256.clone(),

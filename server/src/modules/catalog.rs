@@ -413,12 +413,7 @@ impl MediaIndex {
         let mut list = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(r) = self.rendition(id, quality) {
-                list.push(MediaRef {
-                    id: r.media_id.clone(),
-                    url: r.url.clone(),
-                    content_type: "video/mp4".into(),
-                    bytes: r.bytes,
-                });
+                list.push(r.into());
                 if !chose_poster {
                     list.extend(self.rendition(id, Quality::DataSaver).and_then(|d| d.poster.clone()));
                 }

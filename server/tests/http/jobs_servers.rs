@@ -4,7 +4,6 @@
 //! renditions exists, with nothing left in `tmp/`.
 
 use std::{
-    net::TcpListener,
     path::Path,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
@@ -14,7 +13,12 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 use server::db::entities::{job, rendition};
 
-use crate::{fixtures, media::multipart, support::create_pg_database};
+use crate::{
+    fixtures,
+    media::multipart,
+    support::create_pg_database,
+    sync_crash::{free_port, session_cookie, wait_until_up},
+};
 
 fn start(data_dir: &Path, database_url: &str, port: u16) -> Child {
     Command::new(env!("CARGO_BIN_EXE_primer"))
@@ -29,21 +33,6 @@ fn start(data_dir: &Path, database_url: &str, port: u16) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .expect("starting primer")
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-async fn wait_until_up(client: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("primer did not start");
 }
 
 /// ffmpeg processes working in this data directory.
@@ -70,15 +59,7 @@ async fn sign_in(client: &reqwest::Client, base: &str) -> String {
         .await
         .unwrap();
     assert!(login.status().is_success(), "signed in");
-    login
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("primer_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("a session cookie")
-        .to_string()
+    session_cookie(&login)
 }
 
 async fn media(client: &reqwest::Client, base: &str, cookie: &str, id: &str) -> Option<Value> {
@@ -204,17 +185,11 @@ async fn a_server_killed_mid_transcode_leaves_the_job_to_another() {
     assert_eq!((renditions_job.state.as_str(), renditions_job.attempts), ("done", 2), "claimed by A, then by B");
     // The store holds the upload and its poster, and each rendition and its poster: no
     // half-made file.
-    let stored = walk(&dir.path().join("media"));
+    let stored = crate::media::walk(&dir.path().join("media"));
     assert_eq!(stored, 6, "files in the store");
     let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().map(|e| e.path()).collect();
     assert!(left.is_empty(), "tmp/ is empty: {left:?}");
     conn.close().await.ok();
     let admin = sea_orm::Database::connect(&pg_server).await.unwrap();
     admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok();
-}
-
-fn walk(dir: &Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum())
-        .unwrap_or(0)
 }

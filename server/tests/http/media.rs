@@ -31,7 +31,8 @@ fn stored_files(app: &TestApp) -> (usize, usize) {
     (count(app.state.config.data_dir.join("media")), count(app.state.config.data_dir.join("tmp")))
 }
 
-fn walk(dir: &std::path::Path) -> usize {
+/// Files under `dir`, however deep.
+pub fn walk(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir)
         .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum())
         .unwrap_or(0)

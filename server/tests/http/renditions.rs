@@ -35,6 +35,13 @@ struct Source {
     hdr: bool,
 }
 
+impl Source {
+    /// Two seconds, landscape, with sound, SDR: what most fixtures are.
+    fn landscape(name: &'static str, bytes: Vec<u8>) -> Source {
+        Source { name, bytes, duration_s: 2.0, portrait: false, audio: true, hdr: false }
+    }
+}
+
 fn sine(seconds: u32) -> String {
     format!("sine=frequency=440:sample_rate=48000:duration={seconds}")
 }
@@ -69,141 +76,88 @@ fn sources() -> Vec<Source> {
         )
     };
     vec![
-        Source { name: "h264.mp4", bytes: landscape, duration_s: 2.0, portrait: false, audio: true, hdr: false },
+        Source::landscape("h264.mp4", landscape),
         Source {
-            name: "portrait.mp4",
-            bytes: video("portrait.mp4", "testsrc2=size=720x1280:rate=30:duration=2", &x264, &[], "mp4"),
-            duration_s: 2.0,
             portrait: true,
-            audio: true,
-            hdr: false,
+            ..Source::landscape(
+                "portrait.mp4",
+                video("portrait.mp4", "testsrc2=size=720x1280:rate=30:duration=2", &x264, &[], "mp4"),
+            )
         },
-        Source { name: "rotated.mp4", bytes: rotated, duration_s: 2.0, portrait: true, audio: true, hdr: false },
+        Source { portrait: true, ..Source::landscape("rotated.mp4", rotated) },
+        Source::landscape(
+            "hevc.mov",
+            video("hevc.mov", "testsrc2=size=1280x720:rate=30:duration=2", &x265, &["-pix_fmt", "yuv420p"], "mov"),
+        ),
+        Source::landscape("h264.mov", video("h264.mov", "testsrc2=size=640x360:rate=30:duration=2", &x264, &[], "mov")),
+        Source::landscape(
+            "hevc.mp4",
+            video("hevc.mp4", "testsrc2=size=1280x720:rate=30:duration=2", &x265, &["-pix_fmt", "yuv420p"], "mp4"),
+        ),
         Source {
-            name: "hevc.mov",
-            bytes: video(
-                "hevc.mov",
-                "testsrc2=size=1280x720:rate=30:duration=2",
-                &x265,
-                &["-pix_fmt", "yuv420p"],
-                "mov",
-            ),
-            duration_s: 2.0,
-            portrait: false,
-            audio: true,
-            hdr: false,
-        },
-        Source {
-            name: "h264.mov",
-            bytes: video("h264.mov", "testsrc2=size=640x360:rate=30:duration=2", &x264, &[], "mov"),
-            duration_s: 2.0,
-            portrait: false,
-            audio: true,
-            hdr: false,
-        },
-        Source {
-            name: "hevc.mp4",
-            bytes: video(
-                "hevc.mp4",
-                "testsrc2=size=1280x720:rate=30:duration=2",
-                &x265,
-                &["-pix_fmt", "yuv420p"],
-                "mp4",
-            ),
-            duration_s: 2.0,
-            portrait: false,
-            audio: true,
-            hdr: false,
-        },
-        Source {
-            name: "hlg.mov",
-            bytes: video(
-                "hlg.mov",
-                "testsrc2=size=1280x720:rate=30:duration=2",
-                &x265,
-                &[
-                    "-pix_fmt",
-                    "yuv420p10le",
-                    "-color_primaries",
-                    "bt2020",
-                    "-color_trc",
-                    "arib-std-b67",
-                    "-colorspace",
-                    "bt2020nc",
-                ],
-                "mov",
-            ),
-            duration_s: 2.0,
-            portrait: false,
-            audio: true,
             hdr: true,
+            ..Source::landscape(
+                "hlg.mov",
+                video(
+                    "hlg.mov",
+                    "testsrc2=size=1280x720:rate=30:duration=2",
+                    &x265,
+                    &[
+                        "-pix_fmt",
+                        "yuv420p10le",
+                        "-color_primaries",
+                        "bt2020",
+                        "-color_trc",
+                        "arib-std-b67",
+                        "-colorspace",
+                        "bt2020nc",
+                    ],
+                    "mov",
+                ),
+            )
         },
-        Source {
-            name: "vp8.webm",
-            bytes: video(
+        Source::landscape(
+            "vp8.webm",
+            video(
                 "vp8.webm",
                 "testsrc2=size=640x360:rate=30:duration=2",
                 &["-c:v", "libvpx", "-b:v", "500k"],
                 &[],
                 "webm",
             ),
-            duration_s: 2.0,
-            portrait: false,
-            audio: true,
-            hdr: false,
-        },
-        Source {
-            name: "vp9.webm",
-            bytes: video(
+        ),
+        Source::landscape(
+            "vp9.webm",
+            video(
                 "vp9.webm",
                 "testsrc2=size=640x360:rate=30:duration=2",
                 &["-c:v", "libvpx-vp9", "-b:v", "500k", "-deadline", "realtime", "-cpu-used", "8"],
                 &[],
                 "webm",
             ),
-            duration_s: 2.0,
-            portrait: false,
-            audio: true,
-            hdr: false,
-        },
-        Source {
-            name: "4k.mp4",
-            bytes: video("4k.mp4", "testsrc2=size=3840x2160:rate=30:duration=2", &x264, &[], "mp4"),
-            duration_s: 2.0,
-            portrait: false,
-            audio: true,
-            hdr: false,
-        },
-        Source {
-            name: "60fps.mp4",
-            bytes: video("60fps.mp4", "testsrc2=size=640x360:rate=60:duration=2", &x264, &[], "mp4"),
-            duration_s: 2.0,
-            portrait: false,
-            audio: true,
-            hdr: false,
-        },
-        Source {
-            // Variable frame rate: frames dropped unevenly, their times kept.
-            name: "vfr.mp4",
-            bytes: video(
+        ),
+        Source::landscape("4k.mp4", video("4k.mp4", "testsrc2=size=3840x2160:rate=30:duration=2", &x264, &[], "mp4")),
+        Source::landscape(
+            "60fps.mp4",
+            video("60fps.mp4", "testsrc2=size=640x360:rate=60:duration=2", &x264, &[], "mp4"),
+        ),
+        // Variable frame rate: frames dropped unevenly, their times kept.
+        Source::landscape(
+            "vfr.mp4",
+            video(
                 "vfr.mp4",
                 "testsrc2=size=640x360:rate=30:duration=2",
                 &x264,
                 &["-vf", "select='lt(n,15)+not(mod(n,3))'", "-fps_mode", "vfr"],
                 "mp4",
             ),
-            duration_s: 2.0,
-            portrait: false,
-            audio: true,
-            hdr: false,
-        },
+        ),
         Source {
-            name: "silent-picture.mp4",
-            bytes: video("silent-picture.mp4", "testsrc2=size=640x360:rate=30:duration=2", &x264, &["-an"], "mp4"),
-            duration_s: 2.0,
-            portrait: false,
             audio: false,
-            hdr: false,
+            ..Source::landscape(
+                "silent-picture.mp4",
+                video("silent-picture.mp4", "testsrc2=size=640x360:rate=30:duration=2", &x264, &["-an"], "mp4"),
+            )
         },
     ]
 }

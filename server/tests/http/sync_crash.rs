@@ -38,10 +38,11 @@ fn start(data_dir: &Path, database_url: &str, port: u16) -> Server {
     Server { child, base: format!("http://127.0.0.1:{port}") }
 }
 
-async fn wait_until_up(client: &reqwest::Client, server: &Server) {
+/// Waits until a `primer serve` at `base` answers its health check.
+pub async fn wait_until_up(client: &reqwest::Client, base: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
-        if client.get(format!("{}/healthz", server.base)).send().await.is_ok_and(|r| r.status().is_success()) {
+        if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -62,7 +63,21 @@ fn demo(data_dir: &Path, database_url: &str) {
     assert!(status.success());
 }
 
-fn free_port() -> u16 {
+/// The `primer_session=…` pair a sign-in answer set, to send back as a `Cookie`.
+pub fn session_cookie(login: &reqwest::Response) -> String {
+    login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("primer_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_string()
+}
+
+/// A port nothing listens on now.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
@@ -105,7 +120,7 @@ async fn killed_mid_batch(database_url: String) {
     let port = free_port();
     let client = reqwest::Client::new();
     let mut server = start(dir.path(), &database_url, port);
-    wait_until_up(&client, &server).await;
+    wait_until_up(&client, &server.base).await;
 
     let login = post_json(
         &client,
@@ -116,15 +131,7 @@ async fn killed_mid_batch(database_url: String) {
     .await
     .unwrap();
     assert!(login.status().is_success());
-    let cookie = login
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("primer_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("a session cookie")
-        .to_string();
+    let cookie = session_cookie(&login);
     let catalog: Value = serde_json::from_str(
         &client
             .get(format!("{}/api/v1/catalog", server.base))
@@ -167,7 +174,7 @@ async fn killed_mid_batch(database_url: String) {
 
     // The device never got an answer, so it sends the batch again to the restarted server.
     let mut server = start(dir.path(), &database_url, port);
-    wait_until_up(&client, &server).await;
+    wait_until_up(&client, &server.base).await;
     let retry = post_json(&client, &sync_url, &cookie, &body).await.unwrap();
     assert!(retry.status().is_success());
     let retry: Value = serde_json::from_str(&retry.text().await.unwrap()).unwrap();
