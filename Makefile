@@ -24,8 +24,9 @@ export PATH := $(PRIMER_TOOLS_DIR)/bin:$(HOME)/.cargo/bin:$(PATH)
 SITE := target/site
 PKG := $(SITE)/pkg
 # The name of the JS/wasm/CSS bundle; the server's HydrationScripts use the same name.
+# The learner's bundle is `primer`, the staff's `primer-staff` (app::Bundle).
 OUTPUT_NAME := primer
-WASM := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/frontend.wasm
+WASM_DIR := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release
 
 .PHONY: help run build test bench test-rust test-e2e shell-budget setup-build setup-test setup-bench target-link wasm site server fmt lint clean
 
@@ -67,11 +68,16 @@ target-link:
 	@mkdir -p "$(CARGO_TARGET_DIR)"
 	@if [[ "$(CARGO_TARGET_DIR)" != "$(CURDIR)/target" ]]; then ln -sfn "$(CARGO_TARGET_DIR)" target; fi
 
+# Two bundles, each built on its own: cargo unifies the features of the packages one
+# command builds, and the learner's must be built without app's `staff` feature.
 wasm:
 	cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
+	cargo build -p frontend-staff --lib --target wasm32-unknown-unknown --profile wasm-release
 	@mkdir -p $(PKG)
 	wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
-	  --out-dir $(PKG) --out-name $(OUTPUT_NAME) $(WASM)
+	  --out-dir $(PKG) --out-name $(OUTPUT_NAME) $(WASM_DIR)/frontend.wasm
+	wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
+	  --out-dir $(PKG) --out-name $(OUTPUT_NAME)-staff $(WASM_DIR)/frontend_staff.wasm
 
 site: wasm
 	@mkdir -p $(PKG)
@@ -79,7 +85,7 @@ site: wasm
 	cp -R public/. $(SITE)/
 	@# Compressed once, at the highest levels, so phones on a weak signal download the
 	@# smallest bundle; the server sends these files as they are.
-	cd $(PKG) && for f in $(OUTPUT_NAME).js $(OUTPUT_NAME)_bg.wasm $(OUTPUT_NAME).css; do \
+	cd $(PKG) && for f in $(OUTPUT_NAME).js $(OUTPUT_NAME)_bg.wasm $(OUTPUT_NAME)-staff.js $(OUTPUT_NAME)-staff_bg.wasm $(OUTPUT_NAME).css; do \
 	  brotli --force --best --keep "$$f" && gzip --force --best --keep "$$f"; done
 
 server:
@@ -101,6 +107,7 @@ lint:
 	cargo fmt --all --check
 	cargo clippy -p app -p server --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p frontend-staff --target wasm32-unknown-unknown -- -D warnings
 
 fmt:
 	cargo fmt --all

@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
+    any_nested_route::{AnyNestedRoute, IntoAnyNestedRoute},
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
@@ -28,21 +29,80 @@ use crate::{
         learn::{device::DevicePage, library::LibraryPage, player::PlayerPage, prep::PrepPage, progress::ProgressPage},
         login::LoginPage,
         not_found::NotFound,
-        people::PeoplePage,
-        person::PersonPage,
         reset::ResetPasswordPage,
-        studio::{
-            assignments::AssignmentsPage,
-            certifications::CertificationsPage,
-            editor::{EditModulePage, NewModulePage, PreviewModulePage},
-            insights::InsightsPage,
-            list::StudioPage,
-            paths::PathsPage,
-        },
-        team::TeamPage,
-        teams::TeamsPage,
     },
 };
+#[cfg(feature = "staff")]
+use crate::pages::{
+    people::PeoplePage,
+    person::PersonPage,
+    studio::{
+        assignments::AssignmentsPage,
+        certifications::CertificationsPage,
+        editor::{EditModulePage, NewModulePage, PreviewModulePage},
+        insights::InsightsPage,
+        list::StudioPage,
+        paths::PathsPage,
+    },
+    team::TeamPage,
+    teams::TeamsPage,
+};
+
+/// Which browser bundle hydrates a page. A learner's phone downloads only the learner's
+/// (sign-in, Home, Prep, Library, the player, progress, certificates, On this device,
+/// account, verify); Studio, Team and administration pages load the staff's, which holds
+/// every page. A link from a page of one bundle to a page of the other is a full page load
+/// (`rel="external"`), so the right bundle starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bundle {
+    Learner,
+    Staff,
+}
+
+impl Bundle {
+    /// The sections of the site whose pages are the staff's: each path that is one of
+    /// these or lies under it.
+    pub const STAFF_SECTIONS: &[&str] = &["/studio", "/team", "/admin"];
+
+    /// The bundle for a page's path (without its query).
+    pub fn for_path(path: &str) -> Bundle {
+        let staff = Self::STAFF_SECTIONS
+            .iter()
+            .any(|section| path.strip_prefix(section).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')));
+        if staff { Bundle::Staff } else { Bundle::Learner }
+    }
+
+    /// The bundle's file names under `/pkg` (`{name}.js`, `{name}_bg.wasm`).
+    pub fn output_name(self) -> &'static str {
+        match self {
+            Bundle::Learner => "primer",
+            Bundle::Staff => "primer-staff",
+        }
+    }
+
+    /// The bundle of the page being shown: on the server the one the requested page loads,
+    /// in the browser the one running.
+    pub fn current() -> Bundle {
+        #[cfg(feature = "ssr")]
+        {
+            use_context::<http::request::Parts>().map_or(Bundle::Learner, |parts| Bundle::for_path(parts.uri.path()))
+        }
+        #[cfg(all(not(feature = "ssr"), feature = "staff"))]
+        {
+            Bundle::Staff
+        }
+        #[cfg(all(not(feature = "ssr"), not(feature = "staff")))]
+        {
+            Bundle::Learner
+        }
+    }
+
+    /// Whether a link to `href` from a page of this bundle must be a full page load: from
+    /// the learner's to a staff page (the staff's bundle holds every page).
+    pub fn leaves_for(self, href: &str) -> bool {
+        self == Bundle::Learner && Bundle::for_path(href.split(['?', '#']).next().unwrap_or(href)) == Bundle::Staff
+    }
+}
 
 /// Where media reaches pages from besides Primer itself (the S3 bucket's origin, for
 /// presigned links), for their Content-Security-Policy. The server provides it.
@@ -78,9 +138,11 @@ fn set_page_policy() {
 }
 
 /// The HTML document around the app (rendered on the server only).
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+pub fn shell(mut options: LeptosOptions) -> impl IntoView {
     set_page_policy();
+    // One stylesheet for both bundles; the scripts are the requested page's bundle.
     let css = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
+    options.output_name = std::sync::Arc::from(Bundle::current().output_name());
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -153,33 +215,97 @@ pub fn App() -> impl IntoView {
     view! {
         <Title formatter=page_title/>
         <Router>
-            <Routes fallback=|| view! { <NotFound/> }>
+            <Routes fallback=|| view! { <Elsewhere/> }>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/reset/:token") view=ResetPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/verify/:code") view=VerifyPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
-                    <Route path=path!("") view=HomePage/>
-                    <Route path=path!("library") view=LibraryPage/>
-                    <Route path=path!("modules/:id") view=PlayerPage/>
-                    <Route path=path!("prep") view=PrepPage/>
-                    <Route path=path!("progress") view=ProgressPage/>
-                    <Route path=path!("certificates/:id") view=CertificatePage/>
-                    <Route path=path!("device") view=DevicePage/>
-                    <Route path=path!("account") view=AccountPage/>
-                    <Route path=path!("team") view=TeamPage/>
-                    <Route path=path!("team/people/:id") view=PersonPage/>
-                    <Route path=path!("admin/people") view=PeoplePage/>
-                    <Route path=path!("admin/teams") view=TeamsPage/>
-                    <Route path=path!("studio") view=StudioPage/>
-                    <Route path=path!("studio/new/:kind") view=NewModulePage/>
-                    <Route path=path!("studio/modules/:id") view=EditModulePage/>
-                    <Route path=path!("studio/modules/:id/preview") view=PreviewModulePage/>
-                    <Route path=path!("studio/paths") view=PathsPage/>
-                    <Route path=path!("studio/assignments") view=AssignmentsPage/>
-                    <Route path=path!("studio/certifications") view=CertificationsPage/>
-                    <Route path=path!("studio/insights") view=InsightsPage/>
+                    <LearnerRoutes/>
+                    <StaffRoutes/>
                 </ParentRoute>
             </Routes>
         </Router>
+    }
+}
+
+/// The signed-in learner's pages (both bundles have them).
+#[component(transparent)]
+fn LearnerRoutes() -> AnyNestedRoute {
+    view! {
+        <Route path=path!("") view=HomePage/>
+        <Route path=path!("library") view=LibraryPage/>
+        <Route path=path!("modules/:id") view=PlayerPage/>
+        <Route path=path!("prep") view=PrepPage/>
+        <Route path=path!("progress") view=ProgressPage/>
+        <Route path=path!("certificates/:id") view=CertificatePage/>
+        <Route path=path!("device") view=DevicePage/>
+        <Route path=path!("account") view=AccountPage/>
+    }
+    .into_inner()
+    .into_any_nested_route()
+}
+
+/// The staff's pages, all under [`Bundle::STAFF_SECTIONS`]; none in the learner's bundle.
+#[component(transparent)]
+fn StaffRoutes() -> AnyNestedRoute {
+    #[cfg(feature = "staff")]
+    let routes = view! {
+        <Route path=path!("team") view=TeamPage/>
+        <Route path=path!("team/people/:id") view=PersonPage/>
+        <Route path=path!("admin/people") view=PeoplePage/>
+        <Route path=path!("admin/teams") view=TeamsPage/>
+        <Route path=path!("studio") view=StudioPage/>
+        <Route path=path!("studio/new/:kind") view=NewModulePage/>
+        <Route path=path!("studio/modules/:id") view=EditModulePage/>
+        <Route path=path!("studio/modules/:id/preview") view=PreviewModulePage/>
+        <Route path=path!("studio/paths") view=PathsPage/>
+        <Route path=path!("studio/assignments") view=AssignmentsPage/>
+        <Route path=path!("studio/certifications") view=CertificationsPage/>
+        <Route path=path!("studio/insights") view=InsightsPage/>
+    }
+    .into_inner();
+    // No routes at all (an empty list matches nothing; `()` would match everything).
+    #[cfg(not(feature = "staff"))]
+    let routes = leptos::tachys::view::iterators::StaticVec::<AnyNestedRoute>::from(Vec::new());
+    routes.into_any_nested_route()
+}
+
+/// What the router shows for an address it has no page for: the 404 page, or, when the
+/// learner's bundle was asked to go to a staff page (a link that missed `rel="external"`,
+/// a redirect), a full page load of it, which brings the staff's bundle.
+#[component]
+fn Elsewhere() -> impl IntoView {
+    #[cfg(all(feature = "hydrate", not(feature = "staff")))]
+    {
+        let location = leptos_router::hooks::use_location();
+        let path = location.pathname.get_untracked();
+        if Bundle::Learner.leaves_for(&path) {
+            let _ = window().location().assign(&format!("{path}{}", location.search.get_untracked()));
+        }
+    }
+    view! { <NotFound/> }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Bundle;
+
+    #[test]
+    fn staff_sections_and_only_they_load_the_staffs_bundle() {
+        for path in ["/studio", "/studio/modules/3", "/team", "/team/people/7", "/admin/people", "/admin"] {
+            assert_eq!(Bundle::for_path(path), Bundle::Staff, "{path}");
+        }
+        for path in ["/", "/library", "/modules/3", "/teams-of-the-year", "/studios", "/administer", "/login"] {
+            assert_eq!(Bundle::for_path(path), Bundle::Learner, "{path}");
+        }
+    }
+
+    #[test]
+    fn only_links_from_the_learners_bundle_to_staff_pages_leave_it() {
+        assert!(Bundle::Learner.leaves_for("/studio"));
+        assert!(Bundle::Learner.leaves_for("/team?team_id=2"));
+        assert!(!Bundle::Learner.leaves_for("/library?q=aurora"));
+        assert!(!Bundle::Staff.leaves_for("/library"));
+        assert!(!Bundle::Staff.leaves_for("/studio/paths"));
     }
 }

@@ -82,6 +82,7 @@ test("a manager opens /team on the phone: people first, readable charts (offline
   await context.setOffline(true);
   await page.goto('/team');
   await expect(page.getByTestId('readiness-chart').getByTestId('chart-team').first()).toBeVisible();
+  await hydrated(page); // the staff's bundle, from the worker's cache
   await context.setOffline(false);
   await admin.dispose();
   await phone.dispose();

@@ -1,4 +1,7 @@
-//! The browser entry point: hydrates the server-rendered page into the live app.
+//! The learner's browser entry point: hydrates sign-in, Home, Prep, Library, the player,
+//! progress, certificates, On this device and account pages. Built without `app`'s `staff`
+//! feature, so none of the Studio's, Team's or administration's code is in it; staff pages
+//! load `frontend-staff` instead (see `app::Bundle`).
 
 #![recursion_limit = "256"]
 

@@ -9,6 +9,12 @@ importScripts('/sw-range.js', '/offline-store.js');
 
 const BUILD = '__PRIMER_BUILD__';
 const PRECACHE = __PRIMER_PRECACHE__;
+/**
+ * The staff's bundle (Studio, Team, administration): not precached, so a learner's phone
+ * never downloads it; cached here the first time a staff page loads it, and brought into
+ * each new build's cache by the install where an older build had it.
+ */
+const STAFF = __PRIMER_STAFF__;
 const SHELL = `primer-shell-${BUILD}`;
 /** Pages people have opened (network first), so they start offline. */
 const PAGES = 'primer-pages';
@@ -28,8 +34,23 @@ const pageKey = self.PrimerPageKey;
 self.addEventListener('install', (event) => {
   // No skipWaiting here: a new version waits until the person chooses to reload, so an
   // open app is never half old, half new.
-  event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(PRECACHE)));
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(SHELL);
+      await cache.addAll(PRECACHE);
+      // Best effort: a staff page fetches (and keeps) it anyway when it is missing.
+      if (STAFF.length && (await hadStaffBundle())) await cache.addAll(STAFF).catch(() => {});
+    })(),
+  );
 });
+
+/** Whether an older build's shell cache holds the staff's bundle (this phone is staff's). */
+async function hadStaffBundle() {
+  for (const name of await caches.keys()) {
+    if (name.startsWith('primer-shell-') && name !== SHELL && (await (await caches.open(name)).match(STAFF[0]))) return true;
+  }
+  return false;
+}
 
 self.addEventListener('activate', (event) => {
   event.waitUntil(
@@ -56,6 +77,8 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(media(request));
   } else if (PRECACHE.includes(url.pathname)) {
     event.respondWith(shellFile(request, url));
+  } else if (STAFF.includes(url.pathname)) {
+    event.respondWith(staffFile(request, url));
   } else if (request.mode === 'navigate') {
     event.respondWith(page(request, event));
   } else if (url.pathname.startsWith('/api/')) {
@@ -67,6 +90,16 @@ self.addEventListener('fetch', (event) => {
 async function shellFile(request, url) {
   const cached = await caches.match(url.pathname, { cacheName: SHELL });
   return cached || fetch(request);
+}
+
+/** The staff's bundle: from this build's cache, else the network, kept for next time. */
+async function staffFile(request, url) {
+  const cache = await caches.open(SHELL);
+  const cached = await cache.match(url.pathname);
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) await cache.put(url.pathname, response.clone());
+  return response;
 }
 
 /** Saved media answer from the cache, ranges included; the rest from the network. */

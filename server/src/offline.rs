@@ -36,10 +36,16 @@ pub const PRECACHE: &[&str] = &[
     "/icons/apple-touch-icon.png",
 ];
 
+/// The staff's bundle (`app::Bundle::Staff`): cached by the worker the first time a staff
+/// page loads it, and carried into each new build's cache where it was cached before, so
+/// a learner's phone never downloads it and a manager's starts Studio or Team offline.
+pub const STAFF: &[&str] = &["/pkg/primer-staff.js", "/pkg/primer-staff_bg.wasm"];
+
 /// The service worker for one build of the site.
 #[derive(Debug, Clone)]
 pub struct ServiceWorker {
-    /// A hash of the precached files: changes whenever any of them does.
+    /// A hash of the precached files and the staff's bundle: changes whenever any of them
+    /// does.
     pub build: String,
     pub script: String,
 }
@@ -48,17 +54,24 @@ impl ServiceWorker {
     /// Reads the site's files (those that exist: a test server may have no bundle).
     pub fn for_site(site_root: &Path) -> ServiceWorker {
         let mut hash = Sha256::new();
-        let mut present = Vec::new();
-        for path in PRECACHE {
-            if let Ok(bytes) = std::fs::read(site_root.join(path.trim_start_matches('/'))) {
-                hash.update(path.as_bytes());
-                hash.update(&bytes);
-                present.push(*path);
+        let mut present = |paths: &[&'static str]| {
+            let mut found = Vec::new();
+            for path in paths {
+                if let Ok(bytes) = std::fs::read(site_root.join(path.trim_start_matches('/'))) {
+                    hash.update(path.as_bytes());
+                    hash.update(&bytes);
+                    found.push(*path);
+                }
             }
-        }
+            serde_json::to_string(&found).expect("paths are JSON")
+        };
+        let precache = present(PRECACHE);
+        let staff = present(STAFF);
         let build = hex::encode(&hash.finalize()[..6]);
-        let list = serde_json::to_string(&present).expect("paths are JSON");
-        let script = TEMPLATE.replace("__PRIMER_BUILD__", &build).replace("__PRIMER_PRECACHE__", &list);
+        let script = TEMPLATE
+            .replace("__PRIMER_BUILD__", &build)
+            .replace("__PRIMER_PRECACHE__", &precache)
+            .replace("__PRIMER_STAFF__", &staff);
         ServiceWorker { build, script }
     }
 }
@@ -107,11 +120,20 @@ mod tests {
         let first = ServiceWorker::for_site(site.path());
         assert!(first.script.contains(r#"const PRECACHE = ["/pkg/primer.js","/offline.html"];"#), "{}", first.script);
         assert!(first.script.contains(&format!("const BUILD = '{}';", first.build)));
+        assert!(first.script.contains("const STAFF = [];"), "{}", first.script);
         assert!(!first.script.contains("__PRIMER_"));
 
         // Same files, same build; any change, a new one.
         assert_eq!(ServiceWorker::for_site(site.path()).build, first.build);
         std::fs::write(site.path().join("pkg/primer.js"), "two").unwrap();
-        assert_ne!(ServiceWorker::for_site(site.path()).build, first.build);
+        let second = ServiceWorker::for_site(site.path());
+        assert_ne!(second.build, first.build);
+
+        // The staff's bundle is listed apart from the precache, and a new one is a new build.
+        std::fs::write(site.path().join("pkg/primer-staff.js"), "staff").unwrap();
+        let third = ServiceWorker::for_site(site.path());
+        assert!(third.script.contains(r#"const PRECACHE = ["/pkg/primer.js","/offline.html"];"#), "{}", third.script);
+        assert!(third.script.contains(r#"const STAFF = ["/pkg/primer-staff.js"];"#), "{}", third.script);
+        assert_ne!(third.build, second.build);
     }
 }

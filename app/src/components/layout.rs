@@ -131,15 +131,28 @@ fn AnonymousTopBar() -> impl IntoView {
 
 #[component]
 fn Nav(role: Role) -> impl IntoView {
+    let bundle = crate::Bundle::current();
     let entries = NAV
         .iter()
         .filter(|e| e.roles.contains(&role))
         .map(|e| {
-            view! {
-                                <A href=e.href exact=e.href == "/">
-                    {(e.icon)()}
-                    <span>{e.label}</span>
-                </A>
+            // A page of the other bundle is a full page load, which brings that bundle.
+            if bundle.leaves_for(e.href) {
+                view! {
+                    <a href=e.href rel="external">
+                        {(e.icon)()}
+                        <span>{e.label}</span>
+                    </a>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <A href=e.href exact=e.href == "/">
+                        {(e.icon)()}
+                        <span>{e.label}</span>
+                    </A>
+                }
+                .into_any()
             }
         })
         .collect_view();

@@ -5,6 +5,7 @@ pub mod icons;
 pub mod layout;
 pub mod learner;
 pub mod module_view;
+#[cfg(feature = "staff")]
 pub mod upload;
 
 use leptos::prelude::*;
@@ -14,6 +15,8 @@ use crate::api::RequestError;
 /// A horizontal bar, `percent` of its width filled: drawn as SVG (its width an
 /// attribute), since the pages' Content-Security-Policy allows no inline styles. Its
 /// colour comes from the list item's class (`ul.bars li.ok`, `li.warn`, `li.right`).
+/// Reports' (staff pages only).
+#[cfg(feature = "staff")]
 #[component]
 pub fn Bar(percent: f64) -> impl IntoView {
     let width = format!("{:.1}", percent.clamp(0.0, 100.0));
@@ -58,7 +61,8 @@ pub fn submit_then_go<T: 'static>(
     });
 }
 
-/// Copies text to the clipboard; true if it worked (browser only).
+/// Copies text to the clipboard; true if it worked (browser only). Staff pages only.
+#[cfg(feature = "staff")]
 pub async fn copy_to_clipboard(text: String) -> bool {
     #[cfg(feature = "hydrate")]
     {

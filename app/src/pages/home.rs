@@ -222,7 +222,7 @@ fn Home(me: Me, data: Resource<Result<LearnerData, RequestError>>) -> impl IntoV
                     } else {
                         view! {
                             <p>{teams.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", ")}</p>
-                            <a class="button secondary" href="/team">"See your people"</a>
+                            <a class="button secondary" href="/team" rel="external">"See your people"</a>
                         }.into_any()
                     }}
                 </section>
@@ -233,9 +233,9 @@ fn Home(me: Me, data: Resource<Result<LearnerData, RequestError>>) -> impl IntoV
             <section class="card" data-testid="admin-tools">
                 <h2>"Administration"</h2>
                 <div class="actions">
-                    <a class="button secondary" href="/admin/people">"People"</a>
-                    <a class="button secondary" href="/admin/teams">"Teams"</a>
-                    <a class="button secondary" href="/team">"Everyone's progress"</a>
+                    <a class="button secondary" href="/admin/people" rel="external">"People"</a>
+                    <a class="button secondary" href="/admin/teams" rel="external">"Teams"</a>
+                    <a class="button secondary" href="/team" rel="external">"Everyone's progress"</a>
                     <a class="button secondary" href="/api/docs/" rel="external">"API reference"</a>
                 </div>
             </section>

@@ -108,6 +108,40 @@ async fn home_depends_on_the_role(app: TestApp) {
     assert!(admin_home.contains("Administration") && admin_home.contains(r#"href="/admin/people""#));
 }
 
+/// The bundle a page's HTML loads: `primer` (the learner's) or `primer-staff`.
+fn bundle_of(html: &str) -> &'static str {
+    let staff = html.contains(r#"<link rel="modulepreload" href="/pkg/primer-staff.js""#);
+    let learner = html.contains(r#"<link rel="modulepreload" href="/pkg/primer.js""#);
+    match (learner, staff) {
+        (true, false) => "primer",
+        (false, true) => "primer-staff",
+        _ => panic!("one bundle per page: {html}"),
+    }
+}
+
+async fn learner_pages_load_the_learners_bundle_and_staff_pages_the_staffs(app: TestApp) {
+    let admin = app.signed_in(Role::Admin).await;
+    for path in ["/", "/library", "/progress", "/device", "/account", "/prep", "/no-such-page"] {
+        let html = app.get(path).html().session(&admin).send().await.text();
+        assert_eq!(bundle_of(&html), "primer", "{path}");
+    }
+    assert_eq!(bundle_of(&app.get("/login").html().send().await.text()), "primer");
+    for path in ["/studio", "/studio/paths", "/team", "/admin/people", "/admin/teams", "/studio/no-such-page"] {
+        let html = app.get(path).html().session(&admin).send().await.text();
+        assert_eq!(bundle_of(&html), "primer-staff", "{path}");
+    }
+
+    // From a learner page, the staff's pages are full page loads (`rel="external"`), so
+    // their bundle starts; the staff's bundle has every page, so its links stay in it.
+    let home = app.get("/").html().session(&admin).send().await.text();
+    for href in ["/studio", "/team", "/admin/people"] {
+        assert!(home.contains(&format!(r#"<a href="{href}" rel="external""#)), "{href} in {home}");
+    }
+    let studio = app.get("/studio").html().session(&admin).send().await.text();
+    assert!(studio.contains(r#"href="/library""#) && !studio.contains(r#"href="/library" rel="external""#), "{studio}");
+    assert!(!studio.contains(r#"href="/studio" rel="external""#), "{studio}");
+}
+
 async fn admin_pages_render_their_data(app: TestApp) {
     let admin = app.signed_in(Role::Admin).await;
     app.post("/api/v1/teams")
@@ -222,5 +256,6 @@ db_tests!(
     sign_in_form_reports_errors_in_place,
     home_depends_on_the_role,
     admin_pages_render_their_data,
+    learner_pages_load_the_learners_bundle_and_staff_pages_the_staffs,
     password_link_page_works_without_javascript,
 );
