@@ -45,6 +45,23 @@ impl Role {
     /// decides what it may read, and its policies never list [`Role::Unknown`]).
     pub const EVERYONE: [Role; 5] = [Role::Learner, Role::Author, Role::Manager, Role::Admin, Role::Unknown];
 
+    /// Admins only: people, teams, settings.
+    pub const ADMINS: &'static [Role] = &[Role::Admin];
+
+    /// Managers and admins: oversight of people (Team, a person's readiness).
+    pub const MANAGERS: &'static [Role] = &[Role::Manager, Role::Admin];
+
+    /// Authors and admins: content (the Studio).
+    pub const AUTHORS: &'static [Role] = &[Role::Author, Role::Admin];
+
+    /// Everyone who works on content or people rather than only learning: authors,
+    /// managers and admins.
+    pub const STAFF: &'static [Role] = &[Role::Author, Role::Manager, Role::Admin];
+
+    /// The roles whose menu has their own progress (admins reach it from Home: their bar
+    /// is full of administration).
+    pub const WITH_PROGRESS_TAB: &'static [Role] = &[Role::Learner, Role::Author, Role::Manager];
+
     /// The stable identifier used in the API, the database and the CLI.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -27,18 +27,17 @@ const NAV: &[NavEntry] = &[
         href: "/progress",
         label: "Progress",
         icon: || icons::progress().into_any(),
-        // Admins reach it from Home: their bar is full of administration.
-        roles: &[Role::Learner, Role::Author, Role::Manager],
+        roles: Role::WITH_PROGRESS_TAB,
     },
     NavEntry {
         href: "/studio",
         label: "Studio",
         icon: || icons::studio().into_any(),
-        roles: &[Role::Author, Role::Admin],
+        roles: Role::AUTHORS,
     },
-    NavEntry { href: "/team", label: "Team", icon: || icons::team().into_any(), roles: &[Role::Manager, Role::Admin] },
+    NavEntry { href: "/team", label: "Team", icon: || icons::team().into_any(), roles: Role::MANAGERS },
     // People and teams share one entry (tabs inside), so an admin's bar fits a 360 px phone.
-    NavEntry { href: "/admin/people", label: "Admin", icon: || icons::people().into_any(), roles: &[Role::Admin] },
+    NavEntry { href: "/admin/people", label: "Admin", icon: || icons::people().into_any(), roles: Role::ADMINS },
     NavEntry { href: "/account", label: "Account", icon: || icons::account().into_any(), roles: &Role::EVERYONE },
 ];
 

@@ -41,7 +41,7 @@ pub fn PeoplePage() -> impl IntoView {
     let teams: TeamsResource = Resource::new(|| (), |_| client::sendable(client::teams()));
     view! {
         <Title text="People"/>
-        {signed_in(&[Role::Admin], move |me: Me| view! { <People me users teams/> })}
+        {signed_in(Role::ADMINS, move |me: Me| view! { <People me users teams/> })}
     }
 }
 

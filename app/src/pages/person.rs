@@ -27,7 +27,7 @@ pub fn PersonPage() -> impl IntoView {
         })
     });
     view! {
-        {signed_in(&[Role::Manager, Role::Admin], move |_me: Me| view! {
+        {signed_in(Role::MANAGERS, move |_me: Me| view! {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match report.await {

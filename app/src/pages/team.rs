@@ -103,7 +103,7 @@ pub fn TeamPage() -> impl IntoView {
     let report = Resource::new(move || report_query(&filters.get()), |q| client::sendable(client::people_report(q)));
     view! {
         <Title text="Team"/>
-        {signed_in(&[Role::Manager, Role::Admin], move |me: Me| view! { <Team me report filters=filters.into()/> })}
+        {signed_in(Role::MANAGERS, move |me: Me| view! { <Team me report filters=filters.into()/> })}
     }
 }
 

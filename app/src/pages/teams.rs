@@ -17,7 +17,7 @@ pub fn TeamsPage() -> impl IntoView {
     let teams: TeamsResource = Resource::new(|| (), |_| client::sendable(client::teams()));
     view! {
         <Title text="Teams"/>
-        {signed_in(&[Role::Admin], move |_me: Me| view! { <Teams teams/> })}
+        {signed_in(Role::ADMINS, move |_me: Me| view! { <Teams teams/> })}
     }
 }
 

@@ -359,7 +359,7 @@ pub async fn people_for(db: &impl ConnectionTrait, viewer: &User) -> Result<Vec<
 
 /// Whether `viewer` (a manager or admin) is responsible for the person `person_id`.
 pub async fn is_responsible_for(db: &impl ConnectionTrait, viewer: &User, person_id: i64) -> Result<bool, ApiError> {
-    if !matches!(viewer.role, Role::Manager | Role::Admin) {
+    if !Role::MANAGERS.contains(&viewer.role) {
         return Ok(false);
     }
     Ok(responsible_for(viewer).filter(user::Column::Id.eq(person_id)).count(db).await? > 0)

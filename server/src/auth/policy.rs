@@ -34,26 +34,26 @@ impl Policy for AnyRole {
 /// Admins only: people, teams, settings.
 pub struct Admins;
 impl Policy for Admins {
-    const ROLES: &'static [Role] = &[Role::Admin];
+    const ROLES: &'static [Role] = Role::ADMINS;
 }
 
 /// Managers and admins: oversight of people.
 pub struct Managers;
 impl Policy for Managers {
-    const ROLES: &'static [Role] = &[Role::Manager, Role::Admin];
+    const ROLES: &'static [Role] = Role::MANAGERS;
 }
 
 /// Everyone who works on content or people rather than only learning: authors,
 /// managers and admins.
 pub struct Staff;
 impl Policy for Staff {
-    const ROLES: &'static [Role] = &[Role::Author, Role::Manager, Role::Admin];
+    const ROLES: &'static [Role] = Role::STAFF;
 }
 
 /// Authors and admins: content.
 pub struct Authors;
 impl Policy for Authors {
-    const ROLES: &'static [Role] = &[Role::Author, Role::Admin];
+    const ROLES: &'static [Role] = Role::AUTHORS;
 }
 
 /// Proof that the request comes from a signed-in person whose role `P` allows.

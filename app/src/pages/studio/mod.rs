@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use crate::api::{Module, ModuleStatus, ModuleSummary, Role};
 
 /// Who may use the Studio.
-pub const STUDIO_ROLES: &[Role] = &[Role::Author, Role::Admin];
+pub const STUDIO_ROLES: &[Role] = Role::AUTHORS;
 
 /// The Studio's own navigation.
 #[component]
