@@ -26,4 +26,5 @@ mod sync_crash;
 mod sync_faults;
 mod sync_history;
 mod trust;
+mod wire;
 mod xapi;
