@@ -1,8 +1,31 @@
 // Every page on a small phone (360 px, the narrowest common Android width): nothing runs
-// off the side, and every tap target is at least 44 × 44 px (links inside a sentence
-// excepted, as WCAG's target-size rule does), for each role.
+// off the side, every tap target is at least 44 × 44 px (links inside a sentence
+// excepted, as WCAG's target-size rule does), and axe-core finds no serious or critical
+// accessibility problem (contrast, names, labels, structure), for each role.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { expect, type Page, test } from '@playwright/test';
 import { DEMO, apiAs, hydrated, signInAs } from './helpers';
+
+/** axe-core's script, evaluated in the page (CDP's evaluation is not held to the page's CSP). */
+const AXE = readFileSync(createRequire(__filename).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's serious and critical findings on the page, one line each. */
+async function accessibility(page: Page): Promise<string[]> {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    // @ts-expect-error axe is the global the script above defines
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    const found: string[] = [];
+    for (const v of result.violations) {
+      if (v.impact !== 'serious' && v.impact !== 'critical') continue;
+      for (const node of v.nodes.slice(0, 3)) {
+        found.push(`${v.id} (${v.impact}): ${node.target.join(' ')}: ${(node.failureSummary ?? '').split('\n').slice(1, 2).join('').trim()}`);
+      }
+    }
+    return found;
+  });
+}
 
 test.use({ viewport: { width: 360, height: 780 } });
 
@@ -52,15 +75,16 @@ async function check(page: Page, paths: string[]) {
     await page.goto(path);
     await hydrated(page);
     for (const p of await problems(page)) all.push(`${path}: ${p}`);
+    for (const p of await accessibility(page)) all.push(`${path}: ${p}`);
   }
   expect(all).toEqual([]);
 }
 
-test('every page fits a 360 px phone with thumb-sized targets: signed out', async ({ page }) => {
+test('every page fits a 360 px phone, accessibly, with thumb-sized targets: signed out', async ({ page }) => {
   await check(page, ['/login', '/verify/NOPE-NOPE']);
 });
 
-test('every page fits a 360 px phone with thumb-sized targets: a learner', async ({ page, baseURL }) => {
+test('every page fits a 360 px phone, accessibly, with thumb-sized targets: a learner', async ({ page, baseURL }) => {
   await page.addInitScript(() => localStorage.setItem('primer.auto_save', 'false'));
   await signInAs(page, DEMO.learner.email);
   const api = await apiAs(baseURL!, DEMO.learner.email);
@@ -81,11 +105,15 @@ test('every page fits a 360 px phone with thumb-sized targets: a learner', async
 });
 
 for (const role of ['manager', 'author', 'admin'] as const) {
-  test(`every page fits a 360 px phone with thumb-sized targets: ${role}`, async ({ page, baseURL }) => {
+  test(`every page fits a 360 px phone, accessibly, with thumb-sized targets: ${role}`, async ({ page, baseURL }) => {
     await page.addInitScript(() => localStorage.setItem('primer.auto_save', 'false'));
     await signInAs(page, DEMO[role].email);
     const paths: string[] = ['/', '/account'];
-    if (role !== 'author') paths.push('/team');
+    if (role !== 'author') {
+      const api = await apiAs(baseURL!, DEMO[role].email);
+      const people: { id: number }[] = await (await api.get('/api/v1/me/people')).json();
+      paths.push('/team', ...people.slice(0, 1).map((p) => `/team/people/${p.id}`));
+    }
     if (role === 'admin') {
       // Someone with a long address, as real ones are: it must wrap, not push the page.
       const api = await apiAs(baseURL!, DEMO.admin.email);
@@ -96,7 +124,7 @@ for (const role of ['manager', 'author', 'admin'] as const) {
     if (role !== 'manager') {
       const api = await apiAs(baseURL!, DEMO[role].email);
       const modules: { id: number }[] = await (await api.get('/api/v1/modules')).json();
-      paths.push('/studio', '/studio/new/tip', '/studio/new/quiz', `/studio/modules/${modules[0].id}`, '/studio/paths', '/studio/assignments', '/studio/certifications', '/studio/insights');
+      paths.push('/studio', '/studio/new/tip', '/studio/new/quiz', `/studio/modules/${modules[0].id}`, `/studio/modules/${modules[0].id}/preview`, '/studio/paths', '/studio/assignments', '/studio/certifications', '/studio/insights');
     }
     await check(page, paths);
   });

@@ -615,7 +615,8 @@ fn Editor(kind: ModuleKind, initial: Option<Module>, teams: Vec<Team>, known: Kn
                     <p class="small"><a class="tap" href=format!("/studio/modules/{}/preview", m.id) data-testid="preview-link">
                         "Open the preview on your phone"</a>" (only authors can open it)"</p>
                 })}
-                <div class="phone" data-testid="preview">
+                // It scrolls on its own, so keyboards must reach it (a focusable, named region).
+                <div class="phone" data-testid="preview" tabindex="0" role="region" aria-label="Preview on a phone">
                     {move || match saved.get() {
                         Some(m) => view! { <ModuleView module=viewable(&m)/> }.into_any(),
                         None => view! { <p class="muted">"Save to see the preview."</p> }.into_any(),
