@@ -19,19 +19,6 @@ use leptos_router::{
     path,
 };
 
-use crate::{
-    api::{Me, RequestError},
-    components::layout::SignedInLayout,
-    pages::{
-        account::AccountPage,
-        certificates::{CertificatePage, VerifyPage},
-        home::HomePage,
-        learn::{device::DevicePage, library::LibraryPage, player::PlayerPage, prep::PrepPage, progress::ProgressPage},
-        login::LoginPage,
-        not_found::NotFound,
-        reset::ResetPasswordPage,
-    },
-};
 #[cfg(feature = "staff")]
 use crate::pages::{
     people::PeoplePage,
@@ -46,6 +33,19 @@ use crate::pages::{
     },
     team::TeamPage,
     teams::TeamsPage,
+};
+use crate::{
+    api::{Me, RequestError},
+    components::layout::SignedInLayout,
+    pages::{
+        account::AccountPage,
+        certificates::{CertificatePage, VerifyPage},
+        home::HomePage,
+        learn::{device::DevicePage, library::LibraryPage, player::PlayerPage, prep::PrepPage, progress::ProgressPage},
+        login::LoginPage,
+        not_found::NotFound,
+        reset::ResetPasswordPage,
+    },
 };
 
 /// Which browser bundle hydrates a page. A learner's phone downloads only the learner's

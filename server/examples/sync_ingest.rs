@@ -152,7 +152,7 @@ async fn give_history(db: &sea_orm::DatabaseConnection, user_id: i64, targets: &
         learning_record::Entity::insert_many(chunk).exec_without_returning(db).await?;
     }
     let txn = server::db::begin_write(db).await?;
-    server::sync::projection::rebuild_learner(&txn, user_id).await?;
+    server::projection::rebuild_learner(&txn, user_id).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -18,6 +18,7 @@ pub mod media;
 pub mod modules;
 pub mod offline;
 pub mod openapi;
+pub mod projection;
 pub mod recognition;
 pub mod reports;
 pub mod sync;

@@ -29,12 +29,7 @@ const NAV: &[NavEntry] = &[
         icon: || icons::progress().into_any(),
         roles: Role::WITH_PROGRESS_TAB,
     },
-    NavEntry {
-        href: "/studio",
-        label: "Studio",
-        icon: || icons::studio().into_any(),
-        roles: Role::AUTHORS,
-    },
+    NavEntry { href: "/studio", label: "Studio", icon: || icons::studio().into_any(), roles: Role::AUTHORS },
     NavEntry { href: "/team", label: "Team", icon: || icons::team().into_any(), roles: Role::MANAGERS },
     // People and teams share one entry (tabs inside), so an admin's bar fits a 360 px phone.
     NavEntry { href: "/admin/people", label: "Admin", icon: || icons::people().into_any(), roles: Role::ADMINS },

@@ -31,7 +31,7 @@ use crate::{
     },
     error::{ApiError, Json, Path},
     modules::catalog,
-    sync::projection,
+    projection,
 };
 
 /// What a learner is allowed at one assessment quiz.

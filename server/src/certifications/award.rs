@@ -31,7 +31,7 @@ use crate::{
         columns::Reached,
         entities::{certificate, certification, evidence},
     },
-    sync::projection,
+    projection,
 };
 
 /// Which certifications to decide.

@@ -28,7 +28,7 @@ use crate::{
     },
     error::{ApiError, Json, Path},
     modules::paths,
-    sync::projection,
+    projection,
 };
 
 /// `/api/v1/certifications`, `/api/v1/me/certificates`, `/api/v1/certificates/{id}` and

@@ -6,7 +6,6 @@
 //! so a record the device sees acknowledged is durable, and a retry after a lost answer
 //! finds it (`duplicate`) instead of storing it twice.
 
-pub mod projection;
 pub mod xapi;
 
 use std::collections::{HashMap, HashSet};
@@ -41,6 +40,7 @@ use crate::{
     },
     error::{ApiError, Json, Query},
     modules::catalog,
+    projection,
 };
 
 /// Room for a full batch of records with long comments.

@@ -259,7 +259,7 @@ async fn managers_read_their_peoples_progress(app: TestApp) {
 
 async fn progress_is_rebuilt_from_the_records_alone(app: TestApp) {
     use sea_orm::{ColumnTrait, QueryFilter};
-    use server::{db::entities::module_progress, sync::projection};
+    use server::{db::entities::module_progress, projection};
 
     let (tip, quiz) = content(&app).await;
     let learner = learner_in(&app, Some("Account Executive"), None, None).await;

@@ -10,7 +10,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use proptest::{prelude::*, test_runner::TestRunner};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
-use server::{db::entities::learning_record, sync::projection};
+use server::{db::entities::learning_record, projection};
 
 use crate::{db_tests, modules::learner_in, support::TestApp, sync::sync_from};
 

@@ -18,7 +18,8 @@ use server::{
         migrations::Migrator,
         tally::Counts,
     },
-    sync::{Envelope, apply_batch, projection},
+    projection,
+    sync::{Envelope, apply_batch},
 };
 
 use crate::{

@@ -80,15 +80,22 @@ async fn error_bodies_keep_their_codes(app: TestApp) {
     seen("invalid_input", app.post("/api/v1/modules").session(&author).json(&tip("", "body")).send().await);
     seen(
         "malformed_request",
-        app.post("/api/v1/sync").session(&learner).header("content-type", "application/json").raw(b"{".to_vec()).send().await,
+        app.post("/api/v1/sync")
+            .session(&learner)
+            .header("content-type", "application/json")
+            .raw(b"{".to_vec())
+            .send()
+            .await,
     );
     // That message quotes the JSON parser's own words, which are not Primer's contract.
     answers["malformed_request"]["body"]["error"]["message"] = json!("[parser's message]");
     snapshot!("error_bodies", Value::Object(answers));
 
     // Every code a client may meet, with its status: a code renamed or dropped fails here.
-    let codes: Vec<Value> =
-        ErrorCode::ALL.iter().map(|c| json!({"code": serde_json::to_value(c).unwrap(), "status": c.status()})).collect();
+    let codes: Vec<Value> = ErrorCode::ALL
+        .iter()
+        .map(|c| json!({"code": serde_json::to_value(c).unwrap(), "status": c.status()}))
+        .collect();
     snapshot!("error_codes", codes);
 }
 
@@ -119,7 +126,8 @@ async fn what_phones_keep_keeps_its_shape(app: TestApp) {
 
     let catalog = app.get("/api/v1/catalog").session(&learner).send().await.assert_status(200).value();
     snapshot!("catalog", redacted(catalog));
-    let module = app.get(&format!("/api/v1/catalog/{}", check.id)).session(&learner).send().await.assert_status(200).value();
+    let module =
+        app.get(&format!("/api/v1/catalog/{}", check.id)).session(&learner).send().await.assert_status(200).value();
     snapshot!("catalog_quiz", redacted(module));
 
     // The request as the phone's own types write it.

@@ -132,6 +132,6 @@ impl MigrationTrait for Migration {
             manager.alter_table(Table::alter().table(LearningRecords::Table).add_column(column).to_owned()).await?;
         }
         // Fill the progress projection from the records stored (see migration 5).
-        crate::sync::projection::rebuild_all(manager.get_connection()).await.map(|_| ())
+        crate::projection::rebuild_all(manager.get_connection()).await.map(|_| ())
     }
 }

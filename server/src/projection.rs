@@ -1,5 +1,7 @@
 //! The progress projection: per learner and module, where they stand, folded from their
-//! learning records by the shared rules in `app::api::Progress`.
+//! learning records by the shared rules in `app::api::Progress`. Its own module, below
+//! both `sync` (which stores records) and `certifications` (which awards from evidence
+//! and stores assessment attempts), so neither depends on the other's internals.
 //!
 //! It is updated in the transaction that stores new records (the fold is independent of
 //! order, so applying new records to the stored state equals folding everything again),
