@@ -51,8 +51,8 @@ use crate::{
 /// Which browser bundle hydrates a page. A learner's phone downloads only the learner's
 /// (sign-in, Home, Prep, Library, the player, progress, certificates, On this device,
 /// account, verify); Studio, Team and administration pages load the staff's, which holds
-/// every page. A link from a page of one bundle to a page of the other is a full page load
-/// (`rel="external"`), so the right bundle starts.
+/// every page. A link from a learner's page to a staff page is a full page load
+/// (`rel="external"`), so the staff's bundle starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bundle {
     Learner,
@@ -280,7 +280,10 @@ fn Elsewhere() -> impl IntoView {
         let location = leptos_router::hooks::use_location();
         let path = location.pathname.get_untracked();
         if Bundle::Learner.leaves_for(&path) {
-            let _ = window().location().assign(&format!("{path}{}", location.search.get_untracked()));
+            // The router's query comes without its `?`.
+            let query = location.search.get_untracked();
+            let to = if query.is_empty() { path } else { format!("{path}?{query}") };
+            let _ = window().location().assign(&to);
         }
     }
     view! { <NotFound/> }

@@ -59,6 +59,27 @@ test("an author's Studio loads the staff's bundle, which then starts Studio offl
   expect(requested).toContain('/pkg/primer-staff_bg.wasm');
   await expect.poll(() => shellCache(page)).toEqual(expect.arrayContaining(['/pkg/primer-staff.js', '/pkg/primer-staff_bg.wasm']));
 
+  // A link to a staff page that forgot `rel="external"` still reaches it, query and all:
+  // the learner's bundle turns the navigation into a full page load.
+  await page.goto('/');
+  await hydrated(page);
+  await page.evaluate(() => {
+    const a = document.createElement('a');
+    a.href = '/studio/paths?from=home';
+    a.textContent = 'Paths';
+    a.id = 'no-rel';
+    document.querySelector('main')!.append(a);
+  });
+  await page.locator('#no-rel').click();
+  // A new document (not the router's pushState), at the address asked for.
+  await expect
+    .poll(() => page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.name ?? ''))
+    .toMatch(/\/studio\/paths\?from=home$/);
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'Learning paths' })).toBeVisible();
+  await page.goto('/studio');
+  await hydrated(page);
+
   // The staff's bundle has every page: Library opens in it without another load.
   const before = requested.length;
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Library' }).click();

@@ -130,7 +130,8 @@ fn Nav(role: Role) -> impl IntoView {
         .iter()
         .filter(|e| e.roles.contains(&role))
         .map(|e| {
-            // A page of the other bundle is a full page load, which brings that bundle.
+            // From the learner's bundle a staff page is a full page load, which brings the
+            // staff's bundle.
             if bundle.leaves_for(e.href) {
                 view! {
                     <a href=e.href rel="external">
