@@ -1,282 +1,21 @@
-//! How pages get their data. Every read goes through the REST API's domain functions:
-//! on the server (while rendering) in-process through [`Backend`], which the server
-//! provides as context; in the browser over HTTP from the same REST routes. Writes only
-//! ever happen in the browser, from event handlers.
+//! How the browser talks to Primer: the writes (only ever from event handlers), the
+//! requests that aren't a page's read (sync, attempts, uploads), and the one transport
+//! and error decoding beneath them and beneath [`crate::reads`], the pages' reads.
 
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::api::{
-    AssessmentAttempt, Assignment, AssignmentInput, Catalog, Certificate, Certification, CertificationInput,
-    ChangePassword, Leaderboard, LearnerModule, LearningPath, LoginRequest, Me, Module, ModuleInput, ModuleInsights,
-    ModuleSummary, ModulesReport, NewUser, PasswordResetLink, PathInput, PeopleReport, PersonReport, Preferences,
-    Progress, Recognition, RequestError, ResetPassword, SyncRequest, SyncResponse, Team, TeamInput, TeamPatch, User,
-    UserPatch, Verification,
+    AssessmentAttempt, Assignment, AssignmentInput, Certification, CertificationInput, ChangePassword, LearningPath,
+    LoginRequest, Me, Module, ModuleInput, NewUser, PasswordResetLink, PathInput, Preferences, RequestError,
+    ResetPassword, SyncRequest, SyncResponse, Team, TeamInput, TeamPatch, User, UserPatch,
 };
 
-/// Server-side access to Primer's data for rendering pages, implemented by the server
-/// with the same functions (and the same role checks) as the REST handlers. `request`
-/// is the page request, which carries the session cookie.
-#[cfg(feature = "ssr")]
-#[async_trait::async_trait]
-pub trait Backend: Send + Sync + 'static {
-    /// The signed-in person, if any (`GET /api/v1/me`).
-    async fn me(&self, request: &http::request::Parts) -> Result<Option<Me>, RequestError>;
-    /// Every account (`GET /api/v1/users`; admins).
-    async fn users(&self, request: &http::request::Parts) -> Result<Vec<User>, RequestError>;
-    /// Every team (`GET /api/v1/teams`; admins).
-    async fn teams(&self, request: &http::request::Parts) -> Result<Vec<Team>, RequestError>;
-    /// The people a manager is responsible for (`GET /api/v1/me/people`).
-    async fn my_people(&self, request: &http::request::Parts) -> Result<Vec<User>, RequestError>;
-    /// Whom a one-time password link is for, if it is still usable.
-    async fn reset_link_owner(&self, token: &str) -> Result<Option<crate::api::ResetLinkOwner>, RequestError>;
-    /// Every module (`GET /api/v1/modules`; authors).
-    async fn modules(&self, request: &http::request::Parts) -> Result<Vec<ModuleSummary>, RequestError>;
-    /// One module's working copy (`GET /api/v1/modules/{id}`; authors).
-    async fn module(&self, request: &http::request::Parts, id: i64) -> Result<Module, RequestError>;
-    /// Every learning path (`GET /api/v1/paths`; authors).
-    async fn paths(&self, request: &http::request::Parts) -> Result<Vec<LearningPath>, RequestError>;
-    /// Every assignment (`GET /api/v1/assignments`; authors).
-    async fn assignments(&self, request: &http::request::Parts) -> Result<Vec<Assignment>, RequestError>;
-    /// The signed-in person's catalog (`GET /api/v1/catalog`).
-    async fn catalog(&self, request: &http::request::Parts) -> Result<Catalog, RequestError>;
-    /// One module as the signed-in person gets it (`GET /api/v1/catalog/{id}`).
-    async fn catalog_module(&self, request: &http::request::Parts, id: i64) -> Result<LearnerModule, RequestError>;
-    /// The signed-in person's progress (`GET /api/v1/progress`).
-    async fn progress(&self, request: &http::request::Parts) -> Result<Progress, RequestError>;
-    /// Every certification (`GET /api/v1/certifications`).
-    async fn certifications(&self, request: &http::request::Parts) -> Result<Vec<Certification>, RequestError>;
-    /// The signed-in person's certificates (`GET /api/v1/me/certificates`).
-    async fn my_certificates(&self, request: &http::request::Parts) -> Result<Vec<Certificate>, RequestError>;
-    /// One certificate (`GET /api/v1/certificates/{id}`; its holder, their managers, admins).
-    async fn certificate(&self, request: &http::request::Parts, id: i64) -> Result<Certificate, RequestError>;
-    /// What a verification code says (`GET /api/v1/verify/{code}`; public).
-    async fn verification(&self, code: &str) -> Result<Verification, RequestError>;
-    /// Readiness of the people the viewer is responsible for (`GET /api/v1/reports/people`
-    /// with `query`, e.g. `team_id=3&overdue_only=true`).
-    async fn people_report(&self, request: &http::request::Parts, query: &str) -> Result<PeopleReport, RequestError>;
-    /// One person's readiness, items and quizzes (`GET /api/v1/reports/people/{id}`).
-    async fn person_report(&self, request: &http::request::Parts, id: i64) -> Result<PersonReport, RequestError>;
-    /// Per module and path, for everyone the viewer may see (`GET /api/v1/reports/modules`).
-    async fn modules_report(&self, request: &http::request::Parts) -> Result<ModulesReport, RequestError>;
-    /// What learners think of one module (`GET /api/v1/reports/modules/{id}/insights`;
-    /// authors).
-    async fn module_insights(&self, request: &http::request::Parts, id: i64) -> Result<ModuleInsights, RequestError>;
-    /// A team's leaderboard (`GET /api/v1/leaderboard`).
-    async fn leaderboard(
-        &self,
-        request: &http::request::Parts,
-        team_id: Option<i64>,
-    ) -> Result<Leaderboard, RequestError>;
-    /// The signed-in person's streak and recently certified teammates
-    /// (`GET /api/v1/me/recognition`).
-    async fn recognition(&self, request: &http::request::Parts) -> Result<Recognition, RequestError>;
-}
-
-/// The [`Backend`] as the server provides it in context.
-#[cfg(feature = "ssr")]
-pub type SharedBackend = std::sync::Arc<dyn Backend>;
-
-#[cfg(feature = "ssr")]
-fn backend_and_request() -> Result<(SharedBackend, http::request::Parts), RequestError> {
-    use leptos::prelude::use_context;
-    let backend = use_context::<SharedBackend>()
-        .ok_or_else(|| RequestError::new(crate::api::ErrorCode::Internal, "no backend in context"))?;
-    let request = use_context::<http::request::Parts>()
-        .ok_or_else(|| RequestError::new(crate::api::ErrorCode::Internal, "no request in context"))?;
-    Ok((backend, request))
-}
-
-/// Defines a read that runs in-process on the server and over HTTP in the browser.
-macro_rules! read {
-    ($(#[$doc:meta])* $name:ident -> $out:ty, GET $path:literal, |$b:ident, $r:ident| $server:expr) => {
-        $(#[$doc])*
-        pub async fn $name() -> Result<$out, RequestError> {
-            #[cfg(feature = "ssr")]
-            {
-                let ($b, $r) = backend_and_request()?;
-                $server.await
-            }
-            #[cfg(not(feature = "ssr"))]
-            {
-                transport::get($path).await
-            }
-        }
-    };
-}
-
-/// The signed-in person, or `None`.
+/// The signed-in person, or `None`: not being signed in is an answer here, not an error.
 pub async fn me() -> Result<Option<Me>, RequestError> {
-    #[cfg(feature = "ssr")]
-    {
-        let (backend, request) = backend_and_request()?;
-        backend.me(&request).await
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        // Not being signed in is an answer here, not an error.
-        match transport::get::<Me>("/api/v1/me").await {
-            Ok(me) => Ok(Some(me)),
-            Err(e) if e.code() == Some(crate::api::ErrorCode::Unauthenticated) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-}
-
-read!(
-    /// Every account (admins).
-    users -> Vec<User>, GET "/api/v1/users", |b, r| b.users(&r)
-);
-read!(
-    /// Every team (authors, managers, admins).
-    teams -> Vec<Team>, GET "/api/v1/teams", |b, r| b.teams(&r)
-);
-read!(
-    /// Every module (authors).
-    modules -> Vec<ModuleSummary>, GET "/api/v1/modules", |b, r| b.modules(&r)
-);
-read!(
-    /// Every learning path (authors).
-    paths -> Vec<LearningPath>, GET "/api/v1/paths", |b, r| b.paths(&r)
-);
-read!(
-    /// Every assignment (authors).
-    assignments -> Vec<Assignment>, GET "/api/v1/assignments", |b, r| b.assignments(&r)
-);
-read!(
-    /// The signed-in person's catalog.
-    catalog -> Catalog, GET "/api/v1/catalog", |b, r| b.catalog(&r)
-);
-
-/// One module's working copy (authors).
-pub async fn module(id: i64) -> Result<Module, RequestError> {
-    #[cfg(feature = "ssr")]
-    {
-        let (backend, request) = backend_and_request()?;
-        backend.module(&request, id).await
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        transport::get(&format!("/api/v1/modules/{id}")).await
-    }
-}
-
-/// One module as the signed-in person gets it.
-pub async fn catalog_module(id: i64) -> Result<LearnerModule, RequestError> {
-    #[cfg(feature = "ssr")]
-    {
-        let (backend, request) = backend_and_request()?;
-        backend.catalog_module(&request, id).await
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        transport::get(&format!("/api/v1/catalog/{id}")).await
-    }
-}
-
-read!(
-    /// The signed-in person's progress, as the server has it.
-    progress -> Progress, GET "/api/v1/progress", |b, r| b.progress(&r)
-);
-
-read!(
-    /// Every certification.
-    certifications -> Vec<Certification>, GET "/api/v1/certifications", |b, r| b.certifications(&r)
-);
-read!(
-    /// The signed-in person's certificates, newest first.
-    my_certificates -> Vec<Certificate>, GET "/api/v1/me/certificates", |b, r| b.my_certificates(&r)
-);
-
-/// One certificate (its holder, their managers, admins).
-pub async fn certificate(id: i64) -> Result<Certificate, RequestError> {
-    #[cfg(feature = "ssr")]
-    {
-        let (backend, request) = backend_and_request()?;
-        backend.certificate(&request, id).await
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        transport::get(&format!("/api/v1/certificates/{id}")).await
-    }
-}
-
-/// What a verification code says (public).
-pub async fn verification(code: String) -> Result<Verification, RequestError> {
-    #[cfg(feature = "ssr")]
-    {
-        let (backend, _) = backend_and_request()?;
-        backend.verification(&code).await
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        transport::get(&format!("/api/v1/verify/{}", crate::api::validate::url_encode(&code))).await
-    }
-}
-
-/// Readiness of the people the signed-in manager is responsible for; `query` holds the
-/// filters (`team_id=3&overdue_only=true`).
-pub async fn people_report(query: String) -> Result<PeopleReport, RequestError> {
-    #[cfg(feature = "ssr")]
-    {
-        let (backend, request) = backend_and_request()?;
-        backend.people_report(&request, &query).await
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        transport::get(&format!("/api/v1/reports/people?{query}")).await
-    }
-}
-
-/// One person's readiness, every item assigned to them and every quiz they answered
-/// (their managers, admins).
-pub async fn person_report(id: i64) -> Result<PersonReport, RequestError> {
-    #[cfg(feature = "ssr")]
-    {
-        let (backend, request) = backend_and_request()?;
-        backend.person_report(&request, id).await
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        transport::get(&format!("/api/v1/reports/people/{id}")).await
-    }
-}
-
-read!(
-    /// Per module and path, for everyone the viewer may see (authors, managers, admins).
-    modules_report -> ModulesReport, GET "/api/v1/reports/modules", |b, r| b.modules_report(&r)
-);
-
-/// What learners think of one published module and how they answer it (authors).
-pub async fn module_insights(id: i64) -> Result<ModuleInsights, RequestError> {
-    #[cfg(feature = "ssr")]
-    {
-        let (backend, request) = backend_and_request()?;
-        backend.module_insights(&request, id).await
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        transport::get(&format!("/api/v1/reports/modules/{id}/insights")).await
-    }
-}
-
-read!(
-    /// The signed-in person's streak and who on their team recently got certified.
-    recognition -> Recognition, GET "/api/v1/me/recognition", |b, r| b.recognition(&r)
-);
-
-/// A team's leaderboard of the last 30 days (default: the signed-in person's team).
-pub async fn leaderboard(team_id: Option<i64>) -> Result<Leaderboard, RequestError> {
-    #[cfg(feature = "ssr")]
-    {
-        let (backend, request) = backend_and_request()?;
-        backend.leaderboard(&request, team_id).await
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        match team_id {
-            Some(id) => transport::get(&format!("/api/v1/leaderboard?team_id={id}")).await,
-            None => transport::get("/api/v1/leaderboard").await,
-        }
+    match crate::reads::read(crate::reads::Me).await {
+        Ok(me) => Ok(Some(me)),
+        Err(e) if e.code() == Some(crate::api::ErrorCode::Unauthenticated) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -313,26 +52,6 @@ pub async fn start_attempt(module_id: i64) -> Result<AssessmentAttempt, RequestE
 /// Sends learning records (the outbox's batches).
 pub async fn sync(request: &SyncRequest) -> Result<SyncResponse, RequestError> {
     transport::send("POST", "/api/v1/sync", Some(request)).await
-}
-
-read!(
-    /// The people the signed-in manager is responsible for.
-    my_people -> Vec<User>, GET "/api/v1/me/people", |b, r| b.my_people(&r)
-);
-
-/// Whom a password link is for, or `None` if the link is not usable.
-pub async fn reset_link_owner(token: String) -> Result<Option<crate::api::ResetLinkOwner>, RequestError> {
-    #[cfg(feature = "ssr")]
-    {
-        let (backend, _) = backend_and_request()?;
-        backend.reset_link_owner(&token).await
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        // The page is rendered on the server; the browser never needs to ask again.
-        let _ = token;
-        Ok(None)
-    }
 }
 
 /// Sign in (the browser's version of the sign-in form).
@@ -438,7 +157,7 @@ mod transport {
     use gloo_net::http::{Request, RequestBuilder, Response};
 
     use super::*;
-    use crate::api::{ErrorBody, ErrorCode, ErrorDetail};
+    use crate::api::ErrorCode;
 
     pub async fn get<T: DeserializeOwned>(url: &str) -> Result<T, RequestError> {
         finish(Request::get(url).header("Accept", "application/json").send().await).await
@@ -479,19 +198,33 @@ mod transport {
             let text = if text.is_empty() { "null" } else { text.as_str() };
             serde_json::from_str(text)
                 .map_err(|e| RequestError::new(ErrorCode::Internal, format!("Unexpected answer from Primer: {e}")))
-        } else if status == 401 && text.is_empty() {
-            Err(RequestError::new(ErrorCode::Unauthenticated, "Sign in to continue."))
         } else {
             let retry_after = response.headers().get("retry-after").and_then(|v| crate::api::retry_after_seconds(&v));
-            let mut error = match serde_json::from_str::<ErrorBody>(&text) {
-                Ok(body) => body.error,
-                Err(_) => ErrorDetail::new(ErrorCode::Internal, format!("Primer answered {status}.")),
-            };
-            error.retry_after = retry_after;
-            Err(RequestError::Api(error))
+            Err(error_from(status, &text, retry_after))
         }
     }
 }
+
+/// The error a failed answer carries: Primer's JSON error body (with how long to wait,
+/// from `Retry-After`), or, for an answer without one, what its status says. Every
+/// request of the browser's (fetches and uploads) decodes errors here.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+fn error_from(status: u16, text: &str, retry_after: Option<u32>) -> RequestError {
+    use crate::api::{ErrorBody, ErrorCode, ErrorDetail};
+    if status == 401 && text.is_empty() {
+        return RequestError::new(ErrorCode::Unauthenticated, "Sign in to continue.");
+    }
+    let mut error = match serde_json::from_str::<ErrorBody>(text) {
+        Ok(body) => body.error,
+        Err(_) => ErrorDetail::new(ErrorCode::Internal, format!("Primer answered {status}.")),
+    };
+    error.retry_after = retry_after;
+    RequestError::Api(error)
+}
+
+/// A `GET` of Primer's JSON (the pages' reads, in the browser).
+#[cfg(not(feature = "ssr"))]
+pub(crate) use transport::get;
 
 /// A stored file as authors see it, with how its renditions for phones are going
 /// (authors; read in the browser, where the Studio follows it).
@@ -505,7 +238,6 @@ pub async fn media(id: String) -> Result<crate::api::Media, RequestError> {
 mod transport {
     use super::*;
 
-    #[allow(dead_code)]
     pub async fn get<T: DeserializeOwned>(_url: &str) -> Result<T, RequestError> {
         Err(RequestError::Network)
     }
@@ -558,10 +290,11 @@ pub async fn upload_media(
     match status {
         0 => Err(RequestError::Network),
         200 | 201 => serde_json::from_str(&text).map_err(|e| fail(&format!("Unexpected answer from Primer: {e}"))),
-        _ => match serde_json::from_str::<crate::api::ErrorBody>(&text) {
-            Ok(body) => Err(RequestError::Api(body.error)),
-            Err(_) => Err(fail(&format!("The upload failed (Primer answered {status})."))),
-        },
+        _ => {
+            let retry_after =
+                xhr.get_response_header("retry-after").ok().flatten().and_then(|v| crate::api::retry_after_seconds(&v));
+            Err(error_from(status, &text, retry_after))
+        }
     }
 }
 

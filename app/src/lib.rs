@@ -9,6 +9,7 @@ mod components;
 pub mod device;
 pub mod learning;
 mod pages;
+pub mod reads;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -167,6 +168,19 @@ pub fn shell(mut options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// Hydrates the page the server rendered: what each bundle's `hydrate` export does, once
+/// its wasm has loaded (the learner's and the staff's bundles differ only in the pages
+/// compiled in).
+#[cfg(feature = "hydrate")]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+    // A visible sign that the app has taken over (tests and support staff look for it).
+    if let Some(root) = leptos::prelude::document().document_element() {
+        let _ = root.set_attribute("data-hydrated", "");
     }
 }
 

@@ -19,6 +19,7 @@ pub mod modules;
 pub mod offline;
 pub mod openapi;
 pub mod projection;
+pub mod reads;
 pub mod recognition;
 pub mod reports;
 pub mod sync;

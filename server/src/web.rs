@@ -7,10 +7,10 @@ use std::sync::Arc;
 use app::{
     App,
     api::{
-        Me, RequestError,
-        validate::{safe_next, url_encode},
+        RequestError,
+        validate::{path_segment, safe_next, url_encode},
     },
-    client::{Backend, SharedBackend},
+    reads::{Backend, Serves, SharedBackend},
     shell,
 };
 use axum::{
@@ -27,16 +27,11 @@ use serde::Deserialize;
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
 use crate::{
-    accounts::{self, teams, users},
     app::AppState,
-    auth::{self, Admins, AnyRole, Auth, Authors, ClientIp, Managers, Staff, reset, session},
-    certifications,
-    db::entities::module,
+    auth::{self, ClientIp, reset, session},
     error::{ApiError, Path},
-    modules::{assignments, authoring, catalog, paths},
-    recognition, reports,
+    reads::{self, Serve},
 };
-use sea_orm::EntityTrait;
 
 /// The app's page routes, worked out once per process. Leptos pauses resource loading
 /// process-wide while it generates a route list, and a page render that starts meanwhile
@@ -81,154 +76,37 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
 }
 
-/// Serves the pages' data from the same functions, with the same role checks, as the
-/// REST handlers.
+/// Serves the pages' reads while they render: each read's own admission and answer
+/// (`crate::reads::Serve`), exactly as its REST route gives them.
 struct PageBackend {
     state: AppState,
 }
 
 impl PageBackend {
-    async fn viewer(&self, request: &Parts) -> Result<Option<auth::Viewer>, RequestError> {
+    async fn viewer(&self, request: &Parts) -> Result<Option<auth::Viewer>, ApiError> {
         // Looked up once per request, before the page rendered (`auth::owner`).
         if let Some(auth::MaybeViewer(found)) = request.extensions.get::<auth::MaybeViewer>() {
             return Ok(found.clone());
         }
-        auth::viewer_from_headers(&self.state, &request.headers).await.map_err(to_request_error)
+        auth::viewer_from_headers(&self.state, &request.headers).await
     }
-}
-
-fn to_request_error(e: ApiError) -> RequestError {
-    if e.code().status() >= 500 {
-        tracing::error!(error = ?e, "page data failed");
-    }
-    RequestError::Api(e.detail())
 }
 
 #[async_trait::async_trait]
-impl Backend for PageBackend {
-    async fn me(&self, request: &Parts) -> Result<Option<Me>, RequestError> {
-        Ok(self.viewer(request).await?.map(|v| accounts::me(v.user)))
-    }
-
-    async fn users(&self, request: &Parts) -> Result<Vec<app::api::User>, RequestError> {
-        Auth::<Admins>::check(self.viewer(request).await?).map_err(to_request_error)?;
-        users::list(&self.state.db, &users::UserFilter::default()).await.map_err(to_request_error)
-    }
-
-    async fn teams(&self, request: &Parts) -> Result<Vec<app::api::Team>, RequestError> {
-        Auth::<Staff>::check(self.viewer(request).await?).map_err(to_request_error)?;
-        teams::list(&self.state.db).await.map_err(to_request_error)
-    }
-
-    async fn my_people(&self, request: &Parts) -> Result<Vec<app::api::User>, RequestError> {
-        let auth = Auth::<Managers>::check(self.viewer(request).await?).map_err(to_request_error)?;
-        users::people_for(&self.state.db, auth.user()).await.map_err(to_request_error)
-    }
-
-    async fn modules(&self, request: &Parts) -> Result<Vec<app::api::ModuleSummary>, RequestError> {
-        Auth::<Authors>::check(self.viewer(request).await?).map_err(to_request_error)?;
-        authoring::list(&self.state.db, &authoring::ModuleFilter::default()).await.map_err(to_request_error)
-    }
-
-    async fn module(&self, request: &Parts, id: i64) -> Result<app::api::Module, RequestError> {
-        Auth::<Authors>::check(self.viewer(request).await?).map_err(to_request_error)?;
-        let found = module::Entity::find_by_id(id).one(&self.state.db).await.map_err(|e| to_request_error(e.into()))?;
-        let found = found.ok_or_else(|| to_request_error(ApiError::not_found("Module")))?;
-        authoring::view(&self.state, found).await.map_err(to_request_error)
-    }
-
-    async fn paths(&self, request: &Parts) -> Result<Vec<app::api::LearningPath>, RequestError> {
-        Auth::<Authors>::check(self.viewer(request).await?).map_err(to_request_error)?;
-        paths::list(&self.state.db).await.map_err(to_request_error)
-    }
-
-    async fn assignments(&self, request: &Parts) -> Result<Vec<app::api::Assignment>, RequestError> {
-        Auth::<Authors>::check(self.viewer(request).await?).map_err(to_request_error)?;
-        assignments::list(&self.state.db).await.map_err(to_request_error)
-    }
-
-    async fn catalog(&self, request: &Parts) -> Result<app::api::Catalog, RequestError> {
-        let auth = Auth::<AnyRole>::check(self.viewer(request).await?).map_err(to_request_error)?;
-        catalog::for_learner(&self.state.db, auth.user()).await.map_err(to_request_error)
-    }
-
-    async fn catalog_module(&self, request: &Parts, id: i64) -> Result<app::api::LearnerModule, RequestError> {
-        let auth = Auth::<AnyRole>::check(self.viewer(request).await?).map_err(to_request_error)?;
-        catalog::module_for(&self.state.db, auth.user(), id).await.map_err(to_request_error)
-    }
-
-    async fn progress(&self, request: &Parts) -> Result<app::api::Progress, RequestError> {
-        let auth = Auth::<AnyRole>::check(self.viewer(request).await?).map_err(to_request_error)?;
-        crate::sync::progress_of(&self.state.db, auth.user().id).await.map_err(to_request_error)
-    }
-
-    async fn certifications(&self, request: &Parts) -> Result<Vec<app::api::Certification>, RequestError> {
-        Auth::<AnyRole>::check(self.viewer(request).await?).map_err(to_request_error)?;
-        certifications::list(&self.state.db).await.map_err(to_request_error)
-    }
-
-    async fn my_certificates(&self, request: &Parts) -> Result<Vec<app::api::Certificate>, RequestError> {
-        let auth = Auth::<AnyRole>::check(self.viewer(request).await?).map_err(to_request_error)?;
-        certifications::certificates_of(&self.state.db, &[auth.user().id], crate::db::now())
-            .await
-            .map_err(to_request_error)
-    }
-
-    async fn certificate(&self, request: &Parts, id: i64) -> Result<app::api::Certificate, RequestError> {
-        let auth = Auth::<AnyRole>::check(self.viewer(request).await?).map_err(to_request_error)?;
-        certifications::certificate_for(&self.state.db, auth.user(), id).await.map_err(to_request_error)
-    }
-
-    async fn verification(&self, code: &str) -> Result<app::api::Verification, RequestError> {
-        certifications::verification(&self.state.db, code).await.map_err(to_request_error)
-    }
-
-    async fn people_report(&self, request: &Parts, query: &str) -> Result<app::api::PeopleReport, RequestError> {
-        let auth = Auth::<Managers>::check(self.viewer(request).await?).map_err(to_request_error)?;
-        let query: reports::PeopleQuery = serde_urlencoded::from_str(query)
-            .map_err(|e| to_request_error(ApiError::Malformed(format!("Unreadable filters: {e}"))))?;
-        reports::people_json(&self.state, auth.user(), query).await.map_err(to_request_error)
-    }
-
-    async fn person_report(&self, request: &Parts, id: i64) -> Result<app::api::PersonReport, RequestError> {
-        let auth = Auth::<Managers>::check(self.viewer(request).await?).map_err(to_request_error)?;
-        reports::person_json(&self.state, auth.user(), id).await.map_err(to_request_error)
-    }
-
-    async fn modules_report(&self, request: &Parts) -> Result<app::api::ModulesReport, RequestError> {
-        let auth = Auth::<Staff>::check(self.viewer(request).await?).map_err(to_request_error)?;
-        reports::modules_json(&self.state, auth.user(), &reports::ModulesQuery::default())
-            .await
-            .map_err(to_request_error)
-    }
-
-    async fn module_insights(&self, request: &Parts, id: i64) -> Result<app::api::ModuleInsights, RequestError> {
-        let auth = Auth::<Authors>::check(self.viewer(request).await?).map_err(to_request_error)?;
-        reports::insights_json(&self.state, auth.user(), id).await.map_err(to_request_error)
-    }
-
-    async fn leaderboard(&self, request: &Parts, team_id: Option<i64>) -> Result<app::api::Leaderboard, RequestError> {
-        let auth = Auth::<AnyRole>::check(self.viewer(request).await?).map_err(to_request_error)?;
-        recognition::leaderboard(&self.state.db, auth.user(), team_id).await.map_err(to_request_error)
-    }
-
-    async fn recognition(&self, request: &Parts) -> Result<app::api::Recognition, RequestError> {
-        let auth = Auth::<AnyRole>::check(self.viewer(request).await?).map_err(to_request_error)?;
-        recognition::recognition(&self.state.db, auth.user()).await.map_err(to_request_error)
-    }
-
-    async fn reset_link_owner(&self, token: &str) -> Result<Option<app::api::ResetLinkOwner>, RequestError> {
-        match reset::check(&self.state.db, token).await {
-            Ok(account) => Ok(Some(app::api::ResetLinkOwner {
-                first_password: account.password_hash.is_none(),
-                name: account.name,
-                email: account.email,
-            })),
-            Err(ApiError::InvalidResetLink) => Ok(None),
-            Err(e) => Err(to_request_error(e)),
-        }
+impl<R: Serve> Serves<R> for PageBackend {
+    async fn serve(&self, request: &Parts, read: R) -> Result<R::Output, RequestError> {
+        let answer = async { reads::answer(&self.state, self.viewer(request).await?, read).await };
+        answer.await.map_err(|e| {
+            if e.code().status() >= 500 {
+                tracing::error!(error = ?e, "page data failed");
+            }
+            RequestError::Api(e.detail())
+        })
     }
 }
+
+/// Every read a page makes is one the server answers (the compiler checks it here).
+impl Backend for PageBackend {}
 
 #[derive(Deserialize)]
 struct LoginForm {
@@ -286,7 +164,7 @@ async fn form_reset(
     Path(token): Path<String>,
     form: Result<Form<ResetForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let back = |code: &str| Redirect::to(&format!("/reset/{}?error={code}", url_encode(&token))).into_response();
+    let back = |code: &str| Redirect::to(&format!("/reset/{}?error={code}", path_segment(&token))).into_response();
     let Ok(Form(form)) = form else { return back("malformed_request") };
     if form.password != form.confirm {
         return back("mismatch");
@@ -296,7 +174,7 @@ async fn form_reset(
         Ok(account) => Redirect::to(&format!("/login?reset=1&email={}", url_encode(&account.email))).into_response(),
         Err(e @ ApiError::Invalid(_)) => back(e.code().as_str()),
         // The page explains that the link is no longer valid.
-        Err(ApiError::InvalidResetLink) => Redirect::to(&format!("/reset/{}", url_encode(&token))).into_response(),
+        Err(ApiError::InvalidResetLink) => Redirect::to(&format!("/reset/{}", path_segment(&token))).into_response(),
         Err(e) => e.into_response(),
     }
 }

@@ -179,11 +179,26 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 /// Percent-encodes a value for a URL's query string (`/` is kept for readable paths).
 pub fn url_encode(s: &str) -> String {
+    percent_encode(s, b"-_.~/")
+}
+
+/// Percent-encodes a value for one segment of a URL's path: a `/` in it (or `..`) can't
+/// reach another route.
+pub fn path_segment(s: &str) -> String {
+    match percent_encode(s, b"-_.~") {
+        dots if dots == "." || dots == ".." => dots.replace('.', "%2E"),
+        encoded => encoded,
+    }
+}
+
+/// Every byte but ASCII letters, digits and `keep` as `%XX`.
+fn percent_encode(s: &str, keep: &[u8]) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
+        if b.is_ascii_alphanumeric() || keep.contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
         }
     }
     out

@@ -9,6 +9,7 @@ use crate::{
     client,
     device::{self, Device, use_device},
     learning::{facet_label, size_label, tag_label},
+    reads,
 };
 
 /// What the learner's screens are built from.
@@ -29,7 +30,8 @@ pub fn learner_data() -> Resource<Result<LearnerData, RequestError>> {
         |_| {
             // Both at once: on one bar of signal, round trips are what a screen waits for.
             client::sendable(async {
-                let (catalog, progress) = futures_util::future::try_join(client::catalog(), client::progress()).await?;
+                let (catalog, progress) =
+                    futures_util::future::try_join(reads::read(reads::Catalog), reads::read(reads::Progress)).await?;
                 Ok(LearnerData { catalog, progress })
             })
         },

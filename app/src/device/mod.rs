@@ -329,7 +329,7 @@ pub fn start_for(device: Device, user_id: i64) {
             saved::pause(saved::START_PAUSE_MS).await;
             if window().navigator().on_line()
                 && kept::read::<serde_json::Value>(kept::PROGRESS, user_id).await.is_none()
-                && let Ok(progress) = crate::client::progress().await
+                && let Ok(progress) = crate::reads::read(crate::reads::Progress).await
             {
                 device.heard_progress(progress);
             }

@@ -386,7 +386,7 @@ mod browser {
             if !window().navigator().on_line() {
                 return;
             }
-            let Ok(catalog) = crate::client::catalog().await else { return };
+            let Ok(catalog) = crate::reads::read(crate::reads::Catalog).await else { return };
             if device.saved.get_untracked().is_none() {
                 reload(device).await;
             }

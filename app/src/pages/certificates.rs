@@ -10,6 +10,7 @@ use crate::{
     api::{Certificate, CertificateStatus, ErrorCode, Me, RequestError, Role, Verification},
     client,
     components::{ErrorMessage, gate::signed_in, set_status},
+    reads,
 };
 
 /// Opens the browser's print dialog.
@@ -49,7 +50,7 @@ pub fn CertificatePage() -> impl IntoView {
     let data = Resource::new(id, |id| {
         client::sendable(async move {
             match id {
-                Some(id) => client::certificate(id).await,
+                Some(id) => reads::read(reads::Certificate { id }).await,
                 None => Err(RequestError::new(ErrorCode::NotFound, "Certificate not found.")),
             }
         })
@@ -110,7 +111,7 @@ fn CertificateSheet(certificate: Certificate) -> impl IntoView {
 pub fn VerifyPage() -> impl IntoView {
     let params = use_params_map();
     let code = move || params.read().get("code").unwrap_or_default();
-    let data = Resource::new(code, |code| client::sendable(client::verification(code)));
+    let data = Resource::new(code, |code| client::sendable(reads::read(reads::Verification { code })));
     view! {
         <Title text="Verify a certificate"/>
         <div class="auth-page">
@@ -217,7 +218,7 @@ where
     IV: IntoView + 'static,
     F: Fn(Vec<Certificate>) -> IV + Clone + Send + Sync + 'static,
 {
-    let held = Resource::new(|| (), |_| client::sendable(client::my_certificates()));
+    let held = Resource::new(|| (), |_| client::sendable(reads::read(reads::MyCertificates)));
     view! {
         <Suspense fallback=|| ()>
             {move || {

@@ -9,6 +9,7 @@ use crate::{
     api::{Me, NewUser, PasswordResetLink, RequestError, Role, Team, User, UserPatch},
     client,
     components::{ErrorMessage, copy_to_clipboard, gate::signed_in},
+    reads,
 };
 
 type UsersResource = Resource<Result<Vec<User>, RequestError>>;
@@ -37,8 +38,8 @@ const COMMON_TIME_ZONES: &[&str] = &[
 
 #[component]
 pub fn PeoplePage() -> impl IntoView {
-    let users: UsersResource = Resource::new(|| (), |_| client::sendable(client::users()));
-    let teams: TeamsResource = Resource::new(|| (), |_| client::sendable(client::teams()));
+    let users: UsersResource = Resource::new(|| (), |_| client::sendable(reads::read(reads::Users)));
+    let teams: TeamsResource = Resource::new(|| (), |_| client::sendable(reads::read(reads::Teams)));
     view! {
         <Title text="People"/>
         {signed_in(Role::ADMINS, move |me: Me| view! { <People me users teams/> })}

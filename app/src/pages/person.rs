@@ -12,6 +12,7 @@ use crate::{
     client,
     components::{ErrorMessage, gate::signed_in, set_status},
     pages::certificates::{date_label, status_class, validity_label},
+    reads,
 };
 
 #[component]
@@ -21,7 +22,7 @@ pub fn PersonPage() -> impl IntoView {
     let report = Resource::new(id, |id| {
         client::sendable(async move {
             match id {
-                Some(id) => client::person_report(id).await,
+                Some(id) => reads::read(reads::PersonReport { id }).await,
                 None => Err(RequestError::new(ErrorCode::NotFound, "There is no such person.")),
             }
         })

@@ -7,7 +7,7 @@ use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     api::{Leaderboard, Preferences, Recognition, Streak},
-    client,
+    client, reads,
 };
 
 /// "3 days in a row", "Learn today to keep your 3-day streak".
@@ -27,7 +27,7 @@ where
     IV: IntoView + 'static,
     F: Fn(Recognition) -> IV + Clone + Send + Sync + 'static,
 {
-    let recognition = Resource::new(|| (), |_| client::sendable(client::recognition()));
+    let recognition = Resource::new(|| (), |_| client::sendable(reads::read(reads::Recognition)));
     view! {
         <Suspense fallback=|| ()>
             {move || {
@@ -68,7 +68,7 @@ pub fn HomeRecognition() -> impl IntoView {
 /// My progress: the streak in full, and the team's leaderboard with the choice to hide.
 #[component]
 pub fn TeamLeaderboard(hidden: bool) -> impl IntoView {
-    let board = Resource::new(|| (), |_| client::sendable(client::leaderboard(None)));
+    let board = Resource::new(|| (), |_| client::sendable(reads::read(reads::Leaderboard { team_id: None })));
     let hidden = RwSignal::new(hidden);
     let error = RwSignal::new(None::<String>);
     let on_hide = move |ev: leptos::ev::Event| {

@@ -8,7 +8,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::{ResetLinkOwner, validate},
-    client,
+    client, reads,
 };
 
 fn error_message(code: &str) -> String {
@@ -25,7 +25,7 @@ fn error_message(code: &str) -> String {
 pub fn ResetPasswordPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let owner = Resource::new(token, |t| client::sendable(client::reset_link_owner(t)));
+    let owner = Resource::new(token, |t| client::sendable(reads::read(reads::ResetLink { token: t })));
     view! {
         <Title text="Set your password"/>
         <div class="auth-page">

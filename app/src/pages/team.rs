@@ -19,6 +19,7 @@ use crate::{
     client,
     components::{Bar, ErrorMessage, gate::signed_in, set_status},
     pages::certificates::{status_class, validity_label},
+    reads,
 };
 
 /// The page's filters and order, read from its address.
@@ -100,7 +101,10 @@ pub fn TeamPage() -> impl IntoView {
         })
     });
     // The order is the page's own: changing it reads nothing again.
-    let report = Resource::new(move || report_query(&filters.get()), |q| client::sendable(client::people_report(q)));
+    let report = Resource::new(
+        move || report_query(&filters.get()),
+        |q| client::sendable(reads::read(reads::PeopleReport { query: q })),
+    );
     view! {
         <Title text="Team"/>
         {signed_in(Role::MANAGERS, move |me: Me| view! { <Team me report filters=filters.into()/> })}

@@ -8,13 +8,14 @@ use crate::{
     api::{Me, RequestError, Role, Team, TeamPatch},
     client,
     components::{ErrorMessage, gate::signed_in},
+    reads,
 };
 
 type TeamsResource = Resource<Result<Vec<Team>, RequestError>>;
 
 #[component]
 pub fn TeamsPage() -> impl IntoView {
-    let teams: TeamsResource = Resource::new(|| (), |_| client::sendable(client::teams()));
+    let teams: TeamsResource = Resource::new(|| (), |_| client::sendable(reads::read(reads::Teams)));
     view! {
         <Title text="Teams"/>
         {signed_in(Role::ADMINS, move |_me: Me| view! { <Teams teams/> })}

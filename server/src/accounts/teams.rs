@@ -10,6 +10,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 
+use crate::reads::{Gate, Serve, respond};
 use crate::{
     app::AppState,
     auth::{Admins, Auth, Staff},
@@ -19,6 +20,7 @@ use crate::{
     },
     error::{ApiError, Json, Path},
 };
+use app::reads;
 
 /// Every team with its active member count and managers.
 pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Team>, ApiError> {
@@ -117,8 +119,15 @@ pub async fn update(db: &impl ConnectionTrait, id: i64, patch: &TeamPatch) -> Re
     responses((status = 200, body = Vec<Team>), (status = 403, description = "`forbidden`", body = ErrorBody)),
     security(("primer_session" = []))
 )]
-pub async fn list_teams(State(state): State<AppState>, _auth: Auth<Staff>) -> Result<Json<Vec<Team>>, ApiError> {
-    Ok(Json(list(&state.db).await?))
+pub async fn list_teams(State(state): State<AppState>, who: Gate<reads::Teams>) -> Result<Json<Vec<Team>>, ApiError> {
+    respond(&state, who, reads::Teams).await
+}
+
+impl Serve for reads::Teams {
+    type Access = Auth<Staff>;
+    async fn serve(self, state: &AppState, _: Auth<Staff>) -> Result<Vec<Team>, ApiError> {
+        list(&state.db).await
+    }
 }
 
 /// Create a team. Roles: admin.

@@ -17,6 +17,7 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
+use crate::reads::{Gate, Serve};
 use crate::{
     app::AppState,
     auth::{Admins, Auth, Managers, password, reset, session},
@@ -26,6 +27,7 @@ use crate::{
     },
     error::{ApiError, Json, Path, Query},
 };
+use app::reads;
 
 /// Turns stored accounts into their API form, loading teams in two queries for all.
 pub async fn views(db: &impl ConnectionTrait, accounts: Vec<user::Model>) -> Result<Vec<User>, DbErr> {
@@ -378,10 +380,18 @@ pub async fn is_responsible_for(db: &impl ConnectionTrait, viewer: &User, person
 )]
 pub async fn list_users(
     State(state): State<AppState>,
-    _auth: Auth<Admins>,
+    _who: Gate<reads::Users>,
     Query(filter): Query<UserFilter>,
 ) -> Result<Json<Vec<User>>, ApiError> {
     Ok(Json(list(&state.db, &filter).await?))
+}
+
+/// The page's read of every account: the route without filters.
+impl Serve for reads::Users {
+    type Access = Auth<Admins>;
+    async fn serve(self, state: &AppState, _: Auth<Admins>) -> Result<Vec<User>, ApiError> {
+        list(&state.db, &UserFilter::default()).await
+    }
 }
 
 /// Create an account. Without a password, make a one-time link next

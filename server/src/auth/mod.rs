@@ -22,14 +22,16 @@ use axum_extra::extract::CookieJar;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::reads::{Gate, Serve, respond};
 use crate::{
     accounts,
     app::AppState,
     db::{self, entities::user},
     error::{ApiError, Json},
 };
+use app::reads;
 pub use client_ip::ClientIp;
-pub use policy::{Admins, AnyRole, Auth, Authors, Managers, MaybeViewer, Policy, Staff, Viewer};
+pub use policy::{Access, Admins, AnyRole, Auth, Authors, Managers, MaybeViewer, Policy, Staff, Viewer};
 
 /// The `/api/v1/auth` and `/api/v1/me` routes.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -193,8 +195,33 @@ async fn reset_password(
     responses((status = 200, body = Me), (status = 401, description = "`unauthenticated`", body = ErrorBody)),
     security(("primer_session" = []))
 )]
-async fn me(auth: Auth<AnyRole>) -> Json<Me> {
-    Json(accounts::me(auth.viewer.user))
+async fn me(State(state): State<AppState>, who: Gate<reads::Me>) -> Result<Json<Me>, ApiError> {
+    respond(&state, who, reads::Me).await
+}
+
+/// Whom a one-time password link is for, for the page that sets the password (`None`:
+/// the link is used, replaced or expired). No REST route serves it: the token stays out
+/// of API paths and their logs.
+impl Serve for reads::ResetLink {
+    type Access = MaybeViewer;
+    async fn serve(self, state: &AppState, _: MaybeViewer) -> Result<Option<app::api::ResetLinkOwner>, ApiError> {
+        match reset::check(&state.db, &self.token).await {
+            Ok(account) => Ok(Some(app::api::ResetLinkOwner {
+                first_password: account.password_hash.is_none(),
+                name: account.name,
+                email: account.email,
+            })),
+            Err(ApiError::InvalidResetLink) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl Serve for reads::Me {
+    type Access = Auth<AnyRole>;
+    async fn serve(self, _: &AppState, who: Auth<AnyRole>) -> Result<Me, ApiError> {
+        Ok(accounts::me(who.viewer.user))
+    }
 }
 
 /// Change one's own password. Other sessions of the account end; this one stays.

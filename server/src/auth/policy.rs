@@ -106,3 +106,23 @@ impl FromRequestParts<AppState> for MaybeViewer {
         Ok(found)
     }
 }
+
+/// Who may do something, as a proof made from the (optional) viewer: [`Auth<P>`] for the
+/// roles of a policy, [`MaybeViewer`] for everyone. A handler that takes one as an
+/// extractor and a page read (`crate::reads`) both check it with [`Access::admit`].
+pub trait Access: Sized + Send + FromRequestParts<AppState, Rejection = ApiError> {
+    /// Admits the viewer, or refuses (401 `unauthenticated`, 403 `forbidden`).
+    fn admit(viewer: Option<Viewer>) -> Result<Self, ApiError>;
+}
+
+impl<P: Policy> Access for Auth<P> {
+    fn admit(viewer: Option<Viewer>) -> Result<Self, ApiError> {
+        Auth::check(viewer)
+    }
+}
+
+impl Access for MaybeViewer {
+    fn admit(viewer: Option<Viewer>) -> Result<Self, ApiError> {
+        Ok(MaybeViewer(viewer))
+    }
+}

@@ -18,6 +18,7 @@ use sea_orm::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::reads::{Gate, Serve, respond};
 use crate::{
     accounts::users,
     app::AppState,
@@ -30,6 +31,7 @@ use crate::{
     modules::paths,
     projection,
 };
+use app::reads;
 
 /// `/api/v1/certifications`, `/api/v1/me/certificates`, `/api/v1/certificates/{id}` and
 /// `/api/v1/verify/{code}`.
@@ -311,9 +313,16 @@ pub async fn award_existing(state: &AppState, c: &certification::Model) -> Resul
 )]
 pub async fn list_certifications(
     State(state): State<AppState>,
-    _auth: Auth<AnyRole>,
+    who: Gate<reads::Certifications>,
 ) -> Result<Json<Vec<Certification>>, ApiError> {
-    Ok(Json(list(&state.db).await?))
+    respond(&state, who, reads::Certifications).await
+}
+
+impl Serve for reads::Certifications {
+    type Access = Auth<AnyRole>;
+    async fn serve(self, state: &AppState, _: Auth<AnyRole>) -> Result<Vec<Certification>, ApiError> {
+        list(&state.db).await
+    }
 }
 
 /// Turn a learning path into a certification: the modules it requires, the quizzes of
@@ -461,9 +470,16 @@ async fn one(db: &impl ConnectionTrait, c: certificate::Model) -> Result<app::ap
 )]
 pub async fn my_certificates(
     State(state): State<AppState>,
-    auth: Auth<AnyRole>,
+    who: Gate<reads::MyCertificates>,
 ) -> Result<Json<Vec<app::api::Certificate>>, ApiError> {
-    Ok(Json(certificates_of(&state.db, &[auth.user().id], db::now()).await?))
+    respond(&state, who, reads::MyCertificates).await
+}
+
+impl Serve for reads::MyCertificates {
+    type Access = Auth<AnyRole>;
+    async fn serve(self, state: &AppState, who: Auth<AnyRole>) -> Result<Vec<app::api::Certificate>, ApiError> {
+        certificates_of(&state.db, &[who.user().id], db::now()).await
+    }
 }
 
 /// One certificate, for whom it may concern: its holder, their managers and admins.
@@ -489,10 +505,17 @@ pub async fn certificate_for(
 )]
 pub async fn get_certificate(
     State(state): State<AppState>,
-    auth: Auth<AnyRole>,
+    who: Gate<reads::Certificate>,
     Path(id): Path<i64>,
 ) -> Result<Json<app::api::Certificate>, ApiError> {
-    Ok(Json(certificate_for(&state.db, auth.user(), id).await?))
+    respond(&state, who, reads::Certificate { id }).await
+}
+
+impl Serve for reads::Certificate {
+    type Access = Auth<AnyRole>;
+    async fn serve(self, state: &AppState, who: Auth<AnyRole>) -> Result<app::api::Certificate, ApiError> {
+        certificate_for(&state.db, who.user(), self.id).await
+    }
 }
 
 /// What a verification code says, if it is a certificate's.
@@ -511,6 +534,18 @@ pub async fn verification(db: &impl ConnectionTrait, code: &str) -> Result<Verif
     params(("code" = String, Path, description = "Verification code, e.g. K7Q2-M9XD-P4AB")),
     responses((status = 200, body = Verification), (status = 404, description = "`not_found`: no certificate has this code", body = ErrorBody)),
 )]
-pub async fn verify(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<Verification>, ApiError> {
-    Ok(Json(verification(&state.db, &code).await?))
+pub async fn verify(
+    State(state): State<AppState>,
+    who: Gate<reads::Verification>,
+    Path(code): Path<String>,
+) -> Result<Json<Verification>, ApiError> {
+    respond(&state, who, reads::Verification { code }).await
+}
+
+/// Public: anyone with the code may ask.
+impl Serve for reads::Verification {
+    type Access = crate::auth::MaybeViewer;
+    async fn serve(self, state: &AppState, _: crate::auth::MaybeViewer) -> Result<Verification, ApiError> {
+        verification(&state.db, &self.code).await
+    }
 }

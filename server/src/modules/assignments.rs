@@ -10,6 +10,7 @@ use sea_orm::{
 };
 
 use super::catalog;
+use crate::reads::{Gate, Serve, respond};
 use crate::{
     app::AppState,
     auth::{Auth, Authors},
@@ -19,6 +20,7 @@ use crate::{
     },
     error::{ApiError, Json, Path, Query},
 };
+use app::reads;
 
 /// The longest "due after start" an assignment may have (ten years).
 const MAX_DUE_DAYS: u32 = 3650;
@@ -263,9 +265,16 @@ pub struct PreviewQuery {
 )]
 pub async fn list_assignments(
     State(state): State<AppState>,
-    _auth: Auth<Authors>,
+    who: Gate<reads::Assignments>,
 ) -> Result<Json<Vec<Assignment>>, ApiError> {
-    Ok(Json(list(&state.db).await?))
+    respond(&state, who, reads::Assignments).await
+}
+
+impl Serve for reads::Assignments {
+    type Access = Auth<Authors>;
+    async fn serve(self, state: &AppState, _: Auth<Authors>) -> Result<Vec<Assignment>, ApiError> {
+        list(&state.db).await
+    }
 }
 
 /// Every assignment, oldest first.

@@ -17,6 +17,7 @@ use sea_orm::{
 use serde::Deserialize;
 
 use super::{Saving, markdown};
+use crate::reads::{Gate, Serve, respond};
 use crate::{
     app::AppState,
     auth::{Auth, Authors},
@@ -28,6 +29,7 @@ use crate::{
     error::{ApiError, Json, Path, Query},
     media::{MediaStore, media_ref},
 };
+use app::reads;
 
 /// A module's working copy, checked and ready to store.
 #[derive(Debug, Clone)]
@@ -527,7 +529,7 @@ pub async fn list(db: &impl ConnectionTrait, filter: &ModuleFilter) -> Result<Ve
 )]
 pub async fn list_modules(
     State(state): State<AppState>,
-    _auth: Auth<Authors>,
+    _who: Gate<reads::Modules>,
     Query(filter): Query<ModuleFilter>,
 ) -> Result<Json<Vec<ModuleSummary>>, ApiError> {
     Ok(Json(list(&state.db, &filter).await?))
@@ -563,11 +565,27 @@ pub async fn create_module(
 )]
 pub async fn get_module(
     State(state): State<AppState>,
-    _auth: Auth<Authors>,
+    who: Gate<reads::Module>,
     Path(id): Path<i64>,
 ) -> Result<Json<Module>, ApiError> {
-    let m = module::Entity::find_by_id(id).one(&state.db).await?.ok_or_else(|| ApiError::not_found("Module"))?;
-    Ok(Json(view(&state, m).await?))
+    respond(&state, who, reads::Module { id }).await
+}
+
+/// The page's read of every module: the route without filters.
+impl Serve for reads::Modules {
+    type Access = Auth<Authors>;
+    async fn serve(self, state: &AppState, _: Auth<Authors>) -> Result<Vec<ModuleSummary>, ApiError> {
+        list(&state.db, &ModuleFilter::default()).await
+    }
+}
+
+impl Serve for reads::Module {
+    type Access = Auth<Authors>;
+    async fn serve(self, state: &AppState, _: Auth<Authors>) -> Result<Module, ApiError> {
+        let m =
+            module::Entity::find_by_id(self.id).one(&state.db).await?.ok_or_else(|| ApiError::not_found("Module"))?;
+        view(state, m).await
+    }
 }
 
 /// Save the working copy (the whole of it). A published module keeps serving its

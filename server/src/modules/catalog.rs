@@ -13,6 +13,7 @@ use axum::extract::State;
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use crate::reads::{Gate, Serve, respond};
 use crate::{
     app::AppState,
     auth::{AnyRole, Auth},
@@ -24,6 +25,7 @@ use crate::{
     error::{ApiError, Json, Path},
     media::{MediaKind, media_ref, renditions},
 };
+use app::reads;
 
 /// Whether an assignment is for this person.
 pub(crate) fn applies(a: &assignment::Model, user: &User) -> bool {
@@ -586,8 +588,15 @@ fn without_answer_key(content: ModuleContent) -> ModuleContent {
     responses((status = 200, body = Catalog), (status = 401, description = "`unauthenticated`", body = ErrorBody)),
     security(("primer_session" = []))
 )]
-pub async fn get_catalog(State(state): State<AppState>, auth: Auth<AnyRole>) -> Result<Json<Catalog>, ApiError> {
-    Ok(Json(for_learner(&state.db, auth.user()).await?))
+pub async fn get_catalog(State(state): State<AppState>, who: Gate<reads::Catalog>) -> Result<Json<Catalog>, ApiError> {
+    respond(&state, who, reads::Catalog).await
+}
+
+impl Serve for reads::Catalog {
+    type Access = Auth<AnyRole>;
+    async fn serve(self, state: &AppState, who: Auth<AnyRole>) -> Result<Catalog, ApiError> {
+        for_learner(&state.db, who.user()).await
+    }
 }
 
 /// One module as the signed-in person gets it (404 if they may not open it).
@@ -600,10 +609,17 @@ pub async fn get_catalog(State(state): State<AppState>, auth: Auth<AnyRole>) -> 
 )]
 pub async fn get_catalog_module(
     State(state): State<AppState>,
-    auth: Auth<AnyRole>,
+    who: Gate<reads::CatalogModule>,
     Path(id): Path<i64>,
 ) -> Result<Json<LearnerModule>, ApiError> {
-    Ok(Json(module_for(&state.db, auth.user(), id).await?))
+    respond(&state, who, reads::CatalogModule { id }).await
+}
+
+impl Serve for reads::CatalogModule {
+    type Access = Auth<AnyRole>;
+    async fn serve(self, state: &AppState, who: Auth<AnyRole>) -> Result<LearnerModule, ApiError> {
+        module_for(&state.db, who.user(), self.id).await
+    }
 }
 
 #[cfg(test)]

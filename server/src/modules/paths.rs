@@ -10,6 +10,7 @@ use sea_orm::{
 };
 
 use super::Saving;
+use crate::reads::{Gate, Serve, respond};
 use crate::{
     app::AppState,
     auth::{Auth, Authors},
@@ -19,6 +20,7 @@ use crate::{
     },
     error::{ApiError, Json, Path},
 };
+use app::reads;
 
 /// A path's fields, checked.
 pub struct PathDraft {
@@ -161,9 +163,16 @@ pub async fn update(db: &impl ConnectionTrait, id: i64, draft: PathDraft) -> Res
 )]
 pub async fn list_paths(
     State(state): State<AppState>,
-    _auth: Auth<Authors>,
+    who: Gate<reads::Paths>,
 ) -> Result<Json<Vec<LearningPath>>, ApiError> {
-    Ok(Json(list(&state.db).await?))
+    respond(&state, who, reads::Paths).await
+}
+
+impl Serve for reads::Paths {
+    type Access = Auth<Authors>;
+    async fn serve(self, state: &AppState, _: Auth<Authors>) -> Result<Vec<LearningPath>, ApiError> {
+        list(&state.db).await
+    }
 }
 
 /// Every path, by title.

@@ -19,6 +19,7 @@ use sea_orm::{
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::reads::{Gate, Serve, respond};
 use crate::{
     accounts::date_in,
     app::AppState,
@@ -29,6 +30,7 @@ use crate::{
     },
     error::{ApiError, Json, Query},
 };
+use app::reads;
 
 /// `/api/v1/leaderboard`, `/api/v1/me/recognition` and `/api/v1/me/preferences`.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -202,10 +204,17 @@ pub async fn leaderboard(
 )]
 pub async fn get_leaderboard(
     State(state): State<AppState>,
-    auth: Auth<AnyRole>,
+    who: Gate<reads::Leaderboard>,
     Query(query): Query<LeaderboardQuery>,
 ) -> Result<Json<Leaderboard>, ApiError> {
-    Ok(Json(leaderboard(&state.db, auth.user(), query.team_id).await?))
+    respond(&state, who, reads::Leaderboard { team_id: query.team_id }).await
+}
+
+impl Serve for reads::Leaderboard {
+    type Access = Auth<AnyRole>;
+    async fn serve(self, state: &AppState, who: Auth<AnyRole>) -> Result<Leaderboard, ApiError> {
+        leaderboard(&state.db, who.user(), self.team_id).await
+    }
 }
 
 /// The signed-in person's streak and who on their teams recently got certified.
@@ -270,8 +279,18 @@ pub async fn recognition(db: &DatabaseConnection, viewer: &User) -> Result<Recog
     responses((status = 200, body = Recognition)),
     security(("primer_session" = []))
 )]
-pub async fn my_recognition(State(state): State<AppState>, auth: Auth<AnyRole>) -> Result<Json<Recognition>, ApiError> {
-    Ok(Json(recognition(&state.db, auth.user()).await?))
+pub async fn my_recognition(
+    State(state): State<AppState>,
+    who: Gate<reads::Recognition>,
+) -> Result<Json<Recognition>, ApiError> {
+    respond(&state, who, reads::Recognition).await
+}
+
+impl Serve for reads::Recognition {
+    type Access = Auth<AnyRole>;
+    async fn serve(self, state: &AppState, who: Auth<AnyRole>) -> Result<Recognition, ApiError> {
+        recognition(&state.db, who.user()).await
+    }
 }
 
 /// Your preferences: `hide_from_leaderboards` keeps you off your team's leaderboard and

@@ -29,6 +29,8 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::error::Json;
+use crate::reads::{Gate, Serve, respond};
 use crate::{
     accounts::users,
     app::AppState,
@@ -36,6 +38,7 @@ use crate::{
     db::entities::{module_progress, team, user},
     error::{ApiError, Path, Query},
 };
+use app::reads;
 
 /// `/api/v1/reports/...`.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -376,10 +379,17 @@ pub async fn person_json(state: &AppState, viewer: &User, id: i64) -> Result<Per
 )]
 pub async fn person_report(
     State(state): State<AppState>,
-    auth: Auth<Managers>,
+    who: Gate<reads::PersonReport>,
     Path(id): Path<i64>,
-) -> Result<axum::Json<PersonReport>, ApiError> {
-    Ok(axum::Json(person_json(&state, auth.user(), id).await?))
+) -> Result<Json<PersonReport>, ApiError> {
+    respond(&state, who, reads::PersonReport { id }).await
+}
+
+impl Serve for reads::PersonReport {
+    type Access = Auth<Managers>;
+    async fn serve(self, state: &AppState, who: Auth<Managers>) -> Result<PersonReport, ApiError> {
+        person_json(state, who.user(), self.id).await
+    }
 }
 
 /// Readiness per person: required items done, overdue and due soon (per 30/60/90-day
@@ -398,13 +408,13 @@ pub async fn person_report(
 )]
 pub async fn people_report(
     State(state): State<AppState>,
-    auth: Auth<Managers>,
+    who: Gate<reads::PeopleReport>,
     Query(query): Query<PeopleQuery>,
 ) -> Result<Response, ApiError> {
     if query.format == Format::Json {
-        return Ok(axum::Json(people_json(&state, auth.user(), query).await?).into_response());
+        return Ok(axum::Json(people_json(&state, who.user(), query).await?).into_response());
     }
-    let (now, _, rows) = people_rows(&state, auth.user(), query, None).await?;
+    let (now, _, rows) = people_rows(&state, who.user(), query, None).await?;
     let filename = format!("primer-people-{}.csv", now.date_naive());
     Ok(csv_response(&filename, &PEOPLE_CSV_HEADER, rows, person_csv))
 }
@@ -531,10 +541,10 @@ pub async fn modules_json(state: &AppState, viewer: &User, query: &ModulesQuery)
 )]
 pub async fn modules_report(
     State(state): State<AppState>,
-    auth: Auth<Staff>,
+    who: Gate<reads::ModulesReport>,
     Query(query): Query<ModulesQuery>,
 ) -> Result<Response, ApiError> {
-    let report = modules_json(&state, auth.user(), &query).await?;
+    let report = modules_json(&state, who.user(), &query).await?;
     if query.format == Format::Json {
         return Ok(axum::Json(report).into_response());
     }
@@ -574,10 +584,35 @@ pub async fn insights_json(state: &AppState, viewer: &User, module_id: i64) -> R
 )]
 pub async fn module_insights(
     State(state): State<AppState>,
-    auth: Auth<Authors>,
+    who: Gate<reads::ModuleInsights>,
     Path(id): Path<i64>,
-) -> Result<axum::Json<ModuleInsights>, ApiError> {
-    Ok(axum::Json(insights_json(&state, auth.user(), id).await?))
+) -> Result<Json<ModuleInsights>, ApiError> {
+    respond(&state, who, reads::ModuleInsights { id }).await
+}
+
+impl Serve for reads::ModuleInsights {
+    type Access = Auth<Authors>;
+    async fn serve(self, state: &AppState, who: Auth<Authors>) -> Result<ModuleInsights, ApiError> {
+        insights_json(state, who.user(), self.id).await
+    }
+}
+
+/// The page's read of the people report: its filters as a query string (JSON only).
+impl Serve for reads::PeopleReport {
+    type Access = Auth<Managers>;
+    async fn serve(self, state: &AppState, who: Auth<Managers>) -> Result<PeopleReport, ApiError> {
+        let query: PeopleQuery = serde_urlencoded::from_str(&self.query)
+            .map_err(|e| ApiError::Malformed(format!("Unreadable filters: {e}")))?;
+        people_json(state, who.user(), query).await
+    }
+}
+
+/// The page's read of the module report: everyone the viewer may see, as JSON.
+impl Serve for reads::ModulesReport {
+    type Access = Auth<Staff>;
+    async fn serve(self, state: &AppState, who: Auth<Staff>) -> Result<ModulesReport, ApiError> {
+        modules_json(state, who.user(), &ModulesQuery::default()).await
+    }
 }
 
 fn svg(body: String) -> Response {

@@ -25,6 +25,7 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::reads::{Gate, Serve};
 use crate::{
     accounts::users,
     app::AppState,
@@ -42,6 +43,7 @@ use crate::{
     modules::catalog,
     projection,
 };
+use app::reads;
 
 /// Room for a full batch of records with long comments.
 const BODY_LIMIT: usize = 16 << 20;
@@ -666,10 +668,10 @@ pub struct ProgressQuery {
 )]
 pub async fn get_progress(
     State(state): State<AppState>,
-    auth: Auth<AnyRole>,
+    who: Gate<reads::Progress>,
     Query(query): Query<ProgressQuery>,
 ) -> Result<Json<Progress>, ApiError> {
-    let me = auth.user();
+    let me = who.user();
     let user_id = match query.user_id {
         None => me.id,
         Some(id) if id == me.id => id,
@@ -677,6 +679,14 @@ pub async fn get_progress(
         Some(_) => return Err(ApiError::Forbidden),
     };
     Ok(Json(progress_of(&state.db, user_id).await?))
+}
+
+/// The page's read of one's own progress.
+impl Serve for reads::Progress {
+    type Access = Auth<AnyRole>;
+    async fn serve(self, state: &AppState, who: Auth<AnyRole>) -> Result<Progress, ApiError> {
+        progress_of(&state.db, who.user().id).await
+    }
 }
 
 #[cfg(test)]

@@ -3,8 +3,7 @@
 //! code, and renewal when a certificate expires.
 
 use app::api::{
-    Catalog, Certificate, CertificateStatus, Certification, LearnerModule, LearningPath, ModuleContent, Role, Team,
-    Verification,
+    Catalog, Certificate, CertificateStatus, Certification, LearnerModule, ModuleContent, Role, Team, Verification,
 };
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
@@ -13,79 +12,11 @@ use server::db::entities::certificate;
 
 use crate::{
     db_tests,
-    modules::{create, good_questions, learner_in, publish, quiz, tip},
-    support::{Session, TestApp},
-    sync::{id, sync_from},
+    support::{
+        Session, TestApp,
+        build::{certify, course, id, learner_in, sync_from, take_path},
+    },
 };
-
-/// A published onboarding path (two tip cards and a final quiz) assigned to account
-/// executives, and an author.
-pub struct Course {
-    pub author: Session,
-    pub path_id: i64,
-    pub tips: [i64; 2],
-    pub quiz: i64,
-}
-
-pub async fn course(app: &TestApp) -> Course {
-    let author = app.signed_in(Role::Author).await;
-    let mut tips = [0; 2];
-    for (i, t) in tips.iter_mut().enumerate() {
-        let m = create(app, &author, &tip(&format!("Aurora pitch {i}"), "Lead with **battery life**.")).await;
-        publish(app, &author, m.id).await;
-        *t = m.id;
-    }
-    let mut final_quiz = quiz(good_questions());
-    final_quiz["title"] = json!("Aurora certification check");
-    let q = create(app, &author, &final_quiz).await;
-    publish(app, &author, q.id).await;
-    app.published_long_ago().await;
-    let path: LearningPath = app
-        .post("/api/v1/paths")
-        .session(&author)
-        .json(&json!({"title": "Aurora certified", "module_ids": [tips[0], tips[1], q.id]}))
-        .send()
-        .await
-        .assert_status(201)
-        .json();
-    app.post("/api/v1/assignments")
-        .session(&author)
-        .json(&json!({"path_id": path.id, "job_role": "Account Executive", "required": true, "due_days": 30}))
-        .send()
-        .await
-        .assert_status(201);
-    Course { author, path_id: path.id, tips, quiz: q.id }
-}
-
-pub async fn certify(app: &TestApp, c: &Course) -> Certification {
-    app.post("/api/v1/certifications")
-        .session(&c.author)
-        .json(&json!({"path_id": c.path_id, "assessment_module_ids": [c.quiz], "passing_score": 100, "validity_months": 12}))
-        .send()
-        .await
-        .assert_status(201)
-        .json()
-}
-
-pub fn record_at(kind: &str, module_id: i64, payload: Value, at: DateTime<Utc>) -> Value {
-    json!({"id": id(), "kind": kind, "module_id": module_id, "module_version": 1,
-           "occurred_at": at.to_rfc3339(), "payload": payload})
-}
-
-/// Completes both tip cards and answers the final quiz (`right`: all right, else one
-/// wrong), as a phone would send it after a day offline.
-pub async fn take_path(app: &TestApp, learner: &Session, c: &Course, right: bool) -> Vec<Value> {
-    let start = Utc::now() - TimeDelta::hours(20);
-    let answers = if right { json!([[1], [0, 2]]) } else { json!([[1], [0]]) };
-    let records = vec![
-        record_at("completion", c.tips[0], json!({}), start),
-        record_at("completion", c.tips[1], json!({"seconds_spent": 50}), start + TimeDelta::minutes(5)),
-        // The phone has no answer key: it can't say what it scored.
-        record_at("quiz_attempt", c.quiz, json!({"answers": answers}), start + TimeDelta::minutes(9)),
-    ];
-    sync_from(app, learner, "phone-1", records.clone()).await;
-    records
-}
 
 async fn certificates(app: &TestApp, who: &Session) -> Vec<Certificate> {
     app.get("/api/v1/me/certificates").session(who).send().await.assert_status(200).json()
@@ -342,7 +273,7 @@ async fn certificates_are_private_to_their_people(app: TestApp) {
     assert_eq!(own, cert);
     let stranger = app.signed_in(Role::Learner).await;
     app.get(&path).session(&stranger).send().await.assert_error(404, "not_found");
-    let manager = crate::sync::manager_of(&app, &admin, team.id).await;
+    let manager = crate::support::build::manager_of(&app, &admin, team.id).await;
     app.get(&path).session(&manager).send().await.assert_status(200);
     let other_manager = app.signed_in(Role::Manager).await;
     app.get(&path).session(&other_manager).send().await.assert_error(404, "not_found");

@@ -18,9 +18,10 @@ use serde_json::{Value, json};
 
 use crate::{
     db_tests,
-    modules::{create, publish},
-    support::{Session, TestApp},
-    sync::{id, record, sync_from},
+    support::{
+        Session, TestApp,
+        build::{create, id, publish, record, sync_from},
+    },
 };
 
 /// Closes the title, runs a script: what a review's module title did.

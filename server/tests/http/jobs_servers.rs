@@ -15,8 +15,7 @@ use server::db::entities::{job, rendition};
 
 use crate::{
     fixtures,
-    media::multipart,
-    support::create_pg_database,
+    support::{build::multipart, create_pg_database},
     sync_crash::{free_port, session_cookie, wait_until_up},
 };
 
@@ -185,7 +184,7 @@ async fn a_server_killed_mid_transcode_leaves_the_job_to_another() {
     assert_eq!((renditions_job.state.as_str(), renditions_job.attempts), ("done", 2), "claimed by A, then by B");
     // The store holds the upload and its poster, and each rendition and its poster: no
     // half-made file.
-    let stored = crate::media::walk(&dir.path().join("media"));
+    let stored = crate::support::build::walk(&dir.path().join("media"));
     assert_eq!(stored, 6, "files in the store");
     let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().map(|e| e.path()).collect();
     assert!(left.is_empty(), "tmp/ is empty: {left:?}");

@@ -5,37 +5,16 @@ use axum::http::Method;
 
 use crate::{
     db_tests, fixtures,
-    support::{Reply, TestApp},
+    support::{
+        Reply, TestApp,
+        build::{multipart, upload_as, walk},
+    },
 };
-
-/// A multipart body with one `file` field.
-pub fn multipart(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "primer-test-boundary-7d1e";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-pub async fn upload_as(app: &TestApp, session: &crate::support::Session, name: &str, bytes: &[u8]) -> Reply {
-    let (content_type, body) = multipart(name, bytes);
-    app.post("/api/v1/media").session(session).header("content-type", &content_type).raw(body).send().await
-}
 
 /// Files in the store and in the upload directory.
 fn stored_files(app: &TestApp) -> (usize, usize) {
     let count = |dir: std::path::PathBuf| walk(&dir);
     (count(app.state.config.data_dir.join("media")), count(app.state.config.data_dir.join("tmp")))
-}
-
-/// Files under `dir`, however deep.
-pub fn walk(dir: &std::path::Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum())
-        .unwrap_or(0)
 }
 
 fn sha256(bytes: &[u8]) -> String {

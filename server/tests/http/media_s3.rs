@@ -9,8 +9,7 @@ use server::media::MediaStore;
 
 use crate::{
     db_tests, fixtures,
-    media::upload_as,
-    support::{TestApp, s3_endpoint},
+    support::{TestApp, build::upload_as, s3_endpoint},
 };
 
 const BUCKET: &str = "primer-test";
@@ -131,7 +130,7 @@ async fn renditions_are_made_from_and_stored_in_the_bucket(app: TestApp) {
     let (app, prefix) = on_s3(&app);
     let author = app.signed_in(Role::Author).await;
     let media: Media = upload_as(&app, &author, "pitch.mp4", &fixtures::mp4()).await.assert_status(201).json();
-    assert_eq!(crate::renditions::run_jobs(&app).await, 1);
+    assert_eq!(crate::support::build::run_jobs(&app).await, 1);
     let ready: Media = app.get(&format!("/api/v1/media/{}", media.id)).session(&author).send().await.json();
     assert_eq!(ready.renditions.len(), 2, "{:?}", ready.processing);
     let key = |id: &str| format!("{prefix}/{}/{id}", &id[..2]);

@@ -1,60 +1,21 @@
 //! Authoring: drafts, versions, publishing, archiving, paths, assignments, and what
 //! learners then see in their catalog.
 
-use app::api::{Catalog, LearnerModule, Media, Module, ModuleContent, ModuleStatus, Role, Team, User};
+use app::api::{Catalog, LearnerModule, Media, Module, ModuleContent, ModuleStatus, Role, Team};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use server::db::entities::module_version;
 
 use crate::{
     db_tests, fixtures,
-    media::upload_as,
-    support::{Session, TestApp},
+    support::{
+        Session, TestApp,
+        build::{create, good_questions, learner_in, publish, quiz, tip, upload_as},
+    },
 };
-
-pub fn tip(title: &str, body: &str) -> Value {
-    json!({"kind": "tip", "title": title, "summary": "Three things to say", "tags": ["product:Aurora", "stage:negotiation"],
-           "estimated_seconds": 60, "body_markdown": body})
-}
-
-pub fn quiz(questions: Value) -> Value {
-    json!({"kind": "quiz", "title": "Check: Aurora pricing", "estimated_seconds": 90, "pass_percent": 50, "questions": questions})
-}
-
-pub fn good_questions() -> Value {
-    json!([
-        {"prompt": "Which plan includes offline sync?", "options": [
-            {"text": "Starter", "correct": false, "explanation": "Starter is online only."},
-            {"text": "Team", "correct": true, "explanation": "Team adds offline sync."}]},
-        {"prompt": "Which are Aurora's strengths?", "multiple": true, "options": [
-            {"text": "Battery life", "correct": true}, {"text": "Price", "correct": false}, {"text": "Weight", "correct": true}]}
-    ])
-}
-
-pub async fn create(app: &TestApp, author: &Session, body: &Value) -> Module {
-    app.post("/api/v1/modules").session(author).json(body).send().await.assert_status(201).json()
-}
-
-pub async fn publish(app: &TestApp, author: &Session, id: i64) -> Module {
-    app.post(&format!("/api/v1/modules/{id}/publish")).session(author).send().await.assert_status(200).json()
-}
 
 async fn catalog(app: &TestApp, learner: &Session) -> Catalog {
     app.get("/api/v1/catalog").session(learner).send().await.assert_status(200).json()
-}
-
-pub async fn learner_in(app: &TestApp, job_role: Option<&str>, team_id: Option<i64>, start: Option<&str>) -> Session {
-    let admin = app.signed_in(Role::Admin).await;
-    let email = format!("l{}@primer.test", uuid::Uuid::new_v4().simple());
-    let user: User = app
-        .post("/api/v1/users")
-        .session(&admin)
-        .json(&json!({"email": email, "name": "Lee Learner", "role": "learner", "job_role": job_role, "team_id": team_id, "start_date": start}))
-        .send()
-        .await
-        .assert_status(201)
-        .json();
-    app.session_for(user).await
 }
 
 async fn versions_freeze_what_learners_see(app: TestApp) {
@@ -150,7 +111,7 @@ async fn video_modules_use_their_media(app: TestApp) {
     let early = app.post(&format!("/api/v1/modules/{}/publish", module.id)).session(&author).send().await;
     early.assert_error(409, "renditions_pending");
     assert!(early.value()["error"]["message"].as_str().unwrap().contains("prepared for phones"), "{}", early.text());
-    crate::renditions::run_jobs(&app).await;
+    crate::support::build::run_jobs(&app).await;
     let published = publish(&app, &author, module.id).await;
     let poster = video.poster.clone().unwrap();
     assert!(

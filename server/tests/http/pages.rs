@@ -210,7 +210,7 @@ async fn password_link_page_works_without_javascript(app: TestApp) {
 }
 
 async fn learner_pages_render_on_the_server(app: TestApp) {
-    use crate::modules::{create, publish, tip};
+    use crate::support::build::{create, publish, tip};
     let author = app.signed_in(Role::Author).await;
     let price = create(&app, &author, &tip("Handling price objections", "Say **value**, not discount.")).await;
     publish(&app, &author, price.id).await;

@@ -7,11 +7,12 @@ use chrono::{Days, NaiveDate, TimeDelta, TimeZone, Utc};
 use serde_json::json;
 
 use crate::{
-    certifications::{certify, course, record_at, take_path},
     db_tests,
-    modules::{create, publish, tip},
-    support::{Session, TestApp, clear_of_midnight},
-    sync::{manager_of, sync_from},
+    support::{
+        Session, TestApp,
+        build::{certify, course, create, manager_of, publish, record_at, sync_from, take_path, tip},
+        clear_of_midnight,
+    },
 };
 
 async fn person(app: &TestApp, admin: &Session, name: &str, team: i64, time_zone: &str) -> Session {

@@ -6,20 +6,14 @@ use std::process::Command;
 
 use app::api::{Media, ProcessingState, Quality, Role};
 use serde_json::Value;
-use server::jobs::{Kind, Runner, RunnerConfig, runner::Work};
 
 use crate::{
     db_tests, fixtures,
-    media::upload_as,
-    support::{Session, TestApp},
+    support::{
+        Session, TestApp,
+        build::{run_jobs, upload_as},
+    },
 };
-
-/// Runs every due job here, as a server's runner would.
-pub async fn run_jobs(app: &TestApp) -> usize {
-    let work = Work { db: app.db().clone(), media: app.state.media.clone() };
-    let config = RunnerConfig { workers: 1, kinds: vec![Kind::Renditions], ..RunnerConfig::default() };
-    Runner::new(work, config, Default::default()).drain().await.unwrap()
-}
 
 fn lavfi(spec: &str) -> [&str; 4] {
     ["-f", "lavfi", "-i", spec]
@@ -495,14 +489,14 @@ async fn originals_can_be_dropped_once_renditions_are_ready(app: TestApp) {
         app.get(&r.url).session(&author).send().await.assert_status(200);
     }
     // Publishable, and learners get the renditions.
-    let module = crate::modules::create(
+    let module = crate::support::build::create(
         &app,
         &author,
         &serde_json::json!({"kind": "video", "title": "Dropped", "video_media_id": media.id}),
     )
     .await;
-    crate::modules::publish(&app, &author, module.id).await;
-    let learner = crate::modules::learner_in(&app, None, None, None).await;
+    crate::support::build::publish(&app, &author, module.id).await;
+    let learner = crate::support::build::learner_in(&app, None, None, None).await;
     app.get(&ready.renditions[0].url).session(&learner).send().await.assert_status(200);
     // Nothing for reprocess to do, and the same bytes again restore the file.
     let again = server::media::renditions::reprocess(app.db()).await.unwrap();

@@ -9,9 +9,11 @@ use serde_json::{Value, json};
 
 use crate::{
     db_tests,
-    modules::{create, good_questions, publish, quiz, tip},
-    support::{Session, TestApp, clear_of_midnight},
-    sync::{id, manager_of, record, sync_from},
+    support::{
+        Session, TestApp,
+        build::{create, good_questions, id, manager_of, publish, quiz, record, sync_from, tip},
+        clear_of_midnight,
+    },
 };
 
 /// The fixture: teams North and South, their managers, and twelve learners.
@@ -596,7 +598,7 @@ async fn authors_see_what_learners_think(app: TestApp) {
     // A new version since: comments keep the version they were about.
     app.put(&format!("/api/v1/modules/{}", f.t[0]))
         .session(&f.admin)
-        .json(&crate::modules::tip("T1", "Shorter body"))
+        .json(&crate::support::build::tip("T1", "Shorter body"))
         .send()
         .await
         .assert_status(200);

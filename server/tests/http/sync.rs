@@ -8,59 +8,18 @@ use serde_json::{Value, json};
 
 use crate::{
     db_tests,
-    modules::{create, good_questions, learner_in, publish, quiz, tip},
-    support::{Session, TestApp},
+    support::{
+        Session, TestApp,
+        build::{create, id, learner_in, manager_of, publish, record, statuses, sync_from, tip, tip_and_quiz},
+    },
 };
-
-pub fn id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
-pub fn record(id: &str, kind: &str, module_id: i64, version: i32, payload: Value) -> Value {
-    json!({"id": id, "kind": kind, "module_id": module_id, "module_version": version,
-           "occurred_at": Utc::now().to_rfc3339(), "payload": payload})
-}
 
 async fn sync(app: &TestApp, who: &Session, records: Vec<Value>) -> SyncResponse {
     sync_from(app, who, "phone-1", records).await
 }
 
-/// Sends records from a device (its clock right) and expects a 200.
-pub async fn sync_from(app: &TestApp, who: &Session, device: &str, records: Vec<Value>) -> SyncResponse {
-    app.post("/api/v1/sync")
-        .session(who)
-        .json(&json!({"device_id": device, "device_time": Utc::now().to_rfc3339(), "records": records}))
-        .send()
-        .await
-        .assert_status(200)
-        .json()
-}
-
-/// Results of a sync as words: the status, or the code of a rejection.
-pub fn statuses(response: &SyncResponse) -> Vec<String> {
-    response
-        .results
-        .iter()
-        .map(|r| match r.code {
-            Some(code) => serde_json::to_value(code).unwrap().as_str().unwrap().to_string(),
-            None => serde_json::to_value(r.status).unwrap().as_str().unwrap().to_string(),
-        })
-        .collect()
-}
-
-/// A published tip card and quiz (answers: option 1; options 0 and 2).
-pub async fn content(app: &TestApp) -> (i64, i64) {
-    let author = app.signed_in(Role::Author).await;
-    let tip = create(app, &author, &tip("Price objections", "Say **value**.")).await;
-    publish(app, &author, tip.id).await;
-    let quiz = create(app, &author, &quiz(good_questions())).await;
-    publish(app, &author, quiz.id).await;
-    app.published_long_ago().await;
-    (tip.id, quiz.id)
-}
-
 async fn records_count_once(app: TestApp) {
-    let (tip, quiz) = content(&app).await;
+    let (tip, quiz) = tip_and_quiz(&app).await;
     let learner = learner_in(&app, Some("Account Executive"), None, None).await;
     let done = record(&id(), "completion", tip, 1, json!({"seconds_spent": 40}));
     let passed = record(&id(), "quiz_attempt", quiz, 1, json!({"answers": [[1], [0, 2]], "device_score": 100}));
@@ -94,7 +53,7 @@ async fn records_count_once(app: TestApp) {
 }
 
 async fn bad_records_are_rejected_one_by_one(app: TestApp) {
-    let (tip_id, quiz) = content(&app).await;
+    let (tip_id, quiz) = tip_and_quiz(&app).await;
     let author = app.signed_in(Role::Author).await;
     let mut hidden = tip("For engineers only", "Body");
     hidden["audience"] = json!({"job_roles": ["Solutions Engineer"]});
@@ -213,7 +172,7 @@ async fn old_versions_count_and_clocks_are_corrected(app: TestApp) {
 }
 
 async fn quizzes_are_scored_by_the_server(app: TestApp) {
-    let (_, quiz) = content(&app).await;
+    let (_, quiz) = tip_and_quiz(&app).await;
     let learner = learner_in(&app, None, None, None).await;
     // The device claims a pass; the answers say otherwise.
     let claimed = record(&id(), "quiz_attempt", quiz, 1, json!({"answers": [[0], [0]], "device_score": 100}));
@@ -225,22 +184,8 @@ async fn quizzes_are_scored_by_the_server(app: TestApp) {
     assert_eq!((row.score, row.passed), (Some(0), Some(false)));
 }
 
-/// A manager responsible for one team, signed in.
-pub async fn manager_of(app: &TestApp, admin: &Session, team_id: i64) -> Session {
-    let email = format!("m{}@primer.test", uuid::Uuid::new_v4().simple());
-    let manager: app::api::User = app
-        .post("/api/v1/users")
-        .session(admin)
-        .json(&json!({"email": email, "name": "Max Manager", "role": "manager", "manages": [team_id]}))
-        .send()
-        .await
-        .assert_status(201)
-        .json();
-    app.session_for(manager).await
-}
-
 async fn managers_read_their_peoples_progress(app: TestApp) {
-    let (tip, _) = content(&app).await;
+    let (tip, _) = tip_and_quiz(&app).await;
     let admin = app.signed_in(Role::Admin).await;
     let team: Team = app.post("/api/v1/teams").session(&admin).json(&json!({"name": "North"})).send().await.json();
     let other: Team = app.post("/api/v1/teams").session(&admin).json(&json!({"name": "South"})).send().await.json();
@@ -261,7 +206,7 @@ async fn progress_is_rebuilt_from_the_records_alone(app: TestApp) {
     use sea_orm::{ColumnTrait, QueryFilter};
     use server::{db::entities::module_progress, projection};
 
-    let (tip, quiz) = content(&app).await;
+    let (tip, quiz) = tip_and_quiz(&app).await;
     let learner = learner_in(&app, Some("Account Executive"), None, None).await;
     let other = learner_in(&app, Some("Account Executive"), None, None).await;
     let failed = record(&id(), "quiz_attempt", quiz, 1, json!({"answers": [[0], [0]], "device_score": 0}));
@@ -299,7 +244,7 @@ async fn progress_is_rebuilt_from_the_records_alone(app: TestApp) {
 }
 
 async fn records_of_another_person_are_refused(app: TestApp) {
-    let (tip, _) = content(&app).await;
+    let (tip, _) = tip_and_quiz(&app).await;
     let leo = learner_in(&app, None, None, None).await;
     let sam = learner_in(&app, None, None, None).await;
     // Leo's phone still thinks Leo is signed in, but the browser's session is now Sam's.

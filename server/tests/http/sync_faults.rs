@@ -12,7 +12,13 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use server::{db::entities::learning_record, projection};
 
-use crate::{db_tests, modules::learner_in, support::TestApp, sync::sync_from};
+use crate::{
+    db_tests,
+    support::{
+        TestApp,
+        build::{learner_in, sync_from},
+    },
+};
 
 /// What a generated record is about (the content of a record; its id is its slot's).
 #[derive(Debug, Clone, PartialEq)]
@@ -80,11 +86,15 @@ struct Content {
 
 /// The published tip card and quiz of the sync tests, and an assessment.
 async fn content(app: &TestApp) -> Content {
-    let (tip, quiz) = crate::sync::content(app).await;
+    let (tip, quiz) = crate::support::build::tip_and_quiz(app).await;
     let author = app.signed_in(app::api::Role::Author).await;
-    let assessment =
-        crate::modules::create(app, &author, &crate::modules::quiz(crate::modules::good_questions())).await;
-    crate::modules::publish(app, &author, assessment.id).await;
+    let assessment = crate::support::build::create(
+        app,
+        &author,
+        &crate::support::build::quiz(crate::support::build::good_questions()),
+    )
+    .await;
+    crate::support::build::publish(app, &author, assessment.id).await;
     app.published_long_ago().await;
     let path: Value = app
         .post("/api/v1/paths")
@@ -135,8 +145,13 @@ fn to_record(d: &Draft, id: &str, c: &Content, attempts: &[String], base: DateTi
         }
         Act::Rated(r) => ("feedback", c.tip, json!({"rating": r, "comment": format!("{r} stars")})),
     };
+    // Each slot's records happen a second apart within their minute: the server corrects
+    // device times per request by a few milliseconds of clock skew, so records of
+    // different slots sent at one device time in different requests would tie or not by
+    // chance (and which of two ratings is the latest with them).
+    let occurred_at = base - TimeDelta::minutes(d.minutes_ago) - TimeDelta::seconds(d.slot as i64);
     json!({"id": id, "kind": kind, "module_id": module, "module_version": 1,
-           "occurred_at": (base - TimeDelta::minutes(d.minutes_ago)).to_rfc3339(), "payload": payload})
+           "occurred_at": occurred_at.to_rfc3339(), "payload": payload})
 }
 
 /// Per module: completed, completed version, best score, attempts, rating.

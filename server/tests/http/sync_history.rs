@@ -23,11 +23,11 @@ use server::{
 };
 
 use crate::{
-    certifications::{certify, course, record_at, take_path},
     db_tests,
-    modules::{create, learner_in, publish, tip},
-    support::{Session, TestApp},
-    sync::{id, sync_from},
+    support::{
+        Session, TestApp,
+        build::{certify, course, create, id, learner_in, publish, record_at, sync_from, take_path, tip},
+    },
 };
 
 /// How many records the long history has.
@@ -238,7 +238,7 @@ async fn a_batch_sees_what_the_catalog_sees(app: TestApp) {
     // One of its steps isn't a requirement (so deciding certificates doesn't need it).
     let renewed = module("Renewed yearly", false).await;
     let extra = module("Reading for the renewal", false).await;
-    let check = create(&app, &author, &crate::modules::quiz(crate::modules::good_questions())).await;
+    let check = create(&app, &author, &crate::support::build::quiz(crate::support::build::good_questions())).await;
     publish(&app, &author, check.id).await;
     let cert_path = path(vec![renewed, extra, check.id]).await;
     let certification: Certification = app
@@ -277,10 +277,10 @@ async fn a_batch_sees_what_the_catalog_sees(app: TestApp) {
     };
     // One batch naming them all, and one batch per module (where the modules read are
     // only that one's).
-    let together = all.iter().map(|m| crate::sync::record(&id(), "completion", *m, 1, json!({}))).collect();
+    let together = all.iter().map(|m| crate::support::build::record(&id(), "completion", *m, 1, json!({}))).collect();
     assert_eq!(status(&sync_from(&app, &learner, "phone-1", together).await), expected);
     for (m, visible) in all.iter().zip(&expected) {
-        let alone = vec![crate::sync::record(&id(), "completion", *m, 1, json!({}))];
+        let alone = vec![crate::support::build::record(&id(), "completion", *m, 1, json!({}))];
         assert_eq!(status(&sync_from(&app, &learner, "phone-2", alone).await), [*visible], "module {m}");
     }
 }

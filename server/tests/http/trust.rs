@@ -11,12 +11,14 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 use serde_json::{Value, json};
 
 use crate::{
-    certifications::{certify, course},
     db_tests, fixtures,
-    media::upload_as,
-    modules::{create, good_questions, learner_in, publish, quiz, tip},
-    support::{Session, TestApp},
-    sync::{id, record, statuses, sync_from},
+    support::{
+        Session, TestApp,
+        build::{
+            certify, course, create, good_questions, id, learner_in, publish, quiz, record, statuses, sync_from, tip,
+            upload_as,
+        },
+    },
 };
 
 /// Values that only a newer client could send (or nobody should) are refused on input,
@@ -57,7 +59,7 @@ async fn unknown_values_are_refused_on_input(app: TestApp) {
     assert_eq!(still.role, Role::Learner);
 
     // A record of a kind the server doesn't know is rejected alone, like any bad record.
-    let (tip_id, _) = crate::sync::content(&app).await;
+    let (tip_id, _) = crate::support::build::tip_and_quiz(&app).await;
     let answer = sync_from(
         &app,
         &learner,
@@ -912,7 +914,7 @@ async fn media_follows_the_modules_using_it(app: TestApp) {
     // Published in a video module everyone may open: its renditions for phones and their
     // poster frame; the original never goes to phones.
     let m = create(&app, &author, &json!({"kind": "video", "title": "Aurora", "video_media_id": video.id})).await;
-    crate::renditions::run_jobs(&app).await;
+    crate::support::build::run_jobs(&app).await;
     publish(&app, &author, m.id).await;
     let ready: app::api::Media = app.get(&format!("/api/v1/media/{}", video.id)).session(&author).send().await.json();
     assert_eq!(ready.renditions.len(), 2);
@@ -995,7 +997,7 @@ async fn links_come_from_configuration(app: TestApp) {
 /// (here 2 and 5), 429 `rate_limited` with `Retry-After`, nothing stored.
 async fn sync_is_rate_limited_per_person(app: TestApp) {
     let app = app.reconfigured(|c| c.sync_rate = server::config::SyncRate { batches: 2, records: 5 });
-    let (tip_id, _) = crate::sync::content(&app).await;
+    let (tip_id, _) = crate::support::build::tip_and_quiz(&app).await;
     let learner = learner_in(&app, None, None, None).await;
     // The count starts afresh each minute: the batches below must fall in one.
     let second = chrono::Timelike::second(&chrono::Utc::now());

@@ -17,8 +17,10 @@ use serde_json::{Value, json};
 
 use crate::{
     db_tests,
-    modules::{create, good_questions, publish, quiz, tip},
-    support::TestApp,
+    support::{
+        TestApp,
+        build::{create, good_questions, publish, quiz, tip},
+    },
 };
 
 /// Replaces what differs per run: numeric ids (`id`, `*_id`), times and dates, UUIDs.
@@ -65,6 +67,59 @@ macro_rules! snapshot {
 async fn the_openapi_document_keeps_its_shape(app: TestApp) {
     let doc = app.get("/api/v1/openapi.json").send().await.assert_status(200).value();
     snapshot!("openapi", doc);
+    pages_read_what_the_api_documents(&doc);
+}
+
+/// Each read a page makes (`app::reads`) asks a `GET` route the API documents, which
+/// answers the read's type: the browser's URL and the REST route can't drift apart.
+fn pages_read_what_the_api_documents(doc: &Value) {
+    use app::reads::{self, Read};
+    fn check<R: Read>(doc: &Value, read: R) {
+        let url = read.url().expect("a read the browser asks");
+        let path = url.split('?').next().unwrap();
+        let segments: Vec<&str> = path.split('/').collect();
+        let (template, item) = doc["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(template, _)| {
+                let parts: Vec<&str> = template.split('/').collect();
+                parts.len() == segments.len()
+                    && parts.iter().zip(&segments).all(|(p, s)| p == s || (p.starts_with('{') && p.ends_with('}')))
+            })
+            .unwrap_or_else(|| panic!("{url}: no documented route"));
+        let schema = &item["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+        assert!(!schema.is_null(), "{url} ({template}): no documented GET answering JSON");
+        // `alloc::vec::Vec<app::api::content::User>` answers an array of `User`.
+        let rust = std::any::type_name::<R::Output>();
+        let (list, name) = match rust.strip_prefix("alloc::vec::Vec<") {
+            Some(inner) => (true, inner.trim_end_matches('>').rsplit("::").next().unwrap()),
+            None => (false, rust.rsplit("::").next().unwrap()),
+        };
+        let reference = if list { &schema["items"]["$ref"] } else { &schema["$ref"] };
+        assert_eq!(reference, &json!(format!("#/components/schemas/{name}")), "{url} ({template}) answers {rust}");
+    }
+    check(doc, reads::Me);
+    check(doc, reads::Users);
+    check(doc, reads::Teams);
+    check(doc, reads::Modules);
+    check(doc, reads::Module { id: 1 });
+    check(doc, reads::Paths);
+    check(doc, reads::Assignments);
+    check(doc, reads::Catalog);
+    check(doc, reads::CatalogModule { id: 1 });
+    check(doc, reads::Progress);
+    check(doc, reads::Certifications);
+    check(doc, reads::MyCertificates);
+    check(doc, reads::Certificate { id: 1 });
+    check(doc, reads::Verification { code: "K7Q2-M9XD-P4AB".into() });
+    check(doc, reads::PeopleReport { query: "overdue_only=true".into() });
+    check(doc, reads::PersonReport { id: 1 });
+    check(doc, reads::ModulesReport);
+    check(doc, reads::ModuleInsights { id: 1 });
+    check(doc, reads::Leaderboard { team_id: Some(1) });
+    check(doc, reads::Recognition);
+    // `reads::ResetLink` has no URL: only a server render answers it (`app::reads` tests).
 }
 
 async fn error_bodies_keep_their_codes(app: TestApp) {

@@ -6,9 +6,10 @@ use serde_json::{Value, json};
 
 use crate::{
     db_tests,
-    modules::learner_in,
-    support::{Session, TestApp},
-    sync::{content, id, manager_of, record, sync_from},
+    support::{
+        Session, TestApp,
+        build::{id, learner_in, manager_of, record, sync_from, tip_and_quiz},
+    },
 };
 
 async fn export(app: &TestApp, who: &Session, query: &str) -> Value {
@@ -20,7 +21,7 @@ fn ids(page: &Value) -> Vec<String> {
 }
 
 async fn statements_map_records_one_to_one(app: TestApp) {
-    let (tip, quiz) = content(&app).await;
+    let (tip, quiz) = tip_and_quiz(&app).await;
     let admin = app.signed_in(Role::Admin).await;
     let north: Team = app.post("/api/v1/teams").session(&admin).json(&json!({"name": "North"})).send().await.json();
     let south: Team = app.post("/api/v1/teams").session(&admin).json(&json!({"name": "South"})).send().await.json();
@@ -102,7 +103,7 @@ async fn statements_map_records_one_to_one(app: TestApp) {
 }
 
 async fn pages_follow_more_and_since_reads_what_is_new(app: TestApp) {
-    let (tip, _) = content(&app).await;
+    let (tip, _) = tip_and_quiz(&app).await;
     let admin = app.signed_in(Role::Admin).await;
     let learner = learner_in(&app, None, None, None).await;
     // Two batches: records of one batch share their stored time, so pages must split

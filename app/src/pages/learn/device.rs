@@ -11,6 +11,7 @@ use crate::{
     components::{gate::signed_in, learner::SyncStatus},
     device::{self, saved, use_device},
     learning::size_label,
+    reads,
 };
 
 #[component]
@@ -107,7 +108,7 @@ fn OnThisDevice() -> impl IntoView {
 #[component]
 fn VideoQuality() -> impl IntoView {
     let device = use_device();
-    let catalog = Resource::new(move || device.refresh.get(), |_| client::sendable(client::catalog()));
+    let catalog = Resource::new(move || device.refresh.get(), |_| client::sendable(reads::read(reads::Catalog)));
     let choice = move |quality: Quality, text: &'static str| {
         view! {
             <label class="check">

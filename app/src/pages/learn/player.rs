@@ -18,6 +18,7 @@ use crate::{
         module_view::{ModuleView, QuizOutcome, Viewable},
     },
     device::{outbox, use_device},
+    reads,
 };
 
 #[component]
@@ -30,7 +31,7 @@ pub fn PlayerPage() -> impl IntoView {
             let Some(id) = id else {
                 return Err(RequestError::new(crate::api::ErrorCode::NotFound, "There is no such module."));
             };
-            futures_util::future::try_join(client::catalog_module(id), client::progress()).await
+            futures_util::future::try_join(reads::read(reads::CatalogModule { id }), reads::read(reads::Progress)).await
         })
     });
     view! {

@@ -12,14 +12,15 @@ use crate::{
     api::{Assignment, AssignmentInput, AssignmentPreview, LearningPath, Me, ModuleSummary, RequestError, Team},
     client,
     components::{ErrorMessage, gate::signed_in},
+    reads,
 };
 
 #[component]
 pub fn AssignmentsPage() -> impl IntoView {
-    let assignments = Resource::new(|| (), |_| client::sendable(client::assignments()));
-    let modules = Resource::new(|| (), |_| client::sendable(client::modules()));
-    let paths = Resource::new(|| (), |_| client::sendable(client::paths()));
-    let teams = Resource::new(|| (), |_| client::sendable(client::teams()));
+    let assignments = Resource::new(|| (), |_| client::sendable(reads::read(reads::Assignments)));
+    let modules = Resource::new(|| (), |_| client::sendable(reads::read(reads::Modules)));
+    let paths = Resource::new(|| (), |_| client::sendable(reads::read(reads::Paths)));
+    let teams = Resource::new(|| (), |_| client::sendable(reads::read(reads::Teams)));
     view! {
         <Title text="Assignments"/>
         {signed_in(STUDIO_ROLES, move |_me: Me| view! {

@@ -13,12 +13,13 @@ use crate::{
     },
     client,
     components::{ErrorMessage, gate::signed_in},
+    reads,
 };
 
 #[component]
 pub fn CertificationsPage() -> impl IntoView {
-    let certifications = Resource::new(|| (), |_| client::sendable(client::certifications()));
-    let paths = Resource::new(|| (), |_| client::sendable(client::paths()));
+    let certifications = Resource::new(|| (), |_| client::sendable(reads::read(reads::Certifications)));
+    let paths = Resource::new(|| (), |_| client::sendable(reads::read(reads::Paths)));
     view! {
         <Title text="Certifications"/>
         {signed_in(STUDIO_ROLES, move |_me: Me| view! {

@@ -23,13 +23,14 @@ use crate::{
         module_view::{ModuleView, Viewable},
         upload::{MediaPicker, size_label},
     },
+    reads,
 };
 
 #[component]
 pub fn NewModulePage() -> impl IntoView {
     let params = use_params_map();
     let kind = move || params.read().get("kind").and_then(|k| ModuleKind::parse(&k));
-    let teams = Resource::new(|| (), |_| client::sendable(client::teams()));
+    let teams = Resource::new(|| (), |_| client::sendable(reads::read(reads::Teams)));
     let known = known_words();
     view! {
         <Title text="New module"/>
@@ -55,7 +56,7 @@ fn module_of_route() -> Resource<Result<Module, RequestError>> {
     Resource::new(id, |id| {
         client::sendable(async move {
             match id {
-                Some(id) => client::module(id).await,
+                Some(id) => reads::read(reads::Module { id }).await,
                 None => Err(RequestError::new(ErrorCode::NotFound, "Module not found.")),
             }
         })
@@ -65,7 +66,7 @@ fn module_of_route() -> Resource<Result<Module, RequestError>> {
 #[component]
 pub fn EditModulePage() -> impl IntoView {
     let module = module_of_route();
-    let teams = Resource::new(|| (), |_| client::sendable(client::teams()));
+    let teams = Resource::new(|| (), |_| client::sendable(reads::read(reads::Teams)));
     let known = known_words();
     view! {
         <Title text="Edit module"/>
@@ -123,7 +124,8 @@ fn known_words() -> Resource<Known> {
         || (),
         |_| {
             client::sendable(async {
-                let (modules, assignments) = futures_util::future::join(client::modules(), client::assignments()).await;
+                let (modules, assignments) =
+                    futures_util::future::join(reads::read(reads::Modules), reads::read(reads::Assignments)).await;
                 let mut tags: Vec<String> = modules.unwrap_or_default().into_iter().flat_map(|m| m.tags).collect();
                 tags.sort_by_key(|t| t.to_lowercase());
                 tags.dedup_by(|a, b| a.eq_ignore_ascii_case(b));

@@ -11,6 +11,7 @@ use crate::{
     api::{ErrorCode, Me, ModuleInsights, ModulesReport, QuestionInsight, ago},
     client,
     components::{Bar, ErrorMessage, gate::signed_in, set_status},
+    reads,
 };
 
 /// A question counts as confusing when at least this share of answers miss it.
@@ -29,10 +30,10 @@ fn stars(rating: u8) -> String {
 pub fn InsightsPage() -> impl IntoView {
     let query = use_query_map();
     let selected = move || query.with(|q| q.get("module").and_then(|m| m.parse::<i64>().ok()));
-    let report = Resource::new(|| (), |_| client::sendable(client::modules_report()));
+    let report = Resource::new(|| (), |_| client::sendable(reads::read(reads::ModulesReport)));
     let insights = Resource::new(selected, |id| async move {
         match id {
-            Some(id) => Some(client::sendable(client::module_insights(id)).await),
+            Some(id) => Some(client::sendable(reads::read(reads::ModuleInsights { id })).await),
             None => None,
         }
     });

@@ -8,11 +8,12 @@ use crate::{
     api::{Me, ModuleKind, ModuleStatus, ModuleSummary, RequestError},
     client,
     components::{ErrorMessage, gate::signed_in, module_view::duration_label},
+    reads,
 };
 
 #[component]
 pub fn StudioPage() -> impl IntoView {
-    let modules = Resource::new(|| (), |_| client::sendable(client::modules()));
+    let modules = Resource::new(|| (), |_| client::sendable(reads::read(reads::Modules)));
     view! {
         <Title text="Studio"/>
         {signed_in(STUDIO_ROLES, move |_me: Me| view! { <Studio modules/> })}

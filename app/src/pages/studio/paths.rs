@@ -8,12 +8,13 @@ use crate::{
     api::{LearningPath, Me, ModuleSummary, PathInput, RequestError},
     client,
     components::{ErrorMessage, gate::signed_in, module_view::duration_label},
+    reads,
 };
 
 #[component]
 pub fn PathsPage() -> impl IntoView {
-    let paths = Resource::new(|| (), |_| client::sendable(client::paths()));
-    let modules = Resource::new(|| (), |_| client::sendable(client::modules()));
+    let paths = Resource::new(|| (), |_| client::sendable(reads::read(reads::Paths)));
+    let modules = Resource::new(|| (), |_| client::sendable(reads::read(reads::Modules)));
     // Outside the list, which is drawn again once a save reloads it.
     let saved_note = RwSignal::new(None::<String>);
     view! {

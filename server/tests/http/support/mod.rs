@@ -2,6 +2,8 @@
 //! or a new database on the PostgreSQL server named by `PRIMER_TEST_POSTGRES_URL`), the
 //! real application router called without a socket, and helpers to make requests.
 
+pub mod build;
+
 use std::net::{IpAddr, SocketAddr};
 
 use app::api::{NewUser, Role, User};
