@@ -1,19 +1,17 @@
-//! The whole HTTP application: [`app`] builds it from an [`AppState`], with no socket,
-//! so tests drive exactly what `primer serve` serves.
-
-use std::sync::Arc;
+//! The whole HTTP application: [`app`] composes every domain's router and the middleware
+//! around them from an [`AppState`], with no socket, so tests drive exactly what
+//! `primer serve` serves.
 
 use app::api::{ErrorBody, Health};
 use axum::{
     Router,
-    extract::{FromRef, State},
+    extract::State,
     http::{HeaderName, HeaderValue, Request, StatusCode, header},
     middleware,
     response::IntoResponse,
     routing::any,
 };
-use leptos::prelude::LeptosOptions;
-use sea_orm::{DatabaseConnection, DbBackend};
+use sea_orm::DbBackend;
 use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
@@ -30,52 +28,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    accounts,
-    auth::{self, password::Hasher},
-    certifications,
-    config::Config,
-    error::ApiError,
-    jobs,
-    media::{self, MediaStore, store::StoreError},
-    modules, offline,
-    openapi::ApiDoc,
-    recognition, reports, sync, web,
+    accounts, auth, certifications, error::ApiError, media, modules, offline, openapi::ApiDoc, recognition, reports,
+    state::AppState, sync, web,
 };
-
-/// What every request handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub config: Arc<Config>,
-    pub media: Arc<MediaStore>,
-    /// Hashes and checks passwords, a bounded number at once.
-    pub hasher: Hasher,
-    pub leptos_options: LeptosOptions,
-    /// Wakes this server's job runner when a request enqueues work.
-    pub jobs: jobs::Wake,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
-    }
-}
-
-impl AppState {
-    /// The state for a database and a configuration; fails if the media store can't be
-    /// opened.
-    pub fn new(db: DatabaseConnection, config: Config) -> Result<AppState, StoreError> {
-        let leptos_options = LeptosOptions::builder()
-            .output_name("primer")
-            .site_root(config.site_root.to_string_lossy().into_owned())
-            .site_pkg_dir("pkg")
-            .env(leptos::prelude::Env::PROD)
-            .build();
-        let media = Arc::new(MediaStore::open(&config.media, &config.data_dir)?);
-        let hasher = Hasher::new(config.password_checks);
-        Ok(AppState { db, config: Arc::new(config), media, hasher, leptos_options, jobs: jobs::Wake::default() })
-    }
-}
 
 /// The REST API (with its OpenAPI document) on its own, without pages.
 pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {

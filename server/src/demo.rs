@@ -249,7 +249,7 @@ async fn make_media(dir: &std::path::Path) -> anyhow::Result<()> {
 }
 
 /// Loads the demo catalog once: if it is there already, nothing happens.
-pub async fn load_content(state: &crate::app::AppState) -> anyhow::Result<Option<crate::import::ImportReport>> {
+pub async fn load_content(state: &crate::state::AppState) -> anyhow::Result<Option<crate::import::ImportReport>> {
     use crate::db::entities::module;
     let loaded = module::Entity::find()
         .filter(module::Column::SourceKey.eq("import:aurora-in-90-seconds"))

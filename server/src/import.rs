@@ -20,7 +20,6 @@ use serde::Deserialize;
 
 use crate::{
     accounts::teams,
-    app::AppState,
     certifications,
     db::{
         self,
@@ -29,6 +28,7 @@ use crate::{
     error::ApiError,
     media::{self, FileChunks},
     modules::{Saving, assignments, authoring, paths},
+    state::AppState,
 };
 
 /// A module file's front matter.
@@ -450,7 +450,7 @@ pub async fn import_dir(state: &AppState, dir: &Path, by: Option<i64>) -> anyhow
     txn.commit().await?;
     // Learners who already meet a new or changed certification get their certificate.
     for c in &changed_certifications {
-        certifications::award_existing(state, c).await?;
+        certifications::award_existing(&state.db, c).await?;
     }
     Ok(report)
 }

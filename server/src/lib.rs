@@ -22,8 +22,10 @@ pub mod projection;
 pub mod reads;
 pub mod recognition;
 pub mod reports;
+pub mod state;
 pub mod sync;
 pub mod telemetry;
 pub mod web;
 
-pub use app::{AppState, app};
+pub use app::app;
+pub use state::AppState;

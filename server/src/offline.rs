@@ -13,7 +13,7 @@ use axum::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 const TEMPLATE: &str = include_str!("../assets/service-worker.js");
 

@@ -10,9 +10,9 @@ use std::future::Future;
 use app::reads::Read;
 
 use crate::{
-    app::AppState,
     auth::{Access, Viewer},
     error::{ApiError, Json},
+    state::AppState,
 };
 
 /// The server's answer to a read.

@@ -27,10 +27,10 @@ use serde::Deserialize;
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
 use crate::{
-    app::AppState,
     auth::{self, ClientIp, reset, session},
     error::{ApiError, Path},
     reads::{self, Serve},
+    state::AppState,
 };
 
 /// The app's page routes, worked out once per process. Leptos pauses resource loading
@@ -147,7 +147,7 @@ async fn form_login(
 
 /// `POST /logout`: signs out and returns to the sign-in page.
 async fn form_logout(State(state): State<AppState>, jar: CookieJar) -> Result<Response, ApiError> {
-    auth::sign_out(&state, &jar).await?;
+    auth::sign_out(&state.db, &jar).await?;
     let jar = jar.add(session::removal_cookie(state.config.secure_cookies()));
     Ok((jar, Redirect::to("/login?signed_out=1")).into_response())
 }

@@ -212,7 +212,7 @@ impl Payload {
             RecordKind::Completion => serde_json::from_value(value).map(Payload::Completion).map_err(|e| e.to_string()),
             RecordKind::QuizAttempt => {
                 let p: QuizAttemptPayload = serde_json::from_value(value).map_err(|e| e.to_string())?;
-                if p.answers.is_empty() || p.answers.len() > super::content::limits::QUESTIONS {
+                if p.answers.is_empty() || p.answers.len() > super::module_rules::limits::QUESTIONS {
                     return Err("a quiz attempt answers 1 to 5 questions".into());
                 }
                 if p.attempt_id.as_ref().is_some_and(|id| id.is_empty() || id.len() > 64) {
@@ -221,11 +221,11 @@ impl Payload {
                 if let Some(asked) = &p.questions
                     && (asked.len() != p.answers.len()
                         || asked.windows(2).any(|w| w[0] >= w[1])
-                        || asked.iter().any(|&i| i as usize >= super::content::limits::POOL_QUESTIONS))
+                        || asked.iter().any(|&i| i as usize >= super::module_rules::limits::POOL_QUESTIONS))
                 {
                     return Err("questions lists each question asked once, in order".into());
                 }
-                if p.answers.iter().any(|picked| picked.len() > super::content::limits::OPTIONS) {
+                if p.answers.iter().any(|picked| picked.len() > super::module_rules::limits::OPTIONS) {
                     return Err("an answer picks more options than a question has".into());
                 }
                 if p.device_score.is_some_and(|s| s > 100) {

@@ -4,12 +4,14 @@
 pub mod content;
 mod error;
 pub mod learning;
+pub mod module_rules;
 pub mod readiness;
 pub mod validate;
 
 pub use content::*;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, RequestError, retry_after_seconds};
 pub use learning::*;
+pub use module_rules::*;
 pub use readiness::*;
 
 use chrono::{DateTime, NaiveDate, Utc};

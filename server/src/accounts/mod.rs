@@ -6,7 +6,7 @@ pub mod users;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The `/api/v1/users`, `/api/v1/teams` and `/api/v1/me/people` routes.
 pub fn router() -> OpenApiRouter<AppState> {

@@ -12,13 +12,13 @@ use sea_orm::{
 
 use crate::reads::{Gate, Serve, respond};
 use crate::{
-    app::AppState,
     auth::{Admins, Auth, Staff},
     db::{
         self,
         entities::{team, team_manager, user},
     },
     error::{ApiError, Json, Path},
+    state::AppState,
 };
 use app::reads;
 

@@ -19,13 +19,13 @@ use serde::Deserialize;
 
 use crate::reads::{Gate, Serve};
 use crate::{
-    app::AppState,
     auth::{Admins, Auth, Managers, password, reset, session},
     db::{
         self,
         entities::{password_reset, team, team_manager, user},
     },
     error::{ApiError, Json, Path, Query},
+    state::AppState,
 };
 use app::reads;
 

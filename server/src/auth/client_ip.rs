@@ -9,7 +9,7 @@ use axum::{
 };
 use ipnet::IpNet;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The client's IP address (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

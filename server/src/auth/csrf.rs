@@ -12,7 +12,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{app::AppState, config::Origin, error::ApiError};
+use crate::{config::Origin, error::ApiError, state::AppState};
 
 /// Middleware: refuses cross-site state-changing requests.
 pub async fn reject_cross_site(State(state): State<AppState>, request: Request, next: Next) -> Response {

@@ -19,15 +19,17 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
 };
 use axum_extra::extract::CookieJar;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::reads::{Gate, Serve, respond};
 use crate::{
     accounts,
-    app::AppState,
     db::{self, entities::user},
     error::{ApiError, Json},
+    state::AppState,
 };
 use app::reads;
 pub use client_ip::ClientIp;
@@ -158,14 +160,14 @@ async fn login(
     responses((status = 204, description = "Signed out"), (status = 403, description = "`csrf`", body = ErrorBody))
 )]
 async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<(StatusCode, CookieJar), ApiError> {
-    sign_out(&state, &jar).await?;
+    sign_out(&state.db, &jar).await?;
     Ok((StatusCode::NO_CONTENT, jar.add(session::removal_cookie(state.config.secure_cookies()))))
 }
 
 /// Ends the session in the request's cookie, if any.
-pub async fn sign_out(state: &AppState, jar: &CookieJar) -> Result<(), ApiError> {
+pub async fn sign_out(db: &DatabaseConnection, jar: &CookieJar) -> Result<(), ApiError> {
     if let Some(cookie) = jar.get(session::COOKIE_NAME) {
-        session::end(&state.db, cookie.value()).await?;
+        session::end(db, cookie.value()).await?;
     }
     Ok(())
 }

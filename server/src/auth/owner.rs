@@ -15,7 +15,7 @@ use axum::{
 };
 
 use super::{MaybeViewer, session};
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Whose personal answer this is: their user id.
 pub const OWNER: HeaderName = HeaderName::from_static("primer-owner");

@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 use app::api::{Role, User};
 use axum::{extract::FromRequestParts, http::request::Parts};
 
-use crate::{app::AppState, error::ApiError};
+use crate::{error::ApiError, state::AppState};
 
 /// The signed-in person making a request.
 #[derive(Debug, Clone)]

@@ -23,7 +23,6 @@ use sea_orm::{
 };
 
 use crate::{
-    app::AppState,
     auth::{AnyRole, Auth},
     db::{
         self,
@@ -32,6 +31,7 @@ use crate::{
     error::{ApiError, Json, Path},
     modules::catalog,
     projection,
+    state::AppState,
 };
 
 /// What a learner is allowed at one assessment quiz.

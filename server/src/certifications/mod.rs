@@ -8,20 +8,19 @@ use std::collections::{HashMap, HashSet};
 
 use app::api::{
     CertificateStatus, Certification, CertificationInput, DEFAULT_PASSING_SCORE, ErrorBody, ModuleKind, User,
-    Verification, content as rules, normalise_code, readiness,
+    Verification, module_rules as rules, normalise_code, readiness,
 };
 use axum::{extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, TryIntoModel,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, TryIntoModel,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::reads::{Gate, Serve, respond};
 use crate::{
     accounts::users,
-    app::AppState,
     auth::{AnyRole, Auth, Authors},
     db::{
         self,
@@ -30,6 +29,7 @@ use crate::{
     error::{ApiError, Json, Path},
     modules::paths,
     projection,
+    state::AppState,
 };
 use app::reads;
 
@@ -277,7 +277,7 @@ pub async fn save(
 
 /// Decides a certification for everyone who may already have earned it (they passed
 /// every assessment quiz), one learner per transaction.
-pub async fn award_existing(state: &AppState, c: &certification::Model) -> Result<usize, ApiError> {
+pub async fn award_existing(db: &DatabaseConnection, c: &certification::Model) -> Result<usize, ApiError> {
     let assessments = c.assessments()?;
     let rows: Vec<(i64, i64)> = module_progress::Entity::find()
         .select_only()
@@ -286,7 +286,7 @@ pub async fn award_existing(state: &AppState, c: &certification::Model) -> Resul
         .filter(module_progress::Column::ModuleId.is_in(assessments.clone()))
         .filter(module_progress::Column::BestScore.gte(c.passing_score))
         .into_tuple()
-        .all(&state.db)
+        .all(db)
         .await?;
     let mut passed: HashMap<i64, usize> = HashMap::new();
     for (user_id, _) in rows {
@@ -297,7 +297,7 @@ pub async fn award_existing(state: &AppState, c: &certification::Model) -> Resul
         if n < assessments.len() {
             continue;
         }
-        let txn = db::begin_write(&state.db).await?;
+        let txn = db::begin_write(db).await?;
         projection::lock_learner(&txn, user_id).await?;
         issued += award::award(&txn, user_id, award::Scope::Certification(c.id)).await?.len();
         txn.commit().await?;
@@ -345,7 +345,7 @@ pub async fn create_certification(
 ) -> Result<(StatusCode, Json<Certification>), ApiError> {
     let draft = parse(&state.db, input, None).await?;
     let (created, _) = save(&state.db, None, draft, Some(auth.user().id)).await?;
-    award_existing(&state, &created).await?;
+    award_existing(&state.db, &created).await?;
     Ok((StatusCode::CREATED, Json(view(&state.db, created).await?)))
 }
 
@@ -394,7 +394,7 @@ pub async fn update_certification(
     let draft = parse(&state.db, input, Some(id)).await?;
     let (updated, changed) = save(&state.db, Some(existing), draft, None).await?;
     if changed {
-        award_existing(&state, &updated).await?;
+        award_existing(&state.db, &updated).await?;
     }
     Ok(Json(view(&state.db, updated).await?))
 }

@@ -31,10 +31,10 @@ pub use sniff::{MediaKind, Sniffed};
 pub use store::MediaStore;
 
 use crate::{
-    app::AppState,
     auth::{AnyRole, Auth, Authors},
     db::{self, entities::media},
     error::{ApiError, Path},
+    state::AppState,
 };
 
 /// How long a presigned S3 URL stays valid; the redirect to it is cached for less.
@@ -415,15 +415,20 @@ const GRANT_FOR: Duration = Duration::from_secs(60);
 /// included, they work on them); anyone else only files of a module version they may
 /// open (its video, poster, captions, a tip card's images; a video's poster frame is
 /// in its version's list). Everything else is a 404, as if it weren't there.
-async fn may_fetch(state: &AppState, user: &app::api::User, sha256: &str) -> Result<bool, ApiError> {
+async fn may_fetch(
+    db: &DatabaseConnection,
+    store: &MediaStore,
+    user: &app::api::User,
+    sha256: &str,
+) -> Result<bool, ApiError> {
     if matches!(user.role, app::api::Role::Author | app::api::Role::Admin) {
         return Ok(true);
     }
-    if state.media.granted(user.id, sha256, GRANT_FOR) {
+    if store.granted(user.id, sha256, GRANT_FOR) {
         return Ok(true);
     }
-    let visible = crate::modules::catalog::visible_media(&state.db, user).await?;
-    state.media.grant(user.id, &visible);
+    let visible = crate::modules::catalog::visible_media(db, user).await?;
+    store.grant(user.id, &visible);
     Ok(visible.contains(sha256))
 }
 
@@ -453,7 +458,7 @@ async fn serve(
     if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
         return Err(ApiError::not_found("Media"));
     }
-    if !may_fetch(&state, auth.user(), &id).await? {
+    if !may_fetch(&state.db, &state.media, auth.user(), &id).await? {
         return Err(ApiError::not_found("Media"));
     }
     let lookup = async {

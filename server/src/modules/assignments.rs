@@ -12,13 +12,13 @@ use sea_orm::{
 use super::catalog;
 use crate::reads::{Gate, Serve, respond};
 use crate::{
-    app::AppState,
     auth::{Auth, Authors},
     db::{
         self,
         entities::{assignment, module, module_progress, path, path_module, team, user},
     },
     error::{ApiError, Json, Path, Query},
+    state::AppState,
 };
 use app::reads;
 

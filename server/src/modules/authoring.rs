@@ -6,20 +6,18 @@ use std::collections::HashMap;
 
 use app::api::{
     Audience, ErrorBody, MediaRef, Module, ModuleContent, ModuleInput, ModuleKind, ModuleStatus, ModuleSummary,
-    ProcessingState,
-    content::{self as rules},
+    ProcessingState, module_rules as rules,
 };
 use axum::{extract::State, http::StatusCode};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder,
 };
 use serde::Deserialize;
 
 use super::{Saving, markdown};
 use crate::reads::{Gate, Serve, respond};
 use crate::{
-    app::AppState,
     auth::{Auth, Authors},
     db::{
         self,
@@ -28,6 +26,7 @@ use crate::{
     },
     error::{ApiError, Json, Path, Query},
     media::{MediaStore, media_ref},
+    state::AppState,
 };
 use app::reads;
 
@@ -254,12 +253,12 @@ async fn problems(store: &MediaStore, db: &impl ConnectionTrait, m: &module::Mod
 }
 
 /// A module as authors see it.
-pub async fn view(state: &AppState, m: module::Model) -> Result<Module, ApiError> {
+pub async fn view(db: &impl ConnectionTrait, store: &MediaStore, m: module::Model) -> Result<Module, ApiError> {
     let content = m.content()?;
-    let poster_fallback = video_poster(&state.db, &content).await?;
+    let poster_fallback = video_poster(db, &content).await?;
     let ids = media_ids(&content, poster_fallback.as_deref());
-    let media: Vec<MediaRef> = ordered_refs(&state.db, &ids).await?;
-    let problems = problems(&state.media, &state.db, &m).await?;
+    let media: Vec<MediaRef> = ordered_refs(db, &ids).await?;
+    let problems = problems(store, db, &m).await?;
     Ok(Module {
         id: m.id,
         kind: m.kind()?,
@@ -386,9 +385,14 @@ pub async fn update(
 
 /// Publishes the working copy as the next version (nothing new if it has no changes; an
 /// archived module with no changes comes back as it was).
-pub async fn publish(state: &AppState, id: i64, by: Option<i64>) -> Result<module::Model, ApiError> {
-    let txn = db::begin_write(&state.db).await?;
-    let m = publish_in(&txn, &state.media, id, by).await?;
+pub async fn publish(
+    db: &DatabaseConnection,
+    store: &MediaStore,
+    id: i64,
+    by: Option<i64>,
+) -> Result<module::Model, ApiError> {
+    let txn = db::begin_write(db).await?;
+    let m = publish_in(&txn, store, id, by).await?;
     txn.commit().await?;
     Ok(m)
 }
@@ -552,7 +556,7 @@ pub async fn create_module(
 ) -> Result<(StatusCode, Json<Module>), ApiError> {
     let draft = parse_draft(&state.db, input, Saving::New).await?;
     let m = create(&state.db, draft, Some(auth.user().id), None).await?;
-    Ok((StatusCode::CREATED, Json(view(&state, m).await?)))
+    Ok((StatusCode::CREATED, Json(view(&state.db, &state.media, m).await?)))
 }
 
 /// One module: its working copy, where it stands, and what stops it being published.
@@ -584,7 +588,7 @@ impl Serve for reads::Module {
     async fn serve(self, state: &AppState, _: Auth<Authors>) -> Result<Module, ApiError> {
         let m =
             module::Entity::find_by_id(self.id).one(&state.db).await?.ok_or_else(|| ApiError::not_found("Module"))?;
-        view(state, m).await
+        view(&state.db, &state.media, m).await
     }
 }
 
@@ -609,7 +613,7 @@ pub async fn update_module(
 ) -> Result<Json<Module>, ApiError> {
     let draft = parse_draft(&state.db, input, Saving::Whole).await?;
     let m = update(&state.db, id, draft, Some(auth.user().id)).await?;
-    Ok(Json(view(&state, m).await?))
+    Ok(Json(view(&state.db, &state.media, m).await?))
 }
 
 /// Publish the working copy as the next version. Roles: author, admin.
@@ -628,8 +632,8 @@ pub async fn publish_module(
     auth: Auth<Authors>,
     Path(id): Path<i64>,
 ) -> Result<Json<Module>, ApiError> {
-    let m = publish(&state, id, Some(auth.user().id)).await?;
-    Ok(Json(view(&state, m).await?))
+    let m = publish(&state.db, &state.media, id, Some(auth.user().id)).await?;
+    Ok(Json(view(&state.db, &state.media, m).await?))
 }
 
 /// Withdraw a module from learners (publishing brings it back). Roles: author, admin.
@@ -645,7 +649,7 @@ pub async fn archive_module(
     Path(id): Path<i64>,
 ) -> Result<Json<Module>, ApiError> {
     let m = archive(&state.db, id).await?;
-    Ok(Json(view(&state, m).await?))
+    Ok(Json(view(&state.db, &state.media, m).await?))
 }
 
 /// The latest published version of a module, if it has one.

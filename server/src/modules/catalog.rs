@@ -15,7 +15,6 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 
 use crate::reads::{Gate, Serve, respond};
 use crate::{
-    app::AppState,
     auth::{AnyRole, Auth},
     db::{
         self,
@@ -24,6 +23,7 @@ use crate::{
     },
     error::{ApiError, Json, Path},
     media::{MediaKind, media_ref, renditions},
+    state::AppState,
 };
 use app::reads;
 

@@ -9,7 +9,7 @@ pub mod paths;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// What a save may leave out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use app::api::{ErrorBody, LearningPath, PathInput, PathStep, content as rules};
+use app::api::{ErrorBody, LearningPath, PathInput, PathStep, module_rules as rules};
 use axum::{extract::State, http::StatusCode};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
@@ -12,13 +12,13 @@ use sea_orm::{
 use super::Saving;
 use crate::reads::{Gate, Serve, respond};
 use crate::{
-    app::AppState,
     auth::{Auth, Authors},
     db::{
         self,
         entities::{module, path, path_module},
     },
     error::{ApiError, Json, Path},
+    state::AppState,
 };
 use app::reads;
 

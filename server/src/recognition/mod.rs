@@ -22,13 +22,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::reads::{Gate, Serve, respond};
 use crate::{
     accounts::date_in,
-    app::AppState,
     auth::{AnyRole, Auth},
     db::{
         self,
         entities::{certificate, learning_record, team, user},
     },
     error::{ApiError, Json, Query},
+    state::AppState,
 };
 use app::reads;
 

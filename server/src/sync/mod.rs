@@ -28,7 +28,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::reads::{Gate, Serve};
 use crate::{
     accounts::users,
-    app::AppState,
     auth::{AnyRole, Auth},
     certifications::{self, attempts},
     config::SyncRate,
@@ -42,6 +41,7 @@ use crate::{
     error::{ApiError, Json, Query},
     modules::catalog,
     projection,
+    state::AppState,
 };
 use app::reads;
 

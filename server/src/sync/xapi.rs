@@ -13,10 +13,10 @@ use serde_json::{Value, json};
 
 use crate::{
     accounts::users,
-    app::AppState,
     auth::{Auth, Managers},
     db::entities::{learning_record, user},
     error::{ApiError, Json, Query},
+    state::AppState,
 };
 
 /// The xAPI version the statements follow.
