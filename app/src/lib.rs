@@ -7,6 +7,8 @@ pub mod api;
 pub mod client;
 mod components;
 pub mod device;
+#[cfg(feature = "islands-spike")]
+mod islands_spike;
 pub mod learning;
 mod pages;
 pub mod reads;

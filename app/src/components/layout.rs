@@ -65,7 +65,7 @@ pub fn SignedInLayout() -> impl IntoView {
 
 /// Said while screens show the phone's copies because the network doesn't answer.
 #[component]
-fn SlowConnection() -> impl IntoView {
+pub(crate) fn SlowConnection() -> impl IntoView {
     let device = use_device();
     move || {
         (device.slow.get() && device.online.get()).then(|| {
@@ -100,7 +100,7 @@ fn TopBar(me: Me) -> impl IntoView {
 
 /// Always visible while offline, and counts records waiting to sync.
 #[component]
-fn NetworkBadge() -> impl IntoView {
+pub(crate) fn NetworkBadge() -> impl IntoView {
     let device = use_device();
     move || {
         let waiting = device.outbox.get().len();

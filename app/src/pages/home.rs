@@ -93,7 +93,7 @@ fn Welcome(first_due: Vec<crate::api::CatalogModule>) -> impl IntoView {
 }
 
 #[component]
-fn Learning(data: LearnerData) -> impl IntoView {
+pub(crate) fn Learning(data: LearnerData) -> impl IntoView {
     let device = use_device();
     let progress = live_progress(device, data.progress.clone());
     let catalog = StoredValue::new(data.catalog);
