@@ -15,6 +15,7 @@ use crate::error::ApiError;
 
 /// Rows a CSV chunk gathers before it is sent.
 const CSV_CHUNK_BYTES: usize = 32 * 1024;
+
 /// The people report's CSV columns.
 pub const PEOPLE_CSV_HEADER: [&str; 19] = [
     "Name",
