@@ -107,42 +107,8 @@ impl Bundle {
     }
 }
 
-/// Where media reaches pages from besides Primer itself (the S3 bucket's origin, for
-/// presigned links), for their Content-Security-Policy. The server provides it.
-#[derive(Debug, Clone, Default)]
-pub struct MediaOrigin(pub Option<String>);
-
-/// A page's Content-Security-Policy: scripts from Primer and its own inline ones (by this
-/// response's nonce; hashes can't work, the inline scripts differ per page), the wasm
-/// compiled, styles only from Primer's stylesheet (no inline styles), media, images and
-/// requests from Primer, `blob:` and the bucket; no plugins, no `<base>`, forms only to
-/// Primer, and never inside another site's frame.
-pub fn page_policy(nonce: &str, media_origin: Option<&str>) -> String {
-    let media = match media_origin {
-        Some(origin) => format!("'self' blob: {origin}"),
-        None => "'self' blob:".to_string(),
-    };
-    format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src {media}; media-src {media}; connect-src {media}; object-src 'none'; base-uri 'none'; \
-         form-action 'self'; frame-ancestors 'none'"
-    )
-}
-
-/// Sets this page's Content-Security-Policy (server render only).
-fn set_page_policy() {
-    #[cfg(feature = "ssr")]
-    if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
-        let origin = use_context::<MediaOrigin>().and_then(|m| m.0);
-        if let Ok(policy) = http::HeaderValue::from_str(&page_policy(&nonce, origin.as_deref())) {
-            response.insert_header(http::header::CONTENT_SECURITY_POLICY, policy);
-        }
-    }
-}
-
 /// The HTML document around the app (rendered on the server only).
 pub fn shell(mut options: LeptosOptions) -> impl IntoView {
-    set_page_policy();
     // One stylesheet for both bundles; the scripts are the requested page's bundle.
     let css = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     options.output_name = std::sync::Arc::from(Bundle::current().output_name());

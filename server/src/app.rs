@@ -127,22 +127,45 @@ const NOT_A_PAGE_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; bas
 const SWAGGER_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
      img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// Headers for every response: a Content-Security-Policy (pages set theirs, with the
-/// response's nonce, when rendered), `Cache-Control: no-store` on personal answers
+/// A page's Content-Security-Policy: scripts from Primer and its own inline ones (by this
+/// response's nonce; hashes can't work, the inline scripts differ per page), the wasm
+/// compiled, styles only from Primer's stylesheet (no inline styles), media, images and
+/// requests from Primer, `blob:` and the bucket (`media_origin`, for presigned links); no
+/// plugins, no `<base>`, forms only to Primer, and never inside another site's frame.
+pub fn page_policy(nonce: &str, media_origin: Option<&str>) -> String {
+    let media = match media_origin {
+        Some(origin) => format!("'self' blob: {origin}"),
+        None => "'self' blob:".to_string(),
+    };
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src {media}; media-src {media}; connect-src {media}; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Headers for every response: a Content-Security-Policy (a rendered page's names the
+/// nonce its render used, `web::PageNonce`), `Cache-Control: no-store` on personal answers
 /// (pages and the API, unless a route says otherwise: media and the bundle do), and HSTS
 /// when Primer is served over https.
 async fn security_headers(
     State(state): State<AppState>,
-    request: axum::extract::Request,
+    mut request: axum::extract::Request,
     next: middleware::Next,
 ) -> axum::response::Response {
     let path = request.uri().path().to_owned();
+    let rendered = web::PageNonce::default();
+    request.extensions_mut().insert(rendered.clone());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let html =
         headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/html"));
     let swagger = path.starts_with("/api/docs");
-    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+    if let Some(nonce) = rendered.get().filter(|_| html)
+        && let Ok(policy) = HeaderValue::from_str(&page_policy(&nonce, state.media.origin()))
+    {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    } else if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         let policy = match (swagger, html) {
             (true, _) => SWAGGER_POLICY,
             (false, true) => STATIC_PAGE_POLICY,

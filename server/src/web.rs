@@ -21,7 +21,7 @@ use axum::{
     routing::{get, post},
 };
 use axum_extra::extract::CookieJar;
-use leptos::prelude::provide_context;
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use serde::Deserialize;
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
@@ -46,10 +46,15 @@ fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
 pub fn router(state: &AppState) -> Router<AppState> {
     let options = state.leptos_options.clone();
     let backend: SharedBackend = Arc::new(PageBackend { state: state.clone() });
-    let media_origin = app::MediaOrigin(state.media.origin().map(str::to_string));
     let context = move || {
         provide_context(backend.clone());
-        provide_context(media_origin.clone());
+        // The nonce this render gives its inline scripts, for the page's policy
+        // (`app::security_headers`).
+        if let (Some(parts), Some(nonce)) = (use_context::<Parts>(), leptos::nonce::use_nonce())
+            && let Some(slot) = parts.extensions.get::<PageNonce>()
+        {
+            slot.set(nonce.to_string());
+        }
     };
     let pkg_dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
 
@@ -74,6 +79,25 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         // Other files of the site (icons, manifest) and, for anything else, the 404 page.
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+}
+
+/// Where a page's render leaves the nonce its inline scripts carry (one per request, put
+/// in the request by `app::security_headers`), so the response's Content-Security-Policy
+/// names the same one. Set from the render's own context rather than through Leptos'
+/// `ResponseOptions`: a header set that way was once missing from a page (its scripts
+/// blocked, the page never hydrated), and a page's policy must not depend on it.
+#[derive(Clone, Default)]
+pub struct PageNonce(Arc<std::sync::Mutex<Option<String>>>);
+
+impl PageNonce {
+    fn set(&self, nonce: String) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(nonce);
+    }
+
+    /// The nonce the page was rendered with, if a page was rendered.
+    pub fn get(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
 }
 
 /// Serves the pages' reads while they render: each read's own admission and answer
