@@ -54,6 +54,12 @@ struct FrontMatter {
     #[serde(default)]
     questions: Vec<Question>,
     pass_percent: Option<u8>,
+    /// Practice modules: what to say, the longest take, the rubric and who reviews.
+    prompt: Option<String>,
+    max_seconds: Option<u32>,
+    rubric: Option<app::api::Rubric>,
+    reviewers: Option<app::api::Reviewers>,
+    peer_reviews: Option<u8>,
     #[serde(default)]
     audience: AudienceSpec,
     /// Publish it (the default) or keep it a draft.
@@ -351,6 +357,11 @@ pub async fn import_dir(state: &AppState, dir: &Path, by: Option<i64>) -> anyhow
             body_markdown: Some(body),
             questions: Some(m.front.questions.clone()),
             pass_percent: m.front.pass_percent,
+            prompt: m.front.prompt.clone(),
+            max_seconds: m.front.max_seconds,
+            rubric: m.front.rubric.clone(),
+            reviewers: m.front.reviewers,
+            peer_reviews: m.front.peer_reviews,
             audience: Audience { job_roles: m.front.audience.job_roles.clone(), team_ids },
             content: None,
         };

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// The three kinds of micro-module.
+/// The kinds of micro-module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -15,6 +15,9 @@ pub enum ModuleKind {
     Tip,
     /// A quick quiz: 1–5 questions with explanations and a pass mark.
     Quiz,
+    /// A pitch to practise: the learner records a take on the phone, reviewers score it
+    /// against a rubric.
+    Practice,
     /// A kind this version of the app doesn't know (a newer server's): shown as a module
     /// to update the app for, never opened. The server never stores it.
     #[serde(other)]
@@ -23,13 +26,14 @@ pub enum ModuleKind {
 
 impl ModuleKind {
     /// Every kind a module can be (not [`ModuleKind::Unknown`]).
-    pub const ALL: [ModuleKind; 3] = [ModuleKind::Video, ModuleKind::Tip, ModuleKind::Quiz];
+    pub const ALL: [ModuleKind; 4] = [ModuleKind::Video, ModuleKind::Tip, ModuleKind::Quiz, ModuleKind::Practice];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ModuleKind::Video => "video",
             ModuleKind::Tip => "tip",
             ModuleKind::Quiz => "quiz",
+            ModuleKind::Practice => "practice",
             ModuleKind::Unknown => "unknown",
         }
     }
@@ -39,6 +43,7 @@ impl ModuleKind {
             ModuleKind::Video => "Video",
             ModuleKind::Tip => "Tip card",
             ModuleKind::Quiz => "Quiz",
+            ModuleKind::Practice => "Practice",
             ModuleKind::Unknown => "New kind of module",
         }
     }
@@ -312,6 +317,19 @@ pub enum ModuleContent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         draw: Option<u8>,
     },
+    Practice {
+        /// What to say, to whom: "Pitch Aurora to a retail store manager in 60 seconds".
+        prompt: String,
+        /// The longest a take may be (at most 360).
+        max_seconds: u32,
+        rubric: Rubric,
+        /// The weighted share of the rubric's points a take needs to pass, in percent.
+        pass_percent: u8,
+        reviewers: Reviewers,
+        /// How many teammates review a take when peers do (2 unless set).
+        #[serde(default = "default_peer_reviews")]
+        peer_reviews: u8,
+    },
     /// Content of a kind this version of the app doesn't know (a newer server's): the
     /// phone asks for an update instead of failing to read the whole answer. The server
     /// never stores it, and refuses to serve a stored content it can't read.
@@ -325,8 +343,72 @@ impl ModuleContent {
             ModuleContent::Video { .. } => ModuleKind::Video,
             ModuleContent::Tip { .. } => ModuleKind::Tip,
             ModuleContent::Quiz { .. } => ModuleKind::Quiz,
+            ModuleContent::Practice { .. } => ModuleKind::Practice,
             ModuleContent::Unknown => ModuleKind::Unknown,
         }
+    }
+}
+
+fn default_peer_reviews() -> u8 {
+    2
+}
+
+/// What a practice module's takes are scored on: each criterion from 1 to `scale_max`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Rubric {
+    /// 4 or 5.
+    pub scale_max: u8,
+    /// 2 to 8 of them (a draft may have fewer).
+    pub criteria: Vec<Criterion>,
+}
+
+/// One thing a take is scored on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Criterion {
+    pub name: String,
+    /// What a reviewer looks for.
+    #[serde(default)]
+    pub description: String,
+    /// How much it counts against the others (1 unless set).
+    #[serde(default = "default_weight")]
+    pub weight: u8,
+}
+
+fn default_weight() -> u8 {
+    1
+}
+
+/// Who reviews a practice module's takes. The manager's review decides when there is
+/// one; otherwise the mean of the peers' reviews.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Reviewers {
+    /// The learner's managers.
+    Manager,
+    /// Teammates of the learner.
+    Peers,
+    /// Both.
+    Both,
+    /// A choice this version of the app doesn't know (a newer server's).
+    #[serde(other)]
+    Unknown,
+}
+
+impl Reviewers {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reviewers::Manager => "manager",
+            Reviewers::Peers => "peers",
+            Reviewers::Both => "both",
+            Reviewers::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Reviewers> {
+        [Reviewers::Manager, Reviewers::Peers, Reviewers::Both].into_iter().find(|r| r.as_str() == s)
     }
 }
 
@@ -372,9 +454,23 @@ pub struct ModuleInput {
     pub body_markdown: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub questions: Option<Vec<Question>>,
-    /// Defaults to 80.
+    /// A quiz's or a practice module's pass mark; defaults to 80 (a quiz) or 75 (practice).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pass_percent: Option<u8>,
+    /// Flat content of a practice module: what to say, to whom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    /// Flat content of a practice module: the longest take (defaults to 60, at most 360).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rubric: Option<Rubric>,
+    /// Defaults to `manager`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewers: Option<Reviewers>,
+    /// Defaults to 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_reviews: Option<u8>,
     #[serde(default)]
     pub audience: Audience,
 }

@@ -1,7 +1,7 @@
 //! The rules of a module's and a path's fields, shared by the Studio (as you type) and the
 //! server (on save): limits, and parsing into what is stored.
 
-use super::content::{Question, QuizOption};
+use super::content::{Criterion, Question, QuizOption, Rubric};
 use super::validate::FieldError;
 
 /// Limits on a module's fields.
@@ -20,6 +20,19 @@ pub mod limits {
     pub const OPTION_CHARS: usize = 300;
     pub const EXPLANATION_CHARS: usize = 1000;
     pub const PATH_MODULES: usize = 50;
+    /// A practice module's prompt.
+    pub const PRACTICE_PROMPT_CHARS: usize = 500;
+    /// The longest take a practice module may ask for: six minutes.
+    pub const TAKE_SECONDS: u32 = 360;
+    /// A rubric's criteria: at least, at most.
+    pub const CRITERIA_MIN: usize = 2;
+    pub const CRITERIA: usize = 8;
+    pub const CRITERION_NAME_CHARS: usize = 80;
+    pub const CRITERION_DESCRIPTION_CHARS: usize = 500;
+    /// A criterion's weight: 1 to this.
+    pub const WEIGHT: u8 = 10;
+    /// Peer reviews a take may ask for.
+    pub const PEER_REVIEWS: u8 = 5;
 }
 
 fn too_long(field: &'static str, what: &str, max: usize) -> FieldError {
@@ -207,6 +220,91 @@ pub fn markdown(body: &str) -> Result<String, FieldError> {
     Ok(body.trim_end().to_string())
 }
 
+/// A practice module's prompt: length only (an empty one stops publishing).
+pub fn practice_prompt(prompt: &str) -> Result<String, FieldError> {
+    let prompt = prompt.trim();
+    if prompt.chars().count() > limits::PRACTICE_PROMPT_CHARS {
+        return Err(too_long("prompt", "the prompt", limits::PRACTICE_PROMPT_CHARS));
+    }
+    Ok(prompt.to_string())
+}
+
+/// The longest take: 10 seconds to six minutes.
+pub fn max_seconds(seconds: u32) -> Result<u32, FieldError> {
+    if !(10..=limits::TAKE_SECONDS).contains(&seconds) {
+        return Err(FieldError::new(
+            "max_seconds",
+            format!("Allow a take between 10 and {} seconds long.", limits::TAKE_SECONDS),
+        ));
+    }
+    Ok(seconds)
+}
+
+/// How many teammates review a take: 1 to 5.
+pub fn peer_reviews(n: u8) -> Result<u8, FieldError> {
+    if n == 0 || n > limits::PEER_REVIEWS {
+        return Err(FieldError::new(
+            "peer_reviews",
+            format!("Ask for 1 to {} peer reviews of each take.", limits::PEER_REVIEWS),
+        ));
+    }
+    Ok(n)
+}
+
+/// A rubric's shape (saving a draft): a scale of 4 or 5, at most 8 criteria, names and
+/// descriptions within limits and names unique (any case), weights 1 to 10. Whether it is
+/// complete enough to publish is [`practice_problems`].
+pub fn rubric(rubric: &Rubric) -> Result<Rubric, FieldError> {
+    if !matches!(rubric.scale_max, 4 | 5) {
+        return Err(FieldError::new("rubric", "Score on a scale of 1 to 4 or 1 to 5."));
+    }
+    if rubric.criteria.len() > limits::CRITERIA {
+        return Err(FieldError::new("rubric", format!("A rubric has at most {} criteria.", limits::CRITERIA)));
+    }
+    let mut criteria: Vec<Criterion> = Vec::with_capacity(rubric.criteria.len());
+    for (i, c) in rubric.criteria.iter().enumerate() {
+        let n = i + 1;
+        let name = c.name.trim();
+        if name.chars().count() > limits::CRITERION_NAME_CHARS || name.chars().any(char::is_control) {
+            return Err(FieldError::new(
+                "rubric",
+                format!("Criterion {n}: keep its name to one line under {} characters.", limits::CRITERION_NAME_CHARS),
+            ));
+        }
+        if c.description.trim().chars().count() > limits::CRITERION_DESCRIPTION_CHARS {
+            return Err(FieldError::new(
+                "rubric",
+                format!("Criterion {n}: keep the description under {} characters.", limits::CRITERION_DESCRIPTION_CHARS),
+            ));
+        }
+        if c.weight == 0 || c.weight > limits::WEIGHT {
+            return Err(FieldError::new("rubric", format!("Criterion {n}: give it a weight from 1 to {}.", limits::WEIGHT)));
+        }
+        if !name.is_empty() && criteria.iter().any(|o| o.name.to_lowercase() == name.to_lowercase()) {
+            return Err(FieldError::new("rubric", format!("Criterion {n}: {name:?} is there twice.")));
+        }
+        criteria.push(Criterion { name: name.to_string(), description: c.description.trim().to_string(), weight: c.weight });
+    }
+    Ok(Rubric { scale_max: rubric.scale_max, criteria })
+}
+
+/// What stops a practice module from being published, in words.
+pub fn practice_problems(prompt: &str, rubric: &Rubric) -> Vec<String> {
+    let mut problems = Vec::new();
+    if prompt.trim().is_empty() {
+        problems.push("Write the prompt: what to say, and to whom.".to_string());
+    }
+    if rubric.criteria.len() < limits::CRITERIA_MIN {
+        problems.push(format!("Give the rubric at least {} criteria.", limits::CRITERIA_MIN));
+    }
+    for (i, c) in rubric.criteria.iter().enumerate() {
+        if c.name.trim().is_empty() {
+            problems.push(format!("Criterion {} has no name.", i + 1));
+        }
+    }
+    problems
+}
+
 /// A path's title.
 pub fn path_title(title: &str) -> Result<String, FieldError> {
     super::validate::required_text("title", "a title", title, limits::TITLE_CHARS)
@@ -250,6 +348,31 @@ mod tests {
         assert!(pass_percent(0).is_err());
         assert!(pass_percent(80).is_ok());
         assert!(pass_percent(101).is_err());
+    }
+
+    fn criterion(name: &str, weight: u8) -> Criterion {
+        Criterion { name: name.into(), description: String::new(), weight }
+    }
+
+    #[test]
+    fn practice_rules() {
+        let two = Rubric { scale_max: 4, criteria: vec![criterion(" Opening ", 1), criterion("Close", 3)] };
+        assert_eq!(rubric(&two).unwrap().criteria[0].name, "Opening", "trimmed");
+        assert!(rubric(&Rubric { scale_max: 3, ..two.clone() }).is_err(), "scale 4 or 5");
+        assert!(rubric(&Rubric { scale_max: 6, ..two.clone() }).is_err());
+        assert!(rubric(&Rubric { scale_max: 4, criteria: vec![criterion("a", 0), criterion("b", 1)] }).is_err());
+        assert!(rubric(&Rubric { scale_max: 4, criteria: vec![criterion("a", 11), criterion("b", 1)] }).is_err());
+        assert!(rubric(&Rubric { scale_max: 5, criteria: vec![criterion("Close", 1), criterion("close", 1)] }).is_err());
+        assert!(rubric(&Rubric { scale_max: 5, criteria: (0..9).map(|i| criterion(&i.to_string(), 1)).collect() }).is_err());
+        assert!(rubric(&Rubric { scale_max: 5, criteria: vec![criterion("a\nb", 1)] }).is_err(), "one line");
+        // A draft may have fewer than two, or unnamed ones; publishing may not.
+        let one = Rubric { scale_max: 5, criteria: vec![criterion("", 1)] };
+        assert!(rubric(&one).is_ok());
+        assert_eq!(practice_problems("", &one).len(), 3);
+        assert!(practice_problems("Pitch Aurora", &two).is_empty());
+        assert!(max_seconds(9).is_err() && max_seconds(10).is_ok() && max_seconds(360).is_ok() && max_seconds(361).is_err());
+        assert!(peer_reviews(0).is_err() && peer_reviews(2).is_ok() && peer_reviews(6).is_err());
+        assert!(practice_prompt(&"x".repeat(501)).is_err());
     }
 
     fn q(multiple: bool, correct: &[bool]) -> Question {

@@ -80,6 +80,15 @@ pub fn ModuleView(
         ModuleContent::Quiz { questions, pass_percent, draw } => {
             view! { <QuizView questions pass_percent draw on_done=on_quiz_done/> }.into_any()
         }
+        ModuleContent::Practice { prompt, max_seconds, rubric, pass_percent, .. } => view! {
+            <section class="practice" data-testid="practice">
+                <p class="practice-prompt">{prompt}</p>
+                <p class="muted small">{format!("Up to {}. Reviewers score it 1–{} on:", duration_label(max_seconds), rubric.scale_max)}</p>
+                <ul>{rubric.criteria.into_iter().map(|c| view! { <li><b>{c.name}</b>" "{c.description}</li> }).collect_view()}</ul>
+                <p class="muted small">{format!("A take passes at {pass_percent} %.")}</p>
+            </section>
+        }
+        .into_any(),
         ModuleContent::Unknown => view! { <NeedsUpdate/> }.into_any(),
     };
     view! {

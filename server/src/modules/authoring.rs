@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use app::api::{
     Audience, ErrorBody, MediaRef, Module, ModuleContent, ModuleInput, ModuleKind, ModuleStatus, ModuleSummary,
-    ProcessingState, module_rules as rules,
+    ProcessingState, Reviewers, module_rules as rules,
 };
 use axum::{extract::State, http::StatusCode};
 use sea_orm::{
@@ -58,6 +58,11 @@ struct ContentFields {
     questions: Option<Vec<app::api::Question>>,
     pass_percent: Option<u8>,
     draw: Option<u8>,
+    prompt: Option<String>,
+    max_seconds: Option<u32>,
+    rubric: Option<app::api::Rubric>,
+    reviewers: Option<Reviewers>,
+    peer_reviews: Option<u8>,
 }
 
 fn content_fields(input: &ModuleInput, kind: ModuleKind) -> Result<Option<ContentFields>, ApiError> {
@@ -77,6 +82,17 @@ fn content_fields(input: &ModuleInput, kind: ModuleKind) -> Result<Option<Conten
             ModuleContent::Quiz { questions, pass_percent, draw } => {
                 ContentFields { questions: Some(questions), pass_percent: Some(pass_percent), draw, ..empty }
             }
+            ModuleContent::Practice { prompt, max_seconds, rubric, pass_percent, reviewers, peer_reviews } => {
+                ContentFields {
+                    prompt: Some(prompt),
+                    max_seconds: Some(max_seconds),
+                    rubric: Some(rubric),
+                    pass_percent: Some(pass_percent),
+                    reviewers: Some(reviewers),
+                    peer_reviews: Some(peer_reviews),
+                    ..empty
+                }
+            }
             ModuleContent::Unknown => {
                 return Err(ApiError::invalid("content", "Primer doesn't know that kind of content."));
             }
@@ -88,6 +104,14 @@ fn content_fields(input: &ModuleInput, kind: ModuleKind) -> Result<Option<Conten
         }
         ModuleKind::Tip => input.body_markdown.is_some(),
         ModuleKind::Quiz => input.questions.is_some() || input.pass_percent.is_some(),
+        ModuleKind::Practice => {
+            input.prompt.is_some()
+                || input.max_seconds.is_some()
+                || input.rubric.is_some()
+                || input.pass_percent.is_some()
+                || input.reviewers.is_some()
+                || input.peer_reviews.is_some()
+        }
         ModuleKind::Unknown => false,
     };
     Ok(present.then(|| ContentFields {
@@ -99,13 +123,18 @@ fn content_fields(input: &ModuleInput, kind: ModuleKind) -> Result<Option<Conten
         pass_percent: input.pass_percent,
         // Pools are new: only `content` carries one.
         draw: None,
+        prompt: input.prompt.clone(),
+        max_seconds: input.max_seconds,
+        rubric: input.rubric.clone(),
+        reviewers: input.reviewers,
+        peer_reviews: input.peer_reviews,
     }))
 }
 
 /// Checks a working copy field by field (the shape, lengths, and that the media it
 /// names exist and are of the right kind). Completeness is checked when publishing.
 pub async fn parse_draft(db: &impl ConnectionTrait, input: ModuleInput, saving: Saving) -> Result<Draft, ApiError> {
-    let choose_kind = || ApiError::invalid("kind", "Choose a kind: video, tip or quiz.");
+    let choose_kind = || ApiError::invalid("kind", "Choose a kind: video, tip, quiz or practice.");
     let kind = input.kind.or(input.content.as_ref().map(ModuleContent::kind)).ok_or_else(choose_kind)?;
     if kind == ModuleKind::Unknown {
         return Err(choose_kind());
@@ -155,6 +184,19 @@ pub async fn parse_draft(db: &impl ConnectionTrait, input: ModuleInput, saving: 
                 draw,
             }
         }
+        ModuleKind::Practice => ModuleContent::Practice {
+            prompt: rules::practice_prompt(fields.prompt.as_deref().unwrap_or(""))?,
+            max_seconds: rules::max_seconds(fields.max_seconds.unwrap_or(60))?,
+            rubric: rules::rubric(&fields.rubric.unwrap_or(app::api::Rubric { scale_max: 4, criteria: Vec::new() }))?,
+            pass_percent: rules::pass_percent(fields.pass_percent.unwrap_or(75))?,
+            reviewers: match fields.reviewers.unwrap_or(Reviewers::Manager) {
+                Reviewers::Unknown => {
+                    return Err(ApiError::invalid("reviewers", "Choose who reviews takes: manager, peers or both."));
+                }
+                known => known,
+            },
+            peer_reviews: rules::peer_reviews(fields.peer_reviews.unwrap_or(2))?,
+        },
         ModuleKind::Unknown => return Err(choose_kind()),
     };
     // A video's length is the natural estimate; elsewhere the author says.
@@ -211,7 +253,7 @@ pub fn media_ids(content: &ModuleContent, poster_fallback: Option<&str>) -> Vec<
             [video_media_id.clone(), poster, captions_media_id.clone()].into_iter().flatten().collect()
         }
         ModuleContent::Tip { body_markdown, .. } => markdown::render(body_markdown).media_ids,
-        ModuleContent::Quiz { .. } | ModuleContent::Unknown => Vec::new(),
+        ModuleContent::Quiz { .. } | ModuleContent::Practice { .. } | ModuleContent::Unknown => Vec::new(),
     }
 }
 
@@ -231,6 +273,7 @@ async fn problems(store: &MediaStore, db: &impl ConnectionTrait, m: &module::Mod
             }
         }
         ModuleContent::Quiz { questions, draw, .. } => problems.extend(rules::quiz_problems(questions, *draw)),
+        ModuleContent::Practice { prompt, rubric, .. } => problems.extend(rules::practice_problems(prompt, rubric)),
         // Never stored (db::columns refuses to read it).
         ModuleContent::Unknown => problems.push("Its content can't be read.".to_string()),
     }

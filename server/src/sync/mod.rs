@@ -317,6 +317,8 @@ fn check(
         (Payload::QuizAttempt(_), _) => return Err(RejectCode::InvalidPayload),
         // A quiz is completed by passing it, not by saying so.
         (Payload::Completion(_), ModuleContent::Quiz { .. }) => return Err(RejectCode::InvalidPayload),
+        // Nor is a practice module: a reviewer passes a take.
+        (Payload::Completion(_), ModuleContent::Practice { .. }) => return Err(RejectCode::InvalidPayload),
         _ => (None, None, None),
     };
     let score = match (scored, &mut payload) {

@@ -174,6 +174,15 @@ async fn every_page_keeps_hostile_text_as_text(app: TestApp) {
     )
     .await;
     publish(&app, &author, quiz.id).await;
+    let criterion = |name: &str| json!({"name": format!("{name} {H1}"), "description": hostile("Looks for"), "weight": 2});
+    let practice = create(
+        &app,
+        &author,
+        &json!({"kind": "practice", "title": hostile("Practice"), "estimated_seconds": 120, "prompt": hostile("Pitch"),
+                "rubric": {"scale_max": 4, "criteria": [criterion("Opening"), criterion("Close")]}}),
+    )
+    .await;
+    publish(&app, &author, practice.id).await;
     let path: LearningPath = app
         .post("/api/v1/paths")
         .session(&author)
@@ -234,6 +243,7 @@ async fn every_page_keeps_hostile_text_as_text(app: TestApp) {
         (Some(&learner), "/account".into()),
         (Some(&learner), format!("/modules/{}", tip.id)),
         (Some(&learner), format!("/modules/{}", quiz.id)),
+        (Some(&learner), format!("/modules/{}", practice.id)),
         (Some(&learner), format!("/certificates/{}", held[0].id)),
         (Some(&learner), format!("/no-such-page/{q}")),
         (Some(&manager), "/team".into()),
@@ -246,6 +256,8 @@ async fn every_page_keeps_hostile_text_as_text(app: TestApp) {
         (Some(&admin), "/studio".into()),
         (Some(&admin), format!("/studio/modules/{}", tip.id)),
         (Some(&admin), format!("/studio/modules/{}", quiz.id)),
+        (Some(&admin), format!("/studio/modules/{}", practice.id)),
+        (Some(&admin), "/studio/new/practice".into()),
         (Some(&admin), "/studio/new/tip".into()),
         (Some(&admin), "/studio/paths".into()),
         (Some(&admin), "/studio/assignments".into()),

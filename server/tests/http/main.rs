@@ -17,6 +17,7 @@ mod media;
 mod media_s3;
 mod modules;
 mod pages;
+mod practice;
 mod recognition;
 mod renditions;
 mod reports;

@@ -135,6 +135,9 @@ fn Player(module: LearnerModule, progress: Progress, user_id: i64) -> impl IntoV
             } else if kind == ModuleKind::Unknown {
                 // Nothing to record about a module this version can't show.
                 ().into_any()
+            } else if kind == ModuleKind::Practice {
+                // Completed when a reviewer passes a take, never by saying so.
+                view! { <p class="muted small">"Complete once a reviewer passes your take."</p> }.into_any()
             } else {
                 view! {
                     <button type="button" data-testid="mark-complete" on:click=move |_| complete()>"Mark complete"</button>

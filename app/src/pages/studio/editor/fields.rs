@@ -225,3 +225,66 @@ pub(super) fn QuizFields(
         </fieldset>
     }
 }
+
+/// A practice module: the prompt, the longest take, the rubric (criteria with weights, a
+/// scale of 4 or 5), the pass mark and who reviews.
+#[component]
+pub(super) fn PracticeFields(
+    form: Form,
+    prompt_error: impl Fn() -> Option<AnyView> + Send + Sync + 'static,
+    seconds_error: impl Fn() -> Option<AnyView> + Send + Sync + 'static,
+    rubric_error: impl Fn() -> Option<AnyView> + Send + Sync + 'static,
+    pass_error: impl Fn() -> Option<AnyView> + Send + Sync + 'static,
+    peers_error: impl Fn() -> Option<AnyView> + Send + Sync + 'static,
+) -> impl IntoView {
+    use crate::api::Reviewers;
+    let p = form.practice;
+    let criteria = p.criteria;
+    let choose = move |r: Reviewers| {
+        view! {
+            <label class="check"><input type="radio" name="reviewers" value=r.as_str()
+                prop:checked=move || p.reviewers.get() == r on:change=move |_| p.reviewers.set(r)/>
+                {match r { Reviewers::Manager => "Their manager", Reviewers::Peers => "Teammates", _ => "Both (the manager's review decides)" }}</label>
+        }
+    };
+    view! {
+        <fieldset class="card practice-editor">
+            <legend>"Practice"</legend>
+            <label>"Prompt (what to say, to whom)"
+                <textarea rows="2" name="prompt" placeholder="Pitch Aurora to a retail store manager in 60 seconds" bind:value=p.prompt
+                    maxlength=rules::limits::PRACTICE_PROMPT_CHARS></textarea>{prompt_error}</label>
+            <label>"Longest take (seconds)"<input type="number" name="max_seconds" min="10" max=rules::limits::TAKE_SECONDS inputmode="numeric" bind:value=p.max_seconds/>{seconds_error}</label>
+            <label>"Scale"
+                <select name="scale_max" on:change=move |ev| p.scale_max.set(event_target_value(&ev).parse().unwrap_or(4))
+                    prop:value=move || p.scale_max.get().to_string()>
+                    <option value="4">"1 to 4"</option>
+                    <option value="5">"1 to 5"</option>
+                </select></label>
+            <For each=move || criteria.get().into_iter().enumerate() key=|(_, c)| c.key let:item>
+                {
+                    let (i, c) = item;
+                    view! {
+                        <div class="question-editor" data-testid="criterion">
+                            <label>{format!("Criterion {}", i + 1)}<input type="text" name="rubric" placeholder="Opening" bind:value=c.name
+                                maxlength=rules::limits::CRITERION_NAME_CHARS/></label>
+                            <label>"What a reviewer looks for"<input type="text" name="rubric" bind:value=c.description/></label>
+                            <label>"Weight"<input type="number" name="rubric" min="1" max=rules::limits::WEIGHT inputmode="numeric" bind:value=c.weight/></label>
+                            <button type="button" class="secondary" on:click=move |_| criteria.update(|cs| cs.retain(|x| x.key != c.key))>"Remove criterion"</button>
+                        </div>
+                    }
+                }
+            </For>
+            <button type="button" class="secondary" prop:disabled=move || criteria.get().len() >= rules::limits::CRITERIA
+                on:click=move |_| criteria.update(|cs| cs.push(CriterionForm::blank()))>"Add criterion"</button>
+            {rubric_error}
+            <label>"Pass mark (% of the weighted points)"<input type="number" name="pass_percent" min="1" max="100" bind:value=form.pass_percent/>{pass_error}</label>
+            <div class="checks" role="radiogroup" aria-label="Who reviews">
+                {choose(Reviewers::Manager)}{choose(Reviewers::Peers)}{choose(Reviewers::Both)}
+            </div>
+            {move || (p.reviewers.get() != Reviewers::Manager).then(|| view! {
+                <label>"Peer reviews of each take"<input type="number" name="peer_reviews" min="1" max=rules::limits::PEER_REVIEWS inputmode="numeric" bind:value=p.peer_reviews/></label>
+            })}
+            {peers_error}
+        </fieldset>
+    }
+}

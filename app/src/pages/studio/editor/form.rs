@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 
 use crate::api::{
-    Audience, MediaRef, Module, ModuleContent, ModuleInput, ModuleKind, Question, QuizOption, module_rules as rules,
+    Audience, Criterion, MediaRef, Module, ModuleContent, ModuleInput, ModuleKind, Question, QuizOption, Reviewers,
+    Rubric, module_rules as rules,
 };
 
 /// One answer of a question being edited.
@@ -77,6 +78,86 @@ impl QuestionForm {
     }
 }
 
+/// One rubric criterion being edited.
+#[derive(Clone, Copy)]
+pub(super) struct CriterionForm {
+    pub(super) key: usize,
+    pub(super) name: RwSignal<String>,
+    pub(super) description: RwSignal<String>,
+    pub(super) weight: RwSignal<String>,
+}
+
+impl CriterionForm {
+    pub(super) fn new(c: &Criterion) -> Self {
+        CriterionForm {
+            key: next_key(),
+            name: RwSignal::new(c.name.clone()),
+            description: RwSignal::new(c.description.clone()),
+            weight: RwSignal::new(c.weight.to_string()),
+        }
+    }
+
+    pub(super) fn blank() -> Self {
+        CriterionForm::new(&Criterion { name: String::new(), description: String::new(), weight: 1 })
+    }
+
+    fn read(&self) -> Criterion {
+        Criterion {
+            name: self.name.get(),
+            description: self.description.get(),
+            // Unreadable: 0, which the rules refuse with the criterion named.
+            weight: self.weight.get().trim().parse().unwrap_or(0),
+        }
+    }
+}
+
+/// A practice module's own fields (its pass mark is the form's).
+#[derive(Clone, Copy)]
+pub(super) struct PracticeForm {
+    pub(super) prompt: RwSignal<String>,
+    pub(super) max_seconds: RwSignal<String>,
+    pub(super) scale_max: RwSignal<u8>,
+    pub(super) criteria: RwSignal<Vec<CriterionForm>>,
+    pub(super) reviewers: RwSignal<Reviewers>,
+    pub(super) peer_reviews: RwSignal<String>,
+}
+
+impl PracticeForm {
+    fn new(content: Option<&ModuleContent>) -> Self {
+        let (prompt, max_seconds, rubric, reviewers, peers) = match content {
+            Some(ModuleContent::Practice { prompt, max_seconds, rubric, reviewers, peer_reviews, .. }) => {
+                (prompt.clone(), *max_seconds, rubric.clone(), *reviewers, *peer_reviews)
+            }
+            _ => (String::new(), 60, Rubric { scale_max: 4, criteria: Vec::new() }, Reviewers::Manager, 2),
+        };
+        let mut criteria: Vec<CriterionForm> = rubric.criteria.iter().map(CriterionForm::new).collect();
+        while criteria.len() < rules::limits::CRITERIA_MIN {
+            criteria.push(CriterionForm::blank());
+        }
+        PracticeForm {
+            prompt: RwSignal::new(prompt),
+            max_seconds: RwSignal::new(max_seconds.to_string()),
+            scale_max: RwSignal::new(rubric.scale_max),
+            criteria: RwSignal::new(criteria),
+            reviewers: RwSignal::new(reviewers),
+            peer_reviews: RwSignal::new(peers.to_string()),
+        }
+    }
+
+    fn rubric(&self) -> Rubric {
+        Rubric { scale_max: self.scale_max.get(), criteria: self.criteria.get().iter().map(CriterionForm::read).collect() }
+    }
+
+    // Unreadable numbers become 0, which the server refuses with the field named.
+    fn max_seconds_value(&self) -> u32 {
+        self.max_seconds.get().trim().parse().unwrap_or(0)
+    }
+
+    fn peer_reviews_value(&self) -> u8 {
+        self.peer_reviews.get().trim().parse().unwrap_or(0)
+    }
+}
+
 /// The form's fields.
 #[derive(Clone, Copy)]
 pub(super) struct Form {
@@ -97,6 +178,7 @@ pub(super) struct Form {
     pub(super) pass_percent: RwSignal<String>,
     /// Questions drawn per attempt from a pool (empty: every question).
     pub(super) draw: RwSignal<String>,
+    pub(super) practice: PracticeForm,
 }
 
 pub(super) fn split_list(text: &str) -> Vec<String> {
@@ -116,13 +198,14 @@ impl Form {
             Some(ModuleContent::Quiz { questions, pass_percent, .. }) => {
                 (None, None, None, String::new(), questions.iter().map(QuestionForm::new).collect(), *pass_percent)
             }
+            Some(ModuleContent::Practice { pass_percent, .. }) => (None, None, None, String::new(), vec![], *pass_percent),
             Some(ModuleContent::Unknown) | None => (
                 None,
                 None,
                 None,
                 String::new(),
                 if kind == ModuleKind::Quiz { vec![QuestionForm::blank()] } else { vec![] },
-                80,
+                if kind == ModuleKind::Practice { 75 } else { 80 },
             ),
         };
         // A video's own poster frame is in the media list after the video.
@@ -152,6 +235,7 @@ impl Form {
                 Some(ModuleContent::Quiz { draw: Some(k), .. }) => k.to_string(),
                 _ => String::new(),
             }),
+            practice: PracticeForm::new(m.map(|m| &m.content)),
         }
     }
 
@@ -184,6 +268,14 @@ impl Form {
                 pass_percent: self.pass_percent.get().trim().parse().unwrap_or(0),
                 // Unreadable: 0, which the server refuses with the field named.
                 draw: self.draw_value().unwrap_or(Some(0)),
+            },
+            ModuleKind::Practice => ModuleContent::Practice {
+                prompt: self.practice.prompt.get(),
+                max_seconds: self.practice.max_seconds_value(),
+                rubric: self.practice.rubric(),
+                pass_percent: self.pass_percent.get().trim().parse().unwrap_or(0),
+                reviewers: self.practice.reviewers.get(),
+                peer_reviews: self.practice.peer_reviews_value(),
             },
             ModuleKind::Unknown => ModuleContent::Unknown,
         };
@@ -235,6 +327,16 @@ impl Form {
                     Err(_) => check(Err(("pass_percent", "Set a pass mark between 1 and 100 percent.".into()))),
                 }
             }
+            ModuleKind::Practice => {
+                let p = &self.practice;
+                check(rules::practice_prompt(&p.prompt.get()).map(|_| ()).map_err(rules_error::from));
+                check(rules::max_seconds(p.max_seconds_value()).map(|_| ()).map_err(rules_error::from));
+                check(rules::rubric(&p.rubric()).map(|_| ()).map_err(rules_error::from));
+                check(rules::pass_percent(self.pass_percent.get().trim().parse().unwrap_or(0)).map(|_| ()).map_err(rules_error::from));
+                if p.reviewers.get() != Reviewers::Manager {
+                    check(rules::peer_reviews(p.peer_reviews_value()).map(|_| ()).map_err(rules_error::from));
+                }
+            }
             ModuleKind::Video | ModuleKind::Unknown => {}
         }
         errors
@@ -249,10 +351,14 @@ pub(super) mod rules_error {
 }
 
 /// The form's fields in the order they appear.
-pub(super) const FIELD_ORDER: [&str; 10] = [
+pub(super) const FIELD_ORDER: [&str; 14] = [
     "title",
     "summary",
     "body_markdown",
+    "prompt",
+    "max_seconds",
+    "rubric",
+    "peer_reviews",
     "questions",
     "pass_percent",
     "draw",
@@ -268,6 +374,10 @@ pub(super) fn field_label(field: &str) -> &'static str {
         "title" => "Title",
         "summary" => "Summary",
         "body_markdown" => "Card",
+        "prompt" => "Prompt",
+        "max_seconds" => "Longest take",
+        "rubric" => "Rubric",
+        "peer_reviews" => "Peer reviews",
         "questions" => "Questions",
         "pass_percent" => "Pass mark",
         "draw" => "Questions per attempt",

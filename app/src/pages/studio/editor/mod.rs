@@ -340,6 +340,8 @@ fn Editor(kind: ModuleKind, initial: Option<Module>, teams: Vec<Team>, known: Kn
                     ModuleKind::Video => view! { <VideoFields form/> }.into_any(),
                     ModuleKind::Tip => view! { <TipFields form field_error=field_error("body_markdown")/> }.into_any(),
                     ModuleKind::Quiz => view! { <QuizFields form field_error=field_error("questions") pass_error=field_error("pass_percent") draw_error=field_error("draw")/> }.into_any(),
+                    ModuleKind::Practice => view! { <PracticeFields form prompt_error=field_error("prompt") seconds_error=field_error("max_seconds")
+                        rubric_error=field_error("rubric") pass_error=field_error("pass_percent") peers_error=field_error("peer_reviews")/> }.into_any(),
                     ModuleKind::Unknown => view! { <crate::components::module_view::NeedsUpdate/> }.into_any(),
                 }}
                 <div class="form-row">
