@@ -274,16 +274,26 @@ pub fn rubric(rubric: &Rubric) -> Result<Rubric, FieldError> {
         if c.description.trim().chars().count() > limits::CRITERION_DESCRIPTION_CHARS {
             return Err(FieldError::new(
                 "rubric",
-                format!("Criterion {n}: keep the description under {} characters.", limits::CRITERION_DESCRIPTION_CHARS),
+                format!(
+                    "Criterion {n}: keep the description under {} characters.",
+                    limits::CRITERION_DESCRIPTION_CHARS
+                ),
             ));
         }
         if c.weight == 0 || c.weight > limits::WEIGHT {
-            return Err(FieldError::new("rubric", format!("Criterion {n}: give it a weight from 1 to {}.", limits::WEIGHT)));
+            return Err(FieldError::new(
+                "rubric",
+                format!("Criterion {n}: give it a weight from 1 to {}.", limits::WEIGHT),
+            ));
         }
         if !name.is_empty() && criteria.iter().any(|o| o.name.to_lowercase() == name.to_lowercase()) {
             return Err(FieldError::new("rubric", format!("Criterion {n}: {name:?} is there twice.")));
         }
-        criteria.push(Criterion { name: name.to_string(), description: c.description.trim().to_string(), weight: c.weight });
+        criteria.push(Criterion {
+            name: name.to_string(),
+            description: c.description.trim().to_string(),
+            weight: c.weight,
+        });
     }
     Ok(Rubric { scale_max: rubric.scale_max, criteria })
 }
@@ -362,15 +372,21 @@ mod tests {
         assert!(rubric(&Rubric { scale_max: 6, ..two.clone() }).is_err());
         assert!(rubric(&Rubric { scale_max: 4, criteria: vec![criterion("a", 0), criterion("b", 1)] }).is_err());
         assert!(rubric(&Rubric { scale_max: 4, criteria: vec![criterion("a", 11), criterion("b", 1)] }).is_err());
-        assert!(rubric(&Rubric { scale_max: 5, criteria: vec![criterion("Close", 1), criterion("close", 1)] }).is_err());
-        assert!(rubric(&Rubric { scale_max: 5, criteria: (0..9).map(|i| criterion(&i.to_string(), 1)).collect() }).is_err());
+        assert!(
+            rubric(&Rubric { scale_max: 5, criteria: vec![criterion("Close", 1), criterion("close", 1)] }).is_err()
+        );
+        assert!(
+            rubric(&Rubric { scale_max: 5, criteria: (0..9).map(|i| criterion(&i.to_string(), 1)).collect() }).is_err()
+        );
         assert!(rubric(&Rubric { scale_max: 5, criteria: vec![criterion("a\nb", 1)] }).is_err(), "one line");
         // A draft may have fewer than two, or unnamed ones; publishing may not.
         let one = Rubric { scale_max: 5, criteria: vec![criterion("", 1)] };
         assert!(rubric(&one).is_ok());
         assert_eq!(practice_problems("", &one).len(), 3);
         assert!(practice_problems("Pitch Aurora", &two).is_empty());
-        assert!(max_seconds(9).is_err() && max_seconds(10).is_ok() && max_seconds(360).is_ok() && max_seconds(361).is_err());
+        assert!(
+            max_seconds(9).is_err() && max_seconds(10).is_ok() && max_seconds(360).is_ok() && max_seconds(361).is_err()
+        );
         assert!(peer_reviews(0).is_err() && peer_reviews(2).is_ok() && peer_reviews(6).is_err());
         assert!(practice_prompt(&"x".repeat(501)).is_err());
     }

@@ -174,7 +174,8 @@ async fn every_page_keeps_hostile_text_as_text(app: TestApp) {
     )
     .await;
     publish(&app, &author, quiz.id).await;
-    let criterion = |name: &str| json!({"name": format!("{name} {H1}"), "description": hostile("Looks for"), "weight": 2});
+    let criterion =
+        |name: &str| json!({"name": format!("{name} {H1}"), "description": hostile("Looks for"), "weight": 2});
     let practice = create(
         &app,
         &author,

@@ -40,8 +40,14 @@ async fn practice_modules_are_checked_and_published(app: TestApp) {
 
     // What GET returns goes back as it is.
     let read: Value = app.get(&format!("/api/v1/modules/{}", made.id)).session(&author).send().await.value();
-    let again: Module =
-        app.put(&format!("/api/v1/modules/{}", made.id)).session(&author).json(&read).send().await.assert_status(200).json();
+    let again: Module = app
+        .put(&format!("/api/v1/modules/{}", made.id))
+        .session(&author)
+        .json(&read)
+        .send()
+        .await
+        .assert_status(200)
+        .json();
     assert_eq!(again.content, made.content);
 
     // Defaults: a minute, 75 %, the manager reviews, two peers when peers do.
@@ -51,10 +57,7 @@ async fn practice_modules_are_checked_and_published(app: TestApp) {
     };
     assert_eq!((*max_seconds, *pass_percent, *reviewers, *peer_reviews), (60, 75, Reviewers::Manager, 2));
     // A draft may be unfinished; publishing says what is missing.
-    assert_eq!(
-        bare.problems,
-        ["Write the prompt: what to say, and to whom.", "Give the rubric at least 2 criteria."]
-    );
+    assert_eq!(bare.problems, ["Write the prompt: what to say, and to whom.", "Give the rubric at least 2 criteria."]);
     let reply = app.post(&format!("/api/v1/modules/{}/publish", bare.id)).session(&author).send().await;
     reply.assert_error(409, "not_publishable");
 
@@ -77,8 +80,16 @@ async fn practice_modules_are_checked_and_published(app: TestApp) {
         (with(json!({"rubric": {"scale_max": 3, "criteria": [criterion("a", 1), criterion("b", 1)]}})), "rubric"),
         (with(json!({"rubric": {"scale_max": 4, "criteria": [criterion("a", 0), criterion("b", 1)]}})), "rubric"),
         (with(json!({"rubric": {"scale_max": 4, "criteria": [criterion("a", 11), criterion("b", 1)]}})), "rubric"),
-        (with(json!({"rubric": {"scale_max": 4, "criteria": [criterion("Close", 1), criterion("close", 1)]}})), "rubric"),
-        (with(json!({"rubric": {"scale_max": 4, "criteria": (0..9).map(|i| criterion(&format!("c{i}"), 1)).collect::<Vec<_>>()}})), "rubric"),
+        (
+            with(json!({"rubric": {"scale_max": 4, "criteria": [criterion("Close", 1), criterion("close", 1)]}})),
+            "rubric",
+        ),
+        (
+            with(
+                json!({"rubric": {"scale_max": 4, "criteria": (0..9).map(|i| criterion(&format!("c{i}"), 1)).collect::<Vec<_>>()}}),
+            ),
+            "rubric",
+        ),
     ];
     for (body, field) in cases {
         let reply = app.post("/api/v1/modules").session(&author).json(&body).send().await;

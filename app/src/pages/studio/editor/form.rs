@@ -145,7 +145,10 @@ impl PracticeForm {
     }
 
     fn rubric(&self) -> Rubric {
-        Rubric { scale_max: self.scale_max.get(), criteria: self.criteria.get().iter().map(CriterionForm::read).collect() }
+        Rubric {
+            scale_max: self.scale_max.get(),
+            criteria: self.criteria.get().iter().map(CriterionForm::read).collect(),
+        }
     }
 
     // Unreadable numbers become 0, which the server refuses with the field named.
@@ -198,7 +201,9 @@ impl Form {
             Some(ModuleContent::Quiz { questions, pass_percent, .. }) => {
                 (None, None, None, String::new(), questions.iter().map(QuestionForm::new).collect(), *pass_percent)
             }
-            Some(ModuleContent::Practice { pass_percent, .. }) => (None, None, None, String::new(), vec![], *pass_percent),
+            Some(ModuleContent::Practice { pass_percent, .. }) => {
+                (None, None, None, String::new(), vec![], *pass_percent)
+            }
             Some(ModuleContent::Unknown) | None => (
                 None,
                 None,
@@ -332,7 +337,11 @@ impl Form {
                 check(rules::practice_prompt(&p.prompt.get()).map(|_| ()).map_err(rules_error::from));
                 check(rules::max_seconds(p.max_seconds_value()).map(|_| ()).map_err(rules_error::from));
                 check(rules::rubric(&p.rubric()).map(|_| ()).map_err(rules_error::from));
-                check(rules::pass_percent(self.pass_percent.get().trim().parse().unwrap_or(0)).map(|_| ()).map_err(rules_error::from));
+                check(
+                    rules::pass_percent(self.pass_percent.get().trim().parse().unwrap_or(0))
+                        .map(|_| ())
+                        .map_err(rules_error::from),
+                );
                 if p.reviewers.get() != Reviewers::Manager {
                     check(rules::peer_reviews(p.peer_reviews_value()).map(|_| ()).map_err(rules_error::from));
                 }
