@@ -406,10 +406,6 @@ impl Reviewers {
             Reviewers::Unknown => "unknown",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Reviewers> {
-        [Reviewers::Manager, Reviewers::Peers, Reviewers::Both].into_iter().find(|r| r.as_str() == s)
-    }
 }
 
 /// `POST /api/v1/modules` and `PUT /api/v1/modules/{id}`: the whole working copy.
