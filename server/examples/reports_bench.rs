@@ -217,6 +217,7 @@ async fn seed(api: &Api, database_url: &str, plan_file: &str) -> anyhow::Result<
                     fingerprint: "0".repeat(64),
                     counted: true,
                     attempt_id: None,
+                    about: None,
                 }
                 .into_active_model()
                 .reset_all(),

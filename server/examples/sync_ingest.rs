@@ -129,6 +129,7 @@ fn stored(
         fingerprint: "0".repeat(64),
         counted: true,
         attempt_id: None,
+        about: None,
     }
 }
 

@@ -28,8 +28,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    accounts, auth, certifications, error::ApiError, media, modules, offline, openapi::ApiDoc, recognition, reports,
-    state::AppState, sync, web,
+    accounts, auth, certifications, error::ApiError, media, modules, offline, openapi::ApiDoc, practice, recognition,
+    reports, state::AppState, sync, uploads, web,
 };
 
 /// The REST API (with its OpenAPI document) on its own, without pages.
@@ -44,6 +44,8 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(certifications::router())
         .merge(reports::router())
         .merge(recognition::router())
+        .merge(uploads::router())
+        .merge(practice::router())
         .split_for_parts()
 }
 

@@ -43,6 +43,11 @@ pub struct StorageArgs {
     #[arg(long, env = "PRIMER_MAX_CAPTIONS_BYTES", default_value_t = 1 << 20, global = true)]
     pub max_captions_bytes: u64,
 
+    /// What one person's practice takes (their recorded pitches) may take up in all, in
+    /// bytes (default 2 GiB).
+    #[arg(long, env = "PRIMER_TAKES_QUOTA_BYTES", default_value_t = 2 << 30, global = true)]
+    pub takes_quota_bytes: u64,
+
     /// Delete an uploaded video's own file once its renditions for phones are ready, to
     /// save space (authors then have the renditions only). Default: originals are kept.
     #[arg(long, env = "PRIMER_DROP_ORIGINALS", default_value_t = false, global = true)]
@@ -69,6 +74,7 @@ impl StorageArgs {
                 video: self.max_video_bytes,
                 image: self.max_image_bytes,
                 captions: self.max_captions_bytes,
+                takes_per_person: self.takes_quota_bytes,
             },
             drop_originals: self.drop_originals,
         }
@@ -195,11 +201,13 @@ pub struct MediaLimits {
     pub video: u64,
     pub image: u64,
     pub captions: u64,
+    /// What one person's practice takes may take up in all, uploads in progress included.
+    pub takes_per_person: u64,
 }
 
 impl Default for MediaLimits {
     fn default() -> Self {
-        MediaLimits { video: 1 << 30, image: 10 << 20, captions: 1 << 20 }
+        MediaLimits { video: 1 << 30, image: 10 << 20, captions: 1 << 20, takes_per_person: 2 << 30 }
     }
 }
 

@@ -68,6 +68,16 @@ pub enum ApiError {
     BatchTooLarge { max: usize, got: usize },
     #[error("These records were made by another person than the one signed in. Sign in as them to send them.")]
     WrongUser,
+    #[error("You have reviewed this take already.")]
+    AlreadyReviewed,
+    #[error("This upload has {have} bytes, not {sent}: ask where it stands (HEAD) and send from there.")]
+    UploadOffsetMismatch { have: u64, sent: u64 },
+    #[error("This upload is being sent by another request right now. Try again in a moment.")]
+    UploadLocked,
+    #[error("{0}")]
+    QuotaExceeded(String),
+    #[error("Send resumable uploads with Tus-Resumable: 1.0.0 (the version this server speaks).")]
+    UnsupportedTusVersion,
     #[error("The database is not available right now.")]
     Unavailable(#[source] DbErr),
     #[error("Something went wrong on our side. Please try again.")]
@@ -114,6 +124,11 @@ impl ApiError {
             ApiError::RenditionsPending(_) => ErrorCode::RenditionsPending,
             ApiError::BatchTooLarge { .. } => ErrorCode::BatchTooLarge,
             ApiError::WrongUser => ErrorCode::WrongUser,
+            ApiError::AlreadyReviewed => ErrorCode::AlreadyReviewed,
+            ApiError::UploadOffsetMismatch { .. } => ErrorCode::UploadOffsetMismatch,
+            ApiError::UploadLocked => ErrorCode::UploadLocked,
+            ApiError::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
+            ApiError::UnsupportedTusVersion => ErrorCode::UnsupportedTusVersion,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::Database(_) | ApiError::Internal(_) => ErrorCode::Internal,
         }
@@ -125,7 +140,7 @@ impl ApiError {
             ApiError::TooManyAttempts { retry_after }
             | ApiError::CoolingDown { retry_after }
             | ApiError::RateLimited { retry_after } => Some(*retry_after),
-            ApiError::Busy => Some(Duration::from_secs(1)),
+            ApiError::Busy | ApiError::UploadLocked => Some(Duration::from_secs(1)),
             _ => None,
         }
     }

@@ -18,6 +18,7 @@ pub mod media;
 pub mod modules;
 pub mod offline;
 pub mod openapi;
+pub mod practice;
 pub mod projection;
 pub mod reads;
 pub mod recognition;
@@ -25,6 +26,7 @@ pub mod reports;
 pub mod state;
 pub mod sync;
 pub mod telemetry;
+pub mod uploads;
 pub mod web;
 
 pub use app::app;

@@ -20,6 +20,8 @@ use crate::auth::session::COOKIE_NAME;
         (name = "auth", description = "Signing in and out, one's own account"),
         (name = "people", description = "Accounts and teams"),
         (name = "media", description = "Uploading and serving videos, images and captions"),
+        (name = "practice", description = "Reviews of practice takes, and the feedback learners get"),
+        (name = "uploads", description = "Resumable uploads of practice takes (tus 1.0: core, creation, termination)"),
         (name = "authoring", description = "Modules, learning paths and assignments"),
         (name = "learning", description = "What learners get (the catalog), and what they do (learning records, progress)"),
         (name = "readiness", description = "Certifications and certificates, reports, recognition"),

@@ -41,6 +41,9 @@ fn effect(row: &learning_record::Model) -> Option<Effect> {
             let rating = row.payload.get("rating").and_then(|r| r.as_u64()).unwrap_or(0);
             (1..=5).contains(&rating).then_some(Effect::Rated(rating as u8))
         }
+        // A take counts once a review passes it, not when it is sent.
+        RecordKind::PracticeSubmission => None,
+        RecordKind::PracticeReview => (row.passed == Some(true)).then_some(Effect::Completed),
         // `parse` reads only the kinds Primer stores.
         RecordKind::Unknown => None,
     }
@@ -235,6 +238,8 @@ pub fn reached_by(row: &learning_record::Model) -> impl Iterator<Item = Reached>
     if row.counted {
         match RecordKind::parse(&row.kind) {
             Some(RecordKind::Completion) => reached[0] = Some(Reached::Done),
+            // A review that made its submission pass.
+            Some(RecordKind::PracticeReview) if row.passed == Some(true) => reached[0] = Some(Reached::Done),
             Some(RecordKind::QuizAttempt) => {
                 if row.passed == Some(true) {
                     reached[0] = Some(Reached::Done);

@@ -63,6 +63,17 @@ pub enum ErrorCode {
     /// A sync batch made by another person than the one signed in (someone else signed in
     /// on this browser meanwhile): nothing was stored.
     WrongUser,
+    /// This reviewer has reviewed this submission already.
+    AlreadyReviewed,
+    /// A resumable upload's `Upload-Offset` is not where the server has it: ask where
+    /// it stands (`HEAD`) and send from there.
+    UploadOffsetMismatch,
+    /// Another request is sending this upload's bytes now; try again in a moment.
+    UploadLocked,
+    /// The person's takes would pass their storage quota: delete an old take first.
+    QuotaExceeded,
+    /// A resumable-upload request without `Tus-Resumable: 1.0.0`.
+    UnsupportedTusVersion,
     /// The server or its database is not available.
     Unavailable,
     /// Answered by the service worker, not the server: the phone is offline and has no
@@ -77,7 +88,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the server sends (add new ones here too: the tests check each of them).
-    pub const ALL: [ErrorCode; 29] = [
+    pub const ALL: [ErrorCode; 34] = [
         ErrorCode::MalformedRequest,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::InvalidInput,
@@ -104,6 +115,11 @@ impl ErrorCode {
         ErrorCode::RenditionsPending,
         ErrorCode::BatchTooLarge,
         ErrorCode::WrongUser,
+        ErrorCode::AlreadyReviewed,
+        ErrorCode::UploadOffsetMismatch,
+        ErrorCode::UploadLocked,
+        ErrorCode::QuotaExceeded,
+        ErrorCode::UnsupportedTusVersion,
         ErrorCode::Unavailable,
         ErrorCode::Offline,
         ErrorCode::Internal,
@@ -118,12 +134,13 @@ impl ErrorCode {
             AccountInactive | Forbidden | Csrf => 403,
             NotFound => 404,
             MethodNotAllowed => 405,
-            EmailTaken | TeamNameTaken | LastAdmin | NotPublishable | RenditionsPending | WrongUser | AttemptsUsed => {
-                409
-            }
-            TooLarge | BatchTooLarge => 413,
+            EmailTaken | TeamNameTaken | LastAdmin | NotPublishable | RenditionsPending | WrongUser | AttemptsUsed
+            | UploadOffsetMismatch | AlreadyReviewed => 409,
+            UnsupportedTusVersion => 412,
+            TooLarge | BatchTooLarge | QuotaExceeded => 413,
             UnsupportedMediaType => 415,
             InvalidInput | EmptyUpload | InvalidMedia => 422,
+            UploadLocked => 423,
             TooManyAttempts | Busy | CoolingDown | RateLimited => 429,
             Internal | Unknown => 500,
             Unavailable | Offline => 503,
@@ -160,6 +177,11 @@ impl ErrorCode {
             RenditionsPending => "renditions_pending",
             BatchTooLarge => "batch_too_large",
             WrongUser => "wrong_user",
+            AlreadyReviewed => "already_reviewed",
+            UploadOffsetMismatch => "upload_offset_mismatch",
+            UploadLocked => "upload_locked",
+            QuotaExceeded => "quota_exceeded",
+            UnsupportedTusVersion => "unsupported_tus_version",
             Unavailable => "unavailable",
             Offline => "offline",
             Internal => "internal",

@@ -24,6 +24,13 @@ pub enum RecordKind {
     QuizAttempt,
     /// The learner rated a module (payload `{rating, comment}`); the latest one counts.
     Feedback,
+    /// The learner submitted a take of a practice module for review (payload
+    /// `{media_id, seconds}`: the take, uploaded first, and its length).
+    PracticeSubmission,
+    /// A reviewer scored a submitted take (made by the server, never by a phone; payload
+    /// `{submission_id, reviewer_id, as, scores, comments, summary, got, of}`; `passed`
+    /// says whether the submission stands passed after it).
+    PracticeReview,
     /// A kind this version doesn't know: read so the rest of a list stays readable; the
     /// server rejects records of it (`invalid_payload`) and never stores one.
     #[serde(other)]
@@ -36,12 +43,22 @@ impl RecordKind {
             RecordKind::Completion => "completion",
             RecordKind::QuizAttempt => "quiz_attempt",
             RecordKind::Feedback => "feedback",
+            RecordKind::PracticeSubmission => "practice_submission",
+            RecordKind::PracticeReview => "practice_review",
             RecordKind::Unknown => "unknown",
         }
     }
 
     pub fn parse(s: &str) -> Option<RecordKind> {
-        [RecordKind::Completion, RecordKind::QuizAttempt, RecordKind::Feedback].into_iter().find(|k| k.as_str() == s)
+        [
+            RecordKind::Completion,
+            RecordKind::QuizAttempt,
+            RecordKind::Feedback,
+            RecordKind::PracticeSubmission,
+            RecordKind::PracticeReview,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -162,6 +179,15 @@ pub struct CompletionPayload {
     pub seconds_spent: Option<u32>,
 }
 
+/// Payload of a practice submission: the take (media uploaded before) and how long it
+/// is by the phone (the server keeps its own measure of the file instead).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PracticeSubmissionPayload {
+    pub media_id: String,
+    pub seconds: u32,
+}
+
 /// Payload of a quiz attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -201,6 +227,7 @@ pub enum Payload {
     Completion(CompletionPayload),
     QuizAttempt(QuizAttemptPayload),
     Feedback(FeedbackPayload),
+    PracticeSubmission(PracticeSubmissionPayload),
 }
 
 impl Payload {
@@ -243,6 +270,17 @@ impl Payload {
                 }
                 Ok(Payload::Feedback(p))
             }
+            RecordKind::PracticeSubmission => {
+                let p: PracticeSubmissionPayload = serde_json::from_value(value).map_err(|e| e.to_string())?;
+                if p.media_id.len() != 64 || !p.media_id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                    return Err("media_id is a take's id".into());
+                }
+                if p.seconds > super::module_rules::limits::TAKE_SECONDS {
+                    return Err("a take is at most 6 minutes long".into());
+                }
+                Ok(Payload::PracticeSubmission(p))
+            }
+            RecordKind::PracticeReview => Err("reviews are given on the server, not synced".into()),
             RecordKind::Unknown => Err("this kind of record is not known".into()),
         }
     }
@@ -253,6 +291,7 @@ impl Payload {
             Payload::Completion(p) => serde_json::to_value(p),
             Payload::QuizAttempt(p) => serde_json::to_value(p),
             Payload::Feedback(p) => serde_json::to_value(p),
+            Payload::PracticeSubmission(p) => serde_json::to_value(p),
         }
         .unwrap_or_default()
     }

@@ -5,6 +5,7 @@ pub mod content;
 mod error;
 pub mod learning;
 pub mod module_rules;
+pub mod practice;
 pub mod readiness;
 pub mod validate;
 
@@ -12,6 +13,7 @@ pub use content::*;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, RequestError, retry_after_seconds};
 pub use learning::*;
 pub use module_rules::*;
+pub use practice::*;
 pub use readiness::*;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -382,7 +384,8 @@ mod tests {
         assert_eq!(read::<RecordKind>("pitch_take"), RecordKind::Unknown);
         assert_eq!(read::<RecordStatus>("deferred"), RecordStatus::Unknown);
         assert_eq!(read::<RejectCode>("attempt_limit_v2"), RejectCode::Unknown);
-        assert_eq!(read::<ErrorCode>("quota_exceeded"), ErrorCode::Unknown);
+        assert_eq!(read::<ErrorCode>("storage_full"), ErrorCode::Unknown);
+        assert_eq!(read::<ReviewerRole>("coach"), ReviewerRole::Unknown);
         assert_eq!(read::<CertificateStatus>("revoked"), CertificateStatus::Unknown);
         assert_eq!(read::<Tier>("days120"), Tier::Unknown);
         assert_eq!(read::<Role>("coach"), Role::Unknown);
@@ -411,7 +414,7 @@ mod tests {
         assert_eq!(answer.results[1].code, Some(RejectCode::Unknown));
         assert_eq!(answer.results[2].status, RecordStatus::Unknown);
         let error: ErrorBody =
-            serde_json::from_value(serde_json::json!({"error": {"code": "quota_exceeded", "message": "Too much."}}))
+            serde_json::from_value(serde_json::json!({"error": {"code": "storage_full", "message": "Too much."}}))
                 .unwrap();
         assert_eq!((error.error.code, error.error.message.as_str()), (ErrorCode::Unknown, "Too much."));
         // Every known value is still written and read as before.

@@ -35,6 +35,8 @@ impl SyncProblem {
             RecordKind::Completion => "A completion",
             RecordKind::QuizAttempt => "A quiz attempt",
             RecordKind::Feedback => "A rating",
+            RecordKind::PracticeSubmission => "A take",
+            RecordKind::PracticeReview => "A review",
             RecordKind::Unknown => "A record",
         };
         let zone =

@@ -274,6 +274,7 @@ mod tests {
                 fingerprint: String::new(),
                 counted: true,
                 attempt_id: None,
+                about: None,
             })
             .collect()
     }

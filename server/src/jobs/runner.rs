@@ -262,7 +262,7 @@ impl Runner {
 /// What each kind of job does.
 async fn perform(work: &Work, cx: &Context) -> Result<(), JobError> {
     match cx.job.kind {
-        Kind::Housekeeping => housekeeping(&work.db).await,
+        Kind::Housekeeping => housekeeping(&work.db, &work.media).await,
         Kind::Renditions => crate::media::renditions::make(&work.db, &work.media, cx).await,
     }
 }
@@ -270,13 +270,15 @@ async fn perform(work: &Work, cx: &Context) -> Result<(), JobError> {
 /// How long a finished job's row is kept.
 const DONE_KEPT_FOR: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
-/// Deletes expired sessions, stale one-time links and old done jobs.
-async fn housekeeping(db: &DatabaseConnection) -> Result<(), JobError> {
+/// Deletes expired sessions, stale one-time links, old done jobs and uploads nobody
+/// finished (with their bytes).
+async fn housekeeping(db: &DatabaseConnection, media: &MediaStore) -> Result<(), JobError> {
     let sessions = crate::auth::session::purge_expired(db).await?;
     let links = crate::auth::reset::purge_stale(db).await?;
     let jobs = queue::purge_done(db, db::now() - DONE_KEPT_FOR).await?;
-    if sessions + links + jobs > 0 {
-        tracing::info!(sessions, links, jobs, "housekeeping: expired rows deleted");
+    let uploads = crate::uploads::purge_stale(db, media.partial_place()).await?;
+    if sessions + links + jobs + uploads > 0 {
+        tracing::info!(sessions, links, jobs, uploads, "housekeeping: expired rows deleted");
     }
     Ok(())
 }

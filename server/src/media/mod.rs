@@ -388,7 +388,8 @@ async fn upload(
 
 /// A stored file as authors see it: for a video, its renditions for phones and how making
 /// them is going (`processing`: queued, running with `progress` 0–1, ready, or failed with
-/// the reason in words). Roles: author, admin.
+/// the reason in words). Someone's practice take is not there for authors. Roles: author,
+/// admin.
 #[utoipa::path(
     get, path = "/api/v1/media/{id}", tag = "media",
     params(("id" = String, Path, description = "The file's SHA-256")),
@@ -400,9 +401,15 @@ async fn upload(
 )]
 async fn describe(
     State(state): State<AppState>,
-    _auth: Auth<Authors>,
+    auth: Auth<Authors>,
     Path(id): Path<String>,
 ) -> Result<axum::Json<Media>, ApiError> {
+    // Someone's take is not content: only those who may watch it may know of it.
+    for take in crate::practice::takes::owners_of(&state.db, &id).await? {
+        if !crate::practice::takes::may_see(&state.db, auth.user(), &take).await? {
+            return Err(ApiError::not_found("Media"));
+        }
+    }
     let model = media::Entity::find_by_id(id).one(&state.db).await?.ok_or_else(|| ApiError::not_found("Media"))?;
     Ok(axum::Json(to_api(&state.db, model).await?))
 }
@@ -411,20 +418,33 @@ async fn describe(
 /// seeks in many range requests; the catalog isn't read for each).
 const GRANT_FOR: Duration = Duration::from_secs(60);
 
-/// Whether `user` may fetch the file `sha256`: authors and admins any file (drafts'
-/// included, they work on them); anyone else only files of a module version they may
-/// open (its video, poster, captions, a tip card's images; a video's poster frame is
-/// in its version's list). Everything else is a 404, as if it weren't there.
+/// Whether `user` may fetch the file `sha256`. Someone's practice take (or its
+/// renditions, or their posters) goes only to those `practice::takes::may_see` lets see
+/// it, authors not among them. Other files: authors and admins any (drafts' included,
+/// they work on them); anyone else only files of a module version they may open (its
+/// video, poster, captions, a tip card's images; a video's poster frame is in its
+/// version's list). Everything else is a 404, as if it weren't there.
 async fn may_fetch(
     db: &DatabaseConnection,
     store: &MediaStore,
     user: &app::api::User,
     sha256: &str,
 ) -> Result<bool, ApiError> {
-    if matches!(user.role, app::api::Role::Author | app::api::Role::Admin) {
+    if store.granted(user.id, sha256, GRANT_FOR) {
         return Ok(true);
     }
-    if store.granted(user.id, sha256, GRANT_FOR) {
+    let takes = crate::practice::takes::owners_of(db, sha256).await?;
+    if !takes.is_empty() {
+        for take in &takes {
+            if crate::practice::takes::may_see(db, user, take).await? {
+                store.grant(user.id, [&sha256.to_string()]);
+                return Ok(true);
+            }
+        }
+        return Ok(false);
+    }
+    if matches!(user.role, app::api::Role::Author | app::api::Role::Admin) {
+        store.grant(user.id, [&sha256.to_string()]);
         return Ok(true);
     }
     let visible = crate::modules::catalog::visible_media(db, user).await?;

@@ -60,6 +60,15 @@ enum Backend {
     },
 }
 
+/// Where resumable uploads' bytes are kept until they are whole.
+#[derive(Clone, Copy)]
+pub enum PartialPlace<'a> {
+    /// A directory on this server's disk (one server: a local store is not shared).
+    Local { dir: &'a std::path::Path },
+    /// The bucket, under the store's prefix: shared by every server.
+    S3 { store: &'a AmazonS3, prefix: Option<&'a str> },
+}
+
 /// The media store, with the upload limits and a place for files being received.
 pub struct MediaStore {
     backend: Backend,
@@ -69,6 +78,9 @@ pub struct MediaStore {
     /// Uploads in progress; on the same file system as a local store, so finished uploads
     /// are moved into place by an atomic rename.
     tmp_dir: PathBuf,
+    /// A local store's resumable uploads' bytes so far (in S3 mode they are in the
+    /// bucket, so any server can continue them).
+    partial_dir: PathBuf,
     pub limits: MediaLimits,
     /// Delete a video's uploaded file once its renditions are ready.
     pub drop_originals: bool,
@@ -137,10 +149,13 @@ impl MediaStore {
     ) -> Result<MediaStore, StoreError> {
         let tmp_dir = data_dir.join("tmp");
         std::fs::create_dir_all(&tmp_dir)?;
+        let partial_dir = data_dir.join("uploads");
+        std::fs::create_dir_all(&partial_dir)?;
         Ok(MediaStore {
             backend,
             origin: None,
             tmp_dir,
+            partial_dir,
             limits: config.limits,
             drop_originals: config.drop_originals,
             served_types: quick_cache::sync::Cache::new(10_000),
@@ -166,6 +181,14 @@ impl MediaStore {
         match &self.backend {
             Backend::S3 { prefix: Some(prefix), .. } => ObjectPath::from(format!("{prefix}/{key}")),
             _ => ObjectPath::from(key),
+        }
+    }
+
+    /// Where a resumable upload's bytes so far are kept (see `uploads::partial`).
+    pub fn partial_place(&self) -> PartialPlace<'_> {
+        match &self.backend {
+            Backend::Local { .. } => PartialPlace::Local { dir: &self.partial_dir },
+            Backend::S3 { store, prefix } => PartialPlace::S3 { store: store.as_ref(), prefix: prefix.as_deref() },
         }
     }
 

@@ -40,7 +40,7 @@ use crate::{
     },
     error::{ApiError, Json, Query},
     modules::catalog,
-    projection,
+    practice, projection,
     state::AppState,
 };
 use app::reads;
@@ -205,6 +205,8 @@ struct Known {
     /// needs too.
     certifications: Vec<certification::Model>,
     held: Vec<certificate::Model>,
+    /// The learner's takes that practice submissions name, by media id.
+    takes: HashMap<String, practice::takes::Known>,
 }
 
 impl Known {
@@ -233,6 +235,14 @@ impl Known {
             _ => None,
         });
         let attempts = attempts::named(db, batch.user.id, attempt_ids).await?;
+        let take_ids: Vec<String> = readable
+            .iter()
+            .filter_map(|(_, payload)| match payload {
+                Payload::PracticeSubmission(p) => Some(p.media_id.clone()),
+                _ => None,
+            })
+            .collect();
+        let takes = practice::takes::known(db, batch.user.id, &take_ids).await?;
         let versions = named
             .into_iter()
             .map(|(v, _)| {
@@ -241,7 +251,7 @@ impl Known {
                 ((v.module_id, v.version), KnownVersion { published_at: v.published_at, content })
             })
             .collect();
-        Ok(Known { versions, visible, assessments, attempts, certifications, held })
+        Ok(Known { versions, visible, assessments, attempts, certifications, held, takes })
     }
 }
 
@@ -289,6 +299,17 @@ fn check(
         return Err(RejectCode::AbsurdTime);
     }
     let content = version.content.as_ref().ok_or(RejectCode::UnknownModule)?;
+    if let Payload::PracticeSubmission(p) = &mut payload {
+        // A take of this practice module, uploaded by this person, no longer than the
+        // module allows by the server's own measure of the file, which is what is kept.
+        let ModuleContent::Practice { max_seconds, .. } = content else { return Err(RejectCode::InvalidPayload) };
+        let take = known.takes.get(&p.media_id).filter(|t| t.module_id == record.module_id);
+        let take = take.ok_or(RejectCode::InvalidPayload)?;
+        if take.seconds > max_seconds + practice::takes::SLACK_SECONDS {
+            return Err(RejectCode::InvalidPayload);
+        }
+        p.seconds = take.seconds;
+    }
     let assessment = known.assessments.contains(&record.module_id);
     let (scored, attempt_id, assessment) = match (&payload, content) {
         (Payload::QuizAttempt(p), ModuleContent::Quiz { questions, pass_percent, draw }) => {
@@ -330,6 +351,11 @@ fn check(
         }
         _ => None,
     };
+    // A submission is about its take (found by it when the take is deleted).
+    let about = match &payload {
+        Payload::PracticeSubmission(p) => Some(p.media_id.clone()),
+        _ => None,
+    };
     let payload = payload.to_value();
     let model = learning_record::Model {
         id: record.id.clone(),
@@ -348,6 +374,7 @@ fn check(
         // Whether an assessment's answers count is decided when they are stored.
         counted: true,
         attempt_id,
+        about,
     };
     Ok(Row { model, assessment })
 }

@@ -31,6 +31,9 @@ pub mod verbs {
     pub const PASSED: &str = "http://adlnet.gov/expapi/verbs/passed";
     pub const FAILED: &str = "http://adlnet.gov/expapi/verbs/failed";
     pub const RATED: &str = "http://id.tincanapi.com/verb/rated";
+    pub const SCORED: &str = "http://adlnet.gov/expapi/verbs/scored";
+    /// Activity Streams' "submit", as the xAPI registry lists it.
+    pub const SUBMITTED: &str = "http://activitystrea.ms/schema/1.0/submit";
 }
 
 /// What a statement says about its learner and module, besides the record.
@@ -73,6 +76,41 @@ pub fn statement(record: &learning_record::Model, cx: &StatementContext) -> Valu
             }
             (verbs::RATED, "rated", result)
         }
+        "practice_review" => {
+            let score = record.score.unwrap_or(0);
+            // Passed or failed once a review decides; until then (more peers to review)
+            // a score.
+            let (verb, name) = match record.passed {
+                Some(true) => (verbs::PASSED, "passed"),
+                Some(false) => (verbs::FAILED, "failed"),
+                None => (verbs::SCORED, "scored"),
+            };
+            let mut result = json!({
+                "score": {"scaled": f64::from(score) / 100.0, "raw": score, "min": 0, "max": 100},
+                "extensions": {
+                    format!("{base}/xapi/extensions/submission"): record.about,
+                    format!("{base}/xapi/extensions/reviewer"): record.payload.get("reviewer_id").cloned().unwrap_or(Value::Null),
+                    format!("{base}/xapi/extensions/reviewer-role"): record.payload.get("as").cloned().unwrap_or(Value::Null),
+                },
+            });
+            if let Some(passed) = record.passed {
+                result["success"] = json!(passed);
+                result["completion"] = json!(passed);
+            }
+            (verb, name, result)
+        }
+        "practice_submission" => {
+            let mut result = json!({
+                "completion": false,
+                "extensions": {
+                    format!("{base}/xapi/extensions/take"): record.payload.get("media_id").cloned().unwrap_or(Value::Null),
+                },
+            });
+            if let Some(seconds) = record.payload.get("seconds").and_then(Value::as_u64) {
+                result["duration"] = json!(format!("PT{seconds}S"));
+            }
+            (verbs::SUBMITTED, "submitted", result)
+        }
         _ => {
             let mut result = json!({"completion": true});
             if let Some(seconds) = record.payload.get("seconds_spent").and_then(Value::as_u64) {
@@ -89,6 +127,7 @@ pub fn statement(record: &learning_record::Model, cx: &StatementContext) -> Valu
         let activity_type = match kind {
             "quiz" => "http://adlnet.gov/expapi/activities/assessment",
             "video" => "https://w3id.org/xapi/video/activity-type/video",
+            "practice" => "http://adlnet.gov/expapi/activities/performance",
             _ => "http://adlnet.gov/expapi/activities/module",
         };
         object["definition"] = json!({"name": {"und": title}, "type": activity_type});

@@ -244,6 +244,7 @@ fn rebuild_recomputes_progress_from_the_records() {
             fingerprint: "f".into(),
             counted: true,
             attempt_id: None,
+            about: None,
         }
         .into_active_model()
         .reset_all()

@@ -27,5 +27,6 @@ mod sync_crash;
 mod sync_faults;
 mod sync_history;
 mod trust;
+mod uploads;
 mod wire;
 mod xapi;

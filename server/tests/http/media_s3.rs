@@ -24,15 +24,21 @@ fn connection(endpoint: &str) -> AmazonS3Builder {
 }
 
 /// The app with its media in the test bucket, under a prefix of its own.
-fn on_s3(app: &TestApp) -> (TestApp, String) {
+pub fn on_s3(app: &TestApp) -> (TestApp, String) {
     let prefix = format!("run-{}", uuid::Uuid::new_v4().simple());
+    (on_s3_at(app, &prefix), prefix)
+}
+
+/// The app with its media in the test bucket under `prefix` (another server of the same
+/// organisation, say).
+pub fn on_s3_at(app: &TestApp, prefix: &str) -> TestApp {
     let url = format!("s3://{BUCKET}/{prefix}");
     let store = MediaStore::s3(connection(&s3_endpoint()), &url, &app.state.config.media, &app.state.config.data_dir)
         .expect("opening the S3 store");
-    (app.with_media(store), prefix)
+    app.with_media(store)
 }
 
-async fn keys_under(prefix: &str) -> Vec<String> {
+pub async fn keys_under(prefix: &str) -> Vec<String> {
     let bucket = connection(&s3_endpoint()).with_bucket_name(BUCKET).build().unwrap();
     let mut keys: Vec<String> = bucket
         .list(Some(&Path::from(prefix)))

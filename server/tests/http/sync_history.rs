@@ -72,6 +72,7 @@ async fn history(app: &TestApp, learner: &Session, tips: [i64; 2], count: usize)
                 fingerprint: "0".repeat(64),
                 counted: true,
                 attempt_id: None,
+                about: None,
             }
         })
         .collect();

@@ -34,6 +34,8 @@ pub struct Model {
     pub counted: bool,
     /// The assessment attempt a quiz attempt answers.
     pub attempt_id: Option<String>,
+    /// The record this one is about: a review's submission.
+    pub about: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,8 @@ pub mod rendition;
 pub mod session;
 pub mod sync_device;
 pub mod sync_rate;
+pub mod take;
 pub mod team;
 pub mod team_manager;
+pub mod upload;
 pub mod user;

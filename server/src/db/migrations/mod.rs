@@ -13,6 +13,7 @@ mod m20261201_000007_journeys;
 mod m20261202_000008_evidence;
 mod m20261202_000009_jobs;
 mod m20261202_000010_renditions;
+mod m20261203_000011_practice;
 
 /// The list of every migration Primer has.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_evidence::Migration),
             Box::new(m20261202_000009_jobs::Migration),
             Box::new(m20261202_000010_renditions::Migration),
+            Box::new(m20261203_000011_practice::Migration),
         ]
     }
 }

@@ -189,7 +189,15 @@ impl TestApp {
     }
 
     pub fn request(&self, method: Method, path: &str) -> Call<'_> {
-        Call { app: self, method, path: path.to_string(), headers: Vec::new(), body: Vec::new(), peer: None }
+        Call {
+            app: self,
+            method,
+            path: path.to_string(),
+            headers: Vec::new(),
+            body: Vec::new(),
+            stream: None,
+            peer: None,
+        }
     }
 
     pub fn get(&self, path: &str) -> Call<'_> {
@@ -264,6 +272,8 @@ pub struct Call<'a> {
     path: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    /// A body that arrives in pieces (and may break off), instead of `body`.
+    stream: Option<Body>,
     peer: Option<IpAddr>,
 }
 
@@ -281,6 +291,12 @@ impl Call<'_> {
     /// A body as it is, with whatever content type the test sets.
     pub fn raw(mut self, body: Vec<u8>) -> Self {
         self.body = body;
+        self
+    }
+
+    /// A body that arrives as it comes (a client's upload, cut off or not).
+    pub fn streamed(mut self, body: Body) -> Self {
+        self.stream = Some(body);
         self
     }
 
@@ -317,7 +333,7 @@ impl Call<'_> {
         if let Some(ip) = self.peer {
             builder = builder.extension(ConnectInfo(SocketAddr::new(ip, 40000)));
         }
-        let request = builder.body(Body::from(self.body)).unwrap();
+        let request = builder.body(self.stream.unwrap_or_else(|| Body::from(self.body))).unwrap();
         let response = self.app.router.clone().oneshot(request).await.expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();

@@ -1,0 +1,307 @@
+//! Takes: the recordings people make of practice modules. A take is media like any other
+//! (content-addressed, with renditions for phones), but it is its person's: only they,
+//! admins, managers of their team and, when the module asks teammates to review, their
+//! teammates may fetch it. Authors may not: they see modules, not people's rehearsals.
+
+use app::api::{ModuleContent, Reviewers, Role, User};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+
+use crate::{
+    db::{
+        self,
+        entities::{media, module, module_version, rendition, take, upload, user},
+    },
+    error::ApiError,
+    media::human_bytes,
+};
+
+/// How much longer than the module's longest take a take may be, by the file's own
+/// measure (a recorder stops at the limit; a container's length runs a little over).
+pub const SLACK_SECONDS: u32 = 2;
+
+/// A take as a practice submission is checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Known {
+    pub module_id: i64,
+    /// Its length by the server's probe of the file, rounded.
+    pub seconds: u32,
+}
+
+/// Which of these media ids are `user_id`'s takes (two queries, whatever the number).
+pub async fn known(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    media_ids: &[String],
+) -> Result<std::collections::HashMap<String, Known>, ApiError> {
+    if media_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let takes = take::Entity::find()
+        .filter(take::Column::UserId.eq(user_id))
+        .filter(take::Column::MediaSha256.is_in(media_ids.to_vec()))
+        .all(db)
+        .await?;
+    let ids: Vec<String> = takes.iter().map(|t| t.media_sha256.clone()).collect();
+    let lengths: std::collections::HashMap<String, Option<f64>> =
+        crate::media::find_many(db, &ids).await?.into_iter().map(|m| (m.sha256, m.duration_s)).collect();
+    Ok(takes
+        .into_iter()
+        .filter_map(|t| {
+            // A take without a length (not a probed video) can't be checked: left out.
+            let seconds = lengths.get(&t.media_sha256).copied().flatten()?;
+            Some((t.media_sha256, Known { module_id: t.module_id, seconds: seconds.round().max(0.0) as u32 }))
+        })
+        .collect())
+}
+
+/// Notes that `media` is `user_id`'s take of `module_id` (the same bytes again: once).
+pub async fn record(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    module_id: i64,
+    media: &media::Model,
+) -> Result<(), ApiError> {
+    let row = take::ActiveModel {
+        user_id: Set(user_id),
+        media_sha256: Set(media.sha256.clone()),
+        module_id: Set(module_id),
+        bytes: Set(media.bytes),
+        created_at: Set(db::now()),
+    };
+    take::Entity::insert(row)
+        .on_conflict_do_nothing_on([take::Column::UserId, take::Column::MediaSha256])
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// What a person's takes take up: the takes stored, and the uploads still coming in at
+/// their whole size.
+pub async fn used(db: &impl ConnectionTrait, user_id: i64) -> Result<u64, ApiError> {
+    // Summed here rather than by SUM(), whose type differs by database (PostgreSQL's is
+    // NUMERIC); a person has a few hundred takes at most.
+    let takes: Vec<i64> = take::Entity::find()
+        .select_only()
+        .column(take::Column::Bytes)
+        .filter(take::Column::UserId.eq(user_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let uploading: Vec<i64> = upload::Entity::find()
+        .select_only()
+        .column(upload::Column::Length)
+        .filter(upload::Column::UserId.eq(user_id))
+        .filter(upload::Column::MediaSha256.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(takes.iter().chain(&uploading).map(|&b| b.max(0) as u64).sum())
+}
+
+/// Refuses a new take of `bytes` that would pass the person's quota.
+pub async fn check_quota(db: &impl ConnectionTrait, user_id: i64, bytes: u64, quota: u64) -> Result<(), ApiError> {
+    let used = used(db, user_id).await?;
+    if used.saturating_add(bytes) > quota {
+        return Err(ApiError::QuotaExceeded(format!(
+            "Your takes already use {} of the {} you have, and this one ({}) doesn't fit. Delete takes you no longer need, or ask your administrator for more room.",
+            human_bytes(used),
+            human_bytes(quota),
+            human_bytes(bytes)
+        )));
+    }
+    Ok(())
+}
+
+/// Whose take a file is, if it is one: the take itself, one of its renditions, or the
+/// poster frame of either. Answers the take's rows (the same bytes may be two people's).
+pub async fn owners_of(db: &impl ConnectionTrait, sha256: &str) -> Result<Vec<take::Model>, ApiError> {
+    // The file itself, the video a rendition was made from, and the videos whose poster it is.
+    let mut candidates = vec![sha256.to_string()];
+    let sources: Vec<String> = rendition::Entity::find()
+        .select_only()
+        .column(rendition::Column::SourceSha256)
+        .filter(rendition::Column::MediaSha256.eq(sha256))
+        .into_tuple()
+        .all(db)
+        .await?;
+    candidates.extend(sources);
+    let postered: Vec<String> = media::Entity::find()
+        .select_only()
+        .column(media::Column::Sha256)
+        .filter(media::Column::PosterSha256.eq(sha256))
+        .into_tuple()
+        .all(db)
+        .await?;
+    if !postered.is_empty() {
+        // A rendition's poster: the rendition's source too.
+        let sources: Vec<String> = rendition::Entity::find()
+            .select_only()
+            .column(rendition::Column::SourceSha256)
+            .filter(rendition::Column::MediaSha256.is_in(postered.clone()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        candidates.extend(postered);
+        candidates.extend(sources);
+    }
+    Ok(take::Entity::find().filter(take::Column::MediaSha256.is_in(candidates)).all(db).await?)
+}
+
+/// Whether `viewer` may see a take: its person, admins, managers of the person's team,
+/// and the person's teammates when the module asks peers to review.
+pub async fn may_see(db: &impl ConnectionTrait, viewer: &User, take: &take::Model) -> Result<bool, ApiError> {
+    if viewer.id == take.user_id || viewer.role == Role::Admin {
+        return Ok(true);
+    }
+    let Some(owner) = user::Entity::find_by_id(take.user_id).one(db).await? else { return Ok(false) };
+    let Some(team) = owner.team_id else { return Ok(false) };
+    if viewer.role == Role::Manager && viewer.manages.iter().any(|t| t.id == team) {
+        return Ok(true);
+    }
+    if viewer.team_id != Some(team) {
+        return Ok(false);
+    }
+    Ok(matches!(reviewers_of(db, take.module_id).await?, Some(Reviewers::Peers | Reviewers::Both)))
+}
+
+/// Who reviews a practice module's takes, by its latest published version (`None`: not
+/// a published practice module).
+async fn reviewers_of(db: &impl ConnectionTrait, module_id: i64) -> Result<Option<Reviewers>, ApiError> {
+    let Some(m) = module::Entity::find_by_id(module_id).one(db).await? else { return Ok(None) };
+    let Some(version) = m.published_version else { return Ok(None) };
+    let Some(v) = module_version::Entity::find_by_id((module_id, version)).one(db).await? else { return Ok(None) };
+    Ok(match v.content()? {
+        ModuleContent::Practice { reviewers, .. } => Some(reviewers),
+        _ => None,
+    })
+}
+
+/// Deletes one of the signed-in person's takes that no review has scored yet (and its
+/// file, when nothing else uses it). Its submissions stay in their history but no longer
+/// wait for review. Roles: its person.
+#[utoipa::path(
+    delete, path = "/api/v1/me/takes/{id}", tag = "practice",
+    params(("id" = String, Path, description = "The take's media id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "`not_found`: no take of this person's", body = app::api::ErrorBody),
+        (status = 409, description = "`already_reviewed`: a reviewed take stays with its feedback", body = app::api::ErrorBody),
+    ),
+    security(("primer_session" = []))
+)]
+pub async fn delete_take(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    auth: crate::auth::Auth<crate::auth::AnyRole>,
+    crate::error::Path(media_id): crate::error::Path<String>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    delete(&state.db, &state.media, auth.user().id, &media_id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Deletes `user_id`'s take `media_id` if no review has scored it (a reviewed take stays
+/// with its feedback), and then its file, renditions and posters when nothing else uses
+/// them (another person's take of the same bytes, a module). The rows go in one
+/// transaction; the bytes after it, so nothing refers to bytes that are gone.
+pub async fn delete(
+    db: &sea_orm::DatabaseConnection,
+    store: &crate::media::MediaStore,
+    user_id: i64,
+    media_id: &str,
+) -> Result<(), ApiError> {
+    use crate::db::entities::learning_record;
+    if media_id.len() != 64 || !media_id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return Err(ApiError::not_found("Take"));
+    }
+    let txn = db::begin_write(db).await?;
+    let deleted = take::Entity::delete_many()
+        .filter(take::Column::UserId.eq(user_id))
+        .filter(take::Column::MediaSha256.eq(media_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if deleted == 0 {
+        return Err(ApiError::not_found("Take"));
+    }
+    // Its submissions (a submission is `about` its take), and whether any was reviewed.
+    let submissions: Vec<String> = learning_record::Entity::find()
+        .select_only()
+        .column(learning_record::Column::Id)
+        .filter(learning_record::Column::UserId.eq(user_id))
+        .filter(learning_record::Column::Kind.eq(app::api::RecordKind::PracticeSubmission.as_str()))
+        .filter(learning_record::Column::About.eq(media_id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    if !submissions.is_empty() {
+        let reviewed = learning_record::Entity::find()
+            .filter(learning_record::Column::Kind.eq(app::api::RecordKind::PracticeReview.as_str()))
+            .filter(learning_record::Column::About.is_in(submissions))
+            .one(&txn)
+            .await?;
+        if reviewed.is_some() {
+            return Err(ApiError::AlreadyReviewed);
+        }
+    }
+    let mut gone = Vec::new();
+    let used_elsewhere = take::Entity::find().filter(take::Column::MediaSha256.eq(media_id)).one(&txn).await?.is_some()
+        || in_content(&txn, media_id).await?;
+    if !used_elsewhere {
+        gone = drop_media(&txn, media_id).await?;
+    }
+    txn.commit().await?;
+    for sha in &gone {
+        if let Err(e) = store.delete(sha).await {
+            // Unreferenced bytes are only space; the rows are what count.
+            tracing::warn!(error = %e, sha256 = %sha, "could not delete a take's file from the store");
+        }
+    }
+    Ok(())
+}
+
+/// Whether a module's draft or a published version names this file.
+async fn in_content(db: &impl ConnectionTrait, sha256: &str) -> Result<bool, ApiError> {
+    use sea_orm::sea_query::Expr;
+    // Written into the SQL, so only ever a hash (checked by the caller; again here).
+    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(true);
+    }
+    let in_version = module_version::Entity::find()
+        .filter(Expr::cust(format!("CAST(media AS TEXT) LIKE '%{sha256}%'")))
+        .one(db)
+        .await?
+        .is_some();
+    let in_draft = module::Entity::find()
+        .filter(Expr::cust(format!("CAST(content AS TEXT) LIKE '%{sha256}%'")))
+        .one(db)
+        .await?
+        .is_some();
+    Ok(in_version || in_draft)
+}
+
+/// Deletes a video's rows (its renditions, their posters and its own poster unless
+/// another file shares them) and answers the files to delete from the store.
+async fn drop_media(db: &impl ConnectionTrait, sha256: &str) -> Result<Vec<String>, ApiError> {
+    let renditions: Vec<String> = rendition::Entity::find()
+        .select_only()
+        .column(rendition::Column::MediaSha256)
+        .filter(rendition::Column::SourceSha256.eq(sha256))
+        .into_tuple()
+        .all(db)
+        .await?;
+    rendition::Entity::delete_many().filter(rendition::Column::SourceSha256.eq(sha256)).exec(db).await?;
+    let mut files: Vec<String> = renditions.clone();
+    files.push(sha256.to_string());
+    let posters: Vec<String> =
+        crate::media::find_many(db, &files).await?.into_iter().filter_map(|m| m.poster_sha256).collect();
+    media::Entity::delete_many().filter(media::Column::Sha256.is_in(files.clone())).exec(db).await?;
+    for poster in posters {
+        // The same frame may be another video's poster too (content-addressed).
+        let shared =
+            media::Entity::find().filter(media::Column::PosterSha256.eq(poster.clone())).one(db).await?.is_some();
+        if !shared && !files.contains(&poster) {
+            media::Entity::delete_many().filter(media::Column::Sha256.eq(poster.clone())).exec(db).await?;
+            files.push(poster);
+        }
+    }
+    Ok(files)
+}
