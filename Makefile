@@ -35,7 +35,7 @@ help:
 	@echo "make test   every test: unit, HTTP (SQLite + PostgreSQL), end2end (Chromium)"
 	@echo "make build  the release binary (target/release/primer) and site (target/site)"
 	@echo "make lint   rustfmt --check and clippy"
-	@echo "make bench  media serving against nginx, upload memory, the app's bytes, Lighthouse, offline start, sync, reports, a sign-in burst"
+	@echo "make bench  media serving against nginx, upload memory, the app's bytes, Lighthouse, offline start, sync, reports, a sign-in burst, a take over a flaky link"
 	@echo "            (one part: make bench BENCH=app)"
 
 run: build

@@ -4,10 +4,10 @@
 # writes them to target/bench/<part>.txt; nothing here passes or fails on timing.
 #
 #   make bench               every part
-#   make bench BENCH=app     one or more parts by name: media video app sync reports login
+#   make bench BENCH=app     one or more parts by name: media video app sync reports login takes
 set -euo pipefail
 cd "$(dirname "$0")/.."
-read -r -a parts <<<"${BENCH:-media video app sync reports login}"
+read -r -a parts <<<"${BENCH:-media video app sync reports login takes}"
 for part in "${parts[@]}"; do
   [[ -x "scripts/bench/$part.sh" ]] || { echo "no benchmark called $part (scripts/bench/)" >&2; exit 1; }
   "scripts/bench/$part.sh"

@@ -345,41 +345,80 @@ pub async fn find_many(db: &impl ConnectionTrait, ids: &[String]) -> Result<Vec<
 }
 
 /// Upload a video, image or captions file (multipart, field `file`). The type is read
-/// from the bytes. The same bytes again answer 200 with the stored record.
-/// Roles: author, admin.
+/// from the bytes. The same bytes again answer 200 with the stored record. A practice
+/// take, whole: a `module` field (the practice module's id) before `file`; it must be a
+/// video of a practice module the person may open, within their quota (resumable
+/// uploads are `/api/v1/uploads`). Roles: author, admin; anyone for a take.
 #[utoipa::path(
     post, path = "/api/v1/media", tag = "media",
-    request_body(content_type = "multipart/form-data", description = "A `file` field with the file"),
+    request_body(content_type = "multipart/form-data", description = "A `file` field with the file (after a `module` field, for a take)"),
     responses(
         (status = 201, description = "Stored", body = Media),
         (status = 200, description = "These bytes were stored before", body = Media),
         (status = 400, description = "`malformed_request`: no `file` field, or the upload was cut off", body = ErrorBody),
-        (status = 413, description = "`too_large`: over the limit for its type", body = ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an author or admin, and not a take", body = ErrorBody),
+        (status = 404, description = "`not_found`: a take of no practice module this person may open", body = ErrorBody),
+        (status = 413, description = "`too_large` (over the limit for its type) or `quota_exceeded` (a take)", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type` (a take must be a video)", body = ErrorBody),
         (status = 422, description = "`empty_upload` or `invalid_media` (damaged or incomplete)", body = ErrorBody),
     ),
     security(("primer_session" = []))
 )]
 async fn upload(
     State(state): State<AppState>,
-    auth: Auth<Authors>,
+    auth: Auth<AnyRole>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ApiError> {
+    let user = auth.user();
     let mut multipart = multipart.map_err(|_| {
         ApiError::UnsupportedMediaType("Send the file as multipart/form-data, in a field called `file`.".into())
     })?;
+    let mut take_of: Option<i64> = None;
     loop {
-        let field = multipart
+        let mut field = multipart
             .next_field()
             .await
             .map_err(|e| ApiError::Malformed(format!("The upload was cut off or malformed ({e}).")))?
             .ok_or_else(|| ApiError::Malformed("Send the file in a field called `file`.".into()))?;
-        if field.name() != Some("file") {
-            continue;
+        match field.name() {
+            Some("module") => {
+                let mut raw = Vec::new();
+                while let Some(chunk) = field.next_chunk().await? {
+                    raw.extend_from_slice(&chunk);
+                    if raw.len() > 32 {
+                        return Err(ApiError::not_found("Practice module"));
+                    }
+                }
+                let raw = String::from_utf8(raw).map_err(|_| ApiError::not_found("Practice module"))?;
+                take_of = Some(crate::practice::takes::practice_module(&state.db, user, &raw).await?);
+                continue;
+            }
+            Some("file") => {}
+            _ => continue,
+        }
+        let authors = matches!(user.role, app::api::Role::Author | app::api::Role::Admin);
+        if take_of.is_none() && !authors {
+            return Err(ApiError::Forbidden);
+        }
+        let quota = state.media.limits.takes_per_person;
+        if take_of.is_some() {
+            // Full already: refused before any byte is read.
+            crate::practice::takes::check_quota(&state.db, user.id, 1, quota).await?;
         }
         let name = field.file_name().map(str::to_owned);
         let received = receive(&state.media, field).await?;
-        let (model, stored) = accept(&state.db, &state.media, received, name, Some(auth.user().id)).await?;
+        if let Some(module_id) = take_of {
+            if received.sniffed.kind != MediaKind::Video {
+                return Err(ApiError::UnsupportedMediaType("A take must be a video (MP4, WebM or QuickTime).".into()));
+            }
+            crate::practice::takes::check_quota(&state.db, user.id, received.bytes, quota).await?;
+            let (model, stored) = accept(&state.db, &state.media, received, name, Some(user.id)).await?;
+            crate::practice::takes::record(&state.db, user.id, module_id, &model).await?;
+            state.jobs.wake();
+            let status = if stored == Stored::Created { StatusCode::CREATED } else { StatusCode::OK };
+            return Ok((status, axum::Json(to_api(&state.db, model).await?)).into_response());
+        }
+        let (model, stored) = accept(&state.db, &state.media, received, name, Some(user.id)).await?;
         state.jobs.wake();
         let status = if stored == Stored::Created { StatusCode::CREATED } else { StatusCode::OK };
         return Ok((status, axum::Json(to_api(&state.db, model).await?)).into_response());

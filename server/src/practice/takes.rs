@@ -54,6 +54,18 @@ pub async fn known(
         .collect())
 }
 
+/// The practice module a take is said to be of (its id as sent), if `user` may open it:
+/// anything else is a 404, as if it weren't there.
+pub async fn practice_module(db: &impl ConnectionTrait, user: &User, raw_id: &str) -> Result<i64, ApiError> {
+    let not_found = || ApiError::not_found("Practice module");
+    let id: i64 = raw_id.trim().parse().map_err(|_| not_found())?;
+    let module = crate::modules::catalog::module_for(db, user, id).await.map_err(|_| not_found())?;
+    if module.kind != app::api::ModuleKind::Practice {
+        return Err(not_found());
+    }
+    Ok(id)
+}
+
 /// Notes that `media` is `user_id`'s take of `module_id` (the same bytes again: once).
 pub async fn record(
     db: &impl ConnectionTrait,

@@ -21,7 +21,7 @@ pub mod partial;
 use std::time::{Duration, Instant};
 
 use app::api::{
-    ErrorBody, ModuleKind, Upload,
+    ErrorBody, Upload,
     practice::{TUS_VERSION, UPLOADS_PATH},
 };
 use axum::{
@@ -214,19 +214,11 @@ async fn create(
         )));
     }
     let meta = metadata(&headers)?;
-    let module_id: i64 = meta
+    let module = meta
         .module
         .as_deref()
-        .ok_or_else(|| ApiError::Malformed("Name the practice module in Upload-Metadata (`module`).".into()))?
-        .trim()
-        .parse()
-        .map_err(|_| ApiError::not_found("Practice module"))?;
-    let module = crate::modules::catalog::module_for(&state.db, user, module_id)
-        .await
-        .map_err(|_| ApiError::not_found("Practice module"))?;
-    if module.kind != ModuleKind::Practice {
-        return Err(ApiError::not_found("Practice module"));
-    }
+        .ok_or_else(|| ApiError::Malformed("Name the practice module in Upload-Metadata (`module`).".into()))?;
+    let module_id = takes::practice_module(&state.db, user, module).await?;
     takes::check_quota(&state.db, user.id, length, state.media.limits.takes_per_person).await?;
 
     let id = uuid::Uuid::new_v4().simple().to_string();

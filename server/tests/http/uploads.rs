@@ -450,7 +450,41 @@ async fn takes_are_seen_only_by_their_people(app: TestApp) {
     }
 }
 
+/// A multipart body with a `module` field, then the file.
+fn take_form(module: &str, name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "primer-take-boundary-3c9a";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"module\"\r\n\r\n{module}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A whole take through `POST /api/v1/media` is a take like a resumable one: of a
+/// practice module the person may open, a video, within the quota.
+async fn whole_takes_go_through_post_media_too(app: TestApp) {
+    let (module, learner) = setup(&app).await;
+    let post = |app: &TestApp, module: &str, bytes: &[u8]| {
+        let (content_type, body) = take_form(module, "take <b>1</b>.mp4", bytes);
+        let (app, learner) = (app.clone(), learner.clone());
+        async move {
+            app.post("/api/v1/media").session(&learner).header("content-type", &content_type).raw(body).send().await
+        }
+    };
+    let bytes = fixtures::mp4();
+    let stored: Media = post(&app, &module.to_string(), &bytes).await.assert_status(201).json();
+    assert_stored_once(&app, &learner, module, &bytes, &stored.id).await;
+    post(&app, "999999", &bytes).await.assert_error(404, "not_found");
+    post(&app, &module.to_string(), &fixtures::png()).await.assert_error(415, "unsupported_media_type");
+    let tight = app.reconfigured(|c| c.media.limits.takes_per_person = bytes.len() as u64 + 100);
+    post(&tight, &module.to_string(), &fixtures::webm()).await.assert_error(413, "quota_exceeded");
+    assert_eq!(take::Entity::find().count(app.db()).await.unwrap(), 1, "one take");
+}
+
 db_tests!(
+    whole_takes_go_through_post_media_too,
     cut_uploads_resume_here_and_on_another_server,
     cut_uploads_resume_on_another_server_through_the_bucket,
     uploads_are_checked_and_bound_to_their_person,
