@@ -3,7 +3,8 @@
 # 2 Mbit/s (a phone on a poor connection) and drops every connection every 10 s (a lift,
 # a car park): bytes sent in all against the file's size (the goal is at most 1.1×), and
 # the time to done against the same upload through the same proxy without drops (the
-# baseline, measured in the same run). The client is scripts/bench/tus_flaky.py.
+# baseline, measured in the same run). The client is scripts/bench/tus_flaky.py; the
+# throttled hop has 32 KiB socket buffers, about what a 2 Mbit/s link holds in flight.
 #
 # Uses the release build (`make bench` builds it first); prints numbers and writes them
 # to target/bench/takes.txt, nothing passes or fails on them.

@@ -23,6 +23,10 @@ import time
 import urllib.parse
 
 
+# Socket buffers on the throttled hop (see Proxy.main).
+BUFFER = 32 * 1024
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -82,7 +86,13 @@ class Proxy:
                     w.transport.abort()
 
     async def main(self):
-        server = await asyncio.start_server(self.handle, "127.0.0.1", self.port)
+        # Loopback would buffer megabytes between the phone and the bottleneck, all lost
+        # at each drop; a real link holds about its bandwidth-delay product (2 Mbit/s ×
+        # 100 ms ≈ 25 KB). Small buffers on both ends of the throttled hop model that.
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, BUFFER)
+        listener.bind(("127.0.0.1", self.port))
+        server = await asyncio.start_server(self.handle, sock=listener)
         if self.drop_every > 0:
             asyncio.ensure_future(self.dropper())
         self.ready.set()
@@ -119,6 +129,8 @@ def upload(port, cookie, module, path):
         requests += 1
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         try:
+            conn.connect()
+            conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, BUFFER)
             conn.request(method, url, body=body, headers={**headers, **(extra or {})})
             response = conn.getresponse()
             response.read()
