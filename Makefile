@@ -83,6 +83,8 @@ site: wasm
 	@mkdir -p $(PKG)
 	cat style/*.css > $(PKG)/$(OUTPUT_NAME).css
 	cp -R public/. $(SITE)/
+	@# The browser scripts without their whole-line comments (the phone pays for every byte).
+	for f in public/*.js; do awk -f scripts/strip-comments.awk "$$f" > "$(SITE)/$${f#public/}"; done
 	@# Compressed once, at the highest levels, so phones on a weak signal download the
 	@# smallest bundle; the server sends these files as they are.
 	cd $(PKG) && for f in $(OUTPUT_NAME).js $(OUTPUT_NAME)_bg.wasm $(OUTPUT_NAME)-staff.js $(OUTPUT_NAME)-staff_bg.wasm $(OUTPUT_NAME).css; do \

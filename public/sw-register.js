@@ -25,6 +25,10 @@
     document.body.append(bar);
   }
   window.addEventListener('load', async () => {
+    // Takes wait to upload: practice.js sends them.
+    if (localStorage.getItem('primer.takes_waiting') && !window.PrimerPractice) {
+      document.head.append(Object.assign(document.createElement('script'), { src: '/practice.js' }));
+    }
     try {
       const registration = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
       if (registration.waiting && navigator.serviceWorker.controller) offer(registration.waiting);

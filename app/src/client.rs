@@ -134,6 +134,11 @@ pub async fn preview_assignment(input: AssignmentInput) -> Result<crate::api::As
     transport::send("POST", "/api/v1/assignments/preview", Some(&input)).await
 }
 
+/// Send a review of a submitted take (its reviewers).
+pub async fn send_review(input: &crate::api::ReviewInput) -> Result<crate::api::Review, RequestError> {
+    transport::send("POST", "/api/v1/reviews", Some(input)).await
+}
+
 /// Remove an assignment (authors).
 pub async fn delete_assignment(id: i64) -> Result<(), RequestError> {
     transport::send::<(), _>("DELETE", &format!("/api/v1/assignments/{id}"), None).await

@@ -26,6 +26,7 @@ use leptos_router::{
 use crate::pages::{
     people::PeoplePage,
     person::PersonPage,
+    reviews::ReviewsPage,
     studio::{
         assignments::AssignmentsPage,
         certifications::CertificationsPage,
@@ -65,7 +66,7 @@ pub enum Bundle {
 impl Bundle {
     /// The sections of the site whose pages are the staff's: each path that is one of
     /// these or lies under it.
-    pub const STAFF_SECTIONS: &[&str] = &["/studio", "/team", "/admin"];
+    pub const STAFF_SECTIONS: &[&str] = &["/studio", "/team", "/admin", "/reviews"];
 
     /// The bundle for a page's path (without its query).
     pub fn for_path(path: &str) -> Bundle {
@@ -233,6 +234,7 @@ fn StaffRoutes() -> AnyNestedRoute {
     #[cfg(feature = "staff")]
     let routes = view! {
         <Route path=path!("team") view=TeamPage/>
+        <Route path=path!("reviews") view=ReviewsPage/>
         <Route path=path!("team/people/:id") view=PersonPage/>
         <Route path=path!("admin/people") view=PeoplePage/>
         <Route path=path!("admin/teams") view=TeamsPage/>
@@ -277,7 +279,7 @@ mod tests {
 
     #[test]
     fn staff_sections_and_only_they_load_the_staffs_bundle() {
-        for path in ["/studio", "/studio/modules/3", "/team", "/team/people/7", "/admin/people", "/admin"] {
+        for path in ["/studio", "/studio/modules/3", "/team", "/team/people/7", "/admin/people", "/admin", "/reviews"] {
             assert_eq!(Bundle::for_path(path), Bundle::Staff, "{path}");
         }
         for path in ["/", "/library", "/modules/3", "/teams-of-the-year", "/studios", "/administer", "/login"] {

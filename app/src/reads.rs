@@ -105,6 +105,9 @@ reads! {
     });
     /// The signed-in person's streak and who on their team recently got certified.
     Recognition -> api::Recognition = |_r| Some("/api/v1/me/recognition".into());
+    /// Takes waiting for the signed-in person's review (managers; teammates when a module
+    /// asks peers).
+    Reviews -> Vec<api::WaitingReview> = |_r| Some("/api/v1/reviews".into());
     /// Whom a one-time password link is for, or `None` if it is not usable. Only a server
     /// render answers it: the token is a secret, kept out of API paths (and their logs).
     ResetLink { token: String } -> Option<api::ResetLinkOwner> = |_r| None;

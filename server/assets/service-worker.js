@@ -15,6 +15,12 @@ const PRECACHE = __PRIMER_PRECACHE__;
  * each new build's cache by the install where an older build had it.
  */
 const STAFF = __PRIMER_STAFF__;
+/**
+ * The practice screens' script (recording and uploading takes, their reviews): not
+ * precached either, kept the same way the first time a page loads it, so a take can be
+ * recorded offline on a phone that opened a practice module before.
+ */
+const PRACTICE = __PRIMER_PRACTICE__;
 const SHELL = `primer-shell-${BUILD}`;
 /** Pages people have opened (network first), so they start offline. */
 const PAGES = 'primer-pages';
@@ -38,16 +44,18 @@ self.addEventListener('install', (event) => {
     (async () => {
       const cache = await caches.open(SHELL);
       await cache.addAll(PRECACHE);
-      // Best effort: a staff page fetches (and keeps) it anyway when it is missing.
-      if (STAFF.length && (await hadStaffBundle())) await cache.addAll(STAFF).catch(() => {});
+      // Best effort: a page that loads them fetches (and keeps) them anyway when missing.
+      for (const files of [STAFF, PRACTICE]) {
+        if (files.length && (await hadBefore(files[0]))) await cache.addAll(files).catch(() => {});
+      }
     })(),
   );
 });
 
-/** Whether an older build's shell cache holds the staff's bundle (this phone is staff's). */
-async function hadStaffBundle() {
+/** Whether an older build's shell cache holds `path` (the staff's bundle: this phone is staff's). */
+async function hadBefore(path) {
   for (const name of await caches.keys()) {
-    if (name.startsWith('primer-shell-') && name !== SHELL && (await (await caches.open(name)).match(STAFF[0]))) return true;
+    if (name.startsWith('primer-shell-') && name !== SHELL && (await (await caches.open(name)).match(path))) return true;
   }
   return false;
 }
@@ -77,8 +85,8 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(media(request));
   } else if (PRECACHE.includes(url.pathname)) {
     event.respondWith(shellFile(request, url));
-  } else if (STAFF.includes(url.pathname)) {
-    event.respondWith(staffFile(request, url));
+  } else if (STAFF.includes(url.pathname) || PRACTICE.includes(url.pathname)) {
+    event.respondWith(keptFile(request, url));
   } else if (request.mode === 'navigate') {
     event.respondWith(page(request, event));
   } else if (url.pathname.startsWith('/api/')) {
@@ -92,8 +100,8 @@ async function shellFile(request, url) {
   return cached || fetch(request);
 }
 
-/** The staff's bundle: from this build's cache, else the network, kept for next time. */
-async function staffFile(request, url) {
+/** The staff's bundle, practice.js: from this build's cache, else the network, kept for next time. */
+async function keptFile(request, url) {
   const cache = await caches.open(SHELL);
   const cached = await cache.match(url.pathname);
   if (cached) return cached;
@@ -157,7 +165,7 @@ async function page(request, event) {
 }
 
 /** The signed-in person's own data, kept as last seen so screens open offline. */
-const PERSONAL_DATA = ['/api/v1/me', '/api/v1/catalog', '/api/v1/progress'];
+const PERSONAL_DATA = ['/api/v1/me', '/api/v1/catalog', '/api/v1/progress', '/api/v1/me/practice'];
 const DATA = 'primer-data';
 
 /**

@@ -41,10 +41,15 @@ pub const PRECACHE: &[&str] = &[
 /// a learner's phone never downloads it and a manager's starts Studio or Team offline.
 pub const STAFF: &[&str] = &["/pkg/primer-staff.js", "/pkg/primer-staff_bg.wasm"];
 
+/// The practice screens' script (public/practice.js): kept by the worker like the staff's
+/// bundle, the first time a page loads it, so only phones that open practice modules
+/// download it, and they can record a take offline afterwards.
+pub const PRACTICE: &[&str] = &["/practice.js"];
+
 /// The service worker for one build of the site.
 #[derive(Debug, Clone)]
 pub struct ServiceWorker {
-    /// A hash of the precached files and the staff's bundle: changes whenever any of them
+    /// A hash of the precached files, the staff's bundle and practice.js: changes whenever any of them
     /// does.
     pub build: String,
     pub script: String,
@@ -67,11 +72,13 @@ impl ServiceWorker {
         };
         let precache = present(PRECACHE);
         let staff = present(STAFF);
+        let practice = present(PRACTICE);
         let build = hex::encode(&hash.finalize()[..6]);
         let script = TEMPLATE
             .replace("__PRIMER_BUILD__", &build)
             .replace("__PRIMER_PRECACHE__", &precache)
-            .replace("__PRIMER_STAFF__", &staff);
+            .replace("__PRIMER_STAFF__", &staff)
+            .replace("__PRIMER_PRACTICE__", &practice);
         ServiceWorker { build, script }
     }
 }
@@ -135,5 +142,12 @@ mod tests {
         assert!(third.script.contains(r#"const PRECACHE = ["/pkg/primer.js","/offline.html"];"#), "{}", third.script);
         assert!(third.script.contains(r#"const STAFF = ["/pkg/primer-staff.js"];"#), "{}", third.script);
         assert_ne!(third.build, second.build);
+
+        // So is the practice script.
+        assert!(third.script.contains("const PRACTICE = [];"), "{}", third.script);
+        std::fs::write(site.path().join("practice.js"), "practice").unwrap();
+        let fourth = ServiceWorker::for_site(site.path());
+        assert!(fourth.script.contains(r#"const PRACTICE = ["/practice.js"];"#), "{}", fourth.script);
+        assert_ne!(fourth.build, third.build);
     }
 }

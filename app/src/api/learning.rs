@@ -355,6 +355,9 @@ pub enum Effect {
     /// (the phone has no answer key), so until it syncs it is one more attempt.
     QuizSubmitted,
     Rated(u8),
+    /// A take sent for review (practice.js writes it): activity, and nothing else until a
+    /// review passes it.
+    Submitted,
 }
 
 /// Where a learner stands on one module.
@@ -452,6 +455,7 @@ impl Progress {
                 p.attempts += 1;
                 false
             }
+            Effect::Submitted => false,
             Effect::Rated(rating) => {
                 // The latest rating counts, whatever order records arrive in (two at the
                 // very same moment: the higher, so the order never matters).

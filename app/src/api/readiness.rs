@@ -602,6 +602,40 @@ pub struct ModuleInsights {
     pub attempts: u32,
     /// Per question of the published version (quizzes).
     pub questions: Vec<QuestionInsight>,
+    /// A practice module's takes and how reviewers judged them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub practice: Option<PracticeInsight>,
+}
+
+/// A practice module's submitted takes, as reviewers judged them (every version's, by the
+/// people in the report's scope).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PracticeInsight {
+    /// Takes submitted (a new take is a new submission).
+    pub submissions: u32,
+    /// Submissions with at least one review.
+    pub reviewed: u32,
+    /// Submissions a review decided, and those of them that passed.
+    pub decided: u32,
+    pub passed: u32,
+    /// `passed` of `decided`, in percent.
+    pub pass_rate: Option<f64>,
+    /// The published rubric's scale (4 or 5).
+    pub scale_max: u8,
+    /// Per criterion of the published rubric, the scores reviewers gave it.
+    pub criteria: Vec<CriterionInsight>,
+}
+
+/// One rubric criterion across reviews.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CriterionInsight {
+    pub name: String,
+    /// Reviews that scored it.
+    pub reviews: u32,
+    /// Their mean score, to one decimal.
+    pub average: Option<f64>,
 }
 
 /// `PUT /api/v1/me/preferences`.

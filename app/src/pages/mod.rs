@@ -14,6 +14,8 @@ pub mod person;
 pub mod recognition;
 pub mod reset;
 #[cfg(feature = "staff")]
+pub mod reviews;
+#[cfg(feature = "staff")]
 pub mod studio;
 #[cfg(feature = "staff")]
 pub mod team;

@@ -137,9 +137,29 @@ fn Team(me: Me, report: Resource<Result<PeopleReport, RequestError>>, filters: S
         format!("The people in {}.", me.user.manages.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", "))
     };
     let today = me.today;
+    let reviews = Resource::new(|| (), |_| client::sendable(reads::read(reads::Reviews)));
     view! {
         <h1>"Your people"</h1>
         <p class="muted">{scope}</p>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                // Takes waiting for this manager's review, and how long the oldest has.
+                let waiting = reviews.await.unwrap_or_default();
+                let oldest = waiting.iter().map(|w| w.submitted_at).min()?;
+                let count = waiting.len();
+                let text = format!(
+                    "{count} take{} waiting for your review · the oldest sent {}",
+                    if count == 1 { "" } else { "s" },
+                    crate::device::ago(oldest, crate::device::now()),
+                );
+                Some(view! {
+                    <p class="card line" data-testid="reviews-waiting">
+                        <span>{text}</span>
+                        <a class="button" href="/reviews">"Review"</a>
+                    </p>
+                })
+            })}
+        </Suspense>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match report.await {

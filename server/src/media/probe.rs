@@ -55,6 +55,31 @@ async fn run(command: &mut Command) -> Result<std::process::Output, ApiError> {
         .map_err(|e| ApiError::Internal(format!("media tool failed: {e}")))
 }
 
+/// Where a file's last packet ends, in seconds (`None`: it has no timed packets).
+async fn last_packet_end(path: &Path) -> Result<Option<f64>, ApiError> {
+    let output = run(Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", "packet=pts_time,duration_time", "-of", "csv=p=0"])
+        .arg(path))
+    .await?;
+    if !output.status.success() {
+        return Err(unreadable_video());
+    }
+    Ok(packets_end(&String::from_utf8_lossy(&output.stdout)))
+}
+
+/// The latest `pts + duration` of ffprobe's `pts_time,duration_time` lines.
+fn packets_end(csv: &str) -> Option<f64> {
+    csv.lines()
+        .filter_map(|line| {
+            let mut fields = line.split(',');
+            let pts = fields.next()?.trim().parse::<f64>().ok()?;
+            let duration = fields.next().and_then(|d| d.trim().parse::<f64>().ok()).unwrap_or(0.0);
+            Some(pts + duration)
+        })
+        .filter(|end| end.is_finite() && *end > 0.0)
+        .reduce(f64::max)
+}
+
 /// Reads a video's duration and frame size, and checks that its frames decode (a file
 /// cut short fails here even though its header looks right).
 pub async fn video(path: &Path) -> Result<VideoInfo, ApiError> {
@@ -78,13 +103,14 @@ pub async fn video(path: &Path) -> Result<VideoInfo, ApiError> {
         .iter()
         .find(|s| s.codec_type.as_deref() == Some("video"))
         .ok_or_else(|| ApiError::InvalidMedia("This file has no video picture in it.".into()))?;
-    let duration_s = parsed
-        .format
-        .and_then(|f| f.duration)
-        .and_then(|d| d.parse::<f64>().ok())
-        .filter(|d| d.is_finite() && *d > 0.0)
-        .ok_or_else(unreadable_video)?;
     let (Some(width), Some(height)) = (stream.width, stream.height) else { return Err(unreadable_video()) };
+    let header = parsed.format.and_then(|f| f.duration).and_then(|d| d.parse::<f64>().ok());
+    let duration_s = match header.filter(|d| d.is_finite() && *d > 0.0) {
+        Some(d) => d,
+        // A browser's recording (MediaRecorder's WebM) is written as it goes and never
+        // says how long it is: its last packet does.
+        None => last_packet_end(path).await?.ok_or_else(unreadable_video)?,
+    };
     // Read every packet without decoding (fast, disk-bound even for 1 GiB): a file cut
     // short, or with damaged packets, reports errors here even when its header is intact.
     let decoded = run(Command::new("ffmpeg")
@@ -252,4 +278,19 @@ pub async fn source(path: &Path) -> Result<SourceInfo, ApiError> {
         color_transfer: video.color_transfer.clone(),
         has_audio: parsed.streams.iter().any(|s| s.codec_type.as_deref() == Some("audio")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recordings_length_is_where_its_last_packet_ends() {
+        // Packets out of order (B-frames, audio and video interleaved), one without a
+        // duration, and lines ffprobe prints for packets with no time.
+        let csv = "0.000000,0.033000\n0.066000,0.033000\n0.033000,0.033000\n1.980000,0.021000\nN/A,N/A\n1.990000\n";
+        assert!((packets_end(csv).unwrap() - 2.001).abs() < 1e-9, "{:?}", packets_end(csv));
+        assert_eq!(packets_end(""), None);
+        assert_eq!(packets_end("N/A,N/A\n"), None);
+    }
 }

@@ -11,9 +11,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use app::api::{
-    ErrorBody, ModuleContent, RecordKind, Review, ReviewInput, ReviewerRole, Reviewers, Role, Submission, User,
-    WaitingReview, decide, media_url, percent, practice::review_limits as limits, weigh,
+use app::{
+    api::{
+        ErrorBody, ModuleContent, RecordKind, Review, ReviewInput, ReviewerRole, Reviewers, Role, Submission, User,
+        WaitingReview, decide, media_url, percent, practice::review_limits as limits, weigh,
+    },
+    reads,
 };
 use axum::{extract::State, http::StatusCode};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -30,6 +33,7 @@ use crate::{
     },
     error::{ApiError, Json},
     projection,
+    reads::{Gate, Serve, respond},
     state::AppState,
 };
 
@@ -282,24 +286,34 @@ async fn submit(
 )]
 async fn waiting(
     State(state): State<AppState>,
-    auth: Auth<AnyRole>,
-) -> Result<axum::Json<Vec<WaitingReview>>, ApiError> {
-    let viewer = auth.user();
-    let db = &state.db;
+    who: Gate<reads::Reviews>,
+) -> Result<Json<Vec<WaitingReview>>, ApiError> {
+    respond(&state, who, reads::Reviews).await
+}
+
+impl Serve for reads::Reviews {
+    type Access = Auth<AnyRole>;
+    async fn serve(self, state: &AppState, who: Auth<AnyRole>) -> Result<Vec<WaitingReview>, ApiError> {
+        waiting_for(&state.db, who.user()).await
+    }
+}
+
+/// What waits for `viewer`'s review (see `GET /api/v1/reviews`).
+pub async fn waiting_for(db: &impl ConnectionTrait, viewer: &User) -> Result<Vec<WaitingReview>, ApiError> {
     // The people this viewer could review at all: those they manage, their team.
     let mut people = user::Entity::find();
     if viewer.role != Role::Admin {
         let mut teams: Vec<i64> = viewer.manages.iter().map(|t| t.id).collect();
         teams.extend(viewer.team_id);
         if teams.is_empty() {
-            return Ok(axum::Json(Vec::new()));
+            return Ok(Vec::new());
         }
         people = people.filter(user::Column::TeamId.is_in(teams));
     }
     let people: HashMap<i64, user::Model> =
         people.filter(user::Column::Id.ne(viewer.id)).all(db).await?.into_iter().map(|u| (u.id, u)).collect();
     if people.is_empty() {
-        return Ok(axum::Json(Vec::new()));
+        return Ok(Vec::new());
     }
     let submissions = learning_record::Entity::find()
         .filter(learning_record::Column::Kind.eq(RecordKind::PracticeSubmission.as_str()))
@@ -378,7 +392,7 @@ async fn waiting(
             break;
         }
     }
-    Ok(axum::Json(out))
+    Ok(out)
 }
 
 /// The signed-in person's submitted takes, newest first, each with its reviews (scores

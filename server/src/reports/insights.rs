@@ -1,12 +1,13 @@
 //! Insights for authors: what learners think of one module (Kirkpatrick level 1: ratings
 //! and comments) and how they answer it (level 2: per quiz question, the share of each
-//! option picked, so a confusing question stands out).
+//! option picked, so a confusing question stands out; for practice modules, the takes
+//! reviewed, the pass rate and the mean score per rubric criterion).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use app::api::{
-    FeedbackComment, FeedbackPayload, INSIGHT_COMMENTS, ModuleContent, ModuleInsights, OptionShare, QuestionInsight,
-    RecordKind,
+    CriterionInsight, FeedbackComment, FeedbackPayload, INSIGHT_COMMENTS, ModuleContent, ModuleInsights, OptionShare,
+    PracticeInsight, QuestionInsight, RecordKind, Rubric,
 };
 use futures_util::StreamExt;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -73,7 +74,12 @@ pub async fn of_module(
     drop(feedback);
 
     // Answers to the published version, as its questions now read.
-    let questions = match version.content()? {
+    let content = version.content()?;
+    let practice = match &content {
+        ModuleContent::Practice { rubric, .. } => Some(practice(db, scope, module_id, rubric).await?),
+        _ => None,
+    };
+    let questions = match content {
         ModuleContent::Quiz { questions, .. } => questions,
         _ => Vec::new(),
     };
@@ -115,5 +121,80 @@ pub async fn of_module(
         comments_total,
         attempts: answers.attempts,
         questions,
+        practice,
+    })
+}
+
+/// A practice module's submissions and reviews by the people in `scope`: how many were
+/// reviewed, how many of those decided passed, and per criterion of `rubric` (the
+/// published one, matched by name, ignoring case) the mean score reviewers gave.
+async fn practice(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    module_id: i64,
+    rubric: &Rubric,
+) -> Result<PracticeInsight, ApiError> {
+    let of_kind = |kind: RecordKind| {
+        learning_record::Entity::find()
+            .filter(learning_record::Column::ModuleId.eq(module_id))
+            .filter(learning_record::Column::Kind.eq(kind.as_str()))
+            .filter(learning_record::Column::UserId.in_subquery(scope.ids()))
+    };
+    let submissions: Vec<String> = of_kind(RecordKind::PracticeSubmission)
+        .select_only()
+        .column(learning_record::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let reviews: Vec<(Option<String>, Option<bool>, serde_json::Value)> = of_kind(RecordKind::PracticeReview)
+        .select_only()
+        .columns([learning_record::Column::About, learning_record::Column::Passed, learning_record::Column::Payload])
+        .order_by_asc(learning_record::Column::OccurredAt)
+        .order_by_asc(learning_record::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let submitted: HashSet<&str> = submissions.iter().map(String::as_str).collect();
+    // Each submission's standing after its latest review (reviews oldest first).
+    let mut outcome: HashMap<&str, Option<bool>> = HashMap::new();
+    let mut sums = vec![(0u32, 0u32); rubric.criteria.len()];
+    for (about, passed, payload) in &reviews {
+        let Some(about) = about.as_deref().filter(|a| submitted.contains(a)) else { continue };
+        let decided = outcome.entry(about).or_insert(None);
+        if passed.is_some() {
+            *decided = *passed;
+        }
+        let scores = payload.get("scores").and_then(|s| s.as_array()).map(Vec::as_slice).unwrap_or_default();
+        for score in scores {
+            let (Some(name), Some(value)) =
+                (score.get("criterion").and_then(|c| c.as_str()), score.get("score").and_then(|s| s.as_u64()))
+            else {
+                continue;
+            };
+            if let Some(i) = rubric.criteria.iter().position(|c| c.name.eq_ignore_ascii_case(name)) {
+                sums[i].0 += value as u32;
+                sums[i].1 += 1;
+            }
+        }
+    }
+    let decided = outcome.values().filter(|o| o.is_some()).count() as u32;
+    let passed = outcome.values().filter(|o| **o == Some(true)).count() as u32;
+    Ok(PracticeInsight {
+        submissions: submissions.len() as u32,
+        reviewed: outcome.len() as u32,
+        decided,
+        passed,
+        pass_rate: modules::percent(passed, decided),
+        scale_max: rubric.scale_max,
+        criteria: rubric
+            .criteria
+            .iter()
+            .zip(sums)
+            .map(|(c, (sum, n))| CriterionInsight {
+                name: c.name.clone(),
+                reviews: n,
+                average: (n > 0).then(|| (f64::from(sum) / f64::from(n) * 10.0).round() / 10.0),
+            })
+            .collect(),
     })
 }

@@ -248,6 +248,7 @@ async fn every_page_keeps_hostile_text_as_text(app: TestApp) {
         (Some(&learner), format!("/certificates/{}", held[0].id)),
         (Some(&learner), format!("/no-such-page/{q}")),
         (Some(&manager), "/team".into()),
+        (Some(&manager), "/reviews".into()),
         (Some(&manager), format!("/team?job_role={q}")),
         (Some(&manager), format!("/team?sort={q}&team_id={q}")),
         (Some(&manager), format!("/team/people/{}", learner.user.id)),

@@ -109,7 +109,7 @@ async fn the_demo_catalog_is_realistic(app: TestApp) {
     let catalog: Catalog = app.get("/api/v1/catalog").session(&learner).send().await.json();
     assert_eq!(catalog.modules.len(), modules);
     let kinds: std::collections::HashSet<_> = catalog.modules.iter().map(|m| m.kind).collect();
-    assert_eq!(kinds.len(), 3, "videos, tip cards and quizzes");
+    assert_eq!(kinds.len(), 4, "videos, tip cards, quizzes and a pitch to practise");
     let videos = catalog.modules.iter().filter(|m| m.kind == app::api::ModuleKind::Video).count();
     assert!(videos >= 3);
     // The objection-handling check is a certification's assessment: no answer key.

@@ -126,7 +126,9 @@ async fn learner_pages_load_the_learners_bundle_and_staff_pages_the_staffs(app: 
         assert_eq!(bundle_of(&html), "primer", "{path}");
     }
     assert_eq!(bundle_of(&app.get("/login").html().send().await.text()), "primer");
-    for path in ["/studio", "/studio/paths", "/team", "/admin/people", "/admin/teams", "/studio/no-such-page"] {
+    for path in
+        ["/studio", "/studio/paths", "/team", "/reviews", "/admin/people", "/admin/teams", "/studio/no-such-page"]
+    {
         let html = app.get(path).html().session(&admin).send().await.text();
         assert_eq!(bundle_of(&html), "primer-staff", "{path}");
     }

@@ -324,6 +324,11 @@ async fn reviews_decide_and_fold_into_progress(app: TestApp) {
     assert!(!progress().await.is_completed(made.id));
     assert!(waiting(&p3).await.as_array().unwrap().is_empty(), "enough peers reviewed");
     // The manager's review decides: 12 of 15 is 80 %, a pass, and the module is complete.
+    // The manager's Team page says a take waits, and since when; the review page lists it.
+    let team_page = app.get("/team").html().session(&manager).send().await.assert_status(200).text();
+    assert!(team_page.contains("1 take waiting for your review · the oldest sent"), "{team_page}");
+    let reviews_page = app.get("/reviews").html().session(&manager).send().await.assert_status(200).text();
+    assert!(reviews_page.contains(r#"data-testid="waiting-review""#), "{reviews_page}");
     let third: Value = review(&manager, 4, 4, json!({})).await.assert_status(201).value();
     assert_eq!((third["passed"].as_bool(), third["as"].as_str()), (Some(true), Some("manager")));
     let before = progress().await;
@@ -360,6 +365,24 @@ async fn reviews_decide_and_fold_into_progress(app: TestApp) {
         .map(|s| s["verb"]["display"]["en-US"].as_str().unwrap())
         .collect();
     assert_eq!(verbs, ["scored", "failed", "passed"]);
+
+    // The author's insights: one take, reviewed, passed; each criterion's mean score.
+    let insights: app::api::ModuleInsights = app
+        .get(&format!("/api/v1/reports/modules/{}/insights", made.id))
+        .session(&author)
+        .send()
+        .await
+        .assert_status(200)
+        .json();
+    let practice = insights.practice.expect("a practice module's insights");
+    assert_eq!(
+        (practice.submissions, practice.reviewed, practice.decided, practice.passed, practice.pass_rate),
+        (1, 1, 1, 1, Some(100.0))
+    );
+    let means: Vec<_> = practice.criteria.iter().map(|c| (c.name.as_str(), c.reviews, c.average)).collect();
+    assert_eq!(means, [("Opening", 3, Some(3.7)), ("Close", 3, Some(3.3))]);
+    let page = app.get(&format!("/studio/insights?module={}", made.id)).html().session(&author).send().await.text();
+    assert!(page.contains("1 submitted · 1 reviewed · 100"), "{page}");
 }
 
 db_tests!(

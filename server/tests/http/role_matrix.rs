@@ -119,6 +119,7 @@ const PAGES: &[(&str, Access)] = &[
     ("/device", ANY),
     ("/account", ANY),
     ("/team", MANAGER),
+    ("/reviews", ANY),
     ("/admin/people", ADMIN),
     ("/admin/teams", ADMIN),
     ("/studio", AUTHOR),

@@ -214,11 +214,12 @@ async fn what_phones_keep_keeps_its_shape(app: TestApp) {
         record: record(RecordKind::QuizAttempt, check.id, json!({"answers": [[1], [0, 2]], "device_score": 100})),
         effect: Effect::QuizAttempted(QuizScore { percent: 100, passed: true }),
     };
-    let others = [Effect::Completed, Effect::QuizSubmitted, Effect::Rated(4)];
+    // public/practice.js writes a take's entry itself: "Submitted", "practice_submission".
+    let others = [Effect::Completed, Effect::QuizSubmitted, Effect::Rated(4), Effect::Submitted];
     snapshot!(
         "outbox_entry",
         redacted(json!({"entry": entry, "other_effects": others, "record_kinds": [
-            RecordKind::Completion, RecordKind::QuizAttempt, RecordKind::Feedback
+            RecordKind::Completion, RecordKind::QuizAttempt, RecordKind::Feedback, RecordKind::PracticeSubmission
         ], "module_kinds": ModuleKind::ALL, "qualities": Quality::ALL, "roles": Role::ALL}))
     );
 }

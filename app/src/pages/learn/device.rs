@@ -35,6 +35,8 @@ fn OnThisDevice() -> impl IntoView {
     view! {
         <h1>"On this device"</h1>
         <SyncStatus/>
+        // Filled in by practice.js, which sw-register.js loads while takes wait.
+        <div data-waiting-takes=""></div>
         {move || match device.saved.get() {
             None => view! { <p class="muted">"What's saved shows once the page has loaded."</p> }.into_any(),
             Some(list) if list.is_empty() => view! {

@@ -93,6 +93,10 @@ fn Player(module: LearnerModule, progress: Progress, user_id: i64) -> impl IntoV
     let waiting = move || {
         device.outbox.with(|o| o.iter().any(|e| e.record.module_id == id && e.record.kind == RecordKind::QuizAttempt))
     };
+    let practice_max = match &module.content {
+        crate::api::ModuleContent::Practice { max_seconds, .. } => Some(*max_seconds),
+        _ => None,
+    };
     let viewable = Viewable {
         id,
         kind,
@@ -111,6 +115,14 @@ fn Player(module: LearnerModule, progress: Progress, user_id: i64) -> impl IntoV
         <Title text=module.title.clone()/>
         <a class="back" href=move || back().1 data-testid="back-link">{move || format!("← {}", back().0)}</a>
         <ModuleView module=viewable on_video_end on_quiz_done/>
+        // Recording, the takes waiting to upload and their reviews are practice.js's (not
+        // the shell's: only practice pages load it), outside what progress redraws, so a
+        // take being recorded survives a sync. Parsed in place: `defer` alone would cost
+        // the shell 475 B brotli.
+        {practice_max.map(|max| view! {
+            <div data-practice=format!("{user_id} {id} {version} {max}")></div>
+            <script src="/practice.js"></script>
+        })}
         <div class="module-actions">
             {move || if done() {
                 let best = progress.get().module(id).and_then(|p| p.best_score);

@@ -158,6 +158,25 @@ fn Detail(insights: ModuleInsights) -> impl IntoView {
                     {insights.questions.into_iter().map(|q| view! { <QuestionShares q/> }).collect_view()}
                 </ol>
             })}
+            {insights.practice.map(|p| {
+                let scale = p.scale_max;
+                view! {
+                    <h3>"Takes"</h3>
+                    <p data-testid="insights-practice">{format!(
+                        "{} submitted · {} reviewed · {} pass rate ({} of {} decided)",
+                        p.submissions, p.reviewed, percent_text(p.pass_rate), p.passed, p.decided
+                    )}</p>
+                    <ul class="bars" aria-label="Mean score per criterion">
+                        {p.criteria.into_iter().map(|c| view! {
+                            <li data-testid="criterion-insight">
+                                <span class="bar-label">{c.name}</span>
+                                <Bar percent=c.average.map_or(0.0, |a| a * 100.0 / f64::from(scale))/>
+                                <span class="bar-value">{c.average.map_or("–".to_string(), |a| format!("{a} / {scale}"))}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }
+            })}
             <h3>"Comments"</h3>
             {if insights.comments.is_empty() {
                 view! { <p class="muted" data-testid="insights-no-comments">"No comments yet."</p> }.into_any()
