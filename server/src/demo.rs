@@ -126,6 +126,7 @@ const CONTENT: &[(&str, &str)] = &[
     ("next-steps.md", include_str!("../demo/next-steps.md")),
     ("check-aurora-basics.md", include_str!("../demo/check-aurora-basics.md")),
     ("check-objections.md", include_str!("../demo/check-objections.md")),
+    ("pitch-aurora.md", include_str!("../demo/pitch-aurora.md")),
     ("primer.toml", include_str!("../demo/primer.toml")),
 ];
 
