@@ -1,6 +1,7 @@
 //! The JSON API's wire types, shared by the server (which produces them) and the browser
 //! (which consumes them), so both sides agree on shapes and validation.
 
+pub mod boosters;
 pub mod content;
 mod error;
 pub mod learning;
