@@ -54,6 +54,7 @@
   }
 
   const allTakes = () => transact('readonly', (s) => s.getAll());
+  const kept = async (id) => (await transact('readonly', (s) => s.count(id))) > 0;
   const putTake = (take) => transact('readwrite', (s) => s.put(take));
   const dropTake = (id) => transact('readwrite', (s) => s.delete(id));
 
@@ -145,16 +146,18 @@
     let failures = 0;
     for (;;) {
       if (!navigator.onLine) throw Object.assign(new Error('Offline'), { offline: true });
+      // Deleted on this phone meanwhile: stop (and never write it back).
+      if (!(await kept(take.id))) throw Object.assign(new Error('Deleted'), { deleted: true });
       try {
         if (!take.upload) {
           take.upload = await create(take);
-          await putTake(take);
+          if (await kept(take.id)) await putTake(take);
         }
         const at = await where(take.upload);
         if (at === null) {
           // Expired or cleared on the server (a day untouched): start again.
           take.upload = null;
-          await putTake(take);
+          if (await kept(take.id)) await putTake(take);
           continue;
         }
         if (at.mediaId) return at.mediaId;
@@ -181,7 +184,7 @@
         // (not a video, over the quota, no such module) are final. The rest is the
         // network: wait a little longer each time, and go on from where it stopped.
         if (error.status === 401) error.offline = true;
-        if (error.offline || (error.status && error.status < 500)) throw error;
+        if (error.offline || error.deleted || (error.status && error.status < 500)) throw error;
         failures += 1;
         await sleep(Math.min(30000, 1000 * 2 ** Math.min(failures, 5)) * (0.75 + Math.random() / 2));
       }
@@ -262,12 +265,18 @@
             changed();
           }
         });
+        // Deleted while it went up: the server's copy goes too, and nothing is submitted.
+        if (!(await kept(take.id))) {
+          await fetch(`/api/v1/me/takes/${encodeURIComponent(mediaId)}`, { method: 'DELETE' }).catch(() => {});
+          continue;
+        }
         if (!enqueue(take, mediaId)) continue;
         await dropTake(take.id);
       } catch (error) {
         if (error.offline) return false;
+        if (error.deleted) continue;
         take.error = error.message;
-        await putTake(take);
+        if (await kept(take.id)) await putTake(take);
       } finally {
         progress.delete(take.id);
         changed();
@@ -340,6 +349,8 @@
         await dropTake(take.id);
         await markWaiting();
         changed();
+        // The bytes the server has so far go too (tus termination), if it can be told.
+        if (take.upload) fetch(take.upload, { method: 'DELETE', headers: { 'Tus-Resumable': TUS } }).catch(() => {});
       } }, 'Delete'),
     );
   }

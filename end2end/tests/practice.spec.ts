@@ -74,6 +74,14 @@ test('a take recorded offline survives a reload, uploads once back online, and i
   await page.getByTestId('take-submit').click();
   await expect(page.getByTestId('take-waiting')).toHaveCount(1);
   await expect(page.getByTestId('take-state')).toContainText('waiting to upload');
+  // A second take, submitted and then deleted: only the first waits.
+  await page.getByTestId('record-start').click();
+  await page.waitForTimeout(1000);
+  await page.getByTestId('record-stop').click();
+  await page.getByTestId('take-submit').click();
+  await expect(page.getByTestId('take-waiting')).toHaveCount(2);
+  await page.getByTestId('take-waiting').nth(1).getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByTestId('take-waiting')).toHaveCount(1);
 
   // The phone reloads with no signal: the take is still there, still waiting.
   await page.reload();

@@ -78,7 +78,7 @@ pub fn picked(person: i64, key: QuestionKey) -> bool {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
-    hash % 4 == 0
+    hash.is_multiple_of(4)
 }
 
 /// Every booster question of `person` and where it stands, from their answers (in any
