@@ -55,6 +55,16 @@ async fn run(command: &mut Command) -> Result<std::process::Output, ApiError> {
         .map_err(|e| ApiError::Internal(format!("media tool failed: {e}")))
 }
 
+/// A video's length: what its header says, or else where its last packet ends (a
+/// browser's recording, MediaRecorder's WebM, is written as it goes and may never say).
+async fn duration(format: Option<FfprobeFormat>, path: &Path) -> Result<f64, ApiError> {
+    let header = format.and_then(|f| f.duration).and_then(|d| d.parse::<f64>().ok());
+    match header.filter(|d| d.is_finite() && *d > 0.0) {
+        Some(d) => Ok(d),
+        None => last_packet_end(path).await?.ok_or_else(unreadable_video),
+    }
+}
+
 /// Where a file's last packet ends, in seconds (`None`: it has no timed packets).
 async fn last_packet_end(path: &Path) -> Result<Option<f64>, ApiError> {
     let output = run(Command::new("ffprobe")
@@ -104,13 +114,7 @@ pub async fn video(path: &Path) -> Result<VideoInfo, ApiError> {
         .find(|s| s.codec_type.as_deref() == Some("video"))
         .ok_or_else(|| ApiError::InvalidMedia("This file has no video picture in it.".into()))?;
     let (Some(width), Some(height)) = (stream.width, stream.height) else { return Err(unreadable_video()) };
-    let header = parsed.format.and_then(|f| f.duration).and_then(|d| d.parse::<f64>().ok());
-    let duration_s = match header.filter(|d| d.is_finite() && *d > 0.0) {
-        Some(d) => d,
-        // A browser's recording (MediaRecorder's WebM) is written as it goes and never
-        // says how long it is: its last packet does.
-        None => last_packet_end(path).await?.ok_or_else(unreadable_video)?,
-    };
+    let duration_s = duration(parsed.format, path).await?;
     // Read every packet without decoding (fast, disk-bound even for 1 GiB): a file cut
     // short, or with damaged packets, reports errors here even when its header is intact.
     let decoded = run(Command::new("ffmpeg")
@@ -258,12 +262,7 @@ pub async fn source(path: &Path) -> Result<SourceInfo, ApiError> {
         .unwrap_or(0.0);
     let quarter_turn = (rotation.round() as i64).rem_euclid(180) == 90;
     let (width, height) = if quarter_turn { (height, width) } else { (width, height) };
-    let duration_s = parsed
-        .format
-        .and_then(|f| f.duration)
-        .and_then(|d| d.parse::<f64>().ok())
-        .filter(|d| d.is_finite() && *d > 0.0)
-        .ok_or_else(unreadable_video)?;
+    let duration_s = duration(parsed.format, path).await?;
     let fps = video
         .avg_frame_rate
         .as_deref()
