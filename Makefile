@@ -78,16 +78,21 @@ wasm:
 	  --out-dir $(PKG) --out-name $(OUTPUT_NAME) $(WASM_DIR)/frontend.wasm
 	wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
 	  --out-dir $(PKG) --out-name $(OUTPUT_NAME)-staff $(WASM_DIR)/frontend_staff.wasm
+	@# The glue without its comment lines and indentation (the phone pays for every byte).
+	for f in $(OUTPUT_NAME).js $(OUTPUT_NAME)-staff.js; do \
+	  awk -f scripts/strip-comments.awk "$(PKG)/$$f" > "$(PKG)/$$f.tmp" && mv "$(PKG)/$$f.tmp" "$(PKG)/$$f"; done
 
 site: wasm
 	@mkdir -p $(PKG)
-	cat style/*.css > $(PKG)/$(OUTPUT_NAME).css
+	@# Two stylesheets: everyone's, and the staff's pages' own (learners never download it).
+	awk -f scripts/strip-comments.awk style/main.css > $(PKG)/$(OUTPUT_NAME).css
+	awk -f scripts/strip-comments.awk style/staff.css > $(PKG)/$(OUTPUT_NAME)-staff.css
 	cp -R public/. $(SITE)/
-	@# The browser scripts without their whole-line comments (the phone pays for every byte).
+	@# The browser scripts without their comment lines and indentation (the phone pays for every byte).
 	for f in public/*.js; do awk -f scripts/strip-comments.awk "$$f" > "$(SITE)/$${f#public/}"; done
 	@# Compressed once, at the highest levels, so phones on a weak signal download the
 	@# smallest bundle; the server sends these files as they are.
-	cd $(PKG) && for f in $(OUTPUT_NAME).js $(OUTPUT_NAME)_bg.wasm $(OUTPUT_NAME)-staff.js $(OUTPUT_NAME)-staff_bg.wasm $(OUTPUT_NAME).css; do \
+	cd $(PKG) && for f in $(OUTPUT_NAME).js $(OUTPUT_NAME)_bg.wasm $(OUTPUT_NAME)-staff.js $(OUTPUT_NAME)-staff_bg.wasm $(OUTPUT_NAME).css $(OUTPUT_NAME)-staff.css; do \
 	  brotli --force --best --keep "$$f" && gzip --force --best --keep "$$f"; done
 
 server:

@@ -1,8 +1,10 @@
-# Drops the comments that take whole lines from a browser script as it is copied into the
-# site (`make site`): phones download the code, not its explanations, which stay in
-# public/. Lines that are only a `//` comment go, and `/* … */` blocks that start a line
-# and end one; a comment that shares its line with code stays. A block whose end shares
-# its line with code stops the build instead of guessing.
+# Drops what only people read from a browser script or style sheet as it is copied into
+# the site (`make site`, `make wasm`): phones download the code, not its explanations,
+# which stay in public/ and style/. Lines that are only a `//` comment go, and `/* … */`
+# blocks that start a line and end one; a comment that shares its line with code stays.
+# Each line's indentation goes too. Two things stop the build instead of guessing: a
+# block whose end shares its line with code, and a line with an odd number of backticks
+# (a template literal across lines, whose indentation would be its text).
 {
   if (inblock) {
     if (index($0, "*/")) {
@@ -15,11 +17,13 @@
   if ($0 ~ /^[ \t]*\/\*/) {
     if (index($0, "*/")) {
       if ($0 ~ /\*\/[ \t]*$/) next
-      print
+    } else {
+      inblock = 1
       next
     }
-    inblock = 1
-    next
   }
+  line = $0
+  if (gsub(/`/, "`", line) % 2) { print FILENAME ":" FNR ": a template literal across lines" > "/dev/stderr"; exit 1 }
+  sub(/^[ \t]+/, "")
   print
 }

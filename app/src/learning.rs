@@ -2,7 +2,7 @@
 //! meeting-prep playlist, "due soon", "continue", and the library's search. Pure
 //! functions, so the server's render and the phone (offline too) agree.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Catalog, CatalogModule, Progress};
@@ -191,7 +191,7 @@ pub fn prep_href(tags: &[String], minutes: u32, meeting_at: Option<&str>) -> Str
 
 /// A meeting time as the prep form sends it (`HH:MM`), normalised; anything else is none.
 pub fn meeting_time(text: &str) -> Option<String> {
-    NaiveTime::parse_from_str(text.trim(), "%H:%M").ok().map(|t| t.format("%H:%M").to_string())
+    crate::dates::parse_hh_mm(text.trim()).map(|t| crate::dates::hh_mm(&t))
 }
 
 /// Required modules not done yet, soonest due first (those without a date last).
@@ -280,9 +280,16 @@ pub fn size_label(bytes: u64) -> String {
     match bytes {
         0 => "Nothing to download".to_string(),
         b if b < 1_000_000 => format!("{} KB", b.div_ceil(1000)),
-        b if b < 1_000_000_000 => format!("{:.1} MB", b as f64 / 1_000_000.0),
-        b => format!("{:.1} GB", b as f64 / 1_000_000_000.0),
+        b if b < 1_000_000_000 => tenths(b, 1_000_000, "MB"),
+        b => tenths(b, 1_000_000_000, "GB"),
     }
+}
+
+/// `n` in `unit`s to one decimal, rounded half up. Whole numbers, not `{:.1}` on a
+/// float: formatting floats would ship the float printer (kilobytes) to every phone.
+fn tenths(n: u64, unit: u64, name: &str) -> String {
+    let tenths = (n.saturating_mul(10) + unit / 2) / unit;
+    format!("{}.{} {name}", tenths / 10, tenths % 10)
 }
 
 #[cfg(test)]

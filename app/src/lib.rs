@@ -6,6 +6,7 @@
 pub mod api;
 pub mod client;
 mod components;
+pub mod dates;
 pub mod device;
 #[cfg(feature = "islands-spike")]
 mod islands_spike;
@@ -110,9 +111,13 @@ impl Bundle {
 
 /// The HTML document around the app (rendered on the server only).
 pub fn shell(mut options: LeptosOptions) -> impl IntoView {
-    // One stylesheet for both bundles; the scripts are the requested page's bundle.
+    // Everyone's stylesheet, and on the staff's pages theirs too (learners' phones never
+    // download it); the scripts are the requested page's bundle.
     let css = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
-    options.output_name = std::sync::Arc::from(Bundle::current().output_name());
+    let bundle = Bundle::current();
+    let staff_css =
+        (bundle == Bundle::Staff).then(|| format!("/{}/{}.css", options.site_pkg_dir, bundle.output_name()));
+    options.output_name = std::sync::Arc::from(bundle.output_name());
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -125,6 +130,7 @@ pub fn shell(mut options: LeptosOptions) -> impl IntoView {
                 <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png"/>
                 <link rel="manifest" href="/manifest.webmanifest"/>
                 <link rel="stylesheet" href=css/>
+                {staff_css.map(|href| view! { <link rel="stylesheet" href=href/> })}
                 <script src="/sw-register.js" defer></script>
                 <script src="/offline-store.js" defer></script>
                 // The app loads when the phone is idle, at low priority, so the server's HTML

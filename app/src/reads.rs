@@ -105,6 +105,14 @@ reads! {
     });
     /// The signed-in person's streak and who on their team recently got certified.
     Recognition -> api::Recognition = |_r| Some("/api/v1/me/recognition".into());
+    /// The signed-in person's booster questions, each with their answers to it.
+    Boosters -> Vec<api::boosters::BoosterQuestion> = |_r| Some("/api/v1/me/boosters".into());
+    /// Retention (first tries against boosters) of the people the signed-in manager is
+    /// responsible for.
+    Retention {
+        /// The filters, as a query string (`team_id=3`).
+        query: String,
+    } -> api::boosters::TeamRetention = |r| Some(format!("/api/v1/reports/retention?{}", r.query));
     /// Takes waiting for the signed-in person's review (managers; teammates when a module
     /// asks peers).
     Reviews -> Vec<api::WaitingReview> = |_r| Some("/api/v1/reviews".into());

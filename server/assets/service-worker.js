@@ -165,7 +165,7 @@ async function page(request, event) {
 }
 
 /** The signed-in person's own data, kept as last seen so screens open offline. */
-const PERSONAL_DATA = ['/api/v1/me', '/api/v1/catalog', '/api/v1/progress', '/api/v1/me/practice'];
+const PERSONAL_DATA = ['/api/v1/me', '/api/v1/catalog', '/api/v1/progress', '/api/v1/me/practice', '/api/v1/me/boosters'];
 const DATA = 'primer-data';
 
 /**

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod app;
 pub mod auth;
+pub mod boosters;
 pub mod certifications;
 pub mod cli;
 pub mod config;

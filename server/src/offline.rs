@@ -39,7 +39,7 @@ pub const PRECACHE: &[&str] = &[
 /// The staff's bundle (`app::Bundle::Staff`): cached by the worker the first time a staff
 /// page loads it, and carried into each new build's cache where it was cached before, so
 /// a learner's phone never downloads it and a manager's starts Studio or Team offline.
-pub const STAFF: &[&str] = &["/pkg/primer-staff.js", "/pkg/primer-staff_bg.wasm"];
+pub const STAFF: &[&str] = &["/pkg/primer-staff.js", "/pkg/primer-staff_bg.wasm", "/pkg/primer-staff.css"];
 
 /// The practice screens' script (public/practice.js): kept by the worker like the staff's
 /// bundle, the first time a page loads it, so only phones that open practice modules

@@ -44,6 +44,8 @@ fn effect(row: &learning_record::Model) -> Option<Effect> {
         // A take counts once a review passes it, not when it is sent.
         RecordKind::PracticeSubmission => None,
         RecordKind::PracticeReview => (row.passed == Some(true)).then_some(Effect::Completed),
+        // Activity; never attempts, scores or completion.
+        RecordKind::BoosterAnswer => Some(Effect::Answered),
         // `parse` reads only the kinds Primer stores.
         RecordKind::Unknown => None,
     }

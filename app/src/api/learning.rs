@@ -31,6 +31,10 @@ pub enum RecordKind {
     /// `{submission_id, reviewer_id, as, scores, comments, summary, got, of}`; `passed`
     /// says whether the submission stands passed after it).
     PracticeReview,
+    /// The learner answered a booster: a quiz question coming back (payload `{index,
+    /// picked}`; the record names the question's module and version). It counts for
+    /// retention only, never for attempts, scores or completion.
+    BoosterAnswer,
     /// A kind this version doesn't know: read so the rest of a list stays readable; the
     /// server rejects records of it (`invalid_payload`) and never stores one.
     #[serde(other)]
@@ -45,6 +49,7 @@ impl RecordKind {
             RecordKind::Feedback => "feedback",
             RecordKind::PracticeSubmission => "practice_submission",
             RecordKind::PracticeReview => "practice_review",
+            RecordKind::BoosterAnswer => "booster_answer",
             RecordKind::Unknown => "unknown",
         }
     }
@@ -56,6 +61,7 @@ impl RecordKind {
             RecordKind::Feedback,
             RecordKind::PracticeSubmission,
             RecordKind::PracticeReview,
+            RecordKind::BoosterAnswer,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -228,6 +234,7 @@ pub enum Payload {
     QuizAttempt(QuizAttemptPayload),
     Feedback(FeedbackPayload),
     PracticeSubmission(PracticeSubmissionPayload),
+    BoosterAnswer(super::boosters::BoosterAnswerPayload),
 }
 
 impl Payload {
@@ -280,6 +287,17 @@ impl Payload {
                 }
                 Ok(Payload::PracticeSubmission(p))
             }
+            RecordKind::BoosterAnswer => {
+                let p: super::boosters::BoosterAnswerPayload =
+                    serde_json::from_value(value).map_err(|e| e.to_string())?;
+                if p.index as usize >= super::module_rules::limits::POOL_QUESTIONS {
+                    return Err("a booster is one of a quiz's questions".into());
+                }
+                if p.picked.len() > super::module_rules::limits::OPTIONS {
+                    return Err("an answer picks more options than a question has".into());
+                }
+                Ok(Payload::BoosterAnswer(p))
+            }
             RecordKind::PracticeReview => Err("reviews are given on the server, not synced".into()),
             RecordKind::Unknown => Err("this kind of record is not known".into()),
         }
@@ -292,6 +310,7 @@ impl Payload {
             Payload::QuizAttempt(p) => serde_json::to_value(p),
             Payload::Feedback(p) => serde_json::to_value(p),
             Payload::PracticeSubmission(p) => serde_json::to_value(p),
+            Payload::BoosterAnswer(p) => serde_json::to_value(p),
         }
         .unwrap_or_default()
     }
@@ -358,6 +377,9 @@ pub enum Effect {
     /// A take sent for review (practice.js writes it): activity, and nothing else until a
     /// review passes it.
     Submitted,
+    /// A booster answered: activity, and nothing else (boosters never change attempts,
+    /// scores or completion).
+    Answered,
 }
 
 /// Where a learner stands on one module.
@@ -455,7 +477,7 @@ impl Progress {
                 p.attempts += 1;
                 false
             }
-            Effect::Submitted => false,
+            Effect::Submitted | Effect::Answered => false,
             Effect::Rated(rating) => {
                 // The latest rating counts, whatever order records arrive in (two at the
                 // very same moment: the higher, so the order never matters).

@@ -605,6 +605,10 @@ pub struct ModuleInsights {
     /// A practice module's takes and how reviewers judged them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub practice: Option<PracticeInsight>,
+    /// A quiz's questions answered right the first time against as boosters later (none
+    /// for other kinds and for assessments, which never come back as boosters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<super::boosters::Retention>,
 }
 
 /// A practice module's submitted takes, as reviewers judged them (every version's, by the

@@ -86,8 +86,8 @@ pub fn ModuleCard(module: CatalogModule, progress: Signal<Progress>) -> impl Int
     let id = module.id;
     let entry = StoredValue::new(module.clone());
     let due = module.assigned.as_ref().map(|a| match (a.required, a.due_date) {
-        (true, Some(d)) if a.since.is_some() => format!("Renew · due {}", d.format("%-d %b")),
-        (true, Some(d)) => format!("Required · due {}", d.format("%-d %b")),
+        (true, Some(d)) if a.since.is_some() => format!("Renew · due {}", crate::dates::day_month(&d)),
+        (true, Some(d)) => format!("Required · due {}", crate::dates::day_month(&d)),
         (true, None) => "Required".to_string(),
         (false, _) => "Suggested".to_string(),
     });

@@ -213,11 +213,11 @@ fn QuizBody(
     view! {
         <div class="quiz" data-testid="quiz">
             {questions.into_iter().enumerate().map(|(i, q)| view! {
-                <QuestionView index=i question=q on_checked=move |ok, picked| {
+                <QuestionView index=i question=q on_checked=Callback::new(move |(ok, picked)| {
                     answers.update(|a| a[i] = picked);
                     results.update(|r| r[i] = Some(ok));
                     report();
-                }/>
+                })/>
             }).collect_view()}
             {move || {
                 let (answered, right) = score();
@@ -358,10 +358,12 @@ fn AssessmentBody(
 }
 
 #[component]
-fn QuestionView(
+pub(crate) fn QuestionView(
     index: usize,
     question: Question,
-    on_checked: impl Fn(bool, Vec<u32>) + Send + Sync + 'static,
+    /// Whether it was answered right, and the options picked. A `Callback`, so the quiz
+    /// and a booster share one compiled copy (the phone pays for every byte).
+    on_checked: Callback<(bool, Vec<u32>)>,
 ) -> impl IntoView {
     let chosen: RwSignal<Vec<usize>> = RwSignal::new(Vec::new());
     let checked = RwSignal::new(false);
@@ -369,7 +371,6 @@ fn QuestionView(
     let correct = StoredValue::new(
         question.options.iter().enumerate().filter(|(_, o)| o.correct).map(|(i, _)| i).collect::<Vec<usize>>(),
     );
-    let on_checked = Callback::new(move |(ok, picked): (bool, Vec<u32>)| on_checked(ok, picked));
     // Copy, so the button can be rendered again.
     let check = move |_| {
         let mut picked = chosen.get_untracked();

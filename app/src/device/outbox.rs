@@ -37,11 +37,13 @@ impl SyncProblem {
             RecordKind::Feedback => "A rating",
             RecordKind::PracticeSubmission => "A take",
             RecordKind::PracticeReview => "A review",
+            RecordKind::BoosterAnswer => "A booster answer",
             RecordKind::Unknown => "A record",
         };
         let zone =
             chrono::FixedOffset::east_opt(utc_offset_minutes * 60).unwrap_or(chrono::FixedOffset::east_opt(0).unwrap());
-        let at = self.record.occurred_at.with_timezone(&zone).format("%-d %b at %H:%M");
+        let at = self.record.occurred_at.with_timezone(&zone);
+        let at = format!("{} at {}", crate::dates::day_month(&at), crate::dates::hh_mm(&at));
         format!("{what} from {at} wasn't kept: {}", self.message)
     }
 }

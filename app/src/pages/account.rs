@@ -34,7 +34,7 @@ fn Account(me: Me) -> impl IntoView {
                 <dt>"Job role"</dt><dd>{u.job_role.clone().unwrap_or_else(dash)}</dd>
                 <dt>"Team"</dt><dd>{u.team.clone().unwrap_or_else(dash)}</dd>
                 {manages.map(|m| view! { <dt>"Responsible for"</dt><dd>{m}</dd> })}
-                <dt>"Start date"</dt><dd>{u.start_date.map(|d| d.format("%-d %B %Y").to_string()).unwrap_or_else(dash)}</dd>
+                <dt>"Start date"</dt><dd>{u.start_date.map(|d| crate::dates::day_month_year(&d)).unwrap_or_else(dash)}</dd>
                 <dt>"Time zone"</dt><dd>{u.time_zone.clone()}</dd>
             </dl>
         </section>

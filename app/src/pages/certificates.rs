@@ -21,7 +21,7 @@ fn print() {
 
 /// "3 March 2027".
 pub fn date_label(at: DateTime<Utc>) -> String {
-    at.format("%-d %B %Y").to_string()
+    crate::dates::day_month_year(&at)
 }
 
 /// The badge class for a certificate's status.

@@ -7,20 +7,25 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::{Me, RequestError, Role, User},
+    api::{
+        Me, RecordKind, RequestError, Role, User,
+        boosters::{BoosterQuestion, due_today},
+    },
     components::{
         gate::signed_in,
         learner::{
             LearnerData, ModuleCard, ModuleList, SaveButton, SyncStatus, learner_data, live_progress, remember_trail,
             with_learner_data,
         },
+        module_view::QuestionView,
     },
-    device::{self, Trail, use_device},
+    device::{self, Trail, outbox, use_device},
     learning::{continue_with, due_soon},
     pages::{
         certificates::{RenewalReminders, with_my_certificates},
         recognition::HomeRecognition,
     },
+    reads,
 };
 
 /// Where someone is in the 30/60/90-day onboarding tiers.
@@ -30,7 +35,7 @@ pub fn onboarding_summary(user: &User, today: NaiveDate) -> Option<String> {
         let days = (start - today).num_days();
         return Some(format!(
             "Starts on {} ({days} day{} from now).",
-            start.format("%-d %B %Y"),
+            crate::dates::day_month_year(&start),
             if days == 1 { "" } else { "s" }
         ));
     }
@@ -192,6 +197,62 @@ pub(crate) fn Learning(data: LearnerData) -> impl IntoView {
     }
 }
 
+/// Today's boosters (at most two): quiz questions coming back, answered in seconds, with
+/// the explanation after. Worked out on the phone only, once hydrated, from the server's
+/// copy (which the service worker keeps, so offline too) and the answers still in the
+/// outbox; the server's render has none. Both are shown at once, and stay until the page
+/// is left: each answer goes to the outbox as it is given.
+#[component]
+fn HomeBoosters(user_id: i64) -> impl IntoView {
+    let device = use_device();
+    let today = RwSignal::new(Vec::<BoosterQuestion>::new());
+    Effect::new(move |_| {
+        // Once this person's device state is loaded: the answers in their outbox count.
+        if device.user_id.get() != Some(user_id) {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let Ok(questions) = reads::read(reads::Boosters).await else { return };
+            let due = device.outbox.with_untracked(|o| {
+                let waiting = o.iter().filter(|e| e.record.kind == RecordKind::BoosterAnswer).filter_map(|e| {
+                    let r = &e.record;
+                    Some((
+                        r.module_id,
+                        r.module_version,
+                        r.occurred_at,
+                        r.id.as_str(),
+                        serde_json::from_value(r.payload.clone()).ok()?,
+                    ))
+                });
+                due_today(&questions, user_id, waiting, device::now(), device::utc_offset_minutes())
+                    .into_iter()
+                    .cloned()
+                    .collect()
+            });
+            today.set(due);
+        })
+    });
+    move || {
+        let due = today.get();
+        (!due.is_empty()).then(|| view! {
+            <section class="card" data-testid="boosters">
+                <h2>"Boosters"</h2>
+                {due.into_iter().map(|q| {
+                    let key = q.key();
+                    let on_checked = Callback::new(move |(_, picked): (bool, Vec<u32>)| {
+                        let payload = serde_json::json!({ "index": key.index, "picked": picked });
+                        outbox::record(device, user_id, RecordKind::BoosterAnswer, key.module_id, key.version, payload, crate::api::Effect::Answered);
+                    });
+                    view! {
+                        <p class="muted small">{format!("Again, from {}", q.title)}</p>
+                        <QuestionView index=key.index as usize question=q.question on_checked/>
+                    }
+                }).collect_view()}
+            </section>
+        })
+    }
+}
+
 #[component]
 fn Home(me: Me, data: Resource<Result<LearnerData, RequestError>>) -> impl IntoView {
     let user = me.user.clone();
@@ -210,6 +271,7 @@ fn Home(me: Me, data: Resource<Result<LearnerData, RequestError>>) -> impl IntoV
 
         {with_my_certificates(|held| view! { <RenewalReminders certificates=held/> })}
         <HomeRecognition/>
+        <HomeBoosters user_id=user.id/>
         {with_learner_data(data, |data| view! { <Learning data/> })}
 
         {(role == Role::Manager).then(|| {

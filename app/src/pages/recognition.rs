@@ -55,7 +55,7 @@ pub fn HomeRecognition() -> impl IntoView {
                             <li>
                                 <span class="medal" aria-hidden="true">"★"</span>" "
                                 <strong>{if c.you { "You".to_string() } else { c.name }}</strong>
-                                {format!(" · {} · {}", c.certification_title, c.issued_at.format("%-d %b"))}
+                                {format!(" · {} · {}", c.certification_title, crate::dates::day_month(&c.issued_at))}
                             </li>
                         }).collect_view()}
                     </ul>

@@ -13,8 +13,9 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::{
-        DueItem, ErrorCode, Me, PeopleReport, PersonReadiness, RequestError, Role, WeekCount, is_stale, onboarding_day,
-        sync_label,
+        DueItem, ErrorCode, Me, PeopleReport, PersonReadiness, RequestError, Role, WeekCount,
+        boosters::{BANDS, Retention, Share, TeamRetention},
+        is_stale, onboarding_day, sync_label,
     },
     client,
     components::{Bar, ErrorMessage, gate::signed_in, set_status},
@@ -138,6 +139,12 @@ fn Team(me: Me, report: Resource<Result<PeopleReport, RequestError>>, filters: S
     };
     let today = me.today;
     let reviews = Resource::new(|| (), |_| client::sendable(reads::read(reads::Reviews)));
+    let retention = Resource::new(
+        move || {
+            filters.with(|f| f.team_id.clone().filter(|t| t.parse::<i64>().is_ok()).map(|t| format!("team_id={t}")))
+        },
+        |q| client::sendable(reads::read(reads::Retention { query: q.unwrap_or_default() })),
+    );
     view! {
         <h1>"Your people"</h1>
         <p class="muted">{scope}</p>
@@ -175,6 +182,75 @@ fn Team(me: Me, report: Resource<Result<PeopleReport, RequestError>>, filters: S
                 }
             })}
         </Suspense>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move { retention.await.ok().map(|r| view! { <RetentionTable report=r/> }) })}
+        </Suspense>
+    }
+}
+
+/// "67 % of 12", or "–" with nothing to count.
+fn share_text(s: Share) -> String {
+    s.percent().map_or("–".to_string(), |p| format!("{p} % of {}", s.of))
+}
+
+/// What people still know: first tries against boosters, by how long after, for
+/// everyone in scope and per person.
+#[component]
+fn RetentionTable(report: TeamRetention) -> impl IntoView {
+    let row = |name: String, r: &Retention| {
+        view! {
+            <tr data-testid="retention-row">
+                <th scope="row">{name}</th>
+                <td>{share_text(r.first_try)}</td>
+                {r.boosters.iter().map(|b| view! { <td>{share_text(*b)}</td> }).collect_view()}
+            </tr>
+        }
+    };
+    view! {
+        <section class="card" data-testid="retention">
+            <h2>"Retention"</h2>
+            <p class="small muted">"Quiz questions answered right the first time, and as boosters later (missed questions, and one in four of those got right, come back until answered right twice in a row)."</p>
+            {if report.people.is_empty() {
+                view! { <p class="muted">"No quiz answered yet."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-scroll">
+                        <table class="figures">
+                            <thead><tr>
+                                <th scope="col">"Person"</th><th scope="col">"First try"</th>
+                                {BANDS.iter().map(|(_, name)| view! { <th scope="col">{format!("Boosters: {}", name.to_lowercase())}</th> }).collect_view()}
+                            </tr></thead>
+                            <tbody>
+                                {row("Everyone".to_string(), &report.everyone)}
+                                {report.people.iter().map(|p| row(p.name.clone(), &p.retention)).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// A module's retention as bars: first tries, then boosters by how long after.
+#[component]
+pub fn RetentionBars(retention: Retention) -> impl IntoView {
+    let bar = |label: String, s: Share| {
+        view! {
+            <li data-testid="retention-bar">
+                <span class="bar-label">{label}</span>
+                <Bar percent=s.percent().map_or(0.0, f64::from)/>
+                <span class="bar-value">{share_text(s)}</span>
+            </li>
+        }
+    };
+    let any = retention.has_boosters();
+    view! {
+        <ul class="bars" aria-label="Answers right: first tries, then boosters">
+            {bar("First try".to_string(), retention.first_try)}
+            {BANDS.iter().zip(&retention.boosters).filter(|(_, s)| s.of > 0).map(|((_, name), s)| bar(format!("Boosters: {}", name.to_lowercase()), *s)).collect_view()}
+        </ul>
+        {(!any).then(|| view! { <p class="small muted">"No booster answered yet."</p> })}
     }
 }
 

@@ -334,6 +334,11 @@ impl Content {
     }
 }
 
+/// The modules this person may open now.
+pub async fn visible_module_ids(db: &impl ConnectionTrait, user: &User) -> Result<HashSet<i64>, ApiError> {
+    Ok(visible_to(db, user).await?.modules.into_iter().map(|(m, ..)| m.id).collect())
+}
+
 async fn visible_to(db: &impl ConnectionTrait, user: &User) -> Result<Visible, ApiError> {
     let content = Content::load(db).await?;
     let held = certificate::Entity::find().filter(certificate::Column::UserId.eq(user.id)).all(db).await?;

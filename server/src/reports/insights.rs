@@ -7,13 +7,13 @@ use std::collections::{HashMap, HashSet};
 
 use app::api::{
     CriterionInsight, FeedbackComment, FeedbackPayload, INSIGHT_COMMENTS, ModuleContent, ModuleInsights, OptionShare,
-    PracticeInsight, QuestionInsight, RecordKind, Rubric,
+    PracticeInsight, QuestionInsight, RecordKind, Rubric, boosters::retention,
 };
 use futures_util::StreamExt;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::{Scope, modules, people::Shared};
-use crate::{db::entities::learning_record, error::ApiError};
+use crate::{boosters, db::entities::learning_record, error::ApiError};
 
 /// One published module's insights, from the records of the people in `scope`.
 pub async fn of_module(
@@ -79,6 +79,14 @@ pub async fn of_module(
         ModuleContent::Practice { rubric, .. } => Some(practice(db, scope, module_id, rubric).await?),
         _ => None,
     };
+    // An assessment's questions never come back as boosters.
+    let retention = match &content {
+        ModuleContent::Quiz { .. } if !shared.content.assessments.contains(&module_id) => {
+            let answers = boosters::answers(db, boosters::Whose::Among(Box::new(scope.ids())), Some(module_id)).await?;
+            Some(retention(answers.answers))
+        }
+        _ => None,
+    };
     let questions = match content {
         ModuleContent::Quiz { questions, .. } => questions,
         _ => Vec::new(),
@@ -122,6 +130,7 @@ pub async fn of_module(
         attempts: answers.attempts,
         questions,
         practice,
+        retention,
     })
 }
 

@@ -47,6 +47,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(module_insights))
         .routes(routes!(completions_chart))
         .routes(routes!(readiness_chart))
+        .routes(routes!(retention_report))
 }
 
 /// A report's answer: JSON, or CSV.
@@ -356,6 +357,70 @@ impl Serve for reads::ModulesReport {
     type Access = Auth<Staff>;
     async fn serve(self, state: &AppState, who: Auth<Staff>) -> Result<ModulesReport, ApiError> {
         modules_json(&state.db, who.user(), &ModulesQuery::default()).await
+    }
+}
+
+/// Filters of the retention report.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RetentionQuery {
+    /// Only this team (managers: one of theirs).
+    pub team_id: Option<i64>,
+}
+
+/// What people still know, later (Kirkpatrick level 2 over time): for everyone in scope
+/// and per person who answered a quiz, the share of quiz questions answered right the
+/// first time, against the share of booster answers right, by how long after the first
+/// try (within a week, 1–2, 2–4 and 4+ weeks). Roles: managers (their teams), admins.
+#[utoipa::path(
+    get, path = "/api/v1/reports/retention", tag = "readiness",
+    params(RetentionQuery),
+    responses(
+        (status = 200, body = app::api::boosters::TeamRetention),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such team", body = ErrorBody),
+    ),
+    security(("primer_session" = []))
+)]
+pub async fn retention_report(
+    State(state): State<AppState>,
+    who: Gate<reads::Retention>,
+    Query(query): Query<RetentionQuery>,
+) -> Result<Json<app::api::boosters::TeamRetention>, ApiError> {
+    let query = serde_urlencoded::to_string([("team_id", query.team_id)]).unwrap_or_default();
+    respond(&state, who, reads::Retention { query }).await
+}
+
+impl Serve for reads::Retention {
+    type Access = Auth<Managers>;
+    async fn serve(self, state: &AppState, who: Auth<Managers>) -> Result<app::api::boosters::TeamRetention, ApiError> {
+        use app::api::boosters::{PersonRetention, TeamRetention, retention};
+        let query: RetentionQuery = serde_urlencoded::from_str(&self.query)
+            .map_err(|e| ApiError::Malformed(format!("Unreadable filters: {e}")))?;
+        let db = &state.db;
+        let scope = Scope::for_viewer(db, who.user(), query.team_id, None).await?;
+        let answers =
+            crate::boosters::answers(db, crate::boosters::Whose::Among(Box::new(scope.ids())), None).await?.answers;
+        let mut by_person: BTreeMap<i64, Vec<(i64, app::api::boosters::Answer)>> = BTreeMap::new();
+        for (person, answer) in &answers {
+            by_person.entry(*person).or_default().push((*person, answer.clone()));
+        }
+        let names: Vec<(i64, String)> = scope
+            .filter(crate::db::entities::user::Entity::find())
+            .select_only()
+            .columns([crate::db::entities::user::Column::Id, crate::db::entities::user::Column::Name])
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut people: Vec<PersonRetention> = names
+            .into_iter()
+            .filter_map(|(user_id, name)| {
+                let mine = by_person.remove(&user_id)?;
+                Some(PersonRetention { user_id, name, retention: retention(mine) })
+            })
+            .collect();
+        people.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.user_id.cmp(&b.user_id)));
+        Ok(TeamRetention { generated_at: crate::db::now(), everyone: retention(answers), people })
     }
 }
 

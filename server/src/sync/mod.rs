@@ -11,8 +11,8 @@ pub mod xapi;
 use std::collections::{HashMap, HashSet};
 
 use app::api::{
-    ErrorBody, LearningRecord, MAX_BATCH, ModuleContent, Payload, Progress, RecordResult, RecordStatus, RejectCode,
-    SyncRequest, SyncResponse, User, score_quiz,
+    ErrorBody, LearningRecord, MAX_BATCH, ModuleContent, Payload, Progress, QuizScore, RecordResult, RecordStatus,
+    RejectCode, SyncRequest, SyncResponse, User, answered_right, score_quiz,
 };
 use axum::extract::{DefaultBodyLimit, State};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
@@ -336,6 +336,17 @@ fn check(
             (Some((score, asked)), p.attempt_id.clone(), assessment.then_some(questions.len()))
         }
         (Payload::QuizAttempt(_), _) => return Err(RejectCode::InvalidPayload),
+        // A booster is a question of a quiz that isn't an assessment (their answer keys
+        // never reach the phone), scored here: one question, right or not.
+        (Payload::BoosterAnswer(p), ModuleContent::Quiz { questions, .. }) => {
+            let question = questions.get(p.index as usize).filter(|_| !assessment).ok_or(RejectCode::InvalidPayload)?;
+            if p.picked.iter().any(|&i| i as usize >= question.options.len()) {
+                return Err(RejectCode::InvalidPayload);
+            }
+            let right = answered_right(question, &p.picked);
+            (Some((QuizScore { percent: if right { 100 } else { 0 }, passed: right }, None)), None, None)
+        }
+        (Payload::BoosterAnswer(_), _) => return Err(RejectCode::InvalidPayload),
         // A quiz is completed by passing it, not by saying so.
         (Payload::Completion(_), ModuleContent::Quiz { .. }) => return Err(RejectCode::InvalidPayload),
         // Nor is a practice module: a reviewer passes a take.
@@ -349,6 +360,7 @@ fn check(
             p.questions = asked;
             Some(score)
         }
+        (Some((score, _)), Payload::BoosterAnswer(_)) => Some(score),
         _ => None,
     };
     // A submission is about its take (found by it when the take is deleted).

@@ -33,6 +33,7 @@ pub mod verbs {
     pub const RATED: &str = "http://id.tincanapi.com/verb/rated";
     pub const SCORED: &str = "http://adlnet.gov/expapi/verbs/scored";
     /// Activity Streams' "submit", as the xAPI registry lists it.
+    pub const ANSWERED: &str = "http://adlnet.gov/expapi/verbs/answered";
     pub const SUBMITTED: &str = "http://activitystrea.ms/schema/1.0/submit";
 }
 
@@ -111,6 +112,17 @@ pub fn statement(record: &learning_record::Model, cx: &StatementContext) -> Valu
             }
             (verbs::SUBMITTED, "submitted", result)
         }
+        "booster_answer" => {
+            let right = record.passed.unwrap_or(false);
+            let result = json!({
+                "success": right,
+                "extensions": {
+                    format!("{base}/xapi/extensions/picked"): record.payload.get("picked").cloned().unwrap_or(Value::Null),
+                    format!("{base}/xapi/extensions/booster"): true,
+                },
+            });
+            (verbs::ANSWERED, "answered", result)
+        }
         _ => {
             let mut result = json!({"completion": true});
             if let Some(seconds) = record.payload.get("seconds_spent").and_then(Value::as_u64) {
@@ -123,7 +135,15 @@ pub fn statement(record: &learning_record::Model, cx: &StatementContext) -> Valu
         "objectType": "Activity",
         "id": format!("{base}/modules/{}/versions/{}", record.module_id, record.module_version),
     });
-    if let Some((title, kind)) = cx.module {
+    // A booster's object is its question, an interaction of the module version.
+    let question =
+        (record.kind == "booster_answer").then(|| record.payload.get("index").and_then(Value::as_u64)).flatten();
+    if let Some(index) = question {
+        object["id"] =
+            json!(format!("{base}/modules/{}/versions/{}/questions/{index}", record.module_id, record.module_version));
+        let name = cx.module.map(|(title, _)| format!("{title}: question {}", index + 1)).unwrap_or_default();
+        object["definition"] = json!({"name": {"und": name}, "type": "http://adlnet.gov/expapi/activities/cmi.interaction", "interactionType": "choice"});
+    } else if let Some((title, kind)) = cx.module {
         let activity_type = match kind {
             "quiz" => "http://adlnet.gov/expapi/activities/assessment",
             "video" => "https://w3id.org/xapi/video/activity-type/video",

@@ -174,6 +174,16 @@ async fn every_page_keeps_hostile_text_as_text(app: TestApp) {
     )
     .await;
     publish(&app, &author, quiz.id).await;
+    // A practice quiz (not the certification's): its missed question comes back as a
+    // booster, and the retention on /team and its insights name the learner.
+    let boosted = create(
+        &app,
+        &author,
+        &json!({"kind": "quiz", "title": hostile("Booster quiz"), "estimated_seconds": 60, "pass_percent": 100,
+                "questions": [{"prompt": hostile("Again"), "options": [option("Right", true), option("Wrong", false)]}]}),
+    )
+    .await;
+    publish(&app, &author, boosted.id).await;
     let criterion =
         |name: &str| json!({"name": format!("{name} {H1}"), "description": hostile("Looks for"), "weight": 2});
     let practice = create(
@@ -213,6 +223,8 @@ async fn every_page_keeps_hostile_text_as_text(app: TestApp) {
         vec![
             record(&id(), "completion", tip.id, 1, json!({})),
             record(&id(), "quiz_attempt", quiz.id, 1, json!({"answers": [[0]]})),
+            record(&id(), "quiz_attempt", boosted.id, 1, json!({"answers": [[1]]})),
+            record(&id(), "booster_answer", boosted.id, 1, json!({"index": 0, "picked": [0]})),
             record(&id(), "feedback", tip.id, 1, json!({"rating": 2, "comment": hostile("Comment")})),
         ],
     )
@@ -267,6 +279,7 @@ async fn every_page_keeps_hostile_text_as_text(app: TestApp) {
         (Some(&admin), "/studio/insights".into()),
         (Some(&admin), format!("/studio/insights?module={}", tip.id)),
         (Some(&admin), format!("/studio/insights?module={}", quiz.id)),
+        (Some(&admin), format!("/studio/insights?module={}", boosted.id)),
     ];
     let mut shown = 0;
     for (who, path) in &pages {

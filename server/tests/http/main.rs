@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod auth;
+mod boosters;
 mod certifications;
 mod cli;
 mod database;

@@ -108,13 +108,16 @@ async fn home_depends_on_the_role(app: TestApp) {
     assert!(admin_home.contains("Administration") && admin_home.contains(r#"href="/admin/people""#));
 }
 
-/// The bundle a page's HTML loads: `primer` (the learner's) or `primer-staff`.
+/// The bundle a page's HTML loads: `primer` (the learner's) or `primer-staff` (with the
+/// staff's stylesheet, after everyone's).
 fn bundle_of(html: &str) -> &'static str {
     let staff = html.contains(r#"<link rel="modulepreload" href="/pkg/primer-staff.js""#);
     let learner = html.contains(r#"<link rel="modulepreload" href="/pkg/primer.js""#);
-    match (learner, staff) {
-        (true, false) => "primer",
-        (false, true) => "primer-staff",
+    assert!(html.contains(r#"<link rel="stylesheet" href="/pkg/primer.css">"#), "everyone's styles: {html}");
+    let staff_css = html.contains(r#"<link rel="stylesheet" href="/pkg/primer-staff.css">"#);
+    match (learner, staff, staff_css) {
+        (true, false, false) => "primer",
+        (false, true, true) => "primer-staff",
         _ => panic!("one bundle per page: {html}"),
     }
 }

@@ -215,11 +215,12 @@ async fn what_phones_keep_keeps_its_shape(app: TestApp) {
         effect: Effect::QuizAttempted(QuizScore { percent: 100, passed: true }),
     };
     // public/practice.js writes a take's entry itself: "Submitted", "practice_submission".
-    let others = [Effect::Completed, Effect::QuizSubmitted, Effect::Rated(4), Effect::Submitted];
+    let others = [Effect::Completed, Effect::QuizSubmitted, Effect::Rated(4), Effect::Submitted, Effect::Answered];
     snapshot!(
         "outbox_entry",
         redacted(json!({"entry": entry, "other_effects": others, "record_kinds": [
-            RecordKind::Completion, RecordKind::QuizAttempt, RecordKind::Feedback, RecordKind::PracticeSubmission
+            RecordKind::Completion, RecordKind::QuizAttempt, RecordKind::Feedback, RecordKind::PracticeSubmission,
+            RecordKind::BoosterAnswer
         ], "module_kinds": ModuleKind::ALL, "qualities": Quality::ALL, "roles": Role::ALL}))
     );
 }

@@ -177,6 +177,11 @@ fn Detail(insights: ModuleInsights) -> impl IntoView {
                     </ul>
                 }
             })}
+            {insights.retention.map(|retention| view! {
+                <h3>"Retention"</h3>
+                <p class="small muted">"Questions answered right the first time, and as boosters later."</p>
+                <crate::pages::team::RetentionBars retention/>
+            })}
             <h3>"Comments"</h3>
             {if insights.comments.is_empty() {
                 view! { <p class="muted" data-testid="insights-no-comments">"No comments yet."</p> }.into_any()
