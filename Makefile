@@ -80,7 +80,7 @@ wasm:
 	  --out-dir $(PKG) --out-name $(OUTPUT_NAME)-staff $(WASM_DIR)/frontend_staff.wasm
 	@# The glue without its comment lines and indentation (the phone pays for every byte).
 	for f in $(OUTPUT_NAME).js $(OUTPUT_NAME)-staff.js; do \
-	  awk -f scripts/strip-comments.awk "$(PKG)/$$f" > "$(PKG)/$$f.tmp" && mv "$(PKG)/$$f.tmp" "$(PKG)/$$f"; done
+	  awk -f scripts/strip-comments.awk "$(PKG)/$$f" > "$(PKG)/$$f.tmp" || exit 1; mv "$(PKG)/$$f.tmp" "$(PKG)/$$f"; done
 
 site: wasm
 	@mkdir -p $(PKG)
@@ -89,7 +89,7 @@ site: wasm
 	awk -f scripts/strip-comments.awk style/staff.css > $(PKG)/$(OUTPUT_NAME)-staff.css
 	cp -R public/. $(SITE)/
 	@# The browser scripts without their comment lines and indentation (the phone pays for every byte).
-	for f in public/*.js; do awk -f scripts/strip-comments.awk "$$f" > "$(SITE)/$${f#public/}"; done
+	for f in public/*.js; do awk -f scripts/strip-comments.awk "$$f" > "$(SITE)/$${f#public/}" || exit 1; done
 	@# Compressed once, at the highest levels, so phones on a weak signal download the
 	@# smallest bundle; the server sends these files as they are.
 	cd $(PKG) && for f in $(OUTPUT_NAME).js $(OUTPUT_NAME)_bg.wasm $(OUTPUT_NAME)-staff.js $(OUTPUT_NAME)-staff_bg.wasm $(OUTPUT_NAME).css $(OUTPUT_NAME)-staff.css; do \

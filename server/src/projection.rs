@@ -44,8 +44,9 @@ fn effect(row: &learning_record::Model) -> Option<Effect> {
         // A take counts once a review passes it, not when it is sent.
         RecordKind::PracticeSubmission => None,
         RecordKind::PracticeReview => (row.passed == Some(true)).then_some(Effect::Completed),
-        // Activity; never attempts, scores or completion.
-        RecordKind::BoosterAnswer => Some(Effect::Answered),
+        // Boosters count for retention only: nothing in progress changes, not even the
+        // module's last activity (it dates the latest quiz on reports).
+        RecordKind::BoosterAnswer => None,
         // `parse` reads only the kinds Primer stores.
         RecordKind::Unknown => None,
     }

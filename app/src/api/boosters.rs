@@ -263,8 +263,13 @@ pub struct Retention {
     /// Each question's first answer in a quiz, per person.
     pub first_try: Share,
     /// Booster answers, by days since that question's first try: within a week, 1 to 2
-    /// weeks, 2 to 4 weeks, 4 weeks or more (the [`BANDS`]).
+    /// weeks, 2 to 4 weeks, 4 weeks or more (the [`BANDS`]). Most answer questions missed
+    /// at first: every missed question comes back, and one in four of those got right.
     pub boosters: Vec<Share>,
+    /// Of `boosters`, the answers to questions got right the first time, in the same
+    /// bands: whether what was known is still known (the others show what was learnt).
+    #[serde(default)]
+    pub known: Vec<Share>,
 }
 
 impl Retention {
@@ -282,7 +287,8 @@ pub fn retention(answers: impl IntoIterator<Item = (i64, Answer)>) -> Retention 
     for (person, answer) in answers {
         by_question.entry((person, answer.key)).or_default().push(answer);
     }
-    let mut out = Retention { first_try: Share::default(), boosters: vec![Share::default(); BANDS.len()] };
+    let bands = vec![Share::default(); BANDS.len()];
+    let mut out = Retention { first_try: Share::default(), boosters: bands.clone(), known: bands };
     for mut answers in by_question.into_values() {
         answers.sort_by(|a, b| (a.at, &a.record_id).cmp(&(b.at, &b.record_id)));
         let Some(first) = answers.iter().find(|a| a.source == Source::Quiz) else { continue };
@@ -292,6 +298,9 @@ pub fn retention(answers: impl IntoIterator<Item = (i64, Answer)>) -> Retention 
             let days = (a.at - first_at).num_days();
             if let Some(band) = BANDS.iter().rposition(|(from, _)| days >= *from) {
                 out.boosters[band].add(a.correct);
+                if first.correct {
+                    out.known[band].add(a.correct);
+                }
             }
         }
     }
@@ -308,7 +317,8 @@ pub struct PersonRetention {
 }
 
 /// `GET /api/v1/reports/retention`: first tries against boosters, for everyone in the
-/// viewer's scope together and per person (those who answered a quiz, by name).
+/// viewer's scope together and per person (those with an answer to a quiz question, in
+/// a quiz or as a booster, by name).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamRetention {
@@ -496,6 +506,8 @@ mod tests {
             r.boosters,
             [Share { right: 1, of: 1 }, Share { right: 1, of: 1 }, Share::default(), Share { right: 0, of: 1 }]
         );
+        // Person 2 knew it at first: the one known, and forgotten a month later.
+        assert_eq!(r.known, [Share::default(), Share::default(), Share::default(), Share { right: 0, of: 1 }]);
         assert_eq!(r.first_try.percent(), Some(50));
         assert_eq!(Share::default().percent(), None);
         assert_eq!(Share { right: 2, of: 3 }.percent(), Some(67));

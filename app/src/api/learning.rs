@@ -377,8 +377,8 @@ pub enum Effect {
     /// A take sent for review (practice.js writes it): activity, and nothing else until a
     /// review passes it.
     Submitted,
-    /// A booster answered: activity, and nothing else (boosters never change attempts,
-    /// scores or completion).
+    /// A booster answered: nothing in progress changes (boosters never change attempts,
+    /// scores, completion, nor the module's last activity, which dates its latest quiz).
     Answered,
 }
 
@@ -457,6 +457,9 @@ impl Progress {
 
     /// Adds one record (the phone adds the ones still waiting in its outbox).
     pub fn apply(&mut self, module_id: i64, version: i32, at: DateTime<Utc>, effect: Effect) {
+        if effect == Effect::Answered {
+            return;
+        }
         let index = match self.modules.binary_search_by_key(&module_id, |m| m.module_id) {
             Ok(i) => i,
             Err(i) => {

@@ -213,7 +213,7 @@ fn QuizBody(
     view! {
         <div class="quiz" data-testid="quiz">
             {questions.into_iter().enumerate().map(|(i, q)| view! {
-                <QuestionView index=i question=q on_checked=Callback::new(move |(ok, picked)| {
+                <QuestionView index=i name=format!("q{i}") question=q on_checked=Callback::new(move |(ok, picked)| {
                     answers.update(|a| a[i] = picked);
                     results.update(|r| r[i] = Some(ok));
                     report();
@@ -360,6 +360,9 @@ fn AssessmentBody(
 #[component]
 pub(crate) fn QuestionView(
     index: usize,
+    /// Its options' group name, unique on the page (two questions sharing one would be
+    /// one radio group: a pick in one would clear the other).
+    name: String,
     question: Question,
     /// Whether it was answered right, and the options picked. A `Callback`, so the quiz
     /// and a booster share one compiled copy (the phone pays for every byte).
@@ -379,7 +382,6 @@ pub(crate) fn QuestionView(
         let ok = correct.with_value(|c| picked == *c);
         on_checked.run((ok, picked.iter().map(|&i| i as u32).collect()));
     };
-    let name = format!("q{index}");
     let options = question.options.clone();
     view! {
         <fieldset class="question">

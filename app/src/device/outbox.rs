@@ -426,6 +426,16 @@ mod browser {
             store(user_id, &left);
             device.outbox.set(left);
             device.heard_progress(response.progress);
+            // The worker's copy of the boosters predates these answers: ask again (the
+            // answer passes through the worker, which keeps it), so that Home opened
+            // offline later counts them.
+            if request.records.iter().any(|r| r.kind == RecordKind::BoosterAnswer) {
+                spawn_local(async {
+                    let boosters =
+                        gloo_net::http::Request::get("/api/v1/me/boosters").header("Accept", "application/json");
+                    let _ = boosters.send().await;
+                });
+            }
         }
     }
 }

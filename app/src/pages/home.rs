@@ -245,7 +245,8 @@ fn HomeBoosters(user_id: i64) -> impl IntoView {
                     });
                     view! {
                         <p class="muted small">{format!("Again, from {}", q.title)}</p>
-                        <QuestionView index=key.index as usize question=q.question on_checked/>
+                        <QuestionView index=key.index as usize name=format!("b{}-{}-{}", key.module_id, key.version, key.index)
+                            question=q.question on_checked/>
                     }
                 }).collect_view()}
             </section>

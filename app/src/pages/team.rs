@@ -245,10 +245,19 @@ pub fn RetentionBars(retention: Retention) -> impl IntoView {
         }
     };
     let any = retention.has_boosters();
+    let bands = move |shares: &[Share], what: &'static str| {
+        BANDS
+            .iter()
+            .zip(shares)
+            .filter(|(_, s)| s.of > 0)
+            .map(|((_, name), s)| bar(format!("{what}: {}", name.to_lowercase()), *s))
+            .collect_view()
+    };
     view! {
         <ul class="bars" aria-label="Answers right: first tries, then boosters">
             {bar("First try".to_string(), retention.first_try)}
-            {BANDS.iter().zip(&retention.boosters).filter(|(_, s)| s.of > 0).map(|((_, name), s)| bar(format!("Boosters: {}", name.to_lowercase()), *s)).collect_view()}
+            {bands(&retention.boosters, "Boosters")}
+            {bands(&retention.known, "Known at first, as boosters")}
         </ul>
         {(!any).then(|| view! { <p class="small muted">"No booster answered yet."</p> })}
     }

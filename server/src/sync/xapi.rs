@@ -32,8 +32,8 @@ pub mod verbs {
     pub const FAILED: &str = "http://adlnet.gov/expapi/verbs/failed";
     pub const RATED: &str = "http://id.tincanapi.com/verb/rated";
     pub const SCORED: &str = "http://adlnet.gov/expapi/verbs/scored";
-    /// Activity Streams' "submit", as the xAPI registry lists it.
     pub const ANSWERED: &str = "http://adlnet.gov/expapi/verbs/answered";
+    /// Activity Streams' "submit", as the xAPI registry lists it.
     pub const SUBMITTED: &str = "http://activitystrea.ms/schema/1.0/submit";
 }
 

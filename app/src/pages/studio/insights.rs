@@ -179,7 +179,7 @@ fn Detail(insights: ModuleInsights) -> impl IntoView {
             })}
             {insights.retention.map(|retention| view! {
                 <h3>"Retention"</h3>
-                <p class="small muted">"Questions answered right the first time, and as boosters later."</p>
+                <p class="small muted">"Questions answered right the first time (every question), and as boosters later: the missed ones come back, and one in four of those got right, until answered right twice in a row."</p>
                 <crate::pages::team::RetentionBars retention/>
             })}
             <h3>"Comments"</h3>
