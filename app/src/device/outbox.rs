@@ -431,9 +431,7 @@ mod browser {
             // offline later counts them.
             if request.records.iter().any(|r| r.kind == RecordKind::BoosterAnswer) {
                 spawn_local(async {
-                    let boosters =
-                        gloo_net::http::Request::get("/api/v1/me/boosters").header("Accept", "application/json");
-                    let _ = boosters.send().await;
+                    let _ = crate::reads::read(crate::reads::Boosters).await;
                 });
             }
         }

@@ -237,7 +237,7 @@ fn HomeBoosters(user_id: i64) -> impl IntoView {
         (!due.is_empty()).then(|| view! {
             <section class="card" data-testid="boosters">
                 <h2>"Boosters"</h2>
-                {due.into_iter().map(|q| {
+                {due.into_iter().enumerate().map(|(i, q)| {
                     let key = q.key();
                     let on_checked = Callback::new(move |(_, picked): (bool, Vec<u32>)| {
                         let payload = serde_json::json!({ "index": key.index, "picked": picked });
@@ -245,7 +245,7 @@ fn HomeBoosters(user_id: i64) -> impl IntoView {
                     });
                     view! {
                         <p class="muted small">{format!("Again, from {}", q.title)}</p>
-                        <QuestionView index=key.index as usize name=format!("b{}-{}-{}", key.module_id, key.version, key.index)
+                        <QuestionView index=key.index as usize name=format!("b{i}")
                             question=q.question on_checked/>
                     }
                 }).collect_view()}
