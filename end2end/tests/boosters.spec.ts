@@ -22,25 +22,37 @@ test('a missed question comes back as a booster, answered offline, and counts on
   const learner = await newLearner(admin, 'Bea');
   const api = await apiAs(baseURL!, learner.email);
 
-  // A practice quiz (every question asked), answered wrong throughout, and synced.
-  const catalog: { id: number; kind: string; assessment: boolean }[] = (await (await api.get('/api/v1/catalog')).json()).modules;
-  let quiz: { id: number; version: number; content: { questions: Question[]; draw?: number } } | undefined;
-  for (const m of catalog.filter((m) => m.kind === 'quiz' && !m.assessment)) {
-    const module = await (await api.get(`/api/v1/catalog/${m.id}`)).json();
-    if (module.content.draw == null && module.content.questions.length >= 2) {
-      quiz = module;
-      break;
-    }
-  }
-  expect(quiz, 'the demo has a practice quiz').toBeTruthy();
-  const questions = quiz!.content.questions;
+  // A practice quiz whose every text is markup (it must show as text), answered wrong
+  // throughout, and synced.
+  const hostile = (label: string) => `${label} <img src=x onerror=alert(1)></legend><script>alert(2)</script>`;
+  const option = (label: string, correct: boolean) => ({ text: hostile(label), correct, explanation: hostile(`Why ${label}`) });
+  const author = await apiAs(baseURL!, DEMO.author.email);
+  const made = await author.post('/api/v1/modules', {
+    data: {
+      kind: 'quiz', title: hostile('Boosted quiz'), estimated_seconds: 60, pass_percent: 100,
+      questions: [
+        { prompt: hostile('First'), options: [option('A1', true), option('A2', false)] },
+        { prompt: hostile('Second'), options: [option('B1', false), option('B2', true)] },
+      ],
+    },
+  });
+  expect(made.status()).toBe(201);
+  const quizId = (await made.json()).id as number;
+  expect((await author.post(`/api/v1/modules/${quizId}/publish`)).ok()).toBeTruthy();
+  const quiz: { id: number; version: number; content: { questions: Question[] } } = await (await api.get(`/api/v1/catalog/${quizId}`)).json();
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  const questions = quiz.content.questions;
   const wrong = questions.map((q) => [q.options.findIndex((o) => !o.correct)]);
   const now = new Date().toISOString();
   const synced = await api.post('/api/v1/sync', {
     data: {
       device_id: 'another-phone',
       device_time: now,
-      records: [{ id: crypto.randomUUID(), kind: 'quiz_attempt', module_id: quiz!.id, module_version: quiz!.version, occurred_at: now, payload: { answers: wrong } }],
+      records: [{ id: crypto.randomUUID(), kind: 'quiz_attempt', module_id: quiz.id, module_version: quiz.version, occurred_at: now, payload: { answers: wrong } }],
     },
   });
   expect(synced.ok()).toBeTruthy();
@@ -71,6 +83,9 @@ test('a missed question comes back as a booster, answered offline, and counts on
   const explained = shown.options.find((o) => o.correct && o.explanation);
   if (explained) await expect(first.getByText(explained.explanation)).toBeVisible();
   await expect(page.getByTestId('sync-status')).toContainText('1 waiting to sync');
+  // Every text was shown as text: the markup is on the screen, and nothing ran.
+  await expect(card).toContainText(hostile('Boosted quiz'));
+  await expect(card.locator('img, script')).toHaveCount(0);
 
   // The app restarts, still offline: that one doesn't come back today, the other does.
   await page.reload();
@@ -89,7 +104,7 @@ test('a missed question comes back as a booster, answered offline, and counts on
   // It counts for retention only: the quiz's progress is as it was (attempts, scores,
   // completion, last activity).
   const progressAfter = (await (await api.get('/api/v1/progress')).json()).modules;
-  const of = (modules: { module_id: number }[]) => modules.find((m) => m.module_id === quiz!.id);
+  const of = (modules: { module_id: number }[]) => modules.find((m) => m.module_id === quiz.id);
   expect(of(progressAfter)).toEqual(of(progressBefore));
   // And Bea's manager sees it: her first tries, and one booster answered right.
   const manager = await apiAs(baseURL!, DEMO.manager.email);
@@ -97,6 +112,7 @@ test('a missed question comes back as a booster, answered offline, and counts on
   const mine = retention.people.find((p: { user_id: number }) => p.user_id === learner.id);
   expect(mine.retention.first_try).toEqual({ right: 0, of: questions.length });
   expect(mine.retention.boosters[0]).toEqual({ right: 1, of: 1 });
-  for (const c of [api, admin, manager]) await c.dispose();
+  expect(dialogs).toEqual([]);
+  for (const c of [api, admin, author, manager]) await c.dispose();
   expect(errors.filter((e) => !e.includes('net::ERR_INTERNET_DISCONNECTED') && !e.includes('status of 503'))).toEqual([]);
 });

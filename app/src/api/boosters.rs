@@ -282,10 +282,10 @@ impl Retention {
 /// Retention from people's answers (person, answer), in any order. A booster answer
 /// counts in the band of the days since that person's first quiz answer to the question;
 /// one without a quiz answer (none stored) isn't counted.
-pub fn retention(answers: impl IntoIterator<Item = (i64, Answer)>) -> Retention {
-    let mut by_question: BTreeMap<(i64, QuestionKey), Vec<Answer>> = BTreeMap::new();
+pub fn retention<'a>(answers: impl IntoIterator<Item = &'a (i64, Answer)>) -> Retention {
+    let mut by_question: BTreeMap<(i64, QuestionKey), Vec<&Answer>> = BTreeMap::new();
     for (person, answer) in answers {
-        by_question.entry((person, answer.key)).or_default().push(answer);
+        by_question.entry((*person, answer.key)).or_default().push(answer);
     }
     let bands = vec![Share::default(); BANDS.len()];
     let mut out = Retention { first_try: Share::default(), boosters: bands.clone(), known: bands };
@@ -489,7 +489,7 @@ mod tests {
     #[test]
     fn retention_compares_first_tries_with_boosters_by_how_long_after() {
         let a = |person: i64, at_s: &str, id: &str, correct, source| (person, answer(at_s, id, correct, source));
-        let r = retention([
+        let r = retention(&[
             // Person 1 missed it first, then got it right 2 and 9 days later.
             a(1, "2026-12-01T09:00:00Z", "a", false, Source::Quiz),
             a(1, "2026-12-01T10:00:00Z", "b", true, Source::Quiz),
@@ -512,7 +512,7 @@ mod tests {
         assert_eq!(Share::default().percent(), None);
         assert_eq!(Share { right: 2, of: 3 }.percent(), Some(67));
         assert!(r.has_boosters());
-        assert!(!retention([]).has_boosters());
+        assert!(!retention(&[] as &[(i64, Answer)]).has_boosters());
     }
 
     #[test]

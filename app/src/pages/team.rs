@@ -56,11 +56,14 @@ impl Sort {
 }
 
 /// The report's query string from the filters: the ones it knows, nothing else.
+/// `team_id=3`, if a team is picked (and is one).
+fn team_query(filters: &Filters) -> Option<String> {
+    filters.team_id.as_ref().filter(|t| t.parse::<i64>().is_ok()).map(|team| format!("team_id={team}"))
+}
+
 fn report_query(filters: &Filters) -> String {
     let mut parts = Vec::new();
-    if let Some(team) = filters.team_id.as_ref().filter(|t| t.parse::<i64>().is_ok()) {
-        parts.push(format!("team_id={team}"));
-    }
+    parts.extend(team_query(filters));
     if filters.overdue_only {
         parts.push("overdue_only=true".to_string());
     }
@@ -140,9 +143,7 @@ fn Team(me: Me, report: Resource<Result<PeopleReport, RequestError>>, filters: S
     let today = me.today;
     let reviews = Resource::new(|| (), |_| client::sendable(reads::read(reads::Reviews)));
     let retention = Resource::new(
-        move || {
-            filters.with(|f| f.team_id.clone().filter(|t| t.parse::<i64>().is_ok()).map(|t| format!("team_id={t}")))
-        },
+        move || filters.with(team_query),
         |q| client::sendable(reads::read(reads::Retention { query: q.unwrap_or_default() })),
     );
     view! {

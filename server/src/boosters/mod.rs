@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use app::{
     api::{
-        ModuleContent, QuizAttemptPayload, RecordKind, User,
+        ModuleContent, Question, QuizAttemptPayload, RecordKind, User,
         boosters::{
             Answer, BoosterAnswerPayload, BoosterQuestion, PastAnswer, QuestionKey, Source, Standing, schedule,
         },
@@ -25,7 +25,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     auth::{AnyRole, Auth},
-    db::entities::{certification, learning_record, module_version},
+    db::entities::{certification, learning_record},
     error::{ApiError, Json},
     modules::catalog,
     reads::{Gate, Serve, respond},
@@ -48,8 +48,9 @@ pub enum Whose {
 pub struct Answers {
     /// (person, answer), in no particular order.
     pub answers: Vec<(i64, Answer)>,
-    /// The module versions the answers are about, by (module, version).
-    pub versions: HashMap<(i64, i32), module_version::Model>,
+    /// The quizzes the answers are about, by (module, version): each version's title and
+    /// questions, decoded once.
+    pub quizzes: HashMap<(i64, i32), (String, Vec<Question>)>,
 }
 
 /// Every answer `whose` gave to a question of a quiz that isn't an assessment (of
@@ -72,32 +73,26 @@ pub async fn answers(db: &impl ConnectionTrait, whose: Whose, module: Option<i64
         query = query.filter(learning_record::Column::ModuleId.eq(id));
     }
     let records = query.order_by_asc(learning_record::Column::OccurredAt).all(db).await?;
-    let assessments = assessment_modules(db).await?;
+    let assessments = catalog::assessment_modules(&certification::Entity::find().all(db).await?)?;
     let named: HashSet<(i64, i32)> = records
         .iter()
         .filter(|r| !assessments.contains(&r.module_id))
         .map(|r| (r.module_id, r.module_version))
         .collect();
-    let mut versions = HashMap::new();
-    let module_ids: HashSet<i64> = named.iter().map(|(m, _)| *m).collect();
-    for v in module_version::Entity::find().filter(module_version::Column::ModuleId.is_in(module_ids)).all(db).await? {
-        if named.contains(&(v.module_id, v.version)) {
-            versions.insert((v.module_id, v.version), v);
-        }
-    }
-    let mut questions = HashMap::new();
-    for (key, v) in &versions {
+    let mut quizzes = HashMap::new();
+    for (v, _) in crate::sync::load_versions(db, named.into_iter()).await? {
         match v.content() {
-            Ok(ModuleContent::Quiz { questions: q, .. }) => {
-                questions.insert(*key, q);
+            Ok(ModuleContent::Quiz { questions, .. }) => {
+                quizzes.insert((v.module_id, v.version), (v.title, questions));
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "its answers aren't counted as boosters"),
         }
     }
     let mut out = Vec::new();
-    for r in records {
-        let Some(quiz) = questions.get(&(r.module_id, r.module_version)) else { continue };
+    for mut r in records {
+        let Some((_, quiz)) = quizzes.get(&(r.module_id, r.module_version)) else { continue };
+        let payload = std::mem::take(&mut r.payload);
         let key = |index: u32| QuestionKey { module_id: r.module_id, version: r.module_version, index };
         let answer = |index: u32, correct: bool, source: Source| Answer {
             key: key(index),
@@ -107,37 +102,27 @@ pub async fn answers(db: &impl ConnectionTrait, whose: Whose, module: Option<i64
             source,
         };
         if r.kind == RecordKind::BoosterAnswer.as_str() {
-            match serde_json::from_value::<BoosterAnswerPayload>(r.payload.clone()) {
+            match serde_json::from_value::<BoosterAnswerPayload>(payload) {
                 Ok(p) => out.push((r.user_id, answer(p.index, r.passed == Some(true), Source::Booster))),
                 Err(e) => tracing::error!(record = %r.id, error = %e, "a booster answer that can't be read"),
             }
             continue;
         }
-        let p = match serde_json::from_value::<QuizAttemptPayload>(r.payload.clone()) {
+        let p = match serde_json::from_value::<QuizAttemptPayload>(payload) {
             Ok(p) => p,
             Err(e) => {
                 tracing::error!(record = %r.id, error = %e, "a quiz attempt that can't be read");
                 continue;
             }
         };
-        let asked: Vec<u32> = p.questions.clone().unwrap_or_else(|| (0..p.answers.len() as u32).collect());
+        let asked: Vec<u32> = p.questions.unwrap_or_else(|| (0..p.answers.len() as u32).collect());
         for (index, picked) in asked.into_iter().zip(&p.answers) {
             if let Some(q) = quiz.get(index as usize) {
                 out.push((r.user_id, answer(index, app::api::answered_right(q, picked), Source::Quiz)));
             }
         }
     }
-    Ok(Answers { answers: out, versions })
-}
-
-/// Modules that are a certification's assessment now (a certification that can't be
-/// read counts all it may name: none can be told apart, so the read fails).
-async fn assessment_modules(db: &impl ConnectionTrait) -> Result<HashSet<i64>, ApiError> {
-    let mut out = HashSet::new();
-    for c in certification::Entity::find().all(db).await? {
-        out.extend(c.assessments()?);
-    }
-    Ok(out)
+    Ok(Answers { answers: out, quizzes })
 }
 
 /// How long a retired question stays listed after its last booster answer: so that any
@@ -147,34 +132,36 @@ const RETIRED_LISTED: chrono::TimeDelta = chrono::TimeDelta::hours(48);
 /// A person's boosters: each question still to come back (or retired in the last two
 /// days), of modules they may open now, with its content and every answer to it.
 pub async fn boosters_of(db: &impl ConnectionTrait, user: &User) -> Result<Vec<BoosterQuestion>, ApiError> {
-    let Answers { answers, versions } = answers(db, Whose::One(user.id), None).await?;
+    let Answers { answers, quizzes } = answers(db, Whose::One(user.id), None).await?;
     let mut answers: Vec<Answer> = answers.into_iter().map(|(_, a)| a).collect();
+    // By question, each in the order given (the rule's order), so each history is a run.
     answers.sort_by(|a, b| (a.key, a.at, &a.record_id).cmp(&(b.key, b.at, &b.record_id)));
     // The offset doesn't change which questions are retired, only the days.
     let plan = schedule(user.id, answers.clone(), 0);
     let visible = catalog::visible_module_ids(db, user).await?;
     let recent = crate::db::now() - RETIRED_LISTED;
     let mut out = Vec::new();
-    for (key, standing) in plan {
-        let history: Vec<&Answer> = answers.iter().filter(|a| a.key == key).collect();
-        let listed = match standing {
-            Standing::Due(_) => true,
-            Standing::Retired => history.last().is_some_and(|a| a.at >= recent),
+    for history in answers.chunk_by(|a, b| a.key == b.key) {
+        let key = history[0].key;
+        // The schedule is by question too.
+        let listed = match plan.binary_search_by_key(&key, |(k, _)| *k).ok().map(|i| &plan[i].1) {
+            Some(Standing::Due(_)) => true,
+            Some(Standing::Retired) => history[history.len() - 1].at >= recent,
+            None => false,
         };
         if !listed || !visible.contains(&key.module_id) {
             continue;
         }
-        let Some(v) = versions.get(&(key.module_id, key.version)) else { continue };
-        let Ok(ModuleContent::Quiz { questions, .. }) = v.content() else { continue };
-        let Some(question) = questions.into_iter().nth(key.index as usize) else { continue };
+        let Some((title, questions)) = quizzes.get(&(key.module_id, key.version)) else { continue };
+        let Some(question) = questions.get(key.index as usize) else { continue };
         out.push(BoosterQuestion {
             module_id: key.module_id,
             version: key.version,
             index: key.index,
-            title: v.title.clone(),
-            question,
+            title: title.clone(),
+            question: question.clone(),
             answers: history
-                .into_iter()
+                .iter()
                 .map(|a| PastAnswer {
                     at: a.at,
                     record_id: a.record_id.clone(),

@@ -255,12 +255,7 @@ impl Content {
         for step in path_steps {
             steps.entry(step.path_id).or_default().push(step.module_id);
         }
-        // Which quizzes are assessments decides whether phones get their answer key: a
-        // list that can't be read fails the catalog rather than count as none.
-        let mut assessments = HashSet::new();
-        for c in &certifications {
-            assessments.extend(c.assessments()?);
-        }
+        let assessments = assessment_modules(&certifications)?;
         Ok(Content {
             published,
             paths,
@@ -332,6 +327,17 @@ impl Content {
             .collect();
         Visible { modules, paths }
     }
+}
+
+/// The quizzes that are a certification's assessment. Which they are decides whether
+/// phones get their answer key (and whether their questions come back as boosters): a
+/// list that can't be read fails the read rather than count as none.
+pub fn assessment_modules(certifications: &[certification::Model]) -> Result<HashSet<i64>, ApiError> {
+    let mut assessments = HashSet::new();
+    for c in certifications {
+        assessments.extend(c.assessments()?);
+    }
+    Ok(assessments)
 }
 
 /// The modules this person may open now.

@@ -83,7 +83,7 @@ pub async fn of_module(
     let retention = match &content {
         ModuleContent::Quiz { .. } if !shared.content.assessments.contains(&module_id) => {
             let answers = boosters::answers(db, boosters::Whose::Among(Box::new(scope.ids())), Some(module_id)).await?;
-            Some(retention(answers.answers))
+            Some(retention(&answers.answers))
         }
         _ => None,
     };

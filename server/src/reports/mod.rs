@@ -399,12 +399,12 @@ impl Serve for reads::Retention {
             .map_err(|e| ApiError::Malformed(format!("Unreadable filters: {e}")))?;
         let db = &state.db;
         let scope = Scope::for_viewer(db, who.user(), query.team_id, None).await?;
-        let answers =
+        let mut answers =
             crate::boosters::answers(db, crate::boosters::Whose::Among(Box::new(scope.ids())), None).await?.answers;
-        let mut by_person: BTreeMap<i64, Vec<(i64, app::api::boosters::Answer)>> = BTreeMap::new();
-        for (person, answer) in &answers {
-            by_person.entry(*person).or_default().push((*person, answer.clone()));
-        }
+        // By person: each person's answers are one run.
+        answers.sort_by_key(|(person, _)| *person);
+        let by_person: BTreeMap<i64, &[(i64, app::api::boosters::Answer)]> =
+            answers.chunk_by(|a, b| a.0 == b.0).map(|mine| (mine[0].0, mine)).collect();
         let names: Vec<(i64, String)> = scope
             .filter(crate::db::entities::user::Entity::find())
             .select_only()
@@ -415,12 +415,12 @@ impl Serve for reads::Retention {
         let mut people: Vec<PersonRetention> = names
             .into_iter()
             .filter_map(|(user_id, name)| {
-                let mine = by_person.remove(&user_id)?;
-                Some(PersonRetention { user_id, name, retention: retention(mine) })
+                let mine = by_person.get(&user_id)?;
+                Some(PersonRetention { user_id, name, retention: retention(*mine) })
             })
             .collect();
         people.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.user_id.cmp(&b.user_id)));
-        Ok(TeamRetention { generated_at: crate::db::now(), everyone: retention(answers), people })
+        Ok(TeamRetention { generated_at: crate::db::now(), everyone: retention(&answers), people })
     }
 }
 

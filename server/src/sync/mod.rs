@@ -256,7 +256,7 @@ impl Known {
 }
 
 /// The module versions named by (module id, version) pairs, each with its module.
-async fn load_versions(
+pub(crate) async fn load_versions(
     db: &impl ConnectionTrait,
     pairs: impl Iterator<Item = (i64, i32)>,
 ) -> Result<Vec<(module_version::Model, Option<module::Model>)>, ApiError> {
