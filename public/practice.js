@@ -211,7 +211,7 @@
           module_version: take.module_version,
           occurred_at: take.created_at,
           // Whole seconds (the server keeps its own probe of the file's length).
-          payload: { media_id: mediaId, seconds: Math.round(take.seconds) },
+          payload: { media_id: mediaId, seconds: Math.round(take.seconds), ...(take.share ? { share: true } : {}) },
         },
         effect: 'Submitted',
       });
@@ -286,9 +286,10 @@
   }
 
   /** Keeps a recorded take and starts its upload (if the phone is online). */
-  async function submit(element, blob, type, seconds) {
+  async function submit(element, blob, type, seconds, share) {
     const take = {
       id: crypto.randomUUID(),
+      share,
       person: element.person,
       module_id: element.moduleId,
       module_version: element.moduleVersion,
@@ -355,6 +356,36 @@
     );
   }
 
+  /**
+   * "Reviewers may feature this take for my team": the learner's consent, given or
+   * withdrawn on the server (withdrawing also stops it being featured).
+   */
+  function consent(submission) {
+    const note = h('span', { className: 'small muted', role: 'status' });
+    const box = h('input', { type: 'checkbox', checked: submission.shared, onchange: async () => {
+      box.disabled = true;
+      try {
+        const response = await fetch(`/api/v1/me/takes/${encodeURIComponent(submission.media_id)}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify({ shared: box.checked }),
+        });
+        if (!response.ok) throw await problem(response);
+        const sharing = await response.json();
+        box.checked = sharing.shared;
+        note.textContent = sharing.featured ? ' Featured for your team.' : '';
+      } catch (error) {
+        box.checked = !box.checked;
+        note.textContent = ` ${error.message || "Primer can't be reached right now."}`;
+      } finally {
+        box.disabled = false;
+      }
+    } });
+    box.dataset.testid = 'take-shared';
+    note.textContent = submission.featured ? ' Featured for your team.' : '';
+    return h('label', { className: 'check small' }, box, ' A reviewer may feature this take for my team', note);
+  }
+
   /** A take the server has, with its reviews; comments jump the take's video there. */
   function submissionCard(submission, onDelete) {
     const video = h('video', { className: 'player', controls: true, playsInline: true, preload: 'metadata', src: submission.media_url });
@@ -386,6 +417,7 @@
       { className: 'card stack', testid: 'submission' },
       h('p', { className: 'line' }, h('span', {}, `Take of ${when(submission.submitted_at)} · ${clock(submission.seconds)}`), h('strong', { testid: 'submission-verdict' }, verdict)),
       video,
+      consent(submission),
       reviews,
       submission.reviews.length === 0
         ? h('button', { type: 'button', className: 'link', onclick: () => onDelete(submission) }, 'Delete this take')
@@ -484,9 +516,11 @@
     review(blob, seconds) {
       this.playback = URL.createObjectURL(blob);
       const video = h('video', { className: 'player', controls: true, playsInline: true, src: this.playback, testid: 'take-playback' });
+      const share = h('input', { type: 'checkbox' });
+      share.dataset.testid = 'take-share';
       const send = async () => {
         try {
-          await submit(this, blob, blob.type, seconds);
+          await submit(this, blob, blob.type, seconds, share.checked);
           this.idle('Take kept on this phone. It uploads by itself, then waits for a reviewer.');
         } catch (error) {
           this.idle(`This phone couldn't keep the take (${error.message}). Free some space and record again.`);
@@ -495,6 +529,7 @@
       this.recorder.replaceChildren(
         video,
         h('p', { className: 'muted small' }, `${clock(seconds)} · ${megabytes(blob.size)}. Watch it back: submit it, or record again.`),
+        h('label', { className: 'check small' }, share, ' A reviewer may feature this take for my team (you can change this later)'),
         h('div', { className: 'line' },
           h('button', { type: 'button', testid: 'take-submit', onclick: send }, 'Submit'),
           h('button', { type: 'button', className: 'secondary', testid: 'record-again', onclick: () => this.record() }, 'Record again'),

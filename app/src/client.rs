@@ -139,6 +139,12 @@ pub async fn send_review(input: &crate::api::ReviewInput) -> Result<crate::api::
     transport::send("POST", "/api/v1/reviews", Some(input)).await
 }
 
+/// Feature a take for its person's team, or stop featuring it (its reviewers).
+pub async fn feature_take(submission_id: &str, featured: bool) -> Result<crate::api::TakeSharing, RequestError> {
+    let path = format!("/api/v1/reviews/{}/feature", crate::api::validate::path_segment(submission_id));
+    transport::send("PUT", &path, Some(&crate::api::FeatureInput { featured })).await
+}
+
 /// Remove an assignment (authors).
 pub async fn delete_assignment(id: i64) -> Result<(), RequestError> {
     transport::send::<(), _>("DELETE", &format!("/api/v1/assignments/{id}"), None).await

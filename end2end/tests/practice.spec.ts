@@ -9,6 +9,7 @@ type Submission = {
   submission_id: string;
   module_id: number;
   passed: boolean | null;
+  shared: boolean;
   reviews: { percent: number; comments: { at_seconds: number; text: string }[] }[];
 };
 
@@ -71,6 +72,8 @@ test('a take recorded offline survives a reload, uploads once back online, and i
   await page.waitForTimeout(3000);
   await page.getByTestId('record-stop').click();
   await expect(page.getByTestId('take-playback')).toBeVisible();
+  // The learner agrees, offline, that a reviewer may feature this one for the team.
+  await page.getByTestId('take-share').check();
   await page.getByTestId('take-submit').click();
   await expect(page.getByTestId('take-waiting')).toHaveCount(1);
   await expect(page.getByTestId('take-state')).toContainText('waiting to upload');
@@ -138,8 +141,10 @@ test('a take recorded offline survives a reload, uploads once back online, and i
   await manager.getByTestId('add-comment').click();
   await expect(manager.getByTestId('comments')).toContainText('0:01');
   await manager.getByTestId('review-summary').fill('A clear close.');
+  // Priya agreed: the manager features it for her team.
+  await manager.getByTestId('feature-take').check();
   await manager.getByTestId('send-review').click();
-  await expect(manager.getByTestId('review-sent')).toBeVisible();
+  await expect(manager.getByTestId('review-sent')).toContainText('Featured for the team.');
   await expect(manager.getByTestId('no-reviews')).toBeVisible();
   expect(managerErrors).toEqual([]);
   await managerContext.close();
@@ -159,6 +164,32 @@ test('a take recorded offline survives a reload, uploads once back online, and i
   await jump.click();
   const take = page.getByTestId('submission').locator('video');
   await expect.poll(() => take.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 10_000 }).toBeGreaterThanOrEqual(1.4);
+
+  // A teammate sees it on their Home, and may watch it.
+  const teammateContext = await browser.newContext({ ...test.info().project.use, baseURL });
+  const teammate = await teammateContext.newPage();
+  const teammateErrors = watchErrors(teammate);
+  await signInAs(teammate, (await newLearner(admin, 'Tomas')).email);
+  const featured = teammate.getByTestId('featured-takes').getByRole('link', { name: /Priya/ });
+  await expect(featured).toHaveCount(1);
+  const href = await featured.getAttribute('href');
+  expect((await teammate.request.get(href!)).status()).toBe(200);
+
+  // Priya changes her mind: no longer featured, nor for teammates to fetch.
+  const shared = page.getByTestId('take-shared');
+  await expect(shared).toBeChecked();
+  await expect(page.getByTestId('submission')).toContainText('Featured for your team.');
+  await shared.uncheck();
+  await expect(page.getByTestId('submission')).not.toContainText('Featured for your team.');
+  await expect.poll(async () => (await mySubmissions(page, moduleId))[0].shared).toBe(false);
+  await teammate.reload();
+  await hydrated(teammate);
+  await expect(teammate.getByTestId('recognition')).toBeVisible();
+  await expect(featured).toHaveCount(0);
+  expect((await teammate.request.get(href!)).status()).toBe(404);
+  expect(teammateErrors).toEqual([]);
+  await teammateContext.close();
+
   // The one cut PATCH, which Chromium reports; nothing else went wrong.
   expect(errors.filter((e) => !e.includes('ERR_CONNECTION_RESET'))).toEqual([]);
 });

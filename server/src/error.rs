@@ -70,6 +70,8 @@ pub enum ApiError {
     WrongUser,
     #[error("You have reviewed this take already.")]
     AlreadyReviewed,
+    #[error("This take can't be featured: its person hasn't agreed to share it with their team.")]
+    NotShared,
     #[error("This upload has {have} bytes, not {sent}: ask where it stands (HEAD) and send from there.")]
     UploadOffsetMismatch { have: u64, sent: u64 },
     #[error("This upload is being sent by another request right now. Try again in a moment.")]
@@ -125,6 +127,7 @@ impl ApiError {
             ApiError::BatchTooLarge { .. } => ErrorCode::BatchTooLarge,
             ApiError::WrongUser => ErrorCode::WrongUser,
             ApiError::AlreadyReviewed => ErrorCode::AlreadyReviewed,
+            ApiError::NotShared => ErrorCode::NotShared,
             ApiError::UploadOffsetMismatch { .. } => ErrorCode::UploadOffsetMismatch,
             ApiError::UploadLocked => ErrorCode::UploadLocked,
             ApiError::QuotaExceeded(_) => ErrorCode::QuotaExceeded,

@@ -65,6 +65,8 @@ pub enum ErrorCode {
     WrongUser,
     /// This reviewer has reviewed this submission already.
     AlreadyReviewed,
+    /// The learner hasn't agreed that this take may be featured for their team.
+    NotShared,
     /// A resumable upload's `Upload-Offset` is not where the server has it: ask where
     /// it stands (`HEAD`) and send from there.
     UploadOffsetMismatch,
@@ -88,7 +90,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the server sends (add new ones here too: the tests check each of them).
-    pub const ALL: [ErrorCode; 34] = [
+    pub const ALL: [ErrorCode; 35] = [
         ErrorCode::MalformedRequest,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::InvalidInput,
@@ -116,6 +118,7 @@ impl ErrorCode {
         ErrorCode::BatchTooLarge,
         ErrorCode::WrongUser,
         ErrorCode::AlreadyReviewed,
+        ErrorCode::NotShared,
         ErrorCode::UploadOffsetMismatch,
         ErrorCode::UploadLocked,
         ErrorCode::QuotaExceeded,
@@ -135,7 +138,7 @@ impl ErrorCode {
             NotFound => 404,
             MethodNotAllowed => 405,
             EmailTaken | TeamNameTaken | LastAdmin | NotPublishable | RenditionsPending | WrongUser | AttemptsUsed
-            | UploadOffsetMismatch | AlreadyReviewed => 409,
+            | UploadOffsetMismatch | AlreadyReviewed | NotShared => 409,
             UnsupportedTusVersion => 412,
             TooLarge | BatchTooLarge | QuotaExceeded => 413,
             UnsupportedMediaType => 415,
@@ -178,6 +181,7 @@ impl ErrorCode {
             BatchTooLarge => "batch_too_large",
             WrongUser => "wrong_user",
             AlreadyReviewed => "already_reviewed",
+            NotShared => "not_shared",
             UploadOffsetMismatch => "upload_offset_mismatch",
             UploadLocked => "upload_locked",
             QuotaExceeded => "quota_exceeded",

@@ -192,6 +192,11 @@ pub struct CompletionPayload {
 pub struct PracticeSubmissionPayload {
     pub media_id: String,
     pub seconds: u32,
+    /// The learner agrees that a reviewer may feature this take for their team (given on
+    /// the phone when submitting, offline too; withdrawn with `PUT /api/v1/me/takes/{id}`).
+    /// Left out when not given, so records without it read and fingerprint as before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub share: bool,
 }
 
 /// Payload of a quiz attempt.

@@ -141,6 +141,9 @@ pub struct WaitingReview {
     /// What this reviewer's review would count as.
     #[serde(rename = "as")]
     pub as_role: ReviewerRole,
+    /// The learner agrees that it may be featured for their team.
+    #[serde(default)]
+    pub shared: bool,
 }
 
 /// One of the signed-in person's submitted takes, with the feedback on it
@@ -160,6 +163,37 @@ pub struct Submission {
     pub passed: Option<bool>,
     /// Oldest first.
     pub reviews: Vec<Review>,
+    /// The learner agrees that a reviewer may feature the take for their team.
+    pub shared: bool,
+    /// A reviewer featured it: teammates see it on their Home.
+    pub featured: bool,
+}
+
+/// `PUT /api/v1/me/takes/{id}`: whether a reviewer may feature the take for the team
+/// (`false` also stops it being featured).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TakeConsent {
+    pub shared: bool,
+}
+
+/// `PUT /api/v1/reviews/{id}/feature` (a submission's id): feature a take for the learner's team,
+/// or stop featuring it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct FeatureInput {
+    pub featured: bool,
+}
+
+/// Where a take stands for the team, as both `PUT`s answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TakeSharing {
+    pub media_id: String,
+    pub shared: bool,
+    pub featured: bool,
 }
 
 /// A weighted score of a take against a rubric: each criterion once, from 1 to the

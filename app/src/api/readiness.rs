@@ -740,6 +740,24 @@ pub struct Recognition {
     pub streak: Streak,
     /// Newest first, the last 30 days, people who don't hide.
     pub recently_certified: Vec<RecentlyCertified>,
+    /// Teammates' takes a reviewer featured for the team (with their consent), newest
+    /// first, at most [`FEATURED_SHOWN`].
+    #[serde(default)]
+    pub featured: Vec<FeaturedTake>,
+}
+
+/// How many featured takes Home lists.
+pub const FEATURED_SHOWN: usize = 3;
+
+/// A teammate's take featured for the team: who, of what, and where to watch it (the
+/// take's data-saver rendition once made, else the file as recorded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct FeaturedTake {
+    pub name: String,
+    /// The practice module's title.
+    pub title: String,
+    pub url: String,
 }
 
 /// "2 h ago", "3 days ago", "never": how fresh a person's data is.

@@ -38,7 +38,8 @@ where
     }
 }
 
-/// Home: the streak, and who on the team recently got certified.
+/// Home: the streak, who on the team recently got certified, and teammates' takes a
+/// reviewer featured (each a link to the video, which the phone plays itself).
 #[component]
 pub fn HomeRecognition() -> impl IntoView {
     with_my_recognition(|r: Recognition| {
@@ -57,6 +58,14 @@ pub fn HomeRecognition() -> impl IntoView {
                                 <strong>{if c.you { "You".to_string() } else { c.name }}</strong>
                                 {format!(" · {} · {}", c.certification_title, crate::dates::day_month(&c.issued_at))}
                             </li>
+                        }).collect_view()}
+                    </ul>
+                })}
+                {(!r.featured.is_empty()).then(|| view! {
+                    <h2>"Featured takes"</h2>
+                    <ul class="plain" data-testid="featured-takes">
+                        {r.featured.into_iter().map(|t| view! {
+                            <li><a href=t.url rel="external">"▶ "{t.name}</a>{format!(" · {}", t.title)}</li>
                         }).collect_view()}
                     </ul>
                 })}

@@ -53,10 +53,10 @@ fn Waiting(list: Vec<WaitingReview>) -> impl IntoView {
             }
             match open.get().and_then(|id| items.iter().find(|w| w.submission_id == id).cloned()) {
                 Some(item) => {
-                    let done = Callback::new(move |(id, name): (String, String)| {
+                    let done = Callback::new(move |(id, text): (String, String)| {
                         list.update(|l| l.retain(|w| w.submission_id != id));
                         open.set(None);
-                        sent.set(Some(format!("Review sent: {name} sees it now.")));
+                        sent.set(Some(text));
                     });
                     view! { <ReviewForm item done back=Callback::new(move |_| open.set(None))/> }.into_any()
                 }
@@ -100,6 +100,7 @@ fn ReviewForm(item: WaitingReview, done: Callback<(String, String)>, back: Callb
     let summary = RwSignal::new(String::new());
     let error = RwSignal::new(None::<RequestError>);
     let busy = RwSignal::new(false);
+    let feature = RwSignal::new(false);
     let video = NodeRef::<leptos::html::Video>::new();
     let add_comment = move |_| {
         let text = comment.get_untracked().trim().to_string();
@@ -139,8 +140,15 @@ fn ReviewForm(item: WaitingReview, done: Callback<(String, String)>, back: Callb
             let (id, learner) = (id.clone(), learner.clone());
             busy.set(true);
             spawn_local(async move {
+                let sent = format!("Review sent: {learner} sees it now.");
                 match client::send_review(&input).await {
-                    Ok(_) => done.run((id, learner)),
+                    // The review is in; featuring is a step of its own, which may fail
+                    // alone (the learner withdrew their consent meanwhile): said, not lost.
+                    Ok(_) if feature.get_untracked() => match client::feature_take(&id, true).await {
+                        Ok(_) => done.run((id, format!("{sent} Featured for the team."))),
+                        Err(e) => done.run((id, format!("{sent} Not featured: {e}"))),
+                    },
+                    Ok(_) => done.run((id, sent)),
                     Err(e) => error.set(Some(e)),
                 }
                 busy.set(false);
@@ -197,6 +205,16 @@ fn ReviewForm(item: WaitingReview, done: Callback<(String, String)>, back: Callb
                     <textarea rows="3" maxlength=review_limits::SUMMARY_CHARS bind:value=summary data-testid="review-summary"
                         placeholder="What to keep, what to change next time"></textarea>
                 </label>
+                {if item.shared {
+                    view! {
+                        <label class="check">
+                            <input type="checkbox" bind:checked=feature data-testid="feature-take"/>
+                            {format!(" Feature this take for {}'s team: teammates see it on their Home", item.learner_name)}
+                        </label>
+                    }.into_any()
+                } else {
+                    view! { <p class="small muted">{format!("{} hasn't agreed to share this take, so it can't be featured for the team.", item.learner_name)}</p> }.into_any()
+                }}
                 {move || error.get().map(|error| view! { <ErrorMessage error/> })}
                 <button type="submit" data-testid="send-review" disabled=move || busy.get() || !complete()>
                     {format!("Send review (pass mark {} %)", item.pass_percent)}

@@ -474,13 +474,20 @@ async fn may_fetch(
     }
     let takes = crate::practice::takes::owners_of(db, sha256).await?;
     if !takes.is_empty() {
+        use crate::practice::takes::Sight;
+        let mut seen = false;
         for take in &takes {
-            if crate::practice::takes::may_see(db, user, take).await? {
-                store.grant(user.id, [&sha256.to_string()]);
-                return Ok(true);
+            match crate::practice::takes::sight(db, user, take).await? {
+                Sight::Lasting => {
+                    store.grant(user.id, [&sha256.to_string()]);
+                    return Ok(true);
+                }
+                // Not remembered: consent can be withdrawn at any moment.
+                Sight::WhileFeatured => seen = true,
+                Sight::None => {}
             }
         }
-        return Ok(false);
+        return Ok(seen);
     }
     if matches!(user.role, app::api::Role::Author | app::api::Role::Admin) {
         store.grant(user.id, [&sha256.to_string()]);

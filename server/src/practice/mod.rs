@@ -12,7 +12,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::state::AppState;
 
-/// Reviews, the learner's feedback, and deleting a take.
+/// Reviews, the learner's feedback, and a take's deletion and consent.
 pub fn router() -> OpenApiRouter<AppState> {
-    reviews::router().routes(routes!(takes::delete_take))
+    reviews::router().routes(routes!(takes::delete_take, takes::put_take))
 }

@@ -37,9 +37,9 @@ use crate::{
     state::AppState,
 };
 
-/// `GET` and `POST /api/v1/reviews`, and `GET /api/v1/me/practice`.
+/// `GET` and `POST /api/v1/reviews`, featuring a take, and `GET /api/v1/me/practice`.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(waiting, submit)).routes(routes!(mine))
+    OpenApiRouter::new().routes(routes!(waiting, submit)).routes(routes!(mine)).routes(routes!(feature))
 }
 
 /// The most submissions `GET /api/v1/reviews` lists (the oldest first).
@@ -323,20 +323,10 @@ pub async fn waiting_for(db: &impl ConnectionTrait, viewer: &User) -> Result<Vec
         .await?;
     // A take its person deleted no longer waits.
     let named: Vec<String> = submissions.iter().filter_map(|s| s.about.clone()).collect();
-    let kept: HashSet<(i64, String)> = if named.is_empty() {
-        HashSet::new()
-    } else {
-        take::Entity::find()
-            .filter(take::Column::MediaSha256.is_in(named))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|t| (t.user_id, t.media_sha256))
-            .collect()
-    };
+    let kept = takes_named(db, named).await?;
     let submissions: Vec<_> = submissions
         .into_iter()
-        .filter(|s| s.about.as_ref().is_some_and(|m| kept.contains(&(s.user_id, m.clone()))))
+        .filter(|s| s.about.as_ref().is_some_and(|m| kept.contains_key(&(s.user_id, m.clone()))))
         .collect();
     let ids: Vec<String> = submissions.iter().map(|s| s.id.clone()).collect();
     let mut reviews: HashMap<String, Vec<Stored>> = HashMap::new();
@@ -387,12 +377,107 @@ pub async fn waiting_for(db: &impl ConnectionTrait, viewer: &User) -> Result<Vec
             seconds: s.payload.get("seconds").and_then(|v| v.as_u64()).unwrap_or(0) as u32,
             submitted_at: s.occurred_at,
             as_role,
+            shared: s
+                .about
+                .as_ref()
+                .and_then(|m| kept.get(&(s.user_id, m.clone())))
+                .is_some_and(|t| t.shared_at.is_some()),
         });
         if out.len() == WAITING_SHOWN {
             break;
         }
     }
     Ok(out)
+}
+
+/// The takes these media ids are, by (person, media id).
+async fn takes_named(
+    db: &impl ConnectionTrait,
+    media_ids: Vec<String>,
+) -> Result<HashMap<(i64, String), take::Model>, ApiError> {
+    if media_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(take::Entity::find()
+        .filter(take::Column::MediaSha256.is_in(media_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| ((t.user_id, t.media_sha256.clone()), t))
+        .collect())
+}
+
+/// Features a take for its person's team, or stops featuring it. Only a take whose
+/// person agreed (`shared`) can be featured: 409 `not_shared` otherwise. Roles: the
+/// learner's managers (and admins), and a teammate who reviewed this submission; anyone
+/// else gets 404.
+#[utoipa::path(
+    put, path = "/api/v1/reviews/{id}/feature", tag = "practice",
+    params(("id" = String, Path, description = "The submission's id (its `practice_submission` record's)")),
+    request_body = app::api::FeatureInput,
+    responses(
+        (status = 200, description = "Where the take stands", body = app::api::TakeSharing),
+        (status = 404, description = "`not_found`: no submission this person may feature (or its take was deleted)", body = ErrorBody),
+        (status = 409, description = "`not_shared`: its person hasn't agreed to share it", body = ErrorBody),
+    ),
+    security(("primer_session" = []))
+)]
+async fn feature(
+    State(state): State<AppState>,
+    auth: Auth<AnyRole>,
+    crate::error::Path(submission_id): crate::error::Path<String>,
+    Json(input): Json<app::api::FeatureInput>,
+) -> Result<axum::Json<app::api::TakeSharing>, ApiError> {
+    let viewer = auth.user();
+    let not_found = || ApiError::not_found("Submission");
+    let submission_id = uuid::Uuid::parse_str(submission_id.trim()).map_err(|_| not_found())?.hyphenated().to_string();
+    let txn = db::begin_write(&state.db).await?;
+    let submission = learning_record::Entity::find_by_id(submission_id.clone())
+        .filter(learning_record::Column::Kind.eq(RecordKind::PracticeSubmission.as_str()))
+        .one(&txn)
+        .await?
+        .ok_or_else(not_found)?;
+    let learner = user::Entity::find_by_id(submission.user_id).one(&txn).await?.ok_or_else(not_found)?;
+    let version = module_version::Entity::find_by_id((submission.module_id, submission.module_version))
+        .one(&txn)
+        .await?
+        .ok_or_else(not_found)?;
+    let practice = practice_of(&version)?.ok_or_else(not_found)?;
+    let allowed = match standing(viewer, &learner, practice.reviewers) {
+        Some(ReviewerRole::Manager) => true,
+        // A teammate features only what they reviewed.
+        Some(_) => reviews_of(&txn, std::slice::from_ref(&submission_id))
+            .await?
+            .iter()
+            .map(stored_of)
+            .collect::<Result<Vec<_>, _>>()?
+            .iter()
+            .any(|r| r.reviewer_id == viewer.id),
+        None => false,
+    };
+    if !allowed {
+        return Err(not_found());
+    }
+    let media_id = submission.about.clone().ok_or_else(not_found)?;
+    let take = take::Entity::find_by_id((learner.id, media_id)).one(&txn).await?.ok_or_else(not_found)?;
+    if input.featured && take.shared_at.is_none() {
+        return Err(ApiError::NotShared);
+    }
+    let mut row: take::ActiveModel = take.into();
+    if input.featured {
+        // Featured again: it stays where it was on Home, by the first one's date.
+        if matches!(row.featured_at, sea_orm::ActiveValue::Unchanged(None)) {
+            row.featured_at = sea_orm::ActiveValue::Set(Some(db::now()));
+            row.featured_by = sea_orm::ActiveValue::Set(Some(viewer.id));
+        }
+    } else {
+        row.featured_at = sea_orm::ActiveValue::Set(None);
+        row.featured_by = sea_orm::ActiveValue::Set(None);
+    }
+    let row = sea_orm::ActiveModelTrait::update(row, &txn).await?;
+    txn.commit().await?;
+    tracing::info!(submission = %submission_id, by = viewer.id, featured = input.featured, "take featured");
+    Ok(axum::Json(crate::practice::takes::sharing_of(&row)))
 }
 
 /// The signed-in person's submitted takes, newest first, each with its reviews (scores
@@ -430,6 +515,7 @@ async fn mine(State(state): State<AppState>, auth: Auth<AnyRole>) -> Result<axum
     for (row, s) in stored {
         by_submission.entry(s.submission_id.clone()).or_default().push(to_api(&row, s, &names));
     }
+    let takes = takes_named(db, submissions.iter().filter_map(|s| s.about.clone()).collect()).await?;
     let mut titles: HashMap<(i64, i32), String> = HashMap::new();
     for s in &submissions {
         if let std::collections::hash_map::Entry::Vacant(e) = titles.entry((s.module_id, s.module_version)) {
@@ -444,7 +530,10 @@ async fn mine(State(state): State<AppState>, auth: Auth<AnyRole>) -> Result<axum
             .map(|s| {
                 let reviews = by_submission.remove(&s.id).unwrap_or_default();
                 let media_id = s.payload.get("media_id").and_then(|m| m.as_str()).unwrap_or_default().to_string();
+                let take = takes.get(&(s.user_id, media_id.clone()));
                 Submission {
+                    shared: take.is_some_and(|t| t.shared_at.is_some()),
+                    featured: take.is_some_and(crate::practice::takes::is_featured),
                     title: titles.get(&(s.module_id, s.module_version)).cloned().unwrap_or_default(),
                     passed: reviews.iter().rev().find_map(|r| r.passed),
                     submission_id: s.id,

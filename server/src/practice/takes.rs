@@ -79,6 +79,7 @@ pub async fn record(
         module_id: Set(module_id),
         bytes: Set(media.bytes),
         created_at: Set(db::now()),
+        ..Default::default()
     };
     take::Entity::insert(row)
         .on_conflict_do_nothing_on([take::Column::UserId, take::Column::MediaSha256])
@@ -160,20 +161,189 @@ pub async fn owners_of(db: &impl ConnectionTrait, sha256: &str) -> Result<Vec<ta
 }
 
 /// Whether `viewer` may see a take: its person, admins, managers of the person's team,
-/// and the person's teammates when the module asks peers to review.
+/// and the person's teammates when the module asks peers to review, or when a reviewer
+/// featured it for the team with the person's consent.
 pub async fn may_see(db: &impl ConnectionTrait, viewer: &User, take: &take::Model) -> Result<bool, ApiError> {
+    Ok(sight(db, viewer, take).await? != Sight::None)
+}
+
+/// How a viewer may see a take (see [`may_see`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sight {
+    None,
+    /// As its person, an admin, a manager or a peer reviewer: for as long as they are.
+    Lasting,
+    /// As a teammate, only while it is featured: its person may withdraw their consent at
+    /// any moment, so this is never remembered (each request asks again).
+    WhileFeatured,
+}
+
+/// How `viewer` may see `take`.
+pub async fn sight(db: &impl ConnectionTrait, viewer: &User, take: &take::Model) -> Result<Sight, ApiError> {
     if viewer.id == take.user_id || viewer.role == Role::Admin {
-        return Ok(true);
+        return Ok(Sight::Lasting);
     }
-    let Some(owner) = user::Entity::find_by_id(take.user_id).one(db).await? else { return Ok(false) };
-    let Some(team) = owner.team_id else { return Ok(false) };
+    let Some(owner) = user::Entity::find_by_id(take.user_id).one(db).await? else { return Ok(Sight::None) };
+    let Some(team) = owner.team_id else { return Ok(Sight::None) };
     if viewer.role == Role::Manager && viewer.manages.iter().any(|t| t.id == team) {
-        return Ok(true);
+        return Ok(Sight::Lasting);
     }
     if viewer.team_id != Some(team) {
-        return Ok(false);
+        return Ok(Sight::None);
     }
-    Ok(matches!(reviewers_of(db, take.module_id).await?, Some(Reviewers::Peers | Reviewers::Both)))
+    if matches!(reviewers_of(db, take.module_id).await?, Some(Reviewers::Peers | Reviewers::Both)) {
+        return Ok(Sight::Lasting);
+    }
+    Ok(if is_featured(take) { Sight::WhileFeatured } else { Sight::None })
+}
+
+/// Whether a take shows to its person's team: featured, and its person still agrees.
+pub fn is_featured(take: &take::Model) -> bool {
+    take.shared_at.is_some() && take.featured_at.is_some()
+}
+
+/// Where a take stands for the team.
+pub fn sharing_of(take: &take::Model) -> app::api::TakeSharing {
+    app::api::TakeSharing {
+        media_id: take.media_sha256.clone(),
+        shared: take.shared_at.is_some(),
+        featured: is_featured(take),
+    }
+}
+
+/// The consent given by submissions just stored (each its take and when it was given):
+/// the take may be featured, unless its person decided otherwise since.
+pub async fn consent_given(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    given: &[(String, chrono::DateTime<chrono::Utc>)],
+) -> Result<(), ApiError> {
+    use sea_orm::{Condition, sea_query::Expr};
+    for (media_id, at) in given {
+        take::Entity::update_many()
+            .col_expr(take::Column::SharedAt, Expr::value(*at))
+            .col_expr(take::Column::ConsentChangedAt, Expr::value(*at))
+            .filter(take::Column::UserId.eq(user_id))
+            .filter(take::Column::MediaSha256.eq(media_id.as_str()))
+            .filter(
+                Condition::any()
+                    .add(take::Column::ConsentChangedAt.is_null())
+                    .add(take::Column::ConsentChangedAt.lt(*at)),
+            )
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Gives or withdraws the signed-in person's consent that a reviewer may feature one of
+/// their takes for their team; withdrawing also stops it being featured (a reviewer may
+/// feature it again only after a new yes). Roles: its person.
+#[utoipa::path(
+    put, path = "/api/v1/me/takes/{id}", tag = "practice",
+    params(("id" = String, Path, description = "The take's media id")),
+    request_body = app::api::TakeConsent,
+    responses(
+        (status = 200, description = "Where the take stands", body = app::api::TakeSharing),
+        (status = 404, description = "`not_found`: no take of this person's", body = app::api::ErrorBody),
+    ),
+    security(("primer_session" = []))
+)]
+pub async fn put_take(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    auth: crate::auth::Auth<crate::auth::AnyRole>,
+    crate::error::Path(media_id): crate::error::Path<String>,
+    crate::error::Json(input): crate::error::Json<app::api::TakeConsent>,
+) -> Result<axum::Json<app::api::TakeSharing>, ApiError> {
+    let user_id = auth.user().id;
+    let txn = db::begin_write(&state.db).await?;
+    let mut row: take::ActiveModel = take::Entity::find_by_id((user_id, media_id.clone()))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Take"))?
+        .into();
+    let now = db::now();
+    row.consent_changed_at = Set(Some(now));
+    if input.shared {
+        // A yes given again keeps the first date.
+        if matches!(row.shared_at, sea_orm::ActiveValue::Unchanged(None)) {
+            row.shared_at = Set(Some(now));
+        }
+    } else {
+        row.shared_at = Set(None);
+        row.featured_by = Set(None);
+        row.featured_at = Set(None);
+    }
+    let row = sea_orm::ActiveModelTrait::update(row, &txn).await?;
+    txn.commit().await?;
+    tracing::info!(user_id, take = %row.media_sha256, shared = input.shared, "take's consent changed");
+    Ok(axum::Json(sharing_of(&row)))
+}
+
+/// The takes featured for `teams` that `viewer` may see on Home (not their own), newest
+/// first: who, of which module, and the take's data-saver rendition once made.
+pub async fn featured_among(
+    db: &impl ConnectionTrait,
+    viewer: &User,
+    teams: &[i64],
+) -> Result<Vec<app::api::FeaturedTake>, ApiError> {
+    use sea_orm::{QueryOrder, sea_query::Query};
+    if teams.is_empty() {
+        return Ok(Vec::new());
+    }
+    let members = Query::select()
+        .column(user::Column::Id)
+        .from(user::Entity)
+        .and_where(user::Column::TeamId.is_in(teams.to_vec()))
+        .and_where(user::Column::Active.eq(true))
+        .to_owned();
+    let featured = take::Entity::find()
+        .filter(take::Column::UserId.in_subquery(members))
+        .filter(take::Column::UserId.ne(viewer.id))
+        .filter(take::Column::SharedAt.is_not_null())
+        .filter(take::Column::FeaturedAt.is_not_null())
+        .order_by_desc(take::Column::FeaturedAt)
+        .order_by_asc(take::Column::MediaSha256)
+        .limit(app::api::FEATURED_SHOWN as u64)
+        .all(db)
+        .await?;
+    if featured.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: std::collections::HashMap<i64, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(featured.iter().map(|t| t.user_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let mut titles = std::collections::HashMap::new();
+    for m in
+        module::Entity::find().filter(module::Column::Id.is_in(featured.iter().map(|t| t.module_id))).all(db).await?
+    {
+        // The title learners were shown: the published version's.
+        let title = match m.published_version {
+            Some(v) => module_version::Entity::find_by_id((m.id, v)).one(db).await?.map(|v| v.title),
+            None => None,
+        };
+        titles.insert(m.id, title.unwrap_or(m.title));
+    }
+    let sources: Vec<String> = featured.iter().map(|t| t.media_sha256.clone()).collect();
+    let renditions = crate::media::renditions::of(db, &sources).await?;
+    Ok(featured
+        .into_iter()
+        .map(|t| {
+            let small = renditions
+                .get(&t.media_sha256)
+                .and_then(|r| r.iter().find(|r| r.quality == app::api::Quality::DataSaver))
+                .map(|r| r.url.clone());
+            app::api::FeaturedTake {
+                name: names.get(&t.user_id).cloned().unwrap_or_default(),
+                title: titles.get(&t.module_id).cloned().unwrap_or_default(),
+                url: small.unwrap_or_else(|| app::api::media_url(&t.media_sha256)),
+            }
+        })
+        .collect())
 }
 
 /// Who reviews a practice module's takes, by its latest published version (`None`: not

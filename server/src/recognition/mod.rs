@@ -217,7 +217,8 @@ impl Serve for reads::Leaderboard {
     }
 }
 
-/// The signed-in person's streak and who on their teams recently got certified.
+/// The signed-in person's streak, who on their teams recently got certified, and their
+/// teammates' featured takes.
 pub async fn recognition(db: &DatabaseConnection, viewer: &User) -> Result<Recognition, ApiError> {
     let now = db::now();
     let own = completions_of(db, learning_record::Column::UserId.eq(viewer.id).into_condition())
@@ -235,7 +236,7 @@ pub async fn recognition(db: &DatabaseConnection, viewer: &User) -> Result<Recog
     let mut recently_certified = Vec::new();
     if !teams.is_empty() {
         let teammates = user::Entity::find()
-            .filter(user::Column::TeamId.is_in(teams))
+            .filter(user::Column::TeamId.is_in(teams.clone()))
             .filter(user::Column::Active.eq(true))
             .filter(user::Column::HideFromLeaderboards.eq(false));
         let ids = teammates.select_only().column(user::Column::Id).into_query();
@@ -268,12 +269,14 @@ pub async fn recognition(db: &DatabaseConnection, viewer: &User) -> Result<Recog
             })
             .collect();
     }
-    Ok(Recognition { streak, recently_certified })
+    let featured = crate::practice::takes::featured_among(db, viewer, &teams).await?;
+    Ok(Recognition { streak, recently_certified, featured })
 }
 
 /// Your streak (days in a row with a completed module, in your time zone, from synced
-/// records) and who on your team got certified in the last 30 days (people who hide
-/// from leaderboards aren't listed). Roles: everyone.
+/// records), who on your team got certified in the last 30 days (people who hide
+/// from leaderboards aren't listed), and teammates' takes a reviewer featured with their
+/// consent. Roles: everyone.
 #[utoipa::path(
     get, path = "/api/v1/me/recognition", tag = "readiness",
     responses((status = 200, body = Recognition)),

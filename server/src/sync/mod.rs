@@ -449,6 +449,9 @@ async fn store(
     };
     projection::add_evidence(&tx, user.id, stored.evidence).await?;
     let modules = projection::update(&tx, user.id, stored.effects).await?;
+    if !stored.shared.is_empty() {
+        practice::takes::consent_given(&tx, user.id, &stored.shared).await?;
+    }
     // The server decides certificates from what is stored, in this same transaction.
     if !stored.touched.is_empty() {
         let scope = certifications::award::Scope::Modules(&stored.touched);
@@ -481,6 +484,8 @@ struct Stored {
     effects: Vec<projection::Fold>,
     evidence: projection::EvidenceFold,
     touched: HashSet<i64>,
+    /// Takes whose submission gave consent to feature them, and when.
+    shared: Vec<(String, DateTime<Utc>)>,
 }
 
 /// Stores the records of a batch that are new, and answers for each: `accepted`,
@@ -539,6 +544,14 @@ async fn store_new(
         effects: new_rows.iter().filter_map(projection::effect_of).collect(),
         evidence: projection::fold_evidence(&new_rows),
         touched: new_rows.iter().filter(|r| r.counted).map(|r| r.module_id).collect(),
+        shared: new_rows
+            .iter()
+            .filter(|r| {
+                r.kind == app::api::RecordKind::PracticeSubmission.as_str()
+                    && r.payload.get("share") == Some(&true.into())
+            })
+            .filter_map(|r| Some((r.about.clone()?, r.occurred_at)))
+            .collect(),
     };
     let expected = new_rows.len() as u64;
     let mut inserted = 0;

@@ -194,6 +194,18 @@ async fn every_page_keeps_hostile_text_as_text(app: TestApp) {
     )
     .await;
     publish(&app, &author, practice.id).await;
+    // A teammate's take, shared and featured: the learner's Home lists it by name.
+    let teammate = person("learner", vec![]).await;
+    let take = crate::practice::upload_take(&app, &teammate, practice.id, &crate::fixtures::mp4()).await;
+    let submission =
+        record(&id(), "practice_submission", practice.id, 1, json!({"media_id": take, "seconds": 2, "share": true}));
+    sync_from(&app, &teammate, "phone", vec![submission.clone()]).await;
+    app.put(&format!("/api/v1/reviews/{}/feature", submission["id"].as_str().unwrap()))
+        .session(&manager)
+        .json(&json!({"featured": true}))
+        .send()
+        .await
+        .assert_status(200);
     let path: LearningPath = app
         .post("/api/v1/paths")
         .session(&author)
@@ -288,6 +300,8 @@ async fn every_page_keeps_hostile_text_as_text(app: TestApp) {
         shown += usize::from(html.contains("alert(1)"));
     }
     assert!(shown >= 20, "the hostile text is on the pages ({shown} of {}), as text", pages.len());
+    let home = page(&app, Some(&learner), "/").await;
+    assert!(home.contains(r#"data-testid="featured-takes""#), "the featured take is on Home: {home}");
 
     // The page title shows the module's title as it was typed, and holds nothing else.
     let html = page(&app, Some(&learner), &format!("/modules/{}", tip.id)).await;

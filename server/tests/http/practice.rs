@@ -385,8 +385,147 @@ async fn reviews_decide_and_fold_into_progress(app: TestApp) {
     assert!(page.contains("1 submitted · 1 reviewed · 100"), "{page}");
 }
 
+/// Featured takes: only with the learner's consent (given with the submission, offline
+/// too, or later; withdrawn any time), featured by a reviewer, then on teammates' Home
+/// and theirs to watch; withdrawn, gone again.
+async fn takes_are_featured_only_with_consent(app: TestApp) {
+    let admin = app.signed_in(Role::Admin).await;
+    let team = |name: &'static str| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            app.post("/api/v1/teams").session(&admin).json(&json!({"name": name})).send().await.value()["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let (north, south) = (team("North").await, team("South").await);
+    let author = app.signed_in(Role::Author).await;
+    // Only the manager reviews: teammates can't see takes until one is featured.
+    let mut body = practice();
+    body["reviewers"] = json!("manager");
+    let made = create(&app, &author, &body).await;
+    publish(&app, &author, made.id).await;
+    let learner = learner_in(&app, None, Some(north), None).await;
+    let teammate = learner_in(&app, None, Some(north), None).await;
+    let outsider = learner_in(&app, None, Some(south), None).await;
+    let manager = manager_of(&app, &admin, north).await;
+    let other_manager = manager_of(&app, &admin, south).await;
+
+    // Submitted without consent.
+    let take = upload_take(&app, &learner, made.id, &fixtures::mp4()).await;
+    let submission = record(&id(), "practice_submission", made.id, 1, json!({"media_id": take, "seconds": 2}));
+    let submission_id = submission["id"].as_str().unwrap().to_string();
+    assert_eq!(statuses(&sync_from(&app, &learner, "phone", vec![submission]).await), ["accepted"]);
+    let waiting: Value = app.get("/api/v1/reviews").session(&manager).send().await.value();
+    assert_eq!(waiting[0]["shared"], false);
+    let feature = |who: &Session, featured: bool| {
+        let (app, who, path) = (&app, who.clone(), format!("/api/v1/reviews/{submission_id}/feature"));
+        async move { app.put(&path).session(&who).json(&json!({"featured": featured})).send().await }
+    };
+    feature(&manager, true).await.assert_error(409, "not_shared");
+    let consent = |who: &Session, media: &str, body: Value| {
+        let (app, who, path) = (&app, who.clone(), format!("/api/v1/me/takes/{media}"));
+        async move { app.put(&path).session(&who).json(&body).send().await }
+    };
+    // Only its person says yes, and only yes or no.
+    consent(&teammate, &take, json!({"shared": true})).await.assert_error(404, "not_found");
+    consent(&manager, &take, json!({"shared": true})).await.assert_error(404, "not_found");
+    consent(&learner, &take, json!({"shared": "yes"})).await.assert_error(400, "malformed_request");
+    consent(&learner, &take, json!({"shared": true, "featured": true})).await.assert_error(400, "malformed_request");
+    let sharing: app::api::TakeSharing =
+        consent(&learner, &take, json!({"shared": true})).await.assert_status(200).json();
+    assert_eq!((sharing.shared, sharing.featured), (true, false));
+    let waiting: Value = app.get("/api/v1/reviews").session(&manager).send().await.value();
+    assert_eq!(waiting[0]["shared"], true);
+
+    // Before it is featured, a teammate can't fetch it and Home lists nothing.
+    let watch = |who: &Session| {
+        let (app, who, path) = (&app, who.clone(), format!("/media/{take}"));
+        async move { app.get(&path).session(&who).send().await.status.as_u16() }
+    };
+    assert_ne!(watch(&teammate).await, 200);
+    let featured = |who: &Session| {
+        let (app, who) = (&app, who.clone());
+        async move {
+            let r: app::api::Recognition = app.get("/api/v1/me/recognition").session(&who).send().await.json();
+            r.featured
+        }
+    };
+    assert!(featured(&teammate).await.is_empty());
+
+    // Who may feature it: the learner's manager (and admins), nobody else.
+    for who in [&teammate, &outsider, &other_manager, &author, &learner] {
+        feature(who, true).await.assert_error(404, "not_found");
+    }
+    let bad = app.put("/api/v1/reviews/not-a-submission/feature").session(&manager).json(&json!({"featured": true}));
+    bad.send().await.assert_error(404, "not_found");
+    let sharing: app::api::TakeSharing = feature(&manager, true).await.assert_status(200).json();
+    assert_eq!((sharing.shared, sharing.featured), (true, true));
+
+    // On teammates' Home (and their manager's), theirs to watch; not the learner's own
+    // Home, nor another team's.
+    let shown = featured(&teammate).await;
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!((shown[0].name.as_str(), shown[0].title.as_str()), ("Lee Learner", "Pitch Aurora"));
+    assert_eq!(shown[0].url, format!("/media/{take}"), "no rendition made here: the file as recorded");
+    assert_eq!(featured(&manager).await.len(), 1);
+    assert!(featured(&learner).await.is_empty());
+    assert!(featured(&outsider).await.is_empty());
+    assert_eq!(watch(&teammate).await, 200);
+    assert_ne!(watch(&outsider).await, 200);
+    let home = app.get("/").html().session(&teammate).send().await.assert_status(200).text();
+    assert!(home.contains(r#"data-testid="featured-takes""#) && home.contains(&format!("/media/{take}")), "{home}");
+    let mine: Vec<app::api::Submission> = app.get("/api/v1/me/practice").session(&learner).send().await.json();
+    assert_eq!((mine[0].shared, mine[0].featured), (true, true));
+
+    // Withdrawn: no longer featured, nor to be featured, nor to be fetched by teammates.
+    let sharing: app::api::TakeSharing =
+        consent(&learner, &take, json!({"shared": false})).await.assert_status(200).json();
+    assert_eq!((sharing.shared, sharing.featured), (false, false));
+    assert!(featured(&teammate).await.is_empty());
+    assert_ne!(watch(&teammate).await, 200);
+    feature(&manager, true).await.assert_error(409, "not_shared");
+    // Given again, it waits for a reviewer to feature it again; stopping is theirs too.
+    consent(&learner, &take, json!({"shared": true})).await.assert_status(200);
+    assert!(featured(&teammate).await.is_empty());
+    feature(&admin, true).await.assert_status(200);
+    assert_eq!(featured(&teammate).await.len(), 1);
+    let stopped: app::api::TakeSharing = feature(&manager, false).await.assert_status(200).json();
+    assert_eq!((stopped.shared, stopped.featured), (true, false));
+    assert!(featured(&teammate).await.is_empty());
+
+    // Consent given on the phone with the submission (offline, sent later), once...
+    let second = upload_take(&app, &learner, made.id, &fixtures::webm()).await;
+    let shared_record =
+        record(&id(), "practice_submission", made.id, 1, json!({"media_id": second, "seconds": 2, "share": true}));
+    assert_eq!(statuses(&sync_from(&app, &learner, "phone", vec![shared_record.clone()]).await), ["accepted"]);
+    let mine: Vec<app::api::Submission> = app.get("/api/v1/me/practice").session(&learner).send().await.json();
+    let listed = mine.iter().find(|s| s.media_id == second).unwrap();
+    assert_eq!((listed.shared, listed.featured), (true, false));
+    // ...and as it was sent (its fingerprint sees it): a resend is a duplicate.
+    assert_eq!(statuses(&sync_from(&app, &learner, "phone", vec![shared_record]).await), ["duplicate"]);
+    // A yes made offline before a no given since doesn't overturn the no.
+    let third = upload_take(&app, &learner, made.id, &fixtures::mp4_index_at_end()).await;
+    let earlier = chrono::Utc::now() - chrono::TimeDelta::minutes(5);
+    consent(&learner, &third, json!({"shared": false})).await.assert_status(200);
+    let late = crate::support::build::record_at(
+        "practice_submission",
+        made.id,
+        json!({"media_id": third, "seconds": 2, "share": true}),
+        earlier,
+    );
+    assert_eq!(statuses(&sync_from(&app, &learner, "phone", vec![late]).await), ["accepted"]);
+    let mine: Vec<app::api::Submission> = app.get("/api/v1/me/practice").session(&learner).send().await.json();
+    assert!(!mine.iter().find(|s| s.media_id == third).unwrap().shared);
+    // Consent is yes or nothing.
+    let odd =
+        record(&id(), "practice_submission", made.id, 1, json!({"media_id": third, "seconds": 2, "share": "yes"}));
+    assert_eq!(statuses(&sync_from(&app, &learner, "phone", vec![odd]).await), ["invalid_payload"]);
+}
+
 db_tests!(
     practice_modules_are_checked_and_published,
     takes_are_submitted_once_through_sync,
-    reviews_decide_and_fold_into_progress
+    reviews_decide_and_fold_into_progress,
+    takes_are_featured_only_with_consent
 );

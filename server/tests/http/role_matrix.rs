@@ -96,6 +96,8 @@ const API: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/reviews", ANY),
     ("GET", "/api/v1/me/practice", ANY),
     ("DELETE", "/api/v1/me/takes/{id}", ANY),
+    ("PUT", "/api/v1/me/takes/{id}", ANY),
+    ("PUT", "/api/v1/reviews/{id}/feature", ANY),
 ];
 
 /// Routes outside the OpenAPI document: the document itself, its viewer, the pages and

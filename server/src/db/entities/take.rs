@@ -15,6 +15,15 @@ pub struct Model {
     /// The file's size, counted against the person's quota.
     pub bytes: i64,
     pub created_at: DateTimeUtc,
+    /// Since when its person agrees that a reviewer may feature it for their team (none:
+    /// they don't).
+    pub shared_at: Option<DateTimeUtc>,
+    /// When its person last said yes or no here (a submission's consent, sent later from
+    /// an offline phone, doesn't overturn a later choice).
+    pub consent_changed_at: Option<DateTimeUtc>,
+    /// The reviewer who featured it for the team, and when (shown only while shared).
+    pub featured_by: Option<i64>,
+    pub featured_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,7 @@ mod m20261202_000008_evidence;
 mod m20261202_000009_jobs;
 mod m20261202_000010_renditions;
 mod m20261203_000011_practice;
+mod m20261204_000012_featured_takes;
 
 /// The list of every migration Primer has.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_jobs::Migration),
             Box::new(m20261202_000010_renditions::Migration),
             Box::new(m20261203_000011_practice::Migration),
+            Box::new(m20261204_000012_featured_takes::Migration),
         ]
     }
 }
