@@ -104,6 +104,7 @@ pub struct Playlist {
     pub minutes: u32,
     /// When the meeting is, as picked (`10:30`), if it was.
     pub meeting_at: Option<String>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub built_at: DateTime<Utc>,
 }
 

@@ -117,6 +117,7 @@ impl BoosterQuestion {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PastAnswer {
     /// When, as the server corrected the phone's clock.
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub at: DateTime<Utc>,
     /// The learning record it came from (a quiz attempt answers several questions).
     pub record_id: String,
@@ -322,6 +323,7 @@ pub struct PersonRetention {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamRetention {
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub generated_at: DateTime<Utc>,
     pub everyone: Retention,
     pub people: Vec<PersonRetention>,

@@ -112,6 +112,7 @@ pub struct Media {
     /// Videos: a poster frame taken from the video, ready to use.
     pub poster: Option<MediaRef>,
     pub original_name: Option<String>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub created_at: DateTime<Utc>,
     /// Videos: the versions made for phones, once they are ready (`data_saver` first).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -496,7 +497,9 @@ pub struct Module {
     pub download_bytes: u64,
     /// What stops it being published, in words (empty when it can be).
     pub problems: Vec<String>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -515,6 +518,7 @@ pub struct ModuleSummary {
     pub tags: Vec<String>,
     pub estimated_seconds: u32,
     pub language: String,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -572,7 +576,9 @@ pub struct LearningPath {
     pub description: String,
     pub archived: bool,
     pub steps: Vec<PathStep>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -595,6 +601,7 @@ pub struct AssignmentInput {
     #[serde(default)]
     pub due_days: Option<u32>,
     #[serde(default)]
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::ymd_opt"))]
     pub due_date: Option<NaiveDate>,
     /// `due_days` count from the later of each person's start and the day it was
     /// assigned: nobody is overdue the moment it is saved.
@@ -633,10 +640,12 @@ pub struct Assignment {
     pub team: Option<String>,
     pub required: bool,
     pub due_days: Option<u32>,
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "crate::dates::ymd_opt"))]
     pub due_date: Option<NaiveDate>,
     /// `due_days` count from the later of each person's start and `created_at`.
     #[serde(default)]
     pub grace: bool,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub created_at: DateTime<Utc>,
 }
 
@@ -646,10 +655,12 @@ pub struct Assignment {
 pub struct Assigned {
     pub required: bool,
     /// This learner's due date (from their start date, or the assignment's date).
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "crate::dates::ymd_opt"))]
     pub due_date: Option<NaiveDate>,
     /// A recertification: only completions after this moment count (the learner's last
     /// certificate was earned then).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc_opt"))]
     pub since: Option<DateTime<Utc>>,
 }
 

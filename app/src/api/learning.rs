@@ -79,6 +79,7 @@ pub struct LearningRecord {
     /// The published version the learner used.
     pub module_version: i32,
     /// When it happened, by the device's clock.
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub occurred_at: DateTime<Utc>,
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub payload: serde_json::Value,
@@ -96,6 +97,7 @@ pub struct SyncRequest {
     pub user_id: Option<i64>,
     /// The device's clock when it sent the batch: the server corrects record times by
     /// the difference to its own.
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub device_time: DateTime<Utc>,
     pub records: Vec<LearningRecord>,
 }
@@ -393,9 +395,11 @@ pub enum Effect {
 pub struct ModuleProgress {
     pub module_id: i64,
     /// When it was first completed (a passed quiz completes it). Never goes back.
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "crate::dates::utc_opt"))]
     pub completed_at: Option<DateTime<Utc>>,
     /// When it was last completed: a recertification asks for it again after a date.
     #[serde(default)]
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc_opt"))]
     pub last_completed_at: Option<DateTime<Utc>>,
     /// The newest version completed.
     pub completed_version: Option<i32>,
@@ -405,7 +409,9 @@ pub struct ModuleProgress {
     /// The latest rating, and when it was given.
     pub rating: Option<u8>,
     #[serde(default)]
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc_opt"))]
     pub rated_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub last_activity_at: DateTime<Utc>,
 }
 
@@ -443,6 +449,7 @@ pub struct Progress {
     /// One entry per module with any record, by module id.
     pub modules: Vec<ModuleProgress>,
     /// When a device of this learner last synced.
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "crate::dates::utc_opt"))]
     pub last_sync_at: Option<DateTime<Utc>>,
 }
 

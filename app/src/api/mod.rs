@@ -134,11 +134,13 @@ pub struct User {
     /// IANA time zone, e.g. "Europe/Berlin".
     pub time_zone: String,
     /// First day at the company: the 30/60/90-day onboarding tiers count from here.
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "crate::dates::ymd_opt"))]
     pub start_date: Option<NaiveDate>,
     /// Inactive people cannot sign in.
     pub active: bool,
     /// False until the person has set a password (through a one-time link).
     pub has_password: bool,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub created_at: DateTime<Utc>,
     /// The person keeps themselves off leaderboards and "recently certified" lists.
     #[serde(default)]
@@ -175,6 +177,7 @@ pub struct Me {
     pub user: User,
     /// Today's date in the user's time zone (from the server's clock, so every device
     /// agrees on which day it is for this person).
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::ymd"))]
     pub today: NaiveDate,
 }
 
@@ -192,6 +195,7 @@ pub struct NewUser {
     #[serde(default)]
     pub manages: Vec<i64>,
     #[serde(default)]
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::ymd_opt"))]
     pub start_date: Option<NaiveDate>,
     /// Defaults to "UTC".
     #[serde(default)]
@@ -297,6 +301,7 @@ pub struct TeamPatch {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PasswordResetLink {
     pub url: String,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub expires_at: DateTime<Utc>,
     /// An earlier link for the same person was still usable, and no longer works.
     #[serde(default)]

@@ -28,6 +28,7 @@ pub struct Upload {
     #[serde(default)]
     pub media_id: Option<String>,
     /// An unfinished upload is deleted if no bytes arrive before then.
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub expires_at: DateTime<Utc>,
 }
 
@@ -116,6 +117,7 @@ pub struct Review {
     /// Whether the submission stands passed after this review (`None`: not decided yet,
     /// e.g. more peers are to review).
     pub passed: Option<bool>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub created_at: DateTime<Utc>,
 }
 
@@ -137,6 +139,7 @@ pub struct WaitingReview {
     pub media_id: String,
     pub media_url: String,
     pub seconds: u32,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub submitted_at: DateTime<Utc>,
     /// What this reviewer's review would count as.
     #[serde(rename = "as")]
@@ -158,6 +161,7 @@ pub struct Submission {
     pub media_id: String,
     pub media_url: String,
     pub seconds: u32,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub submitted_at: DateTime<Utc>,
     /// Whether it stands passed (`None`: not decided yet).
     pub passed: Option<bool>,

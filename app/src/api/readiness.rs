@@ -74,7 +74,9 @@ pub struct Certification {
     pub cooldown_minutes: u32,
     /// People holding a certificate that hasn't expired.
     pub holders: u64,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -142,7 +144,9 @@ pub struct Certificate {
     /// The holder's name.
     pub holder: String,
     /// When the last requirement was met (by the learner's corrected clock).
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub issued_at: DateTime<Utc>,
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "crate::dates::utc_opt"))]
     pub expires_at: Option<DateTime<Utc>>,
     /// The assessment score it was earned with (the average over its quizzes), in percent.
     pub score: Option<u8>,
@@ -166,7 +170,9 @@ pub struct Verification {
     pub holder: String,
     pub certification: String,
     pub version: i32,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub issued_at: DateTime<Utc>,
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "crate::dates::utc_opt"))]
     pub expires_at: Option<DateTime<Utc>>,
     pub status: CertificateStatus,
     pub renewed: bool,
@@ -232,6 +238,7 @@ pub struct AssessmentAttempt {
     /// The version's question indexes drawn for this attempt, in the order to show them.
     /// The answers are sent in the version's own order (see `QuizAttemptPayload`).
     pub questions: Vec<u32>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub issued_at: DateTime<Utc>,
     /// Attempts answered so far (this certificate), and how many are allowed.
     pub attempts_used: u32,
@@ -333,6 +340,7 @@ pub struct HeldCertification {
     pub certification_id: i64,
     pub title: String,
     pub status: CertificateStatus,
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "crate::dates::utc_opt"))]
     pub expires_at: Option<DateTime<Utc>>,
 }
 
@@ -346,6 +354,7 @@ pub struct QuizResult {
     pub best_score: u8,
     pub attempts: u32,
     pub passed: bool,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub at: DateTime<Utc>,
 }
 
@@ -370,8 +379,10 @@ pub struct PersonReadiness {
     pub tiers: Vec<TierProgress>,
     pub certifications: Vec<HeldCertification>,
     pub latest_quiz: Option<QuizResult>,
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "crate::dates::utc_opt"))]
     pub last_activity_at: Option<DateTime<Utc>>,
     /// When a phone of theirs last synced: what they did offline since isn't here yet.
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "crate::dates::utc_opt"))]
     pub last_sync_at: Option<DateTime<Utc>>,
 }
 
@@ -382,6 +393,7 @@ pub const DUE_SOON_DAYS: i64 = 14;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PeopleReport {
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub generated_at: DateTime<Utc>,
     /// The teams the viewer may filter by.
     pub teams: Vec<super::TeamRef>,
@@ -444,6 +456,7 @@ pub struct PersonItem {
     pub due_date: Option<chrono::NaiveDate>,
     pub state: ItemState,
     /// When it was completed (for a renewal, completed again).
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "crate::dates::utc_opt"))]
     pub completed_at: Option<DateTime<Utc>>,
 }
 
@@ -452,6 +465,7 @@ pub struct PersonItem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PersonReport {
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub generated_at: DateTime<Utc>,
     pub person: PersonReadiness,
     /// Overdue first (soonest due first), then due soon, to do and done.
@@ -532,6 +546,7 @@ pub struct PathFigures {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ModulesReport {
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub generated_at: DateTime<Utc>,
     pub people: u32,
     pub modules: Vec<ModuleFigures>,
@@ -576,6 +591,7 @@ pub struct FeedbackComment {
     pub comment: String,
     /// The module version the learner rated.
     pub module_version: i32,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub at: DateTime<Utc>,
 }
 
@@ -587,6 +603,7 @@ pub const INSIGHT_COMMENTS: usize = 200;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ModuleInsights {
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub generated_at: DateTime<Utc>,
     /// The published version.
     pub version: i32,
@@ -725,6 +742,7 @@ pub struct RecentlyCertified {
     pub user_id: i64,
     pub name: String,
     pub certification_title: String,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
     pub issued_at: DateTime<Utc>,
     pub you: bool,
 }

@@ -237,7 +237,9 @@ pub fn start(device: Device, user_id: i64) {
     #[cfg(feature = "hydrate")]
     if waiting.is_empty() && device.sync.get_untracked() == SyncState::Idle {
         use gloo_storage::Storage;
-        if let Ok(at) = gloo_storage::LocalStorage::get::<DateTime<Utc>>(synced_key(user_id)) {
+        // Read by hand (`crate::dates`), not by chrono's reader.
+        let at = gloo_storage::LocalStorage::get::<String>(synced_key(user_id)).ok();
+        if let Some(at) = at.as_deref().and_then(crate::dates::parse_utc) {
             device.sync.set(SyncState::Synced(at));
         }
     }
