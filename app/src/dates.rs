@@ -96,7 +96,7 @@ pub fn parse_utc(text: &str) -> Option<DateTime<Utc>> {
         [b'Z' | b'z'] => 0,
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
             let (oh, om) = (number(&[*h1, *h2])?, number(&[*m1, *m2])?);
-            if om > 59 {
+            if oh > 23 || om > 59 {
                 return None;
             }
             let minutes = i64::from(oh * 60 + om);
@@ -104,7 +104,11 @@ pub fn parse_utc(text: &str) -> Option<DateTime<Utc>> {
         }
         _ => return None,
     };
-    // A leap second (:60) is read as chrono reads it: the last second's nanoseconds run on.
+    // A leap second (:60) is read as chrono reads it, the last second's nanoseconds running
+    // on, in UTC only (nobody writes one with an offset; shifting it would lose it).
+    if sec == 60 && offset != 0 {
+        return None;
+    }
     let (sec, nanos) = if sec == 60 { (59, nanos + 1_000_000_000) } else { (sec, nanos) };
     let local = date.and_hms_nano_opt(h, m, sec, nanos)?;
     local.and_utc().checked_sub_signed(TimeDelta::minutes(offset))
@@ -190,6 +194,8 @@ mod tests {
             "2026-12-04T09:05:00+2:00",
             "2026-12-04T09:05:00+02:60",
             "2026-12-04T09:05:00+0200",
+            "2026-12-04T09:05:00+24:00",
+            "2026-12-04T23:59:60+01:00",
             "2026-12-04T09:05:00Zjunk",
             "+2026-12-04T09:05:00Z",
             "2026-12-04T09:05:00\u{e9}Z",

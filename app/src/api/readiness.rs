@@ -330,7 +330,8 @@ pub struct TierProgress {
 pub struct DueItem {
     pub module_id: i64,
     pub title: String,
-    pub due_date: Option<chrono::NaiveDate>,
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "crate::dates::ymd_opt"))]
+    pub due_date: Option<NaiveDate>,
 }
 
 /// A certification a person holds (their newest certificate of it).
@@ -368,7 +369,8 @@ pub struct PersonReadiness {
     pub team_id: Option<i64>,
     pub team: Option<String>,
     pub job_role: Option<String>,
-    pub start_date: Option<chrono::NaiveDate>,
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "crate::dates::ymd_opt"))]
+    pub start_date: Option<NaiveDate>,
     pub required_done: u32,
     pub required_total: u32,
     /// Required items past their due date and not done, soonest due first.
@@ -412,7 +414,8 @@ pub const CHART_WEEKS: u32 = 12;
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WeekCount {
     /// Its Monday.
-    pub week_of: chrono::NaiveDate,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::ymd"))]
+    pub week_of: NaiveDate,
     pub completed: u32,
 }
 
@@ -453,7 +456,8 @@ pub struct PersonItem {
     pub title: String,
     pub kind: super::ModuleKind,
     pub required: bool,
-    pub due_date: Option<chrono::NaiveDate>,
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "crate::dates::ymd_opt"))]
+    pub due_date: Option<NaiveDate>,
     pub state: ItemState,
     /// When it was completed (for a renewal, completed again).
     #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "crate::dates::utc_opt"))]

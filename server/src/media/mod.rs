@@ -30,6 +30,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub use sniff::{MediaKind, Sniffed};
 pub use store::MediaStore;
 
+use crate::practice::takes::Sight;
 use crate::{
     auth::{AnyRole, Auth, Authors},
     db::{self, entities::media},
@@ -40,6 +41,9 @@ use crate::{
 /// How long a presigned S3 URL stays valid; the redirect to it is cached for less.
 const PRESIGNED_FOR: Duration = Duration::from_secs(15 * 60);
 const REDIRECT_CACHED_FOR: Duration = Duration::from_secs(10 * 60);
+/// How long a presigned URL to a featured take lasts for a teammate (their right ends
+/// when its person withdraws consent).
+const REVOCABLE_FOR: Duration = Duration::from_secs(60);
 
 /// `POST /api/v1/media` and `GET /media/{id}`.
 pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
@@ -468,22 +472,21 @@ async fn may_fetch(
     store: &MediaStore,
     user: &app::api::User,
     sha256: &str,
-) -> Result<bool, ApiError> {
+) -> Result<Sight, ApiError> {
     if store.granted(user.id, sha256, GRANT_FOR) {
-        return Ok(true);
+        return Ok(Sight::Lasting);
     }
     let takes = crate::practice::takes::owners_of(db, sha256).await?;
     if !takes.is_empty() {
-        use crate::practice::takes::Sight;
-        let mut seen = false;
+        let mut seen = Sight::None;
         for take in &takes {
             match crate::practice::takes::sight(db, user, take).await? {
                 Sight::Lasting => {
                     store.grant(user.id, [&sha256.to_string()]);
-                    return Ok(true);
+                    return Ok(Sight::Lasting);
                 }
                 // Not remembered: consent can be withdrawn at any moment.
-                Sight::WhileFeatured => seen = true,
+                Sight::WhileFeatured => seen = Sight::WhileFeatured,
                 Sight::None => {}
             }
         }
@@ -491,11 +494,11 @@ async fn may_fetch(
     }
     if matches!(user.role, app::api::Role::Author | app::api::Role::Admin) {
         store.grant(user.id, [&sha256.to_string()]);
-        return Ok(true);
+        return Ok(Sight::Lasting);
     }
     let visible = crate::modules::catalog::visible_media(db, user).await?;
     store.grant(user.id, &visible);
-    Ok(visible.contains(sha256))
+    Ok(if visible.contains(sha256) { Sight::Lasting } else { Sight::None })
 }
 
 /// A stored file, to signed-in people who may see it (see `may_fetch`): byte ranges,
@@ -524,9 +527,13 @@ async fn serve(
     if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
         return Err(ApiError::not_found("Media"));
     }
-    if !may_fetch(&state.db, &state.media, auth.user(), &id).await? {
+    let sight = may_fetch(&state.db, &state.media, auth.user(), &id).await?;
+    if sight == Sight::None {
         return Err(ApiError::not_found("Media"));
     }
+    // A teammate's right to a featured take ends when its person withdraws: nothing of it
+    // is kept (no cached copy, no redirect to reuse), and a presigned URL lasts a minute.
+    let revocable = sight == Sight::WhileFeatured;
     let lookup = async {
         let record = media::Entity::find_by_id(id.clone()).one(&state.db).await?;
         // An original dropped after its renditions were made is gone, as if never stored.
@@ -536,15 +543,20 @@ async fn serve(
     let mime = state.media.served_type(&id, lookup).await?.ok_or_else(|| ApiError::not_found("Media"))?;
     let etag = HeaderValue::from_str(&format!("\"{id}\"")).expect("hex is a valid header");
 
-    if let Some(url) = state.media.presigned_url(&id, PRESIGNED_FOR).await.map_err(internal)? {
+    let presigned_for = if revocable { REVOCABLE_FOR } else { PRESIGNED_FOR };
+    if let Some(url) = state.media.presigned_url(&id, presigned_for).await.map_err(internal)? {
         let mut response = Redirect::to(&url).into_response();
         *response.status_mut() = StatusCode::FOUND;
-        let cache = format!("private, max-age={}", REDIRECT_CACHED_FOR.as_secs());
+        let cache = if revocable {
+            "no-store".to_string()
+        } else {
+            format!("private, max-age={}", REDIRECT_CACHED_FOR.as_secs())
+        };
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_str(&cache).expect("ascii"));
         return Ok(response);
     }
 
-    let cache = HeaderValue::from_static("private, max-age=31536000, immutable");
+    let cache = HeaderValue::from_static(if revocable { "no-store" } else { "private, max-age=31536000, immutable" });
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
     if if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == etag.to_str().unwrap_or("") || t.trim() == "*")) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, cache)]).into_response());

@@ -459,22 +459,41 @@ async fn feature(
         return Err(not_found());
     }
     let media_id = submission.about.clone().ok_or_else(not_found)?;
-    let take = take::Entity::find_by_id((learner.id, media_id)).one(&txn).await?.ok_or_else(not_found)?;
-    if input.featured && take.shared_at.is_none() {
+    let this_take = || {
+        take::Entity::update_many()
+            .filter(take::Column::UserId.eq(learner.id))
+            .filter(take::Column::MediaSha256.eq(media_id.as_str()))
+    };
+    use sea_orm::sea_query::Expr;
+    if input.featured {
+        // One statement that checks consent as it writes: a withdrawal committed a moment
+        // before is seen (a read, then a write, could feature a take no longer shared).
+        // Featured again: it keeps its place on Home, by the first one's date.
+        this_take()
+            .col_expr(take::Column::FeaturedAt, Expr::value(db::now()))
+            .col_expr(take::Column::FeaturedBy, Expr::value(viewer.id))
+            .col_expr(take::Column::FeaturedTeamId, Expr::value(learner.team_id))
+            .filter(take::Column::SharedAt.is_not_null())
+            .filter(
+                sea_orm::Condition::any()
+                    .add(take::Column::FeaturedAt.is_null())
+                    .add(take::Column::FeaturedTeamId.is_null())
+                    .add(take::Column::FeaturedTeamId.ne(learner.team_id)),
+            )
+            .exec(&txn)
+            .await?;
+    } else {
+        this_take()
+            .col_expr(take::Column::FeaturedAt, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+            .col_expr(take::Column::FeaturedBy, Expr::value(Option::<i64>::None))
+            .col_expr(take::Column::FeaturedTeamId, Expr::value(Option::<i64>::None))
+            .exec(&txn)
+            .await?;
+    }
+    let row = take::Entity::find_by_id((learner.id, media_id.clone())).one(&txn).await?.ok_or_else(not_found)?;
+    if input.featured && row.shared_at.is_none() {
         return Err(ApiError::NotShared);
     }
-    let mut row: take::ActiveModel = take.into();
-    if input.featured {
-        // Featured again: it stays where it was on Home, by the first one's date.
-        if matches!(row.featured_at, sea_orm::ActiveValue::Unchanged(None)) {
-            row.featured_at = sea_orm::ActiveValue::Set(Some(db::now()));
-            row.featured_by = sea_orm::ActiveValue::Set(Some(viewer.id));
-        }
-    } else {
-        row.featured_at = sea_orm::ActiveValue::Set(None);
-        row.featured_by = sea_orm::ActiveValue::Set(None);
-    }
-    let row = sea_orm::ActiveModelTrait::update(row, &txn).await?;
     txn.commit().await?;
     tracing::info!(submission = %submission_id, by = viewer.id, featured = input.featured, "take featured");
     Ok(axum::Json(crate::practice::takes::sharing_of(&row)))

@@ -194,7 +194,10 @@ pub async fn sight(db: &impl ConnectionTrait, viewer: &User, take: &take::Model)
     if matches!(reviewers_of(db, take.module_id).await?, Some(Reviewers::Peers | Reviewers::Both)) {
         return Ok(Sight::Lasting);
     }
-    Ok(if is_featured(take) { Sight::WhileFeatured } else { Sight::None })
+    // Featured for this team, its person still active, and never for authors (they see
+    // modules, not people's rehearsals).
+    let featured = is_featured(take) && take.featured_team_id == Some(team) && owner.active;
+    Ok(if featured && viewer.role != Role::Author { Sight::WhileFeatured } else { Sight::None })
 }
 
 /// Whether a take shows to its person's team: featured, and its person still agrees.
@@ -220,11 +223,17 @@ pub async fn consent_given(
 ) -> Result<(), ApiError> {
     use sea_orm::{Condition, sea_query::Expr};
     for (media_id, at) in given {
+        // A take shared already keeps its first date (and its feature, if any); one not
+        // shared starts unfeatured.
         take::Entity::update_many()
             .col_expr(take::Column::SharedAt, Expr::value(*at))
             .col_expr(take::Column::ConsentChangedAt, Expr::value(*at))
+            .col_expr(take::Column::FeaturedAt, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+            .col_expr(take::Column::FeaturedBy, Expr::value(Option::<i64>::None))
+            .col_expr(take::Column::FeaturedTeamId, Expr::value(Option::<i64>::None))
             .filter(take::Column::UserId.eq(user_id))
             .filter(take::Column::MediaSha256.eq(media_id.as_str()))
+            .filter(take::Column::SharedAt.is_null())
             .filter(
                 Condition::any()
                     .add(take::Column::ConsentChangedAt.is_null())
@@ -264,15 +273,14 @@ pub async fn put_take(
         .into();
     let now = db::now();
     row.consent_changed_at = Set(Some(now));
-    if input.shared {
-        // A yes given again keeps the first date.
-        if matches!(row.shared_at, sea_orm::ActiveValue::Unchanged(None)) {
-            row.shared_at = Set(Some(now));
-        }
-    } else {
-        row.shared_at = Set(None);
+    let was_shared = !matches!(row.shared_at, sea_orm::ActiveValue::Unchanged(None));
+    if !(input.shared && was_shared) {
+        // A new yes starts unfeatured (a reviewer features it again); a no ends the
+        // feature. A yes given again keeps the first date and the feature.
+        row.shared_at = Set(input.shared.then_some(now));
         row.featured_by = Set(None);
         row.featured_at = Set(None);
+        row.featured_team_id = Set(None);
     }
     let row = sea_orm::ActiveModelTrait::update(row, &txn).await?;
     txn.commit().await?;
@@ -288,7 +296,8 @@ pub async fn featured_among(
     teams: &[i64],
 ) -> Result<Vec<app::api::FeaturedTake>, ApiError> {
     use sea_orm::{QueryOrder, sea_query::Query};
-    if teams.is_empty() {
+    // Authors see modules, not people's rehearsals.
+    if teams.is_empty() || viewer.role == Role::Author {
         return Ok(Vec::new());
     }
     let members = Query::select()
@@ -302,21 +311,31 @@ pub async fn featured_among(
         .filter(take::Column::UserId.ne(viewer.id))
         .filter(take::Column::SharedAt.is_not_null())
         .filter(take::Column::FeaturedAt.is_not_null())
+        .filter(take::Column::FeaturedTeamId.is_in(teams.to_vec()))
         .order_by_desc(take::Column::FeaturedAt)
         .order_by_asc(take::Column::MediaSha256)
-        .limit(app::api::FEATURED_SHOWN as u64)
+        // A few more than shown: those of people since moved to another of these teams
+        // are left out below.
+        .limit(4 * app::api::FEATURED_SHOWN as u64)
         .all(db)
         .await?;
     if featured.is_empty() {
         return Ok(Vec::new());
     }
-    let names: std::collections::HashMap<i64, String> = user::Entity::find()
+    let people: std::collections::HashMap<i64, user::Model> = user::Entity::find()
         .filter(user::Column::Id.is_in(featured.iter().map(|t| t.user_id)))
         .all(db)
         .await?
         .into_iter()
-        .map(|u| (u.id, u.name))
+        .map(|u| (u.id, u))
         .collect();
+    // Featured for the team its person is in now.
+    let featured: Vec<take::Model> = featured
+        .into_iter()
+        .filter(|t| people.get(&t.user_id).is_some_and(|u| u.team_id.is_some() && u.team_id == t.featured_team_id))
+        .take(app::api::FEATURED_SHOWN)
+        .collect();
+    let names: std::collections::HashMap<i64, String> = people.into_iter().map(|(id, u)| (id, u.name)).collect();
     let mut titles = std::collections::HashMap::new();
     for m in
         module::Entity::find().filter(module::Column::Id.is_in(featured.iter().map(|t| t.module_id))).all(db).await?

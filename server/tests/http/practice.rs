@@ -439,9 +439,14 @@ async fn takes_are_featured_only_with_consent(app: TestApp) {
     assert_eq!(waiting[0]["shared"], true);
 
     // Before it is featured, a teammate can't fetch it and Home lists nothing.
-    let watch = |who: &Session| {
+    let fetch = |who: &Session| {
         let (app, who, path) = (&app, who.clone(), format!("/media/{take}"));
-        async move { app.get(&path).session(&who).send().await.status.as_u16() }
+        async move { app.get(&path).session(&who).send().await }
+    };
+    let watch = |who: &Session| {
+        let fetch = &fetch;
+        let who = who.clone();
+        async move { fetch(&who).await.status.as_u16() }
     };
     assert_ne!(watch(&teammate).await, 200);
     let featured = |who: &Session| {
@@ -473,6 +478,9 @@ async fn takes_are_featured_only_with_consent(app: TestApp) {
     assert!(featured(&outsider).await.is_empty());
     assert_eq!(watch(&teammate).await, 200);
     assert_ne!(watch(&outsider).await, 200);
+    // A teammate's copy isn't kept (their right ends with a withdrawal); its person's is.
+    assert_eq!(fetch(&teammate).await.header("cache-control").as_deref(), Some("no-store"));
+    assert_eq!(fetch(&learner).await.header("cache-control").as_deref(), Some("private, max-age=31536000, immutable"));
     let home = app.get("/").html().session(&teammate).send().await.assert_status(200).text();
     assert!(home.contains(r#"data-testid="featured-takes""#) && home.contains(&format!("/media/{take}")), "{home}");
     let mine: Vec<app::api::Submission> = app.get("/api/v1/me/practice").session(&learner).send().await.json();
@@ -493,6 +501,25 @@ async fn takes_are_featured_only_with_consent(app: TestApp) {
     let stopped: app::api::TakeSharing = feature(&manager, false).await.assert_status(200).json();
     assert_eq!((stopped.shared, stopped.featured), (true, false));
     assert!(featured(&teammate).await.is_empty());
+    // Featured for North: once its person moves to South, neither team sees it.
+    feature(&manager, true).await.assert_status(200);
+    assert_eq!(featured(&teammate).await.len(), 1);
+    app.patch(&format!("/api/v1/users/{}", learner.user.id))
+        .session(&admin)
+        .json(&json!({"team_id": south}))
+        .send()
+        .await
+        .assert_status(200);
+    assert!(featured(&teammate).await.is_empty());
+    assert!(featured(&outsider).await.is_empty());
+    assert_ne!(watch(&outsider).await, 200);
+    app.patch(&format!("/api/v1/users/{}", learner.user.id))
+        .session(&admin)
+        .json(&json!({"team_id": north}))
+        .send()
+        .await
+        .assert_status(200);
+    feature(&manager, false).await.assert_status(200);
 
     // Consent given on the phone with the submission (offline, sent later), once...
     let second = upload_take(&app, &learner, made.id, &fixtures::webm()).await;

@@ -24,6 +24,9 @@ pub struct Model {
     /// The reviewer who featured it for the team, and when (shown only while shared).
     pub featured_by: Option<i64>,
     pub featured_at: Option<DateTimeUtc>,
+    /// The team it was featured for: its person's then. Someone who moves to another
+    /// team doesn't take their featured takes along.
+    pub featured_team_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

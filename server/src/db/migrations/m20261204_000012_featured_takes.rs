@@ -13,6 +13,7 @@ enum Takes {
     ConsentChangedAt,
     FeaturedBy,
     FeaturedAt,
+    FeaturedTeamId,
 }
 
 #[async_trait::async_trait]
@@ -24,6 +25,7 @@ impl MigrationTrait for Migration {
             timestamp_with_time_zone_null(Takes::ConsentChangedAt).to_owned(),
             big_integer_null(Takes::FeaturedBy).to_owned(),
             timestamp_with_time_zone_null(Takes::FeaturedAt).to_owned(),
+            big_integer_null(Takes::FeaturedTeamId).to_owned(),
         ] {
             manager.alter_table(Table::alter().table(Takes::Table).add_column(column).to_owned()).await?;
         }
@@ -31,7 +33,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [Takes::FeaturedAt, Takes::FeaturedBy, Takes::ConsentChangedAt, Takes::SharedAt] {
+        for column in
+            [Takes::FeaturedTeamId, Takes::FeaturedAt, Takes::FeaturedBy, Takes::ConsentChangedAt, Takes::SharedAt]
+        {
             manager.alter_table(Table::alter().table(Takes::Table).drop_column(column).to_owned()).await?;
         }
         Ok(())
