@@ -548,6 +548,18 @@ async fn takes_are_featured_only_with_consent(app: TestApp) {
     let odd =
         record(&id(), "practice_submission", made.id, 1, json!({"media_id": third, "seconds": 2, "share": "yes"}));
     assert_eq!(statuses(&sync_from(&app, &learner, "phone", vec![odd]).await), ["invalid_payload"]);
+
+    // Someone no longer active: their featured take is neither listed nor fetched.
+    feature(&manager, true).await.assert_status(200);
+    assert_eq!(watch(&teammate).await, 200);
+    app.patch(&format!("/api/v1/users/{}", learner.user.id))
+        .session(&admin)
+        .json(&json!({"active": false}))
+        .send()
+        .await
+        .assert_status(200);
+    assert!(featured(&teammate).await.is_empty());
+    assert_ne!(watch(&teammate).await, 200);
 }
 
 db_tests!(
