@@ -100,10 +100,11 @@ server:
 
 # Unit and HTTP-level tests; PostgreSQL tests run against a throwaway server that
 # scripts/with-postgres.sh starts and stops (or PRIMER_TEST_POSTGRES_URL), the S3 media
-# store against a throwaway moto server from scripts/with-s3.sh (or PRIMER_TEST_S3_URL).
+# store against a throwaway moto server from scripts/with-s3.sh (or PRIMER_TEST_S3_URL), email
+# against a real SMTP server (aiosmtpd: plain, STARTTLS, TLS) from scripts/with-smtp.sh.
 test-rust:
 	cargo fmt --all --check
-	scripts/with-postgres.sh scripts/with-s3.sh cargo test -p app -p server
+	scripts/with-postgres.sh scripts/with-s3.sh scripts/with-smtp.sh cargo test -p app -p server
 
 # The service worker's own logic first (node --test, no browser), then Chromium.
 test-e2e:

@@ -48,6 +48,8 @@ if [[ "$what" == test ]]; then
   # virtual environment of its own.
   command -v curl >/dev/null || debs+=(curl)
   python3 -c 'import venv, ensurepip' 2>/dev/null || debs+=(python3-venv)
+  # The email tests' SMTP server gets a certificate from a throwaway CA.
+  command -v openssl >/dev/null || debs+=(openssl)
 fi
 if [[ "$what" == bench ]]; then
   # nginx is only the benchmark's baseline: installed, never started as a service.
@@ -88,6 +90,18 @@ if [[ "$what" == test && "$(cat "$tools_dir/moto/.primer-version" 2>/dev/null)" 
   python3 -m venv "$tools_dir/moto"
   "$tools_dir/moto/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$moto_version"
   echo "$moto_version" > "$tools_dir/moto/.primer-version"
+fi
+
+# --- aiosmtpd: the SMTP server the email tests send to (scripts/with-smtp.sh), and dkimpy,
+# which checks Primer's DKIM signatures with an implementation of its own ---------------
+mailsink_version="aiosmtpd==1.4.6 dkimpy==1.1.8"
+if [[ "$what" == test && "$(cat "$tools_dir/mailsink/.primer-version" 2>/dev/null)" != "$mailsink_version" ]]; then
+  say "installing $mailsink_version (SMTP test server) into $tools_dir/mailsink"
+  rm -rf "$tools_dir/mailsink"
+  python3 -m venv "$tools_dir/mailsink"
+  # shellcheck disable=SC2086
+  "$tools_dir/mailsink/bin/pip" install --quiet --disable-pip-version-check $mailsink_version
+  echo "$mailsink_version" > "$tools_dir/mailsink/.primer-version"
 fi
 
 # --- end2end: Playwright's test runner (never its browser download) ------------------

@@ -25,6 +25,7 @@ use leptos_router::{
 
 #[cfg(feature = "staff")]
 use crate::pages::{
+    messages::MessagesPage,
     people::PeoplePage,
     person::PersonPage,
     reviews::ReviewsPage,
@@ -244,6 +245,7 @@ fn StaffRoutes() -> AnyNestedRoute {
         <Route path=path!("team/people/:id") view=PersonPage/>
         <Route path=path!("admin/people") view=PeoplePage/>
         <Route path=path!("admin/teams") view=TeamsPage/>
+        <Route path=path!("admin/messages") view=MessagesPage/>
         <Route path=path!("studio") view=StudioPage/>
         <Route path=path!("studio/new/:kind") view=NewModulePage/>
         <Route path=path!("studio/modules/:id") view=EditModulePage/>

@@ -60,6 +60,8 @@ reads! {
     Me -> api::Me = |_r| Some("/api/v1/me".into());
     /// Every account (admins).
     Users -> Vec<api::User> = |_r| Some("/api/v1/users".into());
+    /// What Primer sent, queued or failed to send, newest first (admins).
+    Messages -> Vec<api::messages::SentMessage> = |_r| Some("/api/v1/admin/messages".into());
     /// Every team (authors, managers, admins).
     Teams -> Vec<api::Team> = |_r| Some("/api/v1/teams".into());
     /// Every module, with where it stands (authors).

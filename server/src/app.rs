@@ -28,8 +28,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    accounts, auth, boosters, certifications, error::ApiError, media, modules, offline, openapi::ApiDoc, practice,
-    recognition, reports, state::AppState, sync, uploads, web,
+    accounts, auth, boosters, certifications, error::ApiError, media, messages, modules, offline, openapi::ApiDoc,
+    practice, recognition, reports, state::AppState, sync, uploads, web,
 };
 
 /// The REST API (with its OpenAPI document) on its own, without pages.
@@ -47,6 +47,7 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(uploads::router())
         .merge(practice::router())
         .merge(boosters::router())
+        .merge(messages::router())
         .split_for_parts()
 }
 

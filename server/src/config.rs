@@ -6,7 +6,11 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use clap::Args;
 use ipnet::IpNet;
 
-use crate::{auth::password::Hasher, jobs::RunnerConfig};
+use crate::{
+    auth::password::Hasher,
+    jobs::{Kind, RunnerConfig},
+    messages::MailConfig,
+};
 
 /// Where the data lives; shared by every command.
 #[derive(Args, Debug, Clone)]
@@ -157,6 +161,65 @@ pub struct ServeArgs {
     /// How much lower than serving background tools (ffmpeg) run, 0–19.
     #[arg(long, env = "PRIMER_JOB_NICE", default_value_t = 10)]
     pub job_nice: i32,
+
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// How Primer sends email. Without `PRIMER_SMTP_URL` it sends none: one-time links are
+/// shown to the admin who makes them, to hand over.
+#[derive(Args, Debug, Clone, Default)]
+pub struct MailArgs {
+    /// The mail server, in lettre's form: `smtps://USER:PASS@HOST:465` (TLS),
+    /// `smtp://USER:PASS@HOST:587?tls=required` (STARTTLS), or `smtp://HOST:25` for a
+    /// relay on the same network (no TLS, no credentials). Needs PRIMER_PUBLIC_URL and
+    /// PRIMER_MAIL_FROM.
+    #[arg(long, env = "PRIMER_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of Primer's email, e.g. `Primer <primer@example.com>`.
+    #[arg(long, env = "PRIMER_MAIL_FROM")]
+    pub mail_from: Option<String>,
+
+    /// PEM certificates to trust for the mail server's TLS (a private CA), besides the
+    /// system's.
+    #[arg(long, env = "PRIMER_SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<PathBuf>,
+
+    /// A PEM RSA private key (PKCS#1, `openssl genrsa -traditional`) to DKIM-sign email
+    /// with, for the From address's domain; its public key is published at
+    /// `SELECTOR._domainkey.DOMAIN`.
+    #[arg(long, env = "PRIMER_DKIM_KEY")]
+    pub dkim_key: Option<PathBuf>,
+
+    /// The DKIM selector.
+    #[arg(long, env = "PRIMER_DKIM_SELECTOR", default_value = "primer")]
+    pub dkim_selector: String,
+}
+
+impl MailArgs {
+    /// The mail settings, checked: `None` when no mail server is configured.
+    pub fn config(&self, public_origin: Option<&Origin>) -> Result<Option<MailConfig>, String> {
+        let Some(url) = self.smtp_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) else {
+            if self.dkim_key.is_some() || self.smtp_ca_file.is_some() {
+                return Err("PRIMER_DKIM_KEY and PRIMER_SMTP_CA_FILE need PRIMER_SMTP_URL".into());
+            }
+            return Ok(None);
+        };
+        if public_origin.is_none() {
+            // Links in email are never built from a request's Host, which its sender chooses.
+            return Err("PRIMER_SMTP_URL needs PRIMER_PUBLIC_URL: links in email point there".into());
+        }
+        let from = self.mail_from.as_deref().map(str::trim).filter(|f| !f.is_empty());
+        let Some(from) = from else { return Err("PRIMER_SMTP_URL needs PRIMER_MAIL_FROM (the sender)".into()) };
+        Ok(Some(MailConfig {
+            url: url.to_owned(),
+            from: from.to_owned(),
+            ca_file: self.smtp_ca_file.clone(),
+            dkim_key: self.dkim_key.clone(),
+            dkim_selector: self.dkim_selector.clone(),
+        }))
+    }
 }
 
 fn parse_net(s: &str) -> Result<IpNet, String> {
@@ -262,11 +325,14 @@ pub struct Config {
     pub media: MediaConfig,
     /// How this server runs background jobs.
     pub jobs: RunnerConfig,
+    /// How this server sends email; `None`: it doesn't.
+    pub mail: Option<MailConfig>,
 }
 
 impl Config {
     pub fn new(storage: &StorageArgs, serve: &ServeArgs) -> Result<Config, String> {
         let public_origin = storage.public_origin()?;
+        let mail = serve.mail.config(public_origin.as_ref())?;
         Ok(Config {
             link_base: match &public_origin {
                 Some(origin) => origin.origin.clone(),
@@ -293,6 +359,8 @@ impl Config {
             jobs: {
                 let defaults = RunnerConfig::default();
                 RunnerConfig {
+                    // A server without mail leaves messages to one with it.
+                    kinds: defaults.kinds.iter().copied().filter(|k| *k != Kind::Message || mail.is_some()).collect(),
                     workers: serve.job_workers.unwrap_or(defaults.workers),
                     nice: serve.job_nice.clamp(0, 19),
                     // Renewed every beat: a lease shorter than a few beats would be lost.
@@ -300,6 +368,7 @@ impl Config {
                     ..defaults
                 }
             },
+            mail,
         })
     }
 
@@ -330,6 +399,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             media: MediaConfig::default(),
             jobs: RunnerConfig::default(),
+            mail: None,
         }
     }
 }

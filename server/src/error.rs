@@ -46,6 +46,10 @@ pub enum ApiError {
     InvalidResetLink,
     #[error("Too many failed sign-ins. Try again in {} minute(s).", retry_after.as_secs().div_ceil(60).max(1))]
     TooManyAttempts { retry_after: Duration },
+    #[error("Too many requests for a password link from here. Try again in {} minute(s).", retry_after.as_secs().div_ceil(60).max(1))]
+    TooManyLinkRequests { retry_after: Duration },
+    #[error("Primer here doesn't send email. Ask your administrator for a new sign-in link.")]
+    MailNotConfigured,
     #[error("Primer is busy checking other sign-ins. Try again in a moment.")]
     Busy,
     #[error("You've used all {0} attempts at this assessment. Ask the author if you need another.")]
@@ -114,7 +118,8 @@ impl ApiError {
             ApiError::TeamNameTaken(_) => ErrorCode::TeamNameTaken,
             ApiError::LastAdmin => ErrorCode::LastAdmin,
             ApiError::InvalidResetLink => ErrorCode::InvalidResetLink,
-            ApiError::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
+            ApiError::TooManyAttempts { .. } | ApiError::TooManyLinkRequests { .. } => ErrorCode::TooManyAttempts,
+            ApiError::MailNotConfigured => ErrorCode::MailNotConfigured,
             ApiError::Busy => ErrorCode::Busy,
             ApiError::AttemptsUsed(_) => ErrorCode::AttemptsUsed,
             ApiError::CoolingDown { .. } => ErrorCode::CoolingDown,
@@ -141,6 +146,7 @@ impl ApiError {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             ApiError::TooManyAttempts { retry_after }
+            | ApiError::TooManyLinkRequests { retry_after }
             | ApiError::CoolingDown { retry_after }
             | ApiError::RateLimited { retry_after } => Some(*retry_after),
             ApiError::Busy | ApiError::UploadLocked => Some(Duration::from_secs(1)),

@@ -16,6 +16,7 @@ pub mod error;
 pub mod import;
 pub mod jobs;
 pub mod media;
+pub mod messages;
 pub mod modules;
 pub mod offline;
 pub mod openapi;

@@ -149,7 +149,7 @@ async fn main() -> anyhow::Result<()> {
             );
             if wait {
                 let state = cli_state(connection, &cli.storage)?;
-                let work = server::jobs::runner::Work { db: state.db.clone(), media: state.media.clone() };
+                let work = server::jobs::runner::Work::of(&state);
                 let config = server::jobs::RunnerConfig {
                     kinds: vec![server::jobs::Kind::Renditions],
                     ..server::jobs::RunnerConfig::default()
@@ -204,7 +204,7 @@ async fn serve(db: sea_orm::DatabaseConnection, storage: &StorageArgs, args: Ser
     }
     server::auth::password::warm_up();
     let state = AppState::new(db, config)?;
-    let work = server::jobs::runner::Work { db: state.db.clone(), media: state.media.clone() };
+    let work = server::jobs::runner::Work::of(&state);
     tokio::spawn(server::jobs::Runner::new(work, state.config.jobs.clone(), state.jobs.clone()).run());
 
     let listener =

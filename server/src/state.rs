@@ -13,7 +13,17 @@ use crate::{
     config::Config,
     jobs,
     media::{MediaStore, store::StoreError},
+    messages::Mailer,
 };
+
+/// Why the app can't start with its configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Mail(String),
+}
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -26,6 +36,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Wakes this server's job runner when a request enqueues work.
     pub jobs: jobs::Wake,
+    /// Sends email; `None` when no mail server is configured.
+    pub mail: Option<Arc<Mailer>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -36,8 +48,8 @@ impl FromRef<AppState> for LeptosOptions {
 
 impl AppState {
     /// The state for a database and a configuration; fails if the media store can't be
-    /// opened.
-    pub fn new(db: DatabaseConnection, config: Config) -> Result<AppState, StoreError> {
+    /// opened or the mail settings are wrong.
+    pub fn new(db: DatabaseConnection, config: Config) -> Result<AppState, SetupError> {
         let leptos_options = LeptosOptions::builder()
             .output_name("primer")
             .site_root(config.site_root.to_string_lossy().into_owned())
@@ -46,6 +58,7 @@ impl AppState {
             .build();
         let media = Arc::new(MediaStore::open(&config.media, &config.data_dir)?);
         let hasher = Hasher::new(config.password_checks);
-        Ok(AppState { db, config: Arc::new(config), media, hasher, leptos_options, jobs: jobs::Wake::default() })
+        let mail = config.mail.as_ref().map(Mailer::new).transpose().map_err(SetupError::Mail)?.map(Arc::new);
+        Ok(AppState { db, config: Arc::new(config), media, hasher, leptos_options, jobs: jobs::Wake::default(), mail })
     }
 }

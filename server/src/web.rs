@@ -62,6 +62,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/login", post(form_login))
         .route("/logout", post(form_logout))
         .route("/reset/{token}", post(form_reset))
+        .route("/forgot-password", post(form_forgot))
         // Browsers ask for /favicon.ico where a document names no icon (an SVG chart
         // opened on its own, say): point them at the real one instead of a 404.
         .route("/favicon.ico", get(|| async { Redirect::permanent("/favicon.svg") }))
@@ -174,6 +175,37 @@ async fn form_logout(State(state): State<AppState>, jar: CookieJar) -> Result<Re
     auth::sign_out(&state.db, &jar).await?;
     let jar = jar.add(session::removal_cookie(state.config.secure_cookies()));
     Ok((jar, Redirect::to("/login?signed_out=1")).into_response())
+}
+
+#[derive(Deserialize)]
+struct ForgotForm {
+    email: String,
+}
+
+/// `POST /forgot-password`: the sign-in page's "Forgot your password?" form (plain HTML,
+/// no JavaScript needed). Back to the sign-in page, saying the link is on its way (the
+/// same whether or not an account has the address), or with the error's code.
+async fn form_forgot(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    form: Result<Form<ForgotForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else { return Redirect::to("/login?error=malformed_request").into_response() };
+    let email = url_encode(form.email.trim());
+    match auth::forgot::request(&state.db, state.mail.is_some(), &form.email, &ip.to_string()).await {
+        Ok(()) => {
+            state.jobs.wake();
+            Redirect::to(&format!("/login?link_sent=1&email={email}")).into_response()
+        }
+        Err(error) if error.code().status() < 500 => {
+            let mut back = format!("/login?error={}&email={email}", error.code().as_str());
+            if let Some(wait) = error.retry_after() {
+                back.push_str(&format!("&retry={}", wait.as_secs()));
+            }
+            Redirect::to(&back).into_response()
+        }
+        Err(error) => error.into_response(),
+    }
 }
 
 #[derive(Deserialize)]

@@ -35,8 +35,10 @@ pub enum ErrorCode {
     LastAdmin,
     /// The one-time link is unknown, used or expired.
     InvalidResetLink,
-    /// Too many failed sign-ins; see `Retry-After`.
+    /// Too many failed sign-ins (or requests for a password link); see `Retry-After`.
     TooManyAttempts,
+    /// This Primer sends no email, so it can't email a password link: an admin makes one.
+    MailNotConfigured,
     /// The server is checking as many passwords as it may at once; try again after
     /// `Retry-After` (the attempt didn't count as a failure).
     Busy,
@@ -90,7 +92,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the server sends (add new ones here too: the tests check each of them).
-    pub const ALL: [ErrorCode; 35] = [
+    pub const ALL: [ErrorCode; 36] = [
         ErrorCode::MalformedRequest,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::InvalidInput,
@@ -106,6 +108,7 @@ impl ErrorCode {
         ErrorCode::LastAdmin,
         ErrorCode::InvalidResetLink,
         ErrorCode::TooManyAttempts,
+        ErrorCode::MailNotConfigured,
         ErrorCode::Busy,
         ErrorCode::AttemptsUsed,
         ErrorCode::CoolingDown,
@@ -138,7 +141,7 @@ impl ErrorCode {
             NotFound => 404,
             MethodNotAllowed => 405,
             EmailTaken | TeamNameTaken | LastAdmin | NotPublishable | RenditionsPending | WrongUser | AttemptsUsed
-            | UploadOffsetMismatch | AlreadyReviewed | NotShared => 409,
+            | UploadOffsetMismatch | AlreadyReviewed | NotShared | MailNotConfigured => 409,
             UnsupportedTusVersion => 412,
             TooLarge | BatchTooLarge | QuotaExceeded => 413,
             UnsupportedMediaType => 415,
@@ -169,6 +172,7 @@ impl ErrorCode {
             LastAdmin => "last_admin",
             InvalidResetLink => "invalid_reset_link",
             TooManyAttempts => "too_many_attempts",
+            MailNotConfigured => "mail_not_configured",
             Busy => "busy",
             AttemptsUsed => "attempts_used",
             CoolingDown => "cooling_down",

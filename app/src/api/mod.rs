@@ -5,6 +5,7 @@ pub mod boosters;
 pub mod content;
 mod error;
 pub mod learning;
+pub mod messages;
 pub mod module_rules;
 pub mod practice;
 pub mod readiness;
@@ -300,10 +301,21 @@ pub struct TeamPatch {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PasswordResetLink {
-    pub url: String,
-    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc"))]
-    pub expires_at: DateTime<Utc>,
-    /// An earlier link for the same person was still usable, and no longer works.
+    /// The link, to hand over. `None` when it was emailed: then only the person has it.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Where the link was emailed (when Primer sends email). The link is made when the
+    /// message is written, moments later; the admins' message log shows it went.
+    #[serde(default)]
+    pub emailed_to: Option<String>,
+    /// Until when the link works (`None` when emailed: it counts from the sending).
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "crate::dates::utc_opt"))]
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// How long a link works.
+    pub valid_hours: u32,
+    /// An earlier link for the same person was still usable, and no longer works (when
+    /// emailed: will no longer work once this one is sent).
     #[serde(default)]
     pub replaced_earlier: bool,
 }

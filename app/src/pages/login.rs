@@ -17,6 +17,10 @@ fn error_message(code: &str, retry_seconds: Option<u64>) -> String {
             format!("Too many failed sign-ins. Try again in {minutes} minute(s).")
         }
         "busy" => "Primer is busy checking other sign-ins. Try again in a moment.".into(),
+        "mail_not_configured" => {
+            "Primer here doesn't send email: ask your administrator for a new sign-in link.".into()
+        }
+        "invalid_input" => "That doesn't look like an email address.".into(),
         "csrf" => "That sign-in came from another site and was refused. Open Primer directly and try again.".into(),
         _ => "Signing in didn't work. Please try again.".into(),
     }
@@ -60,6 +64,8 @@ fn LoginForm(next: Memo<String>) -> impl IntoView {
             Some("Your password is set. Sign in with it.")
         } else if q.get("expired").is_some() {
             Some("Your session ended. Sign in again to continue.")
+        } else if q.get("link_sent").is_some() {
+            Some("If an account uses that address, a link to set a new password is on its way.")
         } else {
             None
         }
@@ -87,7 +93,7 @@ fn LoginForm(next: Memo<String>) -> impl IntoView {
                 <label>
                     "Email"
                     <input node_ref=email type="email" name="email" autocomplete="username" required
-                        inputmode="email" autocapitalize="none" spellcheck="false" value=email_value/>
+                        inputmode="email" autocapitalize="none" spellcheck="false" value=email_value.clone()/>
                 </label>
                 <label>
                     "Password"
@@ -97,7 +103,18 @@ fn LoginForm(next: Memo<String>) -> impl IntoView {
                     {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>
-            <p class="muted small">"Forgot your password? Ask your administrator for a new sign-in link."</p>
+            // A plain form: it works before (and without) the app's script.
+            <details class="small">
+                <summary>"Forgot your password?"</summary>
+                <form class="stack" method="post" action="/forgot-password" data-testid="forgot">
+                    <label>
+                        "Sign-in address"
+                        <input type="email" name="email" autocomplete="email" required inputmode="email"
+                            autocapitalize="none" spellcheck="false" value=email_value/>
+                    </label>
+                    <button type="submit" class="secondary">"Email me a link"</button>
+                </form>
+            </details>
         </div>
     }
 }

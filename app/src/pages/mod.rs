@@ -6,6 +6,8 @@ pub mod certificates;
 pub mod home;
 pub mod learn;
 pub mod login;
+#[cfg(feature = "staff")]
+pub mod messages;
 pub mod not_found;
 #[cfg(feature = "staff")]
 pub mod people;

@@ -188,11 +188,11 @@ fn Fields(fields: PersonFields, teams: Vec<Team>) -> impl IntoView {
     }
 }
 
-/// Shows a one-time link with a copy button, brought into view (on a phone the admin is
-/// looking at the button they tapped, not at the top of the page).
+/// Shows a one-time link with a copy button, or says where it was emailed, brought into
+/// view (on a phone the admin is looking at the button they tapped, not at the top of the
+/// page).
 #[component]
 fn LinkPanel(link: PasswordResetLink, #[prop(into)] intro: String) -> impl IntoView {
-    let url = link.url.clone();
     let copied = RwSignal::new(false);
     let panel = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
@@ -200,24 +200,46 @@ fn LinkPanel(link: PasswordResetLink, #[prop(into)] intro: String) -> impl IntoV
             panel.scroll_into_view();
         }
     });
-    let copy = move |_| {
-        let url = url.clone();
-        spawn_local(async move {
-            if copy_to_clipboard(url).await {
-                copied.set(true);
+    let replaces = link.replaced_earlier.then(|| {
+        view! {
+            <p data-testid="reset-link-replaces"><strong>"This replaces the link made before: that one no longer works."</strong></p>
+        }
+    });
+    let body = match (link.url, link.emailed_to) {
+        (Some(url), _) => {
+            let until = link.expires_at.map(|at| at.format("%-d %b %Y, %H:%M UTC").to_string()).unwrap_or_default();
+            let copy_url = url.clone();
+            let copy = move |_| {
+                let url = copy_url.clone();
+                spawn_local(async move {
+                    if copy_to_clipboard(url).await {
+                        copied.set(true);
+                    }
+                });
+            };
+            view! {
+                <p>{intro} " It works once, until " {until} "."</p>
+                {replaces}
+                <div class="copy">
+                    <input type="text" readonly prop:value=url aria-label="One-time sign-in link"/>
+                    <button type="button" class="secondary" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
+                </div>
             }
-        });
+            .into_any()
+        }
+        (None, emailed_to) => view! {
+            <p data-testid="reset-link-emailed">
+                "A link to set their password is on its way to " <strong>{emailed_to.unwrap_or_default()}</strong>
+                ". It works once, for " {link.valid_hours} " hours after it is sent; "
+                <a href="/admin/messages" rel="external">"Messages"</a> " shows when it went."
+            </p>
+            {replaces}
+        }
+        .into_any(),
     };
     view! {
         <div class="alert ok" role="status" data-testid="reset-link" node_ref=panel>
-            <p>{intro} " It works once, until " {link.expires_at.format("%-d %b %Y, %H:%M UTC").to_string()} "."</p>
-            {link.replaced_earlier.then(|| view! {
-                <p data-testid="reset-link-replaces"><strong>"This replaces the link made before: that one no longer works."</strong></p>
-            })}
-            <div class="copy">
-                <input type="text" readonly prop:value=link.url.clone() aria-label="One-time sign-in link"/>
-                <button type="button" class="secondary" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
-            </div>
+            {body}
         </div>
     }
 }
@@ -399,6 +421,7 @@ pub fn AdminTabs(current: &'static str) -> impl IntoView {
         <nav class="tabs" aria-label="Administration">
             {tab("/admin/people", "People")}
             {tab("/admin/teams", "Teams")}
+            {tab("/admin/messages", "Messages")}
         </nav>
     }
 }

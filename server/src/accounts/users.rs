@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use app::api::{
     ErrorBody, NewUser, PasswordResetLink, Role, TeamRef, User, UserPatch,
+    messages::MessageKind,
     validate::{self, Email},
 };
 use axum::{extract::State, http::StatusCode};
@@ -25,6 +26,7 @@ use crate::{
         entities::{password_reset, team, team_manager, user},
     },
     error::{ApiError, Json, Path, Query},
+    messages::{self, NewMessage},
     state::AppState,
 };
 use app::reads;
@@ -456,12 +458,15 @@ pub async fn update_user(
 }
 
 /// Make a one-time link for the person to set a password (earlier links stop working).
-/// Roles: admin.
+/// When Primer sends email, the link is emailed to the person (202: it is made as the
+/// message is written, and only they get it); otherwise it is answered (201) for the
+/// admin to hand over. Roles: admin.
 #[utoipa::path(
     post, path = "/api/v1/users/{id}/password-reset", tag = "people",
     params(("id" = i64, Path, description = "Account id")),
     responses(
-        (status = 201, body = PasswordResetLink),
+        (status = 201, description = "The link, to hand over (no email)", body = PasswordResetLink),
+        (status = 202, description = "The link is being emailed (`emailed_to`)", body = PasswordResetLink),
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 422, description = "`invalid_input`: the account is deactivated", body = ErrorBody),
     ),
@@ -476,9 +481,42 @@ pub async fn create_password_reset(
     if !account.active {
         return Err(ApiError::invalid("active", "Reactivate the account before making a link."));
     }
+    let valid_hours = (state.config.reset_link_ttl.as_secs() / 3600) as u32;
+    if state.mail.is_some() {
+        let replaced_earlier = reset::has_usable_link(&state.db, id).await?;
+        let kind = if account.password_hash.is_some() { MessageKind::PasswordReset } else { MessageKind::Invitation };
+        messages::queue(
+            &state.db,
+            NewMessage {
+                // Each request is its own message: an admin asking again means send again.
+                key: format!("password-link:{id}:{}", uuid::Uuid::now_v7().simple()),
+                user_id: id,
+                to_address: account.email.clone(),
+                kind,
+                created_by: Some(auth.user().id),
+            },
+        )
+        .await?;
+        state.jobs.wake();
+        let emailed = PasswordResetLink {
+            url: None,
+            emailed_to: Some(account.email),
+            expires_at: None,
+            valid_hours,
+            replaced_earlier,
+        };
+        return Ok((StatusCode::ACCEPTED, Json(emailed)));
+    }
     let link =
         reset::create_link(&state.db, &state.config.link_base, state.config.reset_link_ttl, id, Some(auth.user().id))
             .await?;
+    let link = PasswordResetLink {
+        url: Some(link.url),
+        emailed_to: None,
+        expires_at: Some(link.expires_at),
+        valid_hours,
+        replaced_earlier: link.replaced_earlier,
+    };
     Ok((StatusCode::CREATED, Json(link)))
 }
 

@@ -3,6 +3,7 @@
 
 pub mod client_ip;
 pub mod csrf;
+pub mod forgot;
 pub mod owner;
 pub mod password;
 pub mod policy;
@@ -41,6 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(login))
         .routes(routes!(logout))
         .routes(routes!(reset_password))
+        .routes(routes!(forgot_password))
         .routes(routes!(me))
         .routes(routes!(change_password))
 }
@@ -189,6 +191,33 @@ async fn reset_password(
     let account = reset::use_link(&state.db, &state.hasher, &body.token, &body.password).await?;
     tracing::info!(user_id = account.id, "password set through a one-time link");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The answer to every forgot-password request that isn't refused.
+pub const FORGOT_ANSWER: &str =
+    "If an account uses that address, a link to set a new password is on its way. It works once, for a few days.";
+
+/// Ask for a link to set a new password, emailed to the account's address. The answer is
+/// the same whether or not an account has the address; at most a few links an hour go
+/// to one account, and one client address may ask a few times an hour.
+#[utoipa::path(
+    post, path = "/api/v1/auth/forgot-password", tag = "auth",
+    request_body = app::api::messages::ForgotPassword,
+    responses(
+        (status = 202, description = "Whether or not an account has it", body = app::api::messages::ForgotPasswordAnswer),
+        (status = 409, description = "`mail_not_configured`: this Primer sends no email", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: not an email address", body = ErrorBody),
+        (status = 429, description = "`too_many_attempts`; see `Retry-After`", body = ErrorBody),
+    )
+)]
+async fn forgot_password(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(body): Json<app::api::messages::ForgotPassword>,
+) -> Result<(StatusCode, Json<app::api::messages::ForgotPasswordAnswer>), ApiError> {
+    forgot::request(&state.db, state.mail.is_some(), &body.email, &ip.to_string()).await?;
+    state.jobs.wake();
+    Ok((StatusCode::ACCEPTED, Json(app::api::messages::ForgotPasswordAnswer { message: FORGOT_ANSWER.into() })))
 }
 
 /// The signed-in person. Roles: any.

@@ -1,9 +1,9 @@
-//! One-time links to set a password: how a new account gets its first password (there is
-//! no e-mail yet; an admin hands the link over) and how a forgotten one is replaced.
+//! One-time links to set a password: how a new account gets its first password and how a
+//! forgotten one is replaced. With email (`crate::messages`) the link is emailed, made as
+//! its message is written; without, an admin hands it over.
 
 use std::time::Duration;
 
-use app::api::PasswordResetLink;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, TransactionSession, TransactionTrait,
@@ -18,6 +18,26 @@ use crate::{
     error::ApiError,
 };
 
+/// A link just made. The token in `url` exists nowhere else: only its hash is stored.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub url: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// An earlier link of the person's was still usable, and no longer works.
+    pub replaced_earlier: bool,
+}
+
+/// Whether the person has a link that still works (a new one would replace it).
+pub async fn has_usable_link(db: &impl ConnectionTrait, user_id: i64) -> Result<bool, sea_orm::DbErr> {
+    Ok(password_reset::Entity::find()
+        .filter(password_reset::Column::UserId.eq(user_id))
+        .filter(password_reset::Column::UsedAt.is_null())
+        .filter(password_reset::Column::ExpiresAt.gt(db::now()))
+        .count(db)
+        .await?
+        > 0)
+}
+
 /// Makes a new link for a user; earlier unused links of that user stop working.
 pub async fn create_link(
     db: &impl ConnectionTrait,
@@ -25,14 +45,9 @@ pub async fn create_link(
     ttl: Duration,
     user_id: i64,
     created_by: Option<i64>,
-) -> Result<PasswordResetLink, ApiError> {
+) -> Result<Link, ApiError> {
     // Earlier links still usable stop working (an expired one was already useless).
-    let replaced = password_reset::Entity::find()
-        .filter(password_reset::Column::UserId.eq(user_id))
-        .filter(password_reset::Column::UsedAt.is_null())
-        .filter(password_reset::Column::ExpiresAt.gt(db::now()))
-        .count(db)
-        .await?;
+    let replaced_earlier = has_usable_link(db, user_id).await?;
     password_reset::Entity::delete_many()
         .filter(password_reset::Column::UserId.eq(user_id))
         .filter(password_reset::Column::UsedAt.is_null())
@@ -51,11 +66,7 @@ pub async fn create_link(
     }
     .insert(db)
     .await?;
-    Ok(PasswordResetLink {
-        url: format!("{}/reset/{token}", base_url.trim_end_matches('/')),
-        expires_at,
-        replaced_earlier: replaced > 0,
-    })
+    Ok(Link { url: format!("{}/reset/{token}", base_url.trim_end_matches('/')), expires_at, replaced_earlier })
 }
 
 /// The account a link is for, if the link is still usable.

@@ -39,15 +39,18 @@ pub enum Kind {
     Housekeeping,
     /// Makes a video's renditions for phones.
     Renditions,
+    /// Sends one message (`crate::messages`). Only servers with mail configured claim it.
+    Message,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::Housekeeping, Kind::Renditions];
+    pub const ALL: [Kind; 3] = [Kind::Housekeeping, Kind::Renditions, Kind::Message];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Housekeeping => "housekeeping",
             Kind::Renditions => "renditions",
+            Kind::Message => "message",
         }
     }
 

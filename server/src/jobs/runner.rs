@@ -18,7 +18,7 @@ use super::{
     JobError, Kind,
     queue::{self, Claimed, Failed},
 };
-use crate::{db, media::MediaStore};
+use crate::{db, media::MediaStore, messages::Mailer};
 
 /// The recurring jobs, and how often each runs (once per period across all servers).
 const SCHEDULES: [(Kind, Duration); 1] = [(Kind::Housekeeping, Duration::from_secs(3600))];
@@ -94,11 +94,36 @@ impl Context {
     }
 }
 
-/// What jobs work with: the database and the media store, nothing else of the app.
+/// What jobs work with: the database, the media store, the mail server and where links
+/// point, nothing else of the app.
 #[derive(Clone)]
 pub struct Work {
     pub db: DatabaseConnection,
     pub media: Arc<MediaStore>,
+    /// `None`: this server sends no email (and claims no messages).
+    pub mail: Option<Arc<Mailer>>,
+    /// Where links in messages point (`PRIMER_PUBLIC_URL`).
+    pub link_base: String,
+    /// How long a password link works.
+    pub reset_link_ttl: Duration,
+}
+
+impl Work {
+    /// What the jobs of a running app work with.
+    pub fn of(state: &crate::AppState) -> Work {
+        Work {
+            db: state.db.clone(),
+            media: state.media.clone(),
+            mail: state.mail.clone(),
+            link_base: state.config.link_base.clone(),
+            reset_link_ttl: state.config.reset_link_ttl,
+        }
+    }
+
+    /// For one-off commands that run media jobs only: no mail, no links.
+    pub fn media_only(db: DatabaseConnection, media: Arc<MediaStore>) -> Work {
+        Work { db, media, mail: None, link_base: String::new(), reset_link_ttl: Duration::ZERO }
+    }
 }
 
 /// Runs jobs for one server.
@@ -264,6 +289,7 @@ async fn perform(work: &Work, cx: &Context) -> Result<(), JobError> {
     match cx.job.kind {
         Kind::Housekeeping => housekeeping(&work.db, &work.media).await,
         Kind::Renditions => crate::media::renditions::make(&work.db, &work.media, cx).await,
+        Kind::Message => crate::messages::send(work, &cx.job).await,
     }
 }
 
@@ -277,8 +303,9 @@ async fn housekeeping(db: &DatabaseConnection, media: &MediaStore) -> Result<(),
     let links = crate::auth::reset::purge_stale(db).await?;
     let jobs = queue::purge_done(db, db::now() - DONE_KEPT_FOR).await?;
     let uploads = crate::uploads::purge_stale(db, media.partial_place()).await?;
-    if sessions + links + jobs + uploads > 0 {
-        tracing::info!(sessions, links, jobs, uploads, "housekeeping: expired rows deleted");
+    let link_requests = crate::auth::forgot::purge_stale(db).await?;
+    if sessions + links + jobs + uploads + link_requests > 0 {
+        tracing::info!(sessions, links, jobs, uploads, link_requests, "housekeeping: expired rows deleted");
     }
     Ok(())
 }

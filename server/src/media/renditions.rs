@@ -422,7 +422,7 @@ pub async fn wait_ready(
     videos: &[String],
 ) -> Result<(), DbErr> {
     use crate::jobs::{Runner, RunnerConfig, runner::Work};
-    let work = Work { db: db.clone(), media: store.clone() };
+    let work = Work::media_only(db.clone(), store.clone());
     let config = RunnerConfig { kinds: vec![Kind::Renditions], ..RunnerConfig::default() };
     let runner = Runner::new(work, config, Default::default());
     loop {

@@ -159,6 +159,35 @@ fn check_words(input: &ReviewInput, seconds: u32) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A submission as reviewing and featuring find it: its record, its person and its
+/// module's practice settings.
+struct FoundSubmission {
+    /// Its record's id, in the hyphenated form records are stored under.
+    id: String,
+    record: learning_record::Model,
+    learner: user::Model,
+    practice: Practice,
+}
+
+/// The submission `raw_id` names, or 404 (a malformed id, no such submission, or its
+/// version has no practice settings).
+async fn submission_for(db: &impl sea_orm::ConnectionTrait, raw_id: &str) -> Result<FoundSubmission, ApiError> {
+    let not_found = || ApiError::not_found("Submission");
+    let id = uuid::Uuid::parse_str(raw_id.trim()).map_err(|_| not_found())?.hyphenated().to_string();
+    let record = learning_record::Entity::find_by_id(id.clone())
+        .filter(learning_record::Column::Kind.eq(RecordKind::PracticeSubmission.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let learner = user::Entity::find_by_id(record.user_id).one(db).await?.ok_or_else(not_found)?;
+    let version = module_version::Entity::find_by_id((record.module_id, record.module_version))
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let practice = practice_of(&version)?.ok_or_else(not_found)?;
+    Ok(FoundSubmission { id, record, learner, practice })
+}
+
 /// Scores a submitted take (once per reviewer): every criterion of its rubric from 1 to
 /// the scale's top, comments at points in the take, a summary. Answers the review and
 /// whether the submission now stands passed; a pass completes the module. Roles: the
@@ -182,20 +211,9 @@ async fn submit(
 ) -> Result<(StatusCode, axum::Json<Review>), ApiError> {
     let viewer = auth.user();
     let not_found = || ApiError::not_found("Submission");
-    let submission_id =
-        uuid::Uuid::parse_str(input.submission_id.trim()).map_err(|_| not_found())?.hyphenated().to_string();
     let txn = db::begin_write(&state.db).await?;
-    let submission = learning_record::Entity::find_by_id(submission_id.clone())
-        .filter(learning_record::Column::Kind.eq(RecordKind::PracticeSubmission.as_str()))
-        .one(&txn)
-        .await?
-        .ok_or_else(not_found)?;
-    let learner = user::Entity::find_by_id(submission.user_id).one(&txn).await?.ok_or_else(not_found)?;
-    let version = module_version::Entity::find_by_id((submission.module_id, submission.module_version))
-        .one(&txn)
-        .await?
-        .ok_or_else(not_found)?;
-    let practice = practice_of(&version)?.ok_or_else(not_found)?;
+    let FoundSubmission { id: submission_id, record: submission, learner, practice } =
+        submission_for(&txn, &input.submission_id).await?;
     let as_role = standing(viewer, &learner, practice.reviewers).ok_or_else(not_found)?;
     let seconds = submission.payload.get("seconds").and_then(|s| s.as_u64()).unwrap_or(0) as u32;
     let (got, of) = weigh(&practice.rubric, &input.scores).map_err(|m| ApiError::invalid("scores", m))?;
@@ -408,9 +426,9 @@ async fn takes_named(
 }
 
 /// Features a take for its person's team, or stops featuring it. Only a take whose
-/// person agreed (`shared`) can be featured: 409 `not_shared` otherwise. Roles: the
-/// learner's managers (and admins), and a teammate who reviewed this submission; anyone
-/// else gets 404.
+/// person agreed (`shared`) can be featured: 409 `not_shared` otherwise. Roles: when
+/// managers review the module, the learner's managers (and admins); a teammate who
+/// reviewed this submission; anyone else gets 404.
 #[utoipa::path(
     put, path = "/api/v1/reviews/{id}/feature", tag = "practice",
     params(("id" = String, Path, description = "The submission's id (its `practice_submission` record's)")),
@@ -430,19 +448,9 @@ async fn feature(
 ) -> Result<axum::Json<app::api::TakeSharing>, ApiError> {
     let viewer = auth.user();
     let not_found = || ApiError::not_found("Submission");
-    let submission_id = uuid::Uuid::parse_str(submission_id.trim()).map_err(|_| not_found())?.hyphenated().to_string();
     let txn = db::begin_write(&state.db).await?;
-    let submission = learning_record::Entity::find_by_id(submission_id.clone())
-        .filter(learning_record::Column::Kind.eq(RecordKind::PracticeSubmission.as_str()))
-        .one(&txn)
-        .await?
-        .ok_or_else(not_found)?;
-    let learner = user::Entity::find_by_id(submission.user_id).one(&txn).await?.ok_or_else(not_found)?;
-    let version = module_version::Entity::find_by_id((submission.module_id, submission.module_version))
-        .one(&txn)
-        .await?
-        .ok_or_else(not_found)?;
-    let practice = practice_of(&version)?.ok_or_else(not_found)?;
+    let FoundSubmission { id: submission_id, record: submission, learner, practice } =
+        submission_for(&txn, &submission_id).await?;
     let allowed = match standing(viewer, &learner, practice.reviewers) {
         Some(ReviewerRole::Manager) => true,
         // A teammate features only what they reviewed.

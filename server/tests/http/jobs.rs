@@ -174,7 +174,7 @@ async fn the_runner_does_the_work_and_clears_old_rows(app: TestApp) {
     queue::fail(app.db(), &broken, "w", "kept", false, db::now() - TimeDelta::days(8)).await.unwrap();
 
     queue::enqueue(app.db(), new("now")).await.unwrap();
-    let work = Work { db: app.db().clone(), media: app.state.media.clone() };
+    let work = Work::of(&app.state);
     let runner = Runner::new(work, RunnerConfig { workers: 1, ..RunnerConfig::default() }, Default::default());
     assert_eq!(runner.drain().await.unwrap(), 1);
     let done = state_of(&app, "now").await;

@@ -14,6 +14,7 @@ mod hostile;
 mod import;
 mod jobs;
 mod jobs_servers;
+mod mail;
 mod media;
 mod media_s3;
 mod modules;

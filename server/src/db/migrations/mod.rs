@@ -15,6 +15,7 @@ mod m20261202_000009_jobs;
 mod m20261202_000010_renditions;
 mod m20261203_000011_practice;
 mod m20261204_000012_featured_takes;
+mod m20261204_000013_messages;
 
 /// The list of every migration Primer has.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_renditions::Migration),
             Box::new(m20261203_000011_practice::Migration),
             Box::new(m20261204_000012_featured_takes::Migration),
+            Box::new(m20261204_000013_messages::Migration),
         ]
     }
 }

@@ -222,7 +222,7 @@ pub fn walk(dir: &std::path::Path) -> usize {
 
 /// Runs every due job here, as a server's runner would.
 pub async fn run_jobs(app: &TestApp) -> usize {
-    let work = Work { db: app.db().clone(), media: app.state.media.clone() };
+    let work = Work::of(&app.state);
     let config = RunnerConfig { workers: 1, kinds: vec![Kind::Renditions], ..RunnerConfig::default() };
     Runner::new(work, config, Default::default()).drain().await.unwrap()
 }

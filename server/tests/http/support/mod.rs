@@ -3,6 +3,7 @@
 //! real application router called without a socket, and helpers to make requests.
 
 pub mod build;
+pub mod mail;
 
 use std::net::{IpAddr, SocketAddr};
 
