@@ -69,11 +69,14 @@ async function problems(page: Page): Promise<string[]> {
   });
 }
 
+/** Plain server pages: no app, nothing to hydrate. */
+const PLAIN = ['/notifications', '/unsubscribe/'];
+
 async function check(page: Page, paths: string[]) {
   const all: string[] = [];
   for (const path of paths) {
     await page.goto(path);
-    await hydrated(page);
+    if (!PLAIN.some((p) => path.startsWith(p))) await hydrated(page);
     for (const p of await problems(page)) all.push(`${path}: ${p}`);
     for (const p of await accessibility(page)) all.push(`${path}: ${p}`);
   }
@@ -81,7 +84,7 @@ async function check(page: Page, paths: string[]) {
 }
 
 test('every page fits a 360 px phone, accessibly, with thumb-sized targets: signed out', async ({ page }) => {
-  await check(page, ['/login', '/verify/NOPE-NOPE']);
+  await check(page, ['/login', '/verify/NOPE-NOPE', '/unsubscribe/not-a-link']);
 });
 
 test('every page fits a 360 px phone, accessibly, with thumb-sized targets: a learner', async ({ page, baseURL }) => {
@@ -101,6 +104,7 @@ test('every page fits a 360 px phone, accessibly, with thumb-sized targets: a le
     '/progress',
     '/device',
     '/account',
+    '/notifications',
   ]);
 });
 
@@ -108,7 +112,7 @@ for (const role of ['manager', 'author', 'admin'] as const) {
   test(`every page fits a 360 px phone, accessibly, with thumb-sized targets: ${role}`, async ({ page, baseURL }) => {
     await page.addInitScript(() => localStorage.setItem('primer.auto_save', 'false'));
     await signInAs(page, DEMO[role].email);
-    const paths: string[] = ['/', '/account'];
+    const paths: string[] = ['/', '/account', '/notifications'];
     if (role !== 'author') {
       const api = await apiAs(baseURL!, DEMO[role].email);
       const people: { id: number }[] = await (await api.get('/api/v1/me/people')).json();

@@ -29,7 +29,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
     accounts, auth, boosters, certifications, error::ApiError, media, messages, modules, offline, openapi::ApiDoc,
-    practice, recognition, reports, state::AppState, sync, uploads, web,
+    practice, recognition, reminders, reports, state::AppState, sync, uploads, web,
 };
 
 /// The REST API (with its OpenAPI document) on its own, without pages.
@@ -48,6 +48,7 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(practice::router())
         .merge(boosters::router())
         .merge(messages::router())
+        .merge(reminders::router())
         .split_for_parts()
 }
 

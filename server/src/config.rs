@@ -164,6 +164,43 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub mail: MailArgs,
+
+    #[command(flatten)]
+    pub reminders: ReminderArgs,
+}
+
+/// When reminders go (with email configured).
+#[derive(Args, Debug, Clone)]
+pub struct ReminderArgs {
+    /// Days before a required item's due date a reminder goes (the nearest reached),
+    /// comma-separated; empty: none before.
+    #[arg(long, env = "PRIMER_REMINDER_BEFORE_DAYS", default_value = "2")]
+    pub reminder_before_days: String,
+
+    /// Days overdue on which a reminder goes, comma-separated (the person's managers are
+    /// copied from their second reminder about an item).
+    #[arg(long, env = "PRIMER_REMINDER_OVERDUE_DAYS", default_value = "1,4,7,14,30")]
+    pub reminder_overdue_days: String,
+
+    /// Days before a certificate expires a reminder goes (the nearest reached),
+    /// comma-separated; another goes on the day it expires.
+    #[arg(long, env = "PRIMER_REMINDER_EXPIRY_DAYS", default_value = "30,7")]
+    pub reminder_expiry_days: String,
+
+    /// The hour (0–23, each person's own time zone) from which a day's reminders go.
+    #[arg(long, env = "PRIMER_REMINDER_HOUR", default_value_t = 9)]
+    pub reminder_hour: u32,
+}
+
+impl ReminderArgs {
+    pub fn cadence(&self) -> Result<crate::reminders::Cadence, String> {
+        crate::reminders::Cadence::parse(
+            &self.reminder_before_days,
+            &self.reminder_overdue_days,
+            &self.reminder_expiry_days,
+            self.reminder_hour,
+        )
+    }
 }
 
 /// How Primer sends email. Without `PRIMER_SMTP_URL` it sends none: one-time links are
@@ -327,6 +364,8 @@ pub struct Config {
     pub jobs: RunnerConfig,
     /// How this server sends email; `None`: it doesn't.
     pub mail: Option<MailConfig>,
+    /// When reminders go.
+    pub reminders: crate::reminders::Cadence,
 }
 
 impl Config {
@@ -360,7 +399,12 @@ impl Config {
                 let defaults = RunnerConfig::default();
                 RunnerConfig {
                     // A server without mail leaves messages to one with it.
-                    kinds: defaults.kinds.iter().copied().filter(|k| *k != Kind::Message || mail.is_some()).collect(),
+                    kinds: defaults
+                        .kinds
+                        .iter()
+                        .copied()
+                        .filter(|k| !matches!(k, Kind::Message | Kind::Reminders) || mail.is_some())
+                        .collect(),
                     workers: serve.job_workers.unwrap_or(defaults.workers),
                     nice: serve.job_nice.clamp(0, 19),
                     // Renewed every beat: a lease shorter than a few beats would be lost.
@@ -369,6 +413,7 @@ impl Config {
                 }
             },
             mail,
+            reminders: serve.reminders.cadence()?,
         })
     }
 
@@ -400,6 +445,7 @@ impl Default for Config {
             media: MediaConfig::default(),
             jobs: RunnerConfig::default(),
             mail: None,
+            reminders: Default::default(),
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod practice;
 pub mod projection;
 pub mod reads;
 pub mod recognition;
+pub mod reminders;
 pub mod reports;
 pub mod state;
 pub mod sync;

@@ -24,7 +24,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve Primer (applies pending migrations first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage accounts.
@@ -50,6 +50,22 @@ enum Command {
     /// Manage stored media.
     #[command(subcommand)]
     Media(MediaCommand),
+    /// Reminders and escalation.
+    #[command(subcommand)]
+    Reminders(RemindersCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum RemindersCommand {
+    /// Print what would be sent at a time, to whom and why, without sending or writing
+    /// anything (check a cadence before turning mail on).
+    Preview {
+        /// The moment, RFC 3339: `2027-01-10T09:00:00Z`.
+        #[arg(long)]
+        at: chrono::DateTime<chrono::Utc>,
+        #[command(flatten)]
+        cadence: server::config::ReminderArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -95,7 +111,7 @@ async fn main() -> anyhow::Result<()> {
     let link_ttl = Config::default().reset_link_ttl;
 
     match cli.command {
-        Command::Serve(args) => serve(connection, &cli.storage, args).await,
+        Command::Serve(args) => serve(connection, &cli.storage, *args).await,
         Command::Migrate => {
             println!("Database is up to date.");
             Ok(())
@@ -156,6 +172,17 @@ async fn main() -> anyhow::Result<()> {
                 };
                 let ran = server::jobs::Runner::new(work, config, state.jobs.clone()).drain().await?;
                 println!("Ran {ran} attempt(s); `primer media reprocess` again shows what is left.");
+            }
+            Ok(())
+        }
+        Command::Reminders(RemindersCommand::Preview { at, cadence }) => {
+            let cadence = cadence.cadence().map_err(anyhow::Error::msg)?;
+            let planned = server::reminders::plan::plan(&connection, &cadence, at).await?;
+            if planned.is_empty() {
+                println!("Nothing is due at {at}.");
+            }
+            for p in &planned {
+                print!("{}", server::reminders::describe(p));
             }
             Ok(())
         }

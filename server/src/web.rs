@@ -63,6 +63,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/logout", post(form_logout))
         .route("/reset/{token}", post(form_reset))
         .route("/forgot-password", post(form_forgot))
+        .route(
+            "/notifications",
+            get(crate::reminders::prefs::settings_page).post(crate::reminders::prefs::save_settings),
+        )
+        .route(
+            "/unsubscribe/{token}",
+            get(crate::reminders::prefs::unsubscribe_page).post(crate::reminders::prefs::unsubscribe),
+        )
         // Browsers ask for /favicon.ico where a document names no icon (an SVG chart
         // opened on its own, say): point them at the real one instead of a 404.
         .route("/favicon.ico", get(|| async { Redirect::permanent("/favicon.svg") }))

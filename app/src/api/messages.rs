@@ -12,18 +12,38 @@ pub enum MessageKind {
     Invitation,
     /// A link to set a new password (asked for by an admin, or from the sign-in page).
     PasswordReset,
+    /// A reminder of one's own required items, before and after they are due.
+    Reminder,
+    /// To a manager: a copy of one of their people's overdue reminders.
+    OverdueCopy,
+    /// To a manager who was told an item had slid: it's done.
+    Completed,
+    /// To a manager, weekly: their teams' readiness, who is overdue, certificates
+    /// expiring, reviews waiting, whose data is stale.
+    Digest,
     /// A kind this version doesn't know (a newer server's).
     #[serde(other)]
     Unknown,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 2] = [MessageKind::Invitation, MessageKind::PasswordReset];
+    pub const ALL: [MessageKind; 6] = [
+        MessageKind::Invitation,
+        MessageKind::PasswordReset,
+        MessageKind::Reminder,
+        MessageKind::OverdueCopy,
+        MessageKind::Completed,
+        MessageKind::Digest,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             MessageKind::Invitation => "invitation",
             MessageKind::PasswordReset => "password_reset",
+            MessageKind::Reminder => "reminder",
+            MessageKind::OverdueCopy => "overdue_copy",
+            MessageKind::Completed => "completed",
+            MessageKind::Digest => "digest",
             MessageKind::Unknown => "unknown",
         }
     }
@@ -37,8 +57,23 @@ impl MessageKind {
         match self {
             MessageKind::Invitation => "Invitation",
             MessageKind::PasswordReset => "Password link",
+            MessageKind::Reminder => "Reminder",
+            MessageKind::OverdueCopy => "Overdue copy",
+            MessageKind::Completed => "Done",
+            MessageKind::Digest => "Weekly digest",
             MessageKind::Unknown => "Other",
         }
+    }
+
+    /// Whether a person may turn it off (sign-in links they may not: that's how they sign
+    /// in).
+    pub fn optional(self) -> bool {
+        matches!(self, MessageKind::Reminder | MessageKind::OverdueCopy | MessageKind::Completed | MessageKind::Digest)
+    }
+
+    /// Whether it is for people who manage a team (their people's news).
+    pub fn for_managers(self) -> bool {
+        matches!(self, MessageKind::OverdueCopy | MessageKind::Completed | MessageKind::Digest)
     }
 }
 
@@ -53,16 +88,20 @@ pub enum MessageState {
     Sent,
     /// It won't go: the mail server refused it, or every try failed.
     Failed,
+    /// Not sent: the recipient turned this kind off after it was queued.
+    Withheld,
 }
 
 impl MessageState {
-    pub const ALL: [MessageState; 3] = [MessageState::Queued, MessageState::Sent, MessageState::Failed];
+    pub const ALL: [MessageState; 4] =
+        [MessageState::Queued, MessageState::Sent, MessageState::Failed, MessageState::Withheld];
 
     pub fn as_str(self) -> &'static str {
         match self {
             MessageState::Queued => "queued",
             MessageState::Sent => "sent",
             MessageState::Failed => "failed",
+            MessageState::Withheld => "withheld",
         }
     }
 
@@ -110,6 +149,50 @@ pub struct MessageFilter {
     /// At most this many, newest first (default 100, at most 500).
     #[serde(default)]
     pub limit: Option<u32>,
+}
+
+/// Quiet hours, whole hours in the person's time zone: nothing is sent from `from` until
+/// `to` (across midnight when `from` is later).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct QuietHours {
+    pub from: u8,
+    pub to: u8,
+}
+
+/// When a manager's weekly digest goes: a day of the week and a whole hour, in their
+/// time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DigestTime {
+    /// 1 = Monday … 7 = Sunday (ISO 8601).
+    pub weekday: u8,
+    /// 0–23.
+    pub hour: u8,
+}
+
+impl Default for DigestTime {
+    /// Monday, 8:00: the week's plan before the week's meetings.
+    fn default() -> Self {
+        DigestTime { weekday: 1, hour: 8 }
+    }
+}
+
+/// The days of the week, as [`DigestTime::weekday`] numbers them.
+pub const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+/// `GET|PUT /api/v1/me/notifications`: what reaches a person, and when not.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NotificationPrefs {
+    /// Kinds turned off (only `reminder`, `overdue_copy`, `completed` and `digest` may be).
+    #[serde(default)]
+    pub off: Vec<MessageKind>,
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHours>,
+    /// When the weekly digest goes to someone who manages a team (left out: Monday, 8:00).
+    #[serde(default)]
+    pub digest: Option<DigestTime>,
 }
 
 /// `POST /api/v1/auth/forgot-password`: ask for a link to set a new password.

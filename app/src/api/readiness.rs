@@ -478,6 +478,41 @@ pub struct PersonReport {
     pub quizzes: Vec<QuizResult>,
 }
 
+/// One team's figures: required items done of how many, and people with something
+/// overdue of how many.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamFigures {
+    pub name: String,
+    pub done: u32,
+    pub total: u32,
+    pub people: u32,
+    pub overdue_people: u32,
+}
+
+impl TeamFigures {
+    /// The share of required items done, in percent (nothing required: 100).
+    pub fn percent(&self) -> u32 {
+        (self.done * 100).checked_div(self.total).unwrap_or(100)
+    }
+}
+
+/// People's readiness per team, teams in alphabetical order (any case; people without a
+/// team under "No team"): the team page's chart, the SVG chart and the weekly digest.
+pub fn by_team(people: &[PersonReadiness]) -> Vec<TeamFigures> {
+    let mut teams: std::collections::BTreeMap<String, TeamFigures> = Default::default();
+    for p in people {
+        let name = p.team.as_deref().unwrap_or("No team");
+        let t = teams
+            .entry(name.to_lowercase())
+            .or_insert_with(|| TeamFigures { name: name.to_string(), ..TeamFigures::default() });
+        t.done += p.required_done;
+        t.total += p.required_total;
+        t.people += 1;
+        t.overdue_people += u32::from(!p.overdue.is_empty());
+    }
+    teams.into_values().collect()
+}
+
 /// After how long without a sync a person's data counts as stale: what they did on a
 /// phone that hasn't synced isn't in any report yet.
 pub const STALE_DAYS: i64 = 2;

@@ -37,6 +37,8 @@ fn Account(me: Me) -> impl IntoView {
                 <dt>"Start date"</dt><dd>{u.start_date.map(|d| crate::dates::day_month_year(&d)).unwrap_or_else(dash)}</dd>
                 <dt>"Time zone"</dt><dd>{u.time_zone.clone()}</dd>
             </dl>
+            // A plain server page: its form isn't in the phone's bundle.
+            <p><a class="button secondary" href="/notifications" rel="external">"Email notifications"</a></p>
         </section>
         <ChangePasswordForm/>
         <SignOut/>

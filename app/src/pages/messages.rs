@@ -22,7 +22,7 @@ pub fn MessagesPage() -> impl IntoView {
         {signed_in(Role::ADMINS, move |_me: Me| view! {
             <crate::pages::people::AdminTabs current="/admin/messages"/>
             <h1>"Messages"</h1>
-            <p class="muted small">"Email Primer sends: invitations and password links. Times in UTC."</p>
+            <p class="muted small">"Email Primer sends: invitations, password links, reminders, managers' copies and weekly digests. Times in UTC."</p>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match messages.await {
@@ -49,6 +49,7 @@ fn Message(m: SentMessage) -> impl IntoView {
         MessageState::Queued if m.last_error.is_some() => ("Retrying", "badge pending"),
         MessageState::Queued => ("Queued", "badge pending"),
         MessageState::Failed => ("Failed", "badge off"),
+        MessageState::Withheld => ("Turned off", "badge off"),
     };
     let when = m.sent_at.unwrap_or(m.created_at).format("%-d %b %Y, %H:%M").to_string();
     view! {

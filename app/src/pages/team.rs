@@ -13,7 +13,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::{
-        DueItem, ErrorCode, Me, PeopleReport, PersonReadiness, RequestError, Role, WeekCount,
+        DueItem, ErrorCode, Me, PeopleReport, PersonReadiness, RequestError, Role, TeamFigures, WeekCount,
         boosters::{BANDS, Retention, Share, TeamRetention},
         is_stale, onboarding_day, sync_label,
     },
@@ -280,7 +280,7 @@ fn Readiness(report: PeopleReport, today: NaiveDate, filters: Signal<Filters>) -
     let at_risk = report.people.iter().filter(|p| !p.overdue.is_empty()).count();
     let stale = report.people.iter().filter(|p| is_stale(p.last_sync_at, now)).count();
     let (done, required) = report.people.iter().fold((0, 0), |(d, t), p| (d + p.required_done, t + p.required_total));
-    let teams_readiness = team_readiness(&report.people);
+    let teams_readiness = crate::api::by_team(&report.people);
     let weeks = report.completions_per_week.clone();
     let people = StoredValue::new(report.people);
     let teams = report.teams;
@@ -338,36 +338,6 @@ fn Readiness(report: PeopleReport, today: NaiveDate, filters: Signal<Filters>) -
     }
 }
 
-/// One team's figures for the readiness chart.
-#[derive(Debug, Clone, PartialEq)]
-struct TeamFigures {
-    name: String,
-    done: u32,
-    total: u32,
-    people: u32,
-    overdue_people: u32,
-}
-
-/// Per team (by name), required items done and people with something overdue.
-fn team_readiness(people: &[PersonReadiness]) -> Vec<TeamFigures> {
-    let mut teams: std::collections::BTreeMap<String, TeamFigures> = Default::default();
-    for p in people {
-        let name = p.team.clone().unwrap_or_else(|| "No team".to_string());
-        let t = teams.entry(name.to_lowercase()).or_insert_with(|| TeamFigures {
-            name: name.clone(),
-            done: 0,
-            total: 0,
-            people: 0,
-            overdue_people: 0,
-        });
-        t.done += p.required_done;
-        t.total += p.required_total;
-        t.people += 1;
-        t.overdue_people += u32::from(!p.overdue.is_empty());
-    }
-    teams.into_values().collect()
-}
-
 /// The charts, as HTML: they take the width they get, read on a phone, label every
 /// series, and are part of the page (so its saved copy has them offline).
 #[component]
@@ -384,7 +354,7 @@ fn Charts(teams: Vec<TeamFigures>, weeks: Vec<WeekCount>) -> impl IntoView {
                     view! {
                         <ul class="bars wide">
                             {teams.into_iter().map(|t| {
-                                let percent = (t.done * 100).checked_div(t.total).unwrap_or(100);
+                                let percent = t.percent();
                                 view! {
                                     <li class={if t.overdue_people > 0 { "warn" } else { "ok" }} data-testid="chart-team">
                                         <span class="bar-label">{t.name.clone()}</span>

@@ -494,6 +494,8 @@ pub async fn create_password_reset(
                 to_address: account.email.clone(),
                 kind,
                 created_by: Some(auth.user().id),
+                payload: None,
+                send_at: None,
             },
         )
         .await?;

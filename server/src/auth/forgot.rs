@@ -97,6 +97,8 @@ pub async fn request<C: sea_orm::TransactionTrait + ConnectionTrait>(
                     to_address: account.email.clone(),
                     kind,
                     created_by: None,
+                    payload: None,
+                    send_at: None,
                 },
             )
             .await?;

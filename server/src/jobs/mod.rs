@@ -41,16 +41,20 @@ pub enum Kind {
     Renditions,
     /// Sends one message (`crate::messages`). Only servers with mail configured claim it.
     Message,
+    /// Works out which reminders are due and queues them (every 5 minutes; only servers
+    /// with mail run it).
+    Reminders,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Housekeeping, Kind::Renditions, Kind::Message];
+    pub const ALL: [Kind; 4] = [Kind::Housekeeping, Kind::Renditions, Kind::Message, Kind::Reminders];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Housekeeping => "housekeeping",
             Kind::Renditions => "renditions",
             Kind::Message => "message",
+            Kind::Reminders => "reminders",
         }
     }
 

@@ -21,7 +21,8 @@ use super::{
 use crate::{db, media::MediaStore, messages::Mailer};
 
 /// The recurring jobs, and how often each runs (once per period across all servers).
-const SCHEDULES: [(Kind, Duration); 1] = [(Kind::Housekeeping, Duration::from_secs(3600))];
+const SCHEDULES: [(Kind, Duration); 2] =
+    [(Kind::Housekeeping, Duration::from_secs(3600)), (Kind::Reminders, Duration::from_secs(300))];
 
 /// How often a runner checks that the current periods' ticks are enqueued.
 const SCHEDULE_CHECK: Duration = Duration::from_secs(60);
@@ -106,6 +107,8 @@ pub struct Work {
     pub link_base: String,
     /// How long a password link works.
     pub reset_link_ttl: Duration,
+    /// When reminders go.
+    pub cadence: crate::reminders::Cadence,
 }
 
 impl Work {
@@ -117,12 +120,20 @@ impl Work {
             mail: state.mail.clone(),
             link_base: state.config.link_base.clone(),
             reset_link_ttl: state.config.reset_link_ttl,
+            cadence: state.config.reminders.clone(),
         }
     }
 
     /// For one-off commands that run media jobs only: no mail, no links.
     pub fn media_only(db: DatabaseConnection, media: Arc<MediaStore>) -> Work {
-        Work { db, media, mail: None, link_base: String::new(), reset_link_ttl: Duration::ZERO }
+        Work {
+            db,
+            media,
+            mail: None,
+            link_base: String::new(),
+            reset_link_ttl: Duration::ZERO,
+            cadence: Default::default(),
+        }
     }
 }
 
@@ -290,6 +301,10 @@ async fn perform(work: &Work, cx: &Context) -> Result<(), JobError> {
         Kind::Housekeeping => housekeeping(&work.db, &work.media).await,
         Kind::Renditions => crate::media::renditions::make(&work.db, &work.media, cx).await,
         Kind::Message => crate::messages::send(work, &cx.job).await,
+        Kind::Reminders => crate::reminders::tick(&work.db, &work.cadence, db::now())
+            .await
+            .map(|_| ())
+            .map_err(|e| JobError::Transient(format!("planning reminders: {e}"))),
     }
 }
 

@@ -66,6 +66,10 @@ pub struct NewMessage {
     pub kind: MessageKind,
     /// The admin who asked for it.
     pub created_by: Option<i64>,
+    /// What it is written from (a reminder's items); never a secret.
+    pub payload: Option<serde_json::Value>,
+    /// Not before then (the recipient's sending hour); `None`: now.
+    pub send_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The job's input: which message to send.
@@ -91,7 +95,7 @@ pub async fn queue(db: &impl ConnectionTrait, new: NewMessage) -> Result<Option<
         state: Set(MessageState::Queued.as_str().into()),
         attempts: Set(0),
         last_error: Set(None),
-        payload: Set("{}".into()),
+        payload: Set(new.payload.map_or_else(|| "{}".to_owned(), |p| p.to_string())),
         created_by: Set(new.created_by),
         created_at: Set(now),
         updated_at: Set(now),
@@ -103,8 +107,11 @@ pub async fn queue(db: &impl ConnectionTrait, new: NewMessage) -> Result<Option<
         sea_orm::TryInsertResult::Inserted(done) => done.last_insert_id,
         _ => return Ok(None),
     };
-    let job =
+    let mut job =
         NewJob::new(jobs::Kind::Message, format!("message:{id}"), &SendJob { message: id }).attempts(SEND_ATTEMPTS);
+    if let Some(at) = new.send_at {
+        job = job.at(at);
+    }
     jobs::queue::enqueue(db, job).await?;
     Ok(Some(id))
 }
@@ -123,6 +130,15 @@ pub async fn count_since(
         .filter(message::Column::CreatedAt.gte(since))
         .count(db)
         .await
+}
+
+/// How an attempt ended, short of an error.
+enum Outcome {
+    Sent,
+    /// The recipient turned its kind off since it was queued.
+    Withheld,
+    /// Another attempt settled it first.
+    Settled,
 }
 
 /// The job: writes the message and hands it to the mail server.
@@ -164,6 +180,55 @@ pub async fn send(work: &Work, job: &jobs::queue::Claimed) -> Result<(), JobErro
                 };
                 letters::password_link(for_, &person.name, &link.url, link.expires_at, &person.time_zone)
             }
+            Some(
+                kind @ (MessageKind::Reminder
+                | MessageKind::OverdueCopy
+                | MessageKind::Completed
+                | MessageKind::Digest),
+            ) => {
+                // Turned off since it was queued (an unsubscribe link, the settings): it
+                // doesn't go, and the log says why.
+                if !crate::reminders::prefs::Prefs::of(&work.db, person.id)
+                    .await
+                    .map_err(|e| JobError::Transient(e.to_string()))?
+                    .wants(kind)
+                {
+                    return Ok(Outcome::Withheld);
+                }
+                let planned: crate::reminders::Planned = serde_json::from_str(&row.payload)
+                    .map_err(|e| JobError::Permanent(format!("message {id}'s payload can't be read: {e}")))?;
+                let unsubscribe =
+                    crate::reminders::prefs::unsubscribe_url(&work.db, &work.link_base, person.id, kind).await?;
+                let about = planned.about.as_ref();
+                let (about_name, about_id) = about.map_or(("", 0), |a| (a.name.as_str(), a.user_id));
+                match kind {
+                    MessageKind::Reminder => {
+                        letters::reminder(&person.name, &planned.items, &work.link_base, &unsubscribe)
+                    }
+                    MessageKind::OverdueCopy => letters::overdue_copy(
+                        &person.name,
+                        about_name,
+                        about_id,
+                        &planned.items,
+                        &work.link_base,
+                        &unsubscribe,
+                    ),
+                    MessageKind::Digest => {
+                        let digest = planned.digest.as_ref().ok_or_else(|| {
+                            JobError::Permanent(format!("message {id} is a digest without its figures"))
+                        })?;
+                        letters::digest(&person.name, digest, &person.time_zone, &work.link_base, &unsubscribe)
+                    }
+                    _ => letters::completed(
+                        &person.name,
+                        about_name,
+                        about_id,
+                        &planned.items,
+                        &work.link_base,
+                        &unsubscribe,
+                    ),
+                }
+            }
             _ => return Err(JobError::Permanent(format!("message {id} is of an unknown kind {:?}", row.kind))),
         };
         // Counted before it is handed over: if this server stops after the mail server
@@ -178,7 +243,7 @@ pub async fn send(work: &Work, job: &jobs::queue::Claimed) -> Result<(), JobErro
             .exec(&work.db)
             .await?;
         if counted.rows_affected != 1 {
-            return Ok(false);
+            return Ok(Outcome::Settled);
         }
         if row.attempts > 0 {
             tracing::warn!(
@@ -191,7 +256,7 @@ pub async fn send(work: &Work, job: &jobs::queue::Claimed) -> Result<(), JobErro
             SendError::Temporary(e) => JobError::Transient(e),
             SendError::Permanent(e) => JobError::Permanent(e),
         })?;
-        Ok(true)
+        Ok(Outcome::Sent)
     }
     .await;
     let now = db::now();
@@ -200,8 +265,16 @@ pub async fn send(work: &Work, job: &jobs::queue::Claimed) -> Result<(), JobErro
         .filter(message::Column::Id.eq(id))
         .filter(message::Column::State.eq(MessageState::Queued.as_str()));
     match outcome {
-        Ok(false) => Ok(()),
-        Ok(true) => {
+        Ok(Outcome::Settled) => Ok(()),
+        Ok(Outcome::Withheld) => {
+            mark.col_expr(message::Column::State, Expr::value(MessageState::Withheld.as_str()))
+                .col_expr(message::Column::LastError, Expr::value("The recipient turned this kind of email off."))
+                .exec(&work.db)
+                .await?;
+            tracing::info!(message = id, kind = %row.kind, "message withheld: turned off since it was queued");
+            Ok(())
+        }
+        Ok(Outcome::Sent) => {
             mark.col_expr(message::Column::State, Expr::value(MessageState::Sent.as_str()))
                 .col_expr(message::Column::SentAt, Expr::value(now))
                 .col_expr(message::Column::LastError, Expr::value(Option::<String>::None))

@@ -12,19 +12,23 @@ pub struct Cadence {
     pub before: Vec<i64>,
     /// Days overdue on which a reminder goes, e.g. `[1, 4, 7, 14, 30]`.
     pub overdue: Vec<i64>,
+    /// Days before a certificate expires a reminder goes (the nearest one reached), e.g.
+    /// `[7, 30]`; another goes on the day it expires.
+    pub expiry: Vec<i64>,
     /// The local hour (0–23) from which a day's reminders go.
     pub hour: u32,
 }
 
 impl Default for Cadence {
     fn default() -> Self {
-        Cadence { before: vec![2], overdue: vec![1, 4, 7, 14, 30], hour: 9 }
+        Cadence { before: vec![2], overdue: vec![1, 4, 7, 14, 30], expiry: vec![7, 30], hour: 9 }
     }
 }
 
 impl Cadence {
-    /// Reads `2` / `1,4,7,14,30` lists (sorted, deduplicated; days ≥ 0 before, ≥ 1 after).
-    pub fn parse(before: &str, overdue: &str, hour: u32) -> Result<Cadence, String> {
+    /// Reads `2` / `1,4,7,14,30` / `30,7` lists (sorted, deduplicated; days ≥ 0 before a
+    /// due date, ≥ 1 after it, ≥ 1 before an expiry).
+    pub fn parse(before: &str, overdue: &str, expiry: &str, hour: u32) -> Result<Cadence, String> {
         let list = |s: &str, min: i64, name: &str| -> Result<Vec<i64>, String> {
             let mut days = s
                 .split(',')
@@ -43,6 +47,7 @@ impl Cadence {
         Ok(Cadence {
             before: list(before, 0, "PRIMER_REMINDER_BEFORE_DAYS")?,
             overdue: list(overdue, 1, "PRIMER_REMINDER_OVERDUE_DAYS")?,
+            expiry: list(expiry, 1, "PRIMER_REMINDER_EXPIRY_DAYS")?,
             hour,
         })
     }
@@ -78,6 +83,47 @@ pub fn step(due: NaiveDate, today: NaiveDate, cadence: &Cadence) -> Option<Step>
         let left = -over;
         cadence.before.iter().find(|d| **d >= left).map(|d| Step::Before(*d))
     }
+}
+
+/// A certificate's reminder stops this many days after it expired: one that lapsed long
+/// before reminders were turned on isn't news.
+pub const EXPIRED_NEWS_DAYS: i64 = 7;
+
+/// The step a certificate expiring on `expiry` (local date) has reached on `today`: the
+/// nearest threshold of `days` reached, `expires-0` from the day it expires (for a week).
+pub fn expiry_step(expiry: NaiveDate, today: NaiveDate, days: &[i64]) -> Option<String> {
+    let left = (expiry - today).num_days();
+    if left <= 0 {
+        return (left >= -EXPIRED_NEWS_DAYS).then(|| "expires-0".to_owned());
+    }
+    days.iter().find(|d| **d >= left).map(|d| format!("expires-{d}"))
+}
+
+/// A device that hasn't synced gets a nudge in each of its first this many weeks of
+/// silence, then no more: a phone replaced or lost would be nagged about for ever, and
+/// the manager's digest keeps listing the person's data as stale.
+pub const NUDGE_WEEKS: i64 = 4;
+
+/// The nudge a device last synced at `last` is due at `now`: `week-1` once it has been
+/// silent 7 days, `week-2` at 14, up to [`NUDGE_WEEKS`].
+pub fn nudge_step(last: DateTime<Utc>, now: DateTime<Utc>) -> Option<String> {
+    let weeks = (now - last).num_days() / 7;
+    (1..=NUDGE_WEEKS).contains(&weeks).then(|| format!("week-{weeks}"))
+}
+
+/// Whether a manager's digest may go at `at`: on their day, from their hour, in their
+/// time zone, not in their quiet hours.
+pub fn digest_open(at: DateTime<Utc>, tz: Tz, weekday: u8, hour: u32, quiet: Option<Quiet>) -> bool {
+    use chrono::Datelike;
+    let local = at.with_timezone(&tz);
+    local.weekday().number_from_monday() == u32::from(weekday) && open(at, tz, hour, quiet)
+}
+
+/// The week a moment falls in, locally: `2027-W02`.
+pub fn week_name(at: DateTime<Utc>, tz: Tz) -> String {
+    use chrono::Datelike;
+    let week = at.with_timezone(&tz).date_naive().iso_week();
+    format!("{}-W{:02}", week.year(), week.week())
 }
 
 /// Quiet hours, local: nothing is sent from `from` until `to` (across midnight if `from`
@@ -142,13 +188,14 @@ mod tests {
 
     #[test]
     fn cadences_are_read_and_checked() {
-        let c = Cadence::parse("7, 2", "14,1,4,4", 8).unwrap();
-        assert_eq!((c.before, c.overdue, c.hour), (vec![2, 7], vec![1, 4, 14], 8));
-        assert_eq!(Cadence::parse("", "", 9).unwrap().overdue, Vec::<i64>::new());
-        assert!(Cadence::parse("x", "1", 9).is_err());
-        assert!(Cadence::parse("2", "0", 9).is_err(), "overdue starts at day 1");
-        assert!(Cadence::parse("2", "1", 24).is_err());
-        let c = Cadence::parse("7,2", "1", 9).unwrap();
+        let c = Cadence::parse("7, 2", "14,1,4,4", "30,7", 8).unwrap();
+        assert_eq!((c.before, c.overdue, c.expiry, c.hour), (vec![2, 7], vec![1, 4, 14], vec![7, 30], 8));
+        assert_eq!(Cadence::parse("", "", "", 9).unwrap().overdue, Vec::<i64>::new());
+        assert!(Cadence::parse("x", "1", "7", 9).is_err());
+        assert!(Cadence::parse("2", "0", "7", 9).is_err(), "overdue starts at day 1");
+        assert!(Cadence::parse("2", "1", "0", 9).is_err(), "the expiry day has its own step");
+        assert!(Cadence::parse("2", "1", "7", 24).is_err());
+        let c = Cadence::parse("7,2", "1", "7", 9).unwrap();
         assert_eq!(step(day("2027-01-10"), day("2027-01-04"), &c), Some(Step::Before(7)));
         assert_eq!(step(day("2027-01-10"), day("2027-01-09"), &c), Some(Step::Before(2)));
     }
@@ -172,6 +219,44 @@ mod tests {
         let always = Some(Quiet { from: 0, to: 0 });
         assert!(!Quiet { from: 0, to: 0 }.contains(5), "from == to is no quiet hours");
         assert!(open(at("2027-01-10T10:00:00Z"), berlin, 9, always));
+    }
+
+    #[test]
+    fn certificates_remind_before_and_when_they_expire() {
+        let expiry = day("2027-06-30");
+        let on = |d: &str| expiry_step(expiry, day(d), &[7, 30]);
+        assert_eq!(on("2027-05-30"), None, "31 days before");
+        assert_eq!(on("2027-05-31").as_deref(), Some("expires-30"));
+        assert_eq!(on("2027-06-22").as_deref(), Some("expires-30"), "8 days before: still the 30-day step");
+        assert_eq!(on("2027-06-23").as_deref(), Some("expires-7"));
+        assert_eq!(on("2027-06-30").as_deref(), Some("expires-0"), "the day it expires");
+        assert_eq!(on("2027-07-07").as_deref(), Some("expires-0"), "a week after: still news");
+        assert_eq!(on("2027-07-08"), None, "lapsed long ago: not news");
+    }
+
+    #[test]
+    fn a_silent_device_is_nudged_weekly_four_times() {
+        let last = "2027-01-01T12:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let after = |days: i64, hours: i64| nudge_step(last, last + TimeDelta::days(days) + TimeDelta::hours(hours));
+        assert_eq!(after(6, 23), None);
+        assert_eq!(after(7, 0).as_deref(), Some("week-1"));
+        assert_eq!(after(13, 0).as_deref(), Some("week-1"));
+        assert_eq!(after(14, 0).as_deref(), Some("week-2"));
+        assert_eq!(after(34, 0).as_deref(), Some("week-4"));
+        assert_eq!(after(35, 0), None, "then no more");
+    }
+
+    #[test]
+    fn the_digest_goes_on_the_managers_day_and_hour() {
+        let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        // Sunday 23:30 UTC is Monday 08:30 in Tokyo.
+        assert!(digest_open(at("2027-01-10T23:30:00Z"), tokyo, 1, 8, None));
+        assert!(!digest_open(at("2027-01-10T22:30:00Z"), tokyo, 1, 8, None), "07:30 there");
+        assert!(!digest_open(at("2027-01-11T23:30:00Z"), tokyo, 1, 8, None), "Tuesday there");
+        assert!(!digest_open(at("2027-01-10T23:30:00Z"), tokyo, 1, 8, Some(Quiet { from: 6, to: 9 })));
+        assert_eq!(week_name(at("2027-01-10T23:30:00Z"), tokyo), "2027-W02");
+        assert_eq!(week_name(at("2027-01-10T23:30:00Z"), Tz::UTC), "2027-W01");
     }
 
     proptest! {

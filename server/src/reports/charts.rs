@@ -7,7 +7,7 @@ use std::fmt::Write;
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 
 /// Text made safe inside SVG.
-use app::escape_html as escape;
+use app::{api::TeamFigures, escape_html as escape};
 
 const WIDTH: u32 = 640;
 const BAR_AREA_TOP: u32 = 40;
@@ -120,19 +120,8 @@ pub fn completions_svg(weeks: &[(NaiveDate, u32)]) -> String {
     svg
 }
 
-/// One team's readiness: its name, required items done and total, and people with
-/// something overdue out of how many.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TeamReadiness {
-    pub team: String,
-    pub done: u32,
-    pub total: u32,
-    pub overdue_people: u32,
-    pub people: u32,
-}
-
 /// A horizontal bar per team: the share of required items done.
-pub fn readiness_svg(teams: &[TeamReadiness]) -> String {
+pub fn readiness_svg(teams: &[TeamFigures]) -> String {
     let row = 44;
     let height = 50 + row * teams.len().max(1) as u32;
     let label_w = 160;
@@ -148,8 +137,8 @@ pub fn readiness_svg(teams: &[TeamReadiness]) -> String {
         .map(|t| {
             format!(
                 "{}: {} % of required items done, {} of {} people with overdue items",
-                t.team,
-                percent(t),
+                t.name,
+                t.percent(),
                 t.overdue_people,
                 t.people
             )
@@ -166,13 +155,13 @@ pub fn readiness_svg(teams: &[TeamReadiness]) -> String {
     }
     for (i, t) in teams.iter().enumerate() {
         let y = 40 + i as u32 * row;
-        let p = percent(t);
+        let p = t.percent();
         let fill = if t.overdue_people > 0 { "#8a5a00" } else { "#137a3a" };
         let _ = write!(
             svg,
             r##"<text x="20" y="{}" font-size="13" fill="#17212b">{}</text>"##,
             y + 18,
-            escape(&shorten(&t.team))
+            escape(&shorten(&t.name))
         );
         let _ =
             write!(svg, r##"<rect x="{label_w}" y="{}" width="{bar_w}" height="20" rx="4" fill="#eef1f4"/>"##, y + 4);
@@ -198,10 +187,6 @@ pub fn readiness_svg(teams: &[TeamReadiness]) -> String {
     }
     svg.push_str("</svg>");
     svg
-}
-
-fn percent(t: &TeamReadiness) -> u32 {
-    (t.done * 100).checked_div(t.total).unwrap_or(100)
 }
 
 fn shorten(name: &str) -> String {
@@ -241,8 +226,8 @@ mod tests {
 
     #[test]
     fn team_names_are_escaped() {
-        let svg = readiness_svg(&[TeamReadiness {
-            team: "<North & South>".into(),
+        let svg = readiness_svg(&[TeamFigures {
+            name: "<North & South>".into(),
             done: 3,
             total: 4,
             overdue_people: 1,

@@ -469,17 +469,5 @@ pub async fn readiness_chart(
 ) -> Result<Response, ApiError> {
     let query = PeopleQuery { overdue_only: false, format: Format::Json, ..query };
     let report = people_json(&state.db, auth.user(), query).await?;
-    // By team name, in alphabetical order.
-    let mut teams: BTreeMap<(String, String), charts::TeamReadiness> = BTreeMap::new();
-    for p in &report.people {
-        let name = p.team.as_deref().unwrap_or("No team");
-        let t = teams
-            .entry((name.to_lowercase(), name.to_string()))
-            .or_insert_with(|| charts::TeamReadiness { team: name.to_string(), ..Default::default() });
-        t.done += p.required_done;
-        t.total += p.required_total;
-        t.people += 1;
-        t.overdue_people += u32::from(!p.overdue.is_empty());
-    }
-    Ok(svg(charts::readiness_svg(&teams.into_values().collect::<Vec<_>>())))
+    Ok(svg(charts::readiness_svg(&app::api::by_team(&report.people))))
 }

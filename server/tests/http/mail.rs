@@ -303,6 +303,8 @@ async fn a_message_goes_once_per_key_and_a_resend_after_a_crash_is_counted() {
         to_address: address.clone(),
         kind: MessageKind::PasswordReset,
         created_by: None,
+        payload: None,
+        send_at: None,
     };
     let id = messages::queue(app.db(), new()).await.unwrap().expect("added");
     assert_eq!(messages::queue(app.db(), new()).await.unwrap(), None, "a second server's copy adds nothing");

@@ -21,6 +21,7 @@ mod modules;
 mod pages;
 mod practice;
 mod recognition;
+mod reminders;
 mod renditions;
 mod reports;
 mod role_matrix;

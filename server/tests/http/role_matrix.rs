@@ -41,6 +41,8 @@ const API: &[(&str, &str, Access)] = &[
     ("PATCH", "/api/v1/users/{id}", ADMIN),
     ("POST", "/api/v1/users/{id}/password-reset", ADMIN),
     ("GET", "/api/v1/admin/messages", ADMIN),
+    ("GET", "/api/v1/me/notifications", ANY),
+    ("PUT", "/api/v1/me/notifications", ANY),
     ("GET", "/api/v1/teams", STAFF),
     ("POST", "/api/v1/teams", ADMIN),
     ("PATCH", "/api/v1/teams/{id}", ADMIN),

@@ -13,6 +13,10 @@ pub struct Model {
     pub quiet_from: Option<i16>,
     /// ...until this one.
     pub quiet_to: Option<i16>,
+    /// The weekly digest's day, 1 = Monday … 7 = Sunday (`None`: Monday).
+    pub digest_weekday: Option<i16>,
+    /// ...and hour, 0–23 (`None`: 8).
+    pub digest_hour: Option<i16>,
     pub updated_at: DateTimeUtc,
 }
 

@@ -1,6 +1,7 @@
-//! Reminders: each person's notification preferences (kinds turned off, quiet hours),
-//! the steps of the reminder cadence already taken per item (so each goes once, across
-//! servers), and the one-click unsubscribe links email carries.
+//! Reminders: each person's notification preferences (kinds turned off, quiet hours, when
+//! a manager's weekly digest goes), the steps of the reminder cadence already taken per
+//! item (so each goes once, across servers), and the one-click unsubscribe links email
+//! carries.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -14,6 +15,8 @@ enum NotificationPrefs {
     Off,
     QuietFrom,
     QuietTo,
+    DigestWeekday,
+    DigestHour,
     UpdatedAt,
 }
 
@@ -52,6 +55,8 @@ impl MigrationTrait for Migration {
                     .col(text(NotificationPrefs::Off))
                     .col(small_integer_null(NotificationPrefs::QuietFrom))
                     .col(small_integer_null(NotificationPrefs::QuietTo))
+                    .col(small_integer_null(NotificationPrefs::DigestWeekday))
+                    .col(small_integer_null(NotificationPrefs::DigestHour))
                     .col(timestamp_with_time_zone(NotificationPrefs::UpdatedAt))
                     .foreign_key(
                         ForeignKey::create()

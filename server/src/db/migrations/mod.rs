@@ -16,6 +16,7 @@ mod m20261202_000010_renditions;
 mod m20261203_000011_practice;
 mod m20261204_000012_featured_takes;
 mod m20261204_000013_messages;
+mod m20261204_000014_reminders;
 
 /// The list of every migration Primer has.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_practice::Migration),
             Box::new(m20261204_000012_featured_takes::Migration),
             Box::new(m20261204_000013_messages::Migration),
+            Box::new(m20261204_000014_reminders::Migration),
         ]
     }
 }
