@@ -19,6 +19,7 @@
 
 pub mod email;
 pub mod letters;
+pub mod push;
 
 use app::api::{
     ErrorBody,
