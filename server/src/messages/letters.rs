@@ -250,19 +250,7 @@ pub fn digest(manager: &str, d: &Digest, time_zone: &str, base: &str, unsubscrib
         format!("Your teams this week: {}", news.join(", "))
     };
     let as_of = local_time(d.as_of, time_zone);
-    let teams: Vec<String> = d
-        .teams
-        .iter()
-        .map(|t| {
-            format!(
-                "{}: {} % of required items done, {} of {} people with overdue items",
-                t.name,
-                t.percent(),
-                t.overdue_people,
-                t.people
-            )
-        })
-        .collect();
+    let teams: Vec<String> = d.teams.iter().map(crate::reports::charts::team_line).collect();
     let person_link = |id: i64| format!("{base}/team/people/{id}");
     // Each list as (heading, people), then in text and HTML.
     let lists: [(&str, &People); 3] = [

@@ -206,28 +206,18 @@ pub async fn send(work: &Work, job: &jobs::queue::Claimed) -> Result<(), JobErro
                     MessageKind::Reminder => {
                         letters::reminder(&person.name, &planned.items, &work.link_base, &unsubscribe)
                     }
-                    MessageKind::OverdueCopy => letters::overdue_copy(
-                        &person.name,
-                        about_name,
-                        about_id,
-                        &planned.items,
-                        &work.link_base,
-                        &unsubscribe,
-                    ),
                     MessageKind::Digest => {
                         let digest = planned.digest.as_ref().ok_or_else(|| {
                             JobError::Permanent(format!("message {id} is a digest without its figures"))
                         })?;
                         letters::digest(&person.name, digest, &person.time_zone, &work.link_base, &unsubscribe)
                     }
-                    _ => letters::completed(
-                        &person.name,
-                        about_name,
-                        about_id,
-                        &planned.items,
-                        &work.link_base,
-                        &unsubscribe,
-                    ),
+                    // A manager's news about one of their people.
+                    _ => {
+                        let write =
+                            if kind == MessageKind::OverdueCopy { letters::overdue_copy } else { letters::completed };
+                        write(&person.name, about_name, about_id, &planned.items, &work.link_base, &unsubscribe)
+                    }
                 }
             }
             _ => return Err(JobError::Permanent(format!("message {id} is of an unknown kind {:?}", row.kind))),

@@ -145,8 +145,11 @@ pub async fn plan(db: &DatabaseConnection, cadence: &Cadence, now: DateTime<Utc>
         taken.entry((s.user_id, s.item)).or_default().insert(s.step);
     }
     let mut managers: HashMap<i64, Vec<i64>> = HashMap::new();
+    // Everyone who manages a team, once each, in order: the digest's recipients.
+    let mut managing = std::collections::BTreeSet::new();
     for m in team_manager::Entity::find().all(db).await? {
         managers.entry(m.team_id).or_default().push(m.user_id);
+        managing.insert(m.user_id);
     }
     let mut devices: HashMap<i64, Vec<sync_device::Model>> = HashMap::new();
     for d in sync_device::Entity::find().order_by_asc(sync_device::Column::LastSyncAt).all(db).await? {
@@ -310,9 +313,8 @@ pub async fn plan(db: &DatabaseConnection, cadence: &Cadence, now: DateTime<Utc>
         }
     }
     // Each manager's weekly digest, on their day and hour.
-    let mut digested = HashSet::new();
-    for m in team_manager::Entity::find().order_by_asc(team_manager::Column::UserId).all(db).await? {
-        let Some(manager) = by_id.get(&m.user_id).filter(|_| digested.insert(m.user_id)) else { continue };
+    for id in managing {
+        let Some(manager) = by_id.get(&id) else { continue };
         let (tz, p) = window(manager);
         if !rule::digest_open(now, tz, p.digest.weekday, u32::from(p.digest.hour), p.quiet) {
             continue;

@@ -120,6 +120,17 @@ pub fn completions_svg(weeks: &[(NaiveDate, u32)]) -> String {
     svg
 }
 
+/// A team's figures in words: the chart's description, the weekly digest's line.
+pub fn team_line(t: &TeamFigures) -> String {
+    format!(
+        "{}: {} % of required items done, {} of {} people with overdue items",
+        t.name,
+        t.percent(),
+        t.overdue_people,
+        t.people
+    )
+}
+
 /// A horizontal bar per team: the share of required items done.
 pub fn readiness_svg(teams: &[TeamFigures]) -> String {
     let row = 44;
@@ -132,18 +143,7 @@ pub fn readiness_svg(teams: &[TeamFigures]) -> String {
         r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-labelledby="t d" font-family="{FONT}">"##
     );
     let _ = write!(svg, r##"<title id="t">Readiness by team</title>"##);
-    let described: Vec<String> = teams
-        .iter()
-        .map(|t| {
-            format!(
-                "{}: {} % of required items done, {} of {} people with overdue items",
-                t.name,
-                t.percent(),
-                t.overdue_people,
-                t.people
-            )
-        })
-        .collect();
+    let described: Vec<String> = teams.iter().map(team_line).collect();
     let _ = write!(svg, r##"<desc id="d">{}.</desc>"##, escape(&described.join("; ")));
     let _ = write!(svg, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
     let _ = write!(
