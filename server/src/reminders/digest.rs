@@ -54,13 +54,6 @@ pub struct Digest {
     pub stale: People,
 }
 
-impl Digest {
-    /// Whether there is anything to say beyond the teams' figures.
-    pub fn is_quiet(&self) -> bool {
-        self.overdue.count == 0 && self.expiring.count == 0 && self.reviews_waiting == 0 && self.stale.count == 0
-    }
-}
-
 /// Reads a manager's digest: their teams' readiness report, as `/team` shows it, and
 /// the reviews waiting for them.
 pub async fn read(db: &DatabaseConnection, manager: &User) -> Result<Digest, ApiError> {
